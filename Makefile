@@ -1,0 +1,43 @@
+# The two commands a newcomer needs are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: install run test lint type imports unit conformance bench binary image clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/argoapp up $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check argoapp tests benchmarks app.py
+	$(BIN)/ruff format --check argoapp tests benchmarks app.py
+
+type: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest $(ARGS)
+
+test: lint type imports unit
+
+conformance: $(STAMP)
+	$(BIN)/python ../shared/conformance/run.py ../shared/conformance --jobs 4 $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

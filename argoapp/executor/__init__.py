@@ -1,0 +1,1 @@
+"""`argoapp exec init|wait|emissary`: the in-pod executor (the engine issue)."""
