@@ -80,12 +80,12 @@ CLUSTERROLES = Resource(_RBAC, "v1", "ClusterRole", "clusterroles", namespaced=F
 CLUSTERROLEBINDINGS = Resource(_RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings",
                                namespaced=False)
 
-WORKFLOWS = _argo("Workflow", "workflows", short_names=("wf",), subresources=("status",))
+# Argo's CRDs declare `subresources: {}`: its controller writes status with a whole-object update.
+WORKFLOWS = _argo("Workflow", "workflows", short_names=("wf",))
 WORKFLOWTEMPLATES = _argo("WorkflowTemplate", "workflowtemplates", short_names=("wftmpl",))
 CLUSTERWORKFLOWTEMPLATES = _argo("ClusterWorkflowTemplate", "clusterworkflowtemplates",
                                  namespaced=False, short_names=("clusterwftmpl", "cwft"))
-CRONWORKFLOWS = _argo("CronWorkflow", "cronworkflows", short_names=("cwf", "cronwf"),
-                      subresources=("status",))
+CRONWORKFLOWS = _argo("CronWorkflow", "cronworkflows", short_names=("cwf", "cronwf"))
 WORKFLOWTASKRESULTS = _argo("WorkflowTaskResult", "workflowtaskresults", short_names=("wftr",))
 WORKFLOWEVENTBINDINGS = _argo("WorkflowEventBinding", "workfloweventbindings",
                               short_names=("wfeb",))
