@@ -55,46 +55,89 @@ def _argo(kind: str, plural: str, **kw: object) -> Resource:
     return Resource("argoproj.io", "v1alpha1", kind, plural, categories=("all", "argo"), **kw)  # type: ignore[arg-type]
 
 
-NAMESPACES = _core("Namespace", "namespaces", namespaced=False, short_names=("ns",),
-                   subresources=("status",))
-PODS = _core("Pod", "pods", short_names=("po",), subresources=("status", "log"),
-             categories=("all",))
+NAMESPACES = _core(
+    "Namespace", "namespaces", namespaced=False, short_names=("ns",), subresources=("status",)
+)
+PODS = _core(
+    "Pod", "pods", short_names=("po",), subresources=("status", "log"), categories=("all",)
+)
 CONFIGMAPS = _core("ConfigMap", "configmaps", short_names=("cm",))
 SECRETS = _core("Secret", "secrets")
 SERVICEACCOUNTS = _core("ServiceAccount", "serviceaccounts", short_names=("sa",))
 EVENTS = _core("Event", "events", short_names=("ev",))
-PVCS = _core("PersistentVolumeClaim", "persistentvolumeclaims", short_names=("pvc",),
-             subresources=("status",))
-SERVICES = _core("Service", "services", short_names=("svc",), subresources=("status",),
-                 categories=("all",))
+PVCS = _core(
+    "PersistentVolumeClaim",
+    "persistentvolumeclaims",
+    short_names=("pvc",),
+    subresources=("status",),
+)
+SERVICES = _core(
+    "Service", "services", short_names=("svc",), subresources=("status",), categories=("all",)
+)
 LEASES = Resource("coordination.k8s.io", "v1", "Lease", "leases")
-DEPLOYMENTS = Resource("apps", "v1", "Deployment", "deployments", short_names=("deploy",),
-                       subresources=("status",), categories=("all",))
-CRDS = Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
-                "customresourcedefinitions", namespaced=False, short_names=("crd", "crds"),
-                subresources=("status",))
+DEPLOYMENTS = Resource(
+    "apps",
+    "v1",
+    "Deployment",
+    "deployments",
+    short_names=("deploy",),
+    subresources=("status",),
+    categories=("all",),
+)
+CRDS = Resource(
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    namespaced=False,
+    short_names=("crd", "crds"),
+    subresources=("status",),
+)
 _RBAC = "rbac.authorization.k8s.io"
 ROLES = Resource(_RBAC, "v1", "Role", "roles")
 ROLEBINDINGS = Resource(_RBAC, "v1", "RoleBinding", "rolebindings")
 CLUSTERROLES = Resource(_RBAC, "v1", "ClusterRole", "clusterroles", namespaced=False)
-CLUSTERROLEBINDINGS = Resource(_RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings",
-                               namespaced=False)
+CLUSTERROLEBINDINGS = Resource(
+    _RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", namespaced=False
+)
 
 # Argo's CRDs declare `subresources: {}`: its controller writes status with a whole-object update.
 WORKFLOWS = _argo("Workflow", "workflows", short_names=("wf",))
 WORKFLOWTEMPLATES = _argo("WorkflowTemplate", "workflowtemplates", short_names=("wftmpl",))
-CLUSTERWORKFLOWTEMPLATES = _argo("ClusterWorkflowTemplate", "clusterworkflowtemplates",
-                                 namespaced=False, short_names=("clusterwftmpl", "cwft"))
+CLUSTERWORKFLOWTEMPLATES = _argo(
+    "ClusterWorkflowTemplate",
+    "clusterworkflowtemplates",
+    namespaced=False,
+    short_names=("clusterwftmpl", "cwft"),
+)
 CRONWORKFLOWS = _argo("CronWorkflow", "cronworkflows", short_names=("cwf", "cronwf"))
 WORKFLOWTASKRESULTS = _argo("WorkflowTaskResult", "workflowtaskresults", short_names=("wftr",))
-WORKFLOWEVENTBINDINGS = _argo("WorkflowEventBinding", "workfloweventbindings",
-                              short_names=("wfeb",))
+WORKFLOWEVENTBINDINGS = _argo(
+    "WorkflowEventBinding", "workfloweventbindings", short_names=("wfeb",)
+)
 
 RESOURCES: tuple[Resource, ...] = (
-    NAMESPACES, PODS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, EVENTS, PVCS, SERVICES,
-    LEASES, DEPLOYMENTS, CRDS, ROLES, ROLEBINDINGS, CLUSTERROLES, CLUSTERROLEBINDINGS,
-    WORKFLOWS, WORKFLOWTEMPLATES, CLUSTERWORKFLOWTEMPLATES, CRONWORKFLOWS,
-    WORKFLOWTASKRESULTS, WORKFLOWEVENTBINDINGS,
+    NAMESPACES,
+    PODS,
+    CONFIGMAPS,
+    SECRETS,
+    SERVICEACCOUNTS,
+    EVENTS,
+    PVCS,
+    SERVICES,
+    LEASES,
+    DEPLOYMENTS,
+    CRDS,
+    ROLES,
+    ROLEBINDINGS,
+    CLUSTERROLES,
+    CLUSTERROLEBINDINGS,
+    WORKFLOWS,
+    WORKFLOWTEMPLATES,
+    CLUSTERWORKFLOWTEMPLATES,
+    CRONWORKFLOWS,
+    WORKFLOWTASKRESULTS,
+    WORKFLOWEVENTBINDINGS,
 )
 
 _BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}

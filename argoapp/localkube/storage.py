@@ -1,0 +1,247 @@
+"""localkube's SQLite tables: objects, the event history watches replay, and the counter.
+
+One connection on one dedicated thread: every read and write runs there, one transaction per
+call, so the API semantics in `objects` can be written as plain synchronous code over a `Tx`.
+WAL mode with `synchronous=NORMAL` keeps every committed write through a `kill -9`.
+
+The resourceVersion is one counter for all objects, kept in the `meta` table, so it keeps
+increasing across restarts. Each write appends an event; the oldest events are compacted away
+once more than `history` are kept, and a watch from before them gets 410 Gone.
+
+Committed events are handed to `on_commit` on the event loop, in commit order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Obj = dict[str, Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    res TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+    uid TEXT NOT NULL, rv INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (res, namespace, name)
+);
+CREATE INDEX IF NOT EXISTS objects_uid ON objects (uid);
+CREATE TABLE IF NOT EXISTS owners (
+    owner_uid TEXT NOT NULL, res TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (owner_uid, res, namespace, name)
+);
+CREATE TABLE IF NOT EXISTS events (
+    rv INTEGER PRIMARY KEY, res TEXT NOT NULL, namespace TEXT NOT NULL,
+    type TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One committed change: what a watch sends, with the object before it for selectors."""
+
+    rv: int
+    res: str
+    namespace: str
+    type: str
+    obj: Obj
+    old: Obj | None = None
+
+
+@dataclass
+class Tx:
+    """The operations of one transaction; `events` collects what it changed."""
+
+    conn: sqlite3.Connection
+    events: list[Event] = field(default_factory=list)
+
+    def get(self, res: str, namespace: str, name: str) -> Obj | None:
+        row = self.conn.execute(
+            "SELECT body FROM objects WHERE res=? AND namespace=? AND name=?",
+            (res, namespace, name),
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def by_uid(self, uid: str) -> tuple[str, Obj] | None:
+        row = self.conn.execute("SELECT res, body FROM objects WHERE uid=?", (uid,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def scan(
+        self, res: str, namespace: str | None, after: tuple[str, str] = ("", "")
+    ) -> Iterator[Obj]:
+        """Objects of `res` (in `namespace`, or all) ordered by namespace and name."""
+        sql = "SELECT body FROM objects WHERE res=? AND (namespace, name) > (?, ?)"
+        args: list[Any] = [res, *after]
+        if namespace is not None:
+            sql += " AND namespace=?"
+            args.append(namespace)
+        for (body,) in self.conn.execute(sql + " ORDER BY namespace, name", args):
+            yield json.loads(body)
+
+    def in_namespace(self, namespace: str) -> list[tuple[str, Obj]]:
+        rows = self.conn.execute(
+            "SELECT res, body FROM objects WHERE namespace=? ORDER BY res, name", (namespace,)
+        )
+        return [(res, json.loads(body)) for res, body in rows]
+
+    def dependents(self, owner_uid: str) -> list[tuple[str, Obj]]:
+        rows = self.conn.execute(
+            "SELECT o.res, o.body FROM owners w JOIN objects o ON o.res=w.res "
+            "AND o.namespace=w.namespace AND o.name=w.name WHERE w.owner_uid=?",
+            (owner_uid,),
+        )
+        return [(res, json.loads(body)) for res, body in rows]
+
+    def all_owned(self) -> list[tuple[str, Obj]]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT o.res, o.body FROM owners w JOIN objects o ON o.res=w.res "
+            "AND o.namespace=w.namespace AND o.name=w.name"
+        )
+        return [(res, json.loads(body)) for res, body in rows]
+
+    def current_rv(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
+        return int(row[0]) if row else 0
+
+    def compacted_through(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key='compacted'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _next_rv(self) -> int:
+        rv = self.current_rv() + 1
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rv', ?)", (rv,))
+        return rv
+
+    def put(self, res: str, obj: Obj, old: Obj | None) -> Obj:
+        """Insert or replace `obj`, stamping a new resourceVersion; records ADDED/MODIFIED."""
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        rv = self._next_rv()
+        meta["resourceVersion"] = str(rv)
+        body = json.dumps(obj, separators=(",", ":"))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO objects (res, namespace, name, uid, rv, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (res, namespace, name, meta["uid"], rv, body),
+        )
+        self._index_owners(res, namespace, name, obj)
+        self._record(Event(rv, res, namespace, "MODIFIED" if old else "ADDED", obj, old), body)
+        return obj
+
+    def remove(self, res: str, obj: Obj) -> Obj:
+        """Delete `obj` for good; records DELETED with the deletion's resourceVersion."""
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        self.conn.execute(
+            "DELETE FROM objects WHERE res=? AND namespace=? AND name=?", (res, namespace, name)
+        )
+        self.conn.execute(
+            "DELETE FROM owners WHERE res=? AND namespace=? AND name=?", (res, namespace, name)
+        )
+        rv = self._next_rv()
+        meta["resourceVersion"] = str(rv)
+        body = json.dumps(obj, separators=(",", ":"))
+        self._record(Event(rv, res, namespace, "DELETED", obj, obj), body)
+        return obj
+
+    def _index_owners(self, res: str, namespace: str, name: str, obj: Obj) -> None:
+        self.conn.execute(
+            "DELETE FROM owners WHERE res=? AND namespace=? AND name=?", (res, namespace, name)
+        )
+        for ref in obj["metadata"].get("ownerReferences") or []:
+            if isinstance(ref, dict) and ref.get("uid"):
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO owners VALUES (?, ?, ?, ?)",
+                    (ref["uid"], res, namespace, name),
+                )
+
+    def _record(self, event: Event, body: str) -> None:
+        self.conn.execute(
+            "INSERT INTO events (rv, res, namespace, type, body) VALUES (?, ?, ?, ?, ?)",
+            (event.rv, event.res, event.namespace, event.type, body),
+        )
+        self.events.append(event)
+
+    def events_after(self, rv: int, res: str, namespace: str | None) -> list[Event]:
+        sql = "SELECT rv, res, namespace, type, body FROM events WHERE rv > ? AND res = ?"
+        args: list[Any] = [rv, res]
+        if namespace is not None:
+            sql += " AND namespace = ?"
+            args.append(namespace)
+        rows = self.conn.execute(sql + " ORDER BY rv", args)
+        return [Event(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+
+class Storage:
+    """The SQLite file of one localkube, used from one thread."""
+
+    def __init__(self, path: Path, *, history: int = 50_000) -> None:
+        self.path = path
+        self.history = history
+        self.on_commit: Callable[[list[Event]], None] = lambda events: None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localkube-db")
+        self._conn: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(self._pool, self._open)
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.executescript(_SCHEMA)
+        self._conn = conn
+
+    async def close(self) -> None:
+        if self._loop is not None and self._conn is not None:
+            await self._loop.run_in_executor(self._pool, self._conn.close)
+            self._conn = None
+        self._pool.shutdown(wait=True)
+
+    async def run(self, fn: Callable[[Tx], T]) -> T:
+        """Run `fn` in one transaction on the storage thread; publish its events on commit."""
+        if self._loop is None:
+            raise RuntimeError("storage is not open")
+        return await self._loop.run_in_executor(self._pool, self._transact, fn)
+
+    def _transact(self, fn: Callable[[Tx], T]) -> T:
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("storage is closed")
+        tx = Tx(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(tx)
+            if tx.events:
+                self._compact(tx)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if tx.events and self._loop is not None:
+            # call_soon_threadsafe keeps FIFO order, so watchers see commit order.
+            self._loop.call_soon_threadsafe(self.on_commit, tx.events)
+        return result
+
+    def _compact(self, tx: Tx) -> None:
+        newest = tx.events[-1].rv
+        if newest % 1000:
+            return
+        through = newest - self.history
+        if through > tx.compacted_through():
+            tx.conn.execute("DELETE FROM events WHERE rv <= ?", (through,))
+            tx.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('compacted', ?)", (through,)
+            )
