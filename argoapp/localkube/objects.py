@@ -124,7 +124,7 @@ class ObjectService:
                     "parameter."
                 )
             items, more = [], ""
-            for obj in tx.scan(res.key, _ns(res, namespace) if res.namespaced else None, after):
+            for obj in tx.scan(res.key, namespace or None if res.namespaced else None, after):
                 if labels(selectors.object_labels(obj)) and fields(obj):
                     if limit and len(items) == limit:
                         last = items[-1]["metadata"]

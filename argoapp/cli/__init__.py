@@ -1,0 +1,1 @@
+"""argoapp's command line: click commands that parse, build settings and call one function."""

@@ -1,0 +1,110 @@
+"""The `argoapp` command.
+
+Thin by design: each command parses its flags into settings and calls one function. Heavy
+imports (aiohttp, kubernetes_asyncio, cryptography) happen inside the commands that need them,
+because this module loads on every `argoapp` call and in every pod.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+import argoapp
+from argoapp.errors import ArgoappError
+
+
+class _Group(click.Group):
+    """Turns argoapp's own errors into a one-line message and their exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ArgoappError as e:
+            click.echo(f"argoapp: {e}", err=True)
+            sys.exit(e.exit_code)
+
+
+@click.group(cls=_Group)
+@click.version_option(argoapp.__version__, prog_name="argoapp")
+def cli() -> None:
+    """Argo Workflows as one program."""
+
+
+@cli.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where argoapp keeps its state (default ~/.argoapp).",
+)
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address the Argo API and UI listen on.",
+)
+@click.option(
+    "--port", type=int, default=2746, show_default=True, help="Port of the Argo API and UI."
+)
+@click.option(
+    "--kube-port",
+    type=int,
+    default=2747,
+    show_default=True,
+    help="Port of localkube (loopback only); 0 picks a free one.",
+)
+@click.option(
+    "--controller-config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Controller settings in the keys of workflow-controller-configmap.",
+)
+@click.option(
+    "--auth-mode",
+    type=click.Choice(["server", "client"]),
+    default="client",
+    show_default=True,
+    help="`server` turns API auth off.",
+)
+@click.option(
+    "--unsandboxed",
+    is_flag=True,
+    help="Run pods as plain host processes when bubblewrap is missing.",
+)
+def up(
+    data_dir: Path | None,
+    address: str,
+    port: int,
+    kube_port: int,
+    controller_config: Path | None,
+    auth_mode: str,
+    unsandboxed: bool,
+) -> None:
+    """Run argoapp in local mode: localkube, the kubelet and the Argo API, in the foreground."""
+    import asyncio
+    import logging
+
+    from argoapp import config
+
+    settings = config.UpSettings(
+        data_dir=(data_dir or config.default_data_dir()).expanduser().resolve(),
+        address=address,
+        port=config.check_port("--port", port, zero_ok=False),
+        kube_port=config.check_port("--kube-port", kube_port, zero_ok=True),
+        controller_config=config.load_controller_config(controller_config),
+        auth_mode=auth_mode,
+        sandboxed=not unsandboxed,
+    )
+    from argoapp.runtime import run_up
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run_up(settings, say=lambda line: click.echo(line)))
+
+
+def main() -> None:
+    cli(prog_name="argoapp")
