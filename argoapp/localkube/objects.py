@@ -123,7 +123,8 @@ class ObjectService:
                     "list result. You can start a new list without the continue "
                     "parameter."
                 )
-            items, more = [], ""
+            items: list[Obj] = []
+            more = ""
             for obj in tx.scan(res.key, namespace or None if res.namespaced else None, after):
                 if labels(selectors.object_labels(obj)) and fields(obj):
                     if limit and len(items) == limit:

@@ -92,16 +92,15 @@ class Watch:
 
     async def _events(self) -> AsyncIterator[Obj]:
         try:
-            async for item in self._start():
-                yield item
+            async for first in self._start():
+                yield first
             while True:
                 item = await self._next()
                 if item is _CLOSED:
                     return
-                if item is None:
+                if not isinstance(item, Event):
                     yield self._bookmark()
                     continue
-                assert isinstance(item, Event)
                 out = self._translate(item)
                 if out:
                     yield out
