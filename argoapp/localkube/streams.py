@@ -41,6 +41,10 @@ class Streams:
     def __init__(self) -> None:
         self._pumps: set[asyncio.Task[None]] = set()
 
+    def __len__(self) -> int:
+        """How many streams are open."""
+        return len(self._pumps)
+
     def close_all(self) -> None:
         """End every open stream (its handler then finishes the response)."""
         for task in list(self._pumps):

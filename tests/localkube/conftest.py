@@ -1,17 +1,21 @@
 """A real localkube API server on a free loopback port, and the real clients pointed at it.
 
-`kube` starts `ObjectService` + `apiserver.build_app` with `web.AppRunner`/`TCPSite` (plain
-HTTP), writes a kubeconfig carrying the bearer token, and yields a `KubeServer`; `start_kube`
+`kube` starts `ObjectService` + `apiserver.build_app` with `web.AppRunner`/`TCPSite`, writes a
+kubeconfig carrying the bearer token, and yields a `KubeServer`; `start_kube`
 does the same with options (a small event history, no log source, another service). `kubectl`
 runs the real kubectl with a fresh HOME and discovery cache per test; `api` is a
 kubernetes-asyncio ApiClient loaded from the kubeconfig.
+
+The server speaks HTTPS with `credentials`' CA, as `argoapp up` does: kubectl only sends a
+kubeconfig's bearer token over TLS (clientcmd drops user credentials for plain-HTTP servers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import ssl
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +23,26 @@ import pytest
 from aiohttp import web
 from kubernetes_asyncio import client, config
 
+from argoapp.localkube import credentials
 from argoapp.localkube.apiserver import build_app
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.podlogs import PodLogSource
-from localkube.harness import TOKEN, FakeLogs, KubeServer, Run, write_kubeconfig
+from localkube.harness import FakeLogs, Kubectl, KubeServer, Run, StartKube
 
-StartKube = Callable[..., Awaitable[KubeServer]]
+
+@pytest.fixture(scope="session")
+def creds(tmp_path_factory: pytest.TempPathFactory) -> credentials.Credentials:
+    """One token and CA for the whole run (made once: key generation is not free)."""
+    return credentials.load_or_create(tmp_path_factory.mktemp("credentials"))
 
 
 @pytest.fixture
-async def start_kube(tmp_path: Path) -> AsyncIterator[StartKube]:
+async def start_kube(tmp_path: Path, creds: credentials.Credentials) -> AsyncIterator[StartKube]:
     """Start localkube servers with options; all are stopped at the end of the test."""
     started: list[KubeServer] = []
+    server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ssl.load_cert_chain(creds.cert_path, creds.key_path)
+    client_ssl = ssl.create_default_context(cadata=creds.ca_pem.decode())
 
     async def start(
         *,
@@ -43,15 +55,14 @@ async def start_kube(tmp_path: Path) -> AsyncIterator[StartKube]:
         if service is None:
             service = ObjectService(tmp / "localkube.db", history=history)
             await service.start()
-        runner = web.AppRunner(build_app(service, token=TOKEN, logs=logs), shutdown_timeout=5.0)
+        app = build_app(service, token=creds.token, logs=logs)
+        runner = web.AppRunner(app, shutdown_timeout=5.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        url = f"http://127.0.0.1:{port}"
+        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl).start()
+        url = f"https://127.0.0.1:{runner.addresses[0][1]}"
         kubeconfig = tmp / "kubeconfig"
-        write_kubeconfig(kubeconfig, url, TOKEN)
-        server = KubeServer(url, TOKEN, kubeconfig, service, runner.app, runner, tmp)
+        credentials.write_kubeconfig(kubeconfig, url, creds)
+        server = KubeServer(url, creds.token, kubeconfig, service, app, runner, tmp, client_ssl)
         started.append(server)
         return server
 
@@ -81,9 +92,6 @@ async def api(kube: KubeServer) -> AsyncIterator[client.ApiClient]:
     )
     async with client.ApiClient(configuration) as api_client:
         yield api_client
-
-
-Kubectl = Callable[..., Awaitable[Run]]
 
 
 @pytest.fixture

@@ -1,19 +1,19 @@
-"""What the localkube API tests share: the server handle, a fake log source, kubeconfigs."""
+"""What the localkube API tests share: the server handle and a fake log source."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from argoapp.localkube.errors import BadRequest
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.podlogs import LogOptions
-
-TOKEN = "test-token-0123456789"
 
 
 class FakeLogs:
@@ -41,6 +41,8 @@ class FakeLogs:
 
 @dataclass
 class KubeServer:
+    """One running localkube API server (HTTPS on loopback) and how to reach it."""
+
     url: str
     token: str
     kubeconfig: Path
@@ -48,9 +50,14 @@ class KubeServer:
     app: web.Application
     runner: web.AppRunner
     tmp: Path
+    client_ssl: ssl.SSLContext
 
     def headers(self, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", **extra}
+
+    def session(self) -> aiohttp.ClientSession:
+        """A raw HTTP client that trusts the server's CA (and sends no token by itself)."""
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self.client_ssl))
 
 
 @dataclass
@@ -60,12 +67,5 @@ class Run:
     err: str
 
 
-def write_kubeconfig(path: Path, url: str, token: str) -> None:
-    path.write_text(
-        "apiVersion: v1\nkind: Config\n"
-        f"clusters:\n- name: localkube\n  cluster:\n    server: {url}\n"
-        f"users:\n- name: localkube\n  user:\n    token: {token}\n"
-        "contexts:\n- name: localkube\n  context:\n    cluster: localkube\n"
-        "    user: localkube\n    namespace: default\n"
-        "current-context: localkube\n"
-    )
+StartKube = Callable[..., Awaitable[KubeServer]]
+Kubectl = Callable[..., Awaitable[Run]]

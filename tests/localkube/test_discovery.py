@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
-
 from argoapp.localkube import resources
 from localkube.harness import KubeServer
 
@@ -17,7 +15,7 @@ AGGREGATED = (
 
 async def get_json(kube: KubeServer, path: str, accept: str = "application/json") -> Any:
     async with (
-        aiohttp.ClientSession() as session,
+        kube.session() as session,
         session.get(kube.url + path, headers=kube.headers(Accept=accept)) as resp,
     ):
         assert resp.status == 200, await resp.text()
@@ -84,7 +82,7 @@ async def test_every_served_group_version_lists_its_resources(kube: KubeServer) 
 
 async def test_unknown_group_version_is_a_404_status(kube: KubeServer) -> None:
     async with (
-        aiohttp.ClientSession() as session,
+        kube.session() as session,
         session.get(kube.url + "/apis/nope.io/v1", headers=kube.headers()) as resp,
     ):
         assert resp.status == 404
@@ -111,14 +109,14 @@ async def test_openapi_v3_patch_operations_take_field_validation(kube: KubeServe
 
 async def test_openapi_v2_is_absent(kube: KubeServer) -> None:
     async with (
-        aiohttp.ClientSession() as session,
+        kube.session() as session,
         session.get(kube.url + "/openapi/v2", headers=kube.headers()) as resp,
     ):
         assert resp.status == 404
 
 
 async def test_health_endpoints_say_ok(kube: KubeServer) -> None:
-    async with aiohttp.ClientSession() as session:
+    async with kube.session() as session:
         for path in ("/healthz", "/readyz", "/livez"):
             async with session.get(kube.url + path, headers=kube.headers()) as resp:
                 assert resp.status == 200
