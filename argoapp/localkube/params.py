@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from aiohttp import hdrs, web
 
-from argoapp.localkube import patching
+from argoapp.localkube import patching, protobuf
 from argoapp.localkube.errors import BadRequest, UnsupportedMedia
 from argoapp.localkube.podlogs import LogOptions
 
@@ -156,8 +156,10 @@ def _media_type(request: web.Request) -> str:
 
 
 async def object_body(request: web.Request) -> Any:
-    """The body of a create or replace: a JSON or YAML document."""
+    """The body of a create or replace: JSON, YAML, or protobuf for what kubectl sends so."""
     media = _media_type(request)
+    if media == protobuf.MEDIA_TYPE:
+        return protobuf.decode_object(await request.read())
     if media != JSON and media not in YAML_TYPES:
         raise UnsupportedMedia(
             f"the body of the request was in an unknown format ({media}) - accepted media "

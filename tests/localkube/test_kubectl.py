@@ -172,3 +172,34 @@ async def test_api_resources_lists_short_names(kubectl: Kubectl) -> None:
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
     assert "wf" in rows["workflows"]
     assert "po" in rows["pods"]
+
+
+async def test_typed_create_commands_send_protobuf_and_work(
+    kube: KubeServer, kubectl: Kubectl
+) -> None:
+    await kubectl("create", "namespace", "team")
+    await kubectl("create", "configmap", "c", "--from-literal=k=v", "-n", "team")
+    await kubectl("create", "secret", "generic", "s", "--from-literal=user=me", "-n", "team")
+    await kubectl("create", "serviceaccount", "runner", "-n", "team")
+    await kubectl(
+        "create", "rolebinding", "rb", "--clusterrole=admin", "--serviceaccount=team:runner",
+        "-n", "team",
+    )  # fmt: skip
+    assert (await kube.service.get(r.NAMESPACES, None, "team"))["status"]["phase"] == "Active"
+    assert (await kube.service.get(r.CONFIGMAPS, "team", "c"))["data"] == {"k": "v"}
+    secret = await kube.service.get(r.SECRETS, "team", "s")
+    assert secret["data"] == {"user": "bWU="}
+    assert secret["type"] == "Opaque"
+    await kube.service.get(r.SERVICEACCOUNTS, "team", "runner")
+    binding = await kube.service.get(r.ROLEBINDINGS, "team", "rb")
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "admin",
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "runner", "namespace": "team"}
+    ]
+    refused = await kubectl("create", "deployment", "d", "--image=busybox", check=False)
+    assert refused.code != 0
+    assert "send it as JSON" in refused.err
