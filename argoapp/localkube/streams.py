@@ -14,7 +14,6 @@ Called by `handlers` for `?watch=true` and by `apiserver` for `pods/NAME/log`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -133,17 +132,17 @@ async def watch(
     resp.enable_chunked_encoding()
 
     async def pump() -> None:
+        await resp.prepare(request)
         try:
-            await resp.prepare(request)
-            try:
-                async for event in w:
-                    await resp.write(_line(convert(event) if convert else event))
-            except ApiError as exc:
-                await resp.write(_line({"type": "ERROR", "object": exc.status()}))
-        finally:
-            w.close()
+            async for event in w:
+                await resp.write(_line(convert(event) if convert else event))
+        except ApiError as exc:
+            await resp.write(_line({"type": "ERROR", "object": exc.status()}))
 
-    return await streams.run(request, resp, pump(), query.timeout_seconds or None)
+    try:
+        return await streams.run(request, resp, pump(), query.timeout_seconds or None)
+    finally:
+        w.close()
 
 
 async def pod_log(
@@ -165,23 +164,27 @@ async def pod_log(
     chunks = aiter(logs.stream(pod, options))
 
     async def pump() -> None:
-        try:
-            # The first chunk comes before the headers, so that the log source's errors
-            # (no such container, not started) reach the client as a Status.
-            first = await anext(chunks, b"")
-            await resp.prepare(request)
-            if first:
-                await resp.write(first)
-            async for chunk in chunks:
-                await resp.write(chunk)
-        finally:
-            await _aclose(chunks)
+        # The first chunk comes before the headers, so that the log source's errors
+        # (no such container, not started) reach the client as a Status.
+        first = await anext(chunks, b"")
+        await resp.prepare(request)
+        if first:
+            await resp.write(first)
+        async for chunk in chunks:
+            await resp.write(chunk)
 
-    return await streams.run(request, resp, pump())
+    try:
+        return await streams.run(request, resp, pump())
+    finally:
+        await _aclose(chunks)
 
 
 async def _aclose(iterator: AsyncIterator[bytes]) -> None:
+    """Let the log source clean up (an async generator's `finally`)."""
     close = getattr(iterator, "aclose", None)
-    if close is not None:
-        with contextlib.suppress(Exception):
-            await close()
+    if close is None:
+        return
+    try:
+        await close()
+    except Exception:
+        log.exception("localkube: closing a pod log stream failed")
