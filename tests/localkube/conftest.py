@@ -27,7 +27,8 @@ from argoapp.localkube import credentials
 from argoapp.localkube.apiserver import build_app
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.podlogs import PodLogSource
-from localkube.harness import FakeLogs, Kubectl, KubeServer, Run, StartKube
+
+from .harness import FakeLogs, Kubectl, KubeServer, Run, StartKube
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from argoapp.localkube import resources as r
-from localkube.harness import KubeServer, StartKube
+
+from .harness import KubeServer, StartKube
 
 CMS = "/api/v1/namespaces/default/configmaps"
 

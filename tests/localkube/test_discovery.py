@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from argoapp.localkube import resources
-from localkube.harness import KubeServer
+
+from .harness import KubeServer
 
 AGGREGATED = (
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"

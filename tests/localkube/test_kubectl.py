@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from argoapp.localkube import resources as r
-from localkube.harness import FakeLogs, Kubectl, KubeServer
+
+from .harness import FakeLogs, Kubectl, KubeServer
 
 MERGE = "application/merge-patch+json"
 POD = {"metadata": {"name": "p1"}, "spec": {"containers": [{"name": "main", "image": "busybox"}]}}

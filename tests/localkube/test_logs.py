@@ -11,7 +11,8 @@ from kubernetes_asyncio import client
 from argoapp.localkube import resources as r
 from argoapp.localkube.handlers import API
 from argoapp.localkube.podlogs import LogOptions
-from localkube.harness import FakeLogs, KubeServer, StartKube
+
+from .harness import FakeLogs, KubeServer, StartKube
 
 POD = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "main", "image": "busybox"}]}}
 LOG = "/api/v1/namespaces/default/pods/p/log"

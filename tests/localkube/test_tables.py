@@ -8,7 +8,8 @@ import pytest
 
 from argoapp.localkube import resources as r
 from argoapp.localkube import tables
-from localkube.harness import KubeServer
+
+from .harness import KubeServer
 
 KUBECTL_GET = (
     "application/json;as=Table;v=v1;g=meta.k8s.io,"

@@ -13,7 +13,8 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.handlers import API
-from localkube.harness import KubeServer, StartKube
+
+from .harness import KubeServer, StartKube
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 MERGE = "application/merge-patch+json"
