@@ -1,0 +1,101 @@
+"""The kubelet's settings, and the pod-area layout on disk that every kubelet module shares.
+
+`KubeletConfig` is built by `localkube.cluster` from the `argoapp up` settings; the kubelet
+modules only read it. `PodPaths` names every file and directory the kubelet keeps for one pod,
+so the worker, the log reader and adoption after a restart agree on where things are. Nothing
+here touches the disk or the API.
+
+Layout under `DATA_DIR`:
+
+    pods/<uid>/pod.json                         namespace, name and uid (orphan clean-up)
+    pods/<uid>/roots/<container>/               the container's writable root, bound as `/`
+    pods/<uid>/volumes/<volume>/                emptyDir, configMap and secret contents
+    pods/<uid>/volumes/.kube-api-access/        service account token, ca.crt, namespace
+    pods/<uid>/bin/                             pod-private programs (`python` -> `python3`)
+    pods/<uid>/etc/                             the pod's `hosts` and `hostname`
+    pods/<uid>/containers/<container>/<restartCount>/
+        spec.json   what the shim runs        shim.json   the shim's pid and start time
+        started.json  when the process began  exit.json   exit code and end time
+        container.log CRI-format log          shim.log    the shim's own errors
+        termination-log  bound at the container's terminationMessagePath
+    pvcs/<namespace>/<claim>/                   persistentVolumeClaim contents (outlive pods)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EXECUTOR_IMAGE = "quay.io/argoproj/argoexec"
+
+
+@dataclass
+class KubeletConfig:
+    """How the kubelet runs pods and how pods reach localkube."""
+
+    node_name: str = "localkube"
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)
+    executor_image: str = DEFAULT_EXECUTOR_IMAGE
+    sandboxed: bool = True
+    api_host: str = "127.0.0.1"
+    api_port: int = 2747
+    api_token: str = ""
+    ca_cert_pem: bytes = b""
+    extra_path: list[str] = field(default_factory=list)
+    # The first restart of a crashed container is immediate; later ones wait this long,
+    # doubling up to `max_restart_backoff` (a real kubelet's CrashLoopBackOff: 10 s to 5 min).
+    restart_backoff: float = 10.0
+    max_restart_backoff: float = 300.0
+    resync_interval: float = 10.0
+    host_ip: str = "127.0.0.1"
+    pod_ip: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class PodPaths:
+    """Where the kubelet keeps one pod's files."""
+
+    data_dir: Path
+    uid: str
+
+    @property
+    def base(self) -> Path:
+        return self.data_dir / "pods" / self.uid
+
+    @property
+    def identity(self) -> Path:
+        return self.base / "pod.json"
+
+    def root(self, container: str) -> Path:
+        return self.base / "roots" / container
+
+    def volume(self, name: str) -> Path:
+        return self.base / "volumes" / name
+
+    @property
+    def api_access(self) -> Path:
+        return self.base / "volumes" / ".kube-api-access"
+
+    @property
+    def bin(self) -> Path:
+        return self.base / "bin"
+
+    @property
+    def etc(self) -> Path:
+        return self.base / "etc"
+
+    def container_dir(self, container: str) -> Path:
+        return self.base / "containers" / container
+
+    def attempt(self, container: str, restart_count: int) -> Path:
+        return self.container_dir(container) / str(restart_count)
+
+
+def pods_dir(data_dir: Path) -> Path:
+    return data_dir / "pods"
+
+
+def pvc_dir(data_dir: Path, namespace: str, claim: str) -> Path:
+    """The directory backing a persistentVolumeClaim: shared by its pods, kept after them."""
+    return data_dir / "pvcs" / namespace / claim

@@ -1,0 +1,246 @@
+"""The kubelet: watches pods, binds the unscheduled ones to this node, runs one worker per pod.
+
+`localkube.cluster.LocalKube` owns one `Kubelet`: `start()` after the object service,
+`stop()` before it closes. Pods are keyed by uid; each bound pod gets a `worker.PodWorker` task
+that this class owns and awaits at `stop()`. A watch on every namespace's pods (resumed from its
+last resourceVersion, relisted on 410) and a periodic resync feed the workers; pods this node
+finds on disk but not in the API (deleted for good while it was down) have their processes
+killed and their areas removed. `stop()` ends the watch and the workers' tasks but never the pods'
+processes: they live on, and the next kubelet adopts them.
+
+It also serves container logs to the API server (`PodLogSource`), through `logs.LogReader`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from argoapp.errors import ConfigError
+from argoapp.localkube import resources as r
+from argoapp.localkube.errors import ApiError, NotFound
+from argoapp.localkube.kubelet import procs, sandbox
+from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
+from argoapp.localkube.kubelet.logs import LogReader
+from argoapp.localkube.kubelet.runtime import Runtime
+from argoapp.localkube.kubelet.worker import MERGE, PodWorker
+from argoapp.localkube.objects import ObjectService
+from argoapp.localkube.podlogs import LogOptions
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+RELIST_PAUSE = 1.0
+UNSANDBOXED_WARNING = (
+    "pods run UNSANDBOXED as plain host processes: they see and write the real host "
+    "filesystem (/tmp, /result.txt, ... are the host's and shared by every pod), volumes are "
+    "not mounted at their mountPath (their host directories are only listed in the "
+    "LOCALKUBE_MOUNTS variable), no service account token appears under "
+    "/var/run/secrets/kubernetes.io/serviceaccount, and pods share the host's PID namespace "
+    "and hostname. Install bubblewrap (bwrap) to run pods in sandboxes."
+)
+
+
+class Kubelet:
+    """Runs this node's pods as sandboxed host processes."""
+
+    def __init__(self, service: ObjectService, *, data_dir: Path, config: KubeletConfig) -> None:
+        self.service = service
+        self.data_dir = data_dir
+        self.config = config
+        self.logs = LogReader(data_dir)
+        self.workers: dict[str, PodWorker] = {}
+        self._worker_tasks: dict[str, asyncio.Task[None]] = {}
+        self._binding: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runtime: Runtime | None = None
+
+    # -- PodLogSource ----------------------------------------------------------------------
+
+    def stream(self, pod: dict[str, object], options: LogOptions) -> AsyncIterator[bytes]:
+        """A container's log (see `podlogs.PodLogSource`)."""
+        return self.logs.stream(pod, options)
+
+    # -- start and stop --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the sandbox, adopt what runs, clean up what was deleted, start watching."""
+        self._runtime = self._make_runtime()
+        pods_dir(self.data_dir).mkdir(parents=True, exist_ok=True)
+        listed = await self.service.list(r.PODS, None)
+        await self._clean_orphans({p["metadata"]["uid"] for p in listed["items"]})
+        for pod in listed["items"]:
+            self._observe(pod)
+        rv = str(listed["metadata"]["resourceVersion"])
+        self._spawn(self._watch(rv), "kubelet-watch")
+        self._spawn(self._resync(), "kubelet-resync")
+
+    def _make_runtime(self) -> Runtime:
+        cfg = self.config
+        if not cfg.sandboxed:
+            log.warning(UNSANDBOXED_WARNING)
+            return Runtime(cfg, self.data_dir, None, "")
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise ConfigError(
+                "bubblewrap (bwrap) is not installed, and localkube runs pods in bwrap "
+                "sandboxes. Install it (for example `apt-get install bubblewrap`), or start "
+                "with --unsandboxed to run pods as plain host processes with no private "
+                "filesystem."
+            )
+        return Runtime(cfg, self.data_dir, sandbox.host_layout(cfg.extra_path), bwrap)
+
+    async def stop(self) -> None:
+        """Stop watching and end the workers' tasks; the pods' processes keep running."""
+        tasks = [*self._tasks, *self._worker_tasks.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._worker_tasks.clear()
+        self.workers.clear()
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("kubelet task %s failed", task.get_name(), exc_info=task.exception())
+
+    # -- pods in, workers out --------------------------------------------------------------
+
+    def _observe(self, pod: Obj) -> None:
+        """A pod was added or changed."""
+        meta, spec = pod["metadata"], pod.get("spec") or {}
+        uid = meta["uid"]
+        node = spec.get("nodeName")
+        if not node:
+            if uid not in self._binding and not meta.get("deletionTimestamp"):
+                self._binding.add(uid)
+                self._spawn(self._bind(pod), f"bind-{meta['name']}")
+            return
+        if node != self.config.node_name:
+            return
+        worker = self.workers.get(uid)
+        if worker is None:
+            self._start_worker(pod)
+        else:
+            worker.update(pod)
+
+    def _start_worker(self, pod: Obj) -> None:
+        assert self._runtime is not None
+        uid = pod["metadata"]["uid"]
+        worker = PodWorker(self.service, self._runtime, pod)
+        worker.update(pod)
+        self.workers[uid] = worker
+        task = asyncio.create_task(worker.run(), name=f"pod-{pod['metadata']['name']}")
+        self._worker_tasks[uid] = task
+        task.add_done_callback(lambda t: self._worker_done(uid, t))
+
+    def _worker_done(self, uid: str, task: asyncio.Task[None]) -> None:
+        if self._worker_tasks.get(uid) is task:
+            del self._worker_tasks[uid]
+            self.workers.pop(uid, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("pod worker %s failed", task.get_name(), exc_info=task.exception())
+
+    def _forget(self, pod: Obj) -> None:
+        """A pod is gone from the API."""
+        worker = self.workers.get(pod["metadata"]["uid"])
+        if worker is not None:
+            worker.removed()
+
+    async def _bind(self, pod: Obj) -> None:
+        meta = pod["metadata"]
+        try:
+            await self.service.patch(
+                r.PODS, meta["namespace"], meta["name"], MERGE,
+                {"spec": {"nodeName": self.config.node_name}},
+            )  # fmt: skip
+        except ApiError as e:
+            if not isinstance(e, NotFound):
+                log.warning("pod %s/%s not bound: %s", meta["namespace"], meta["name"], e)
+        finally:
+            self._binding.discard(meta["uid"])
+
+    # -- watch and resync -----------------------------------------------------------------
+
+    async def _watch(self, rv: str) -> None:
+        while True:
+            watch = self.service.watch(r.PODS, None, resource_version=rv)
+            events = aiter(watch)
+            try:
+                async for event in events:
+                    kind, obj = event["type"], event["object"]
+                    if kind == "ERROR":
+                        break
+                    rv = obj["metadata"].get("resourceVersion") or rv
+                    if kind in ("ADDED", "MODIFIED"):
+                        self._observe(obj)
+                    elif kind == "DELETED":
+                        self._forget(obj)
+            finally:
+                watch.close()
+                closer = getattr(events, "aclose", None)
+                if closer is not None:
+                    await closer()
+            await asyncio.sleep(RELIST_PAUSE)
+            rv = await self._relist()
+
+    async def _relist(self) -> str:
+        """Bring every worker up to date with a fresh list; returns its resourceVersion."""
+        listed = await self.service.list(r.PODS, None)
+        present = set()
+        for pod in listed["items"]:
+            present.add(pod["metadata"]["uid"])
+            self._observe(pod)
+        for uid, worker in list(self.workers.items()):
+            if uid not in present:
+                worker.removed()
+        return str(listed["metadata"]["resourceVersion"])
+
+    async def _resync(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.resync_interval)
+            try:
+                await self._relist()
+            except ApiError as e:
+                log.warning("pod resync failed: %s", e)
+
+    async def _clean_orphans(self, known: set[str]) -> None:
+        """Kill and remove the pods on disk that the API no longer has."""
+        try:
+            uids = os.listdir(pods_dir(self.data_dir))
+        except OSError:
+            return
+        for uid in uids:
+            if uid in known:
+                continue
+            paths = PodPaths(self.data_dir, uid)
+            await _kill_all(paths)
+            await asyncio.to_thread(shutil.rmtree, paths.base, True)
+
+
+async def _kill_all(paths: PodPaths) -> None:
+    """SIGKILL every container of a pod area still running, and wait for its shim."""
+    containers = paths.base / "containers"
+    handles = []
+    for state in containers.glob("*/*"):
+        handle = procs.read_handle(state)
+        if handle is not None and handle.alive():
+            handle.signal(signal.SIGUSR1)
+            handles.append(handle)
+    for handle in handles:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await procs.wait_gone(handle)
+        handle.kill_group()

@@ -1,0 +1,248 @@
+"""The container runtime: turn a pod's container into a running attempt, and find attempts again.
+
+Called by the pod worker. `Runtime.start` resolves the command and environment, lays out the
+volumes and the sandbox root, writes the attempt's `spec.json` and starts a shim; `inspect`
+reads an attempt directory back after a kubelet restart. An `Attempt` is one run of one
+container (restartCount N lives in `containers/<name>/N`): wait for it, ask it to stop, kill it.
+What an exit means for the pod is the worker's business, not this module's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pwd
+import shutil
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argoapp.localkube.kubelet import procs, sandbox
+from argoapp.localkube.kubelet.commands import resolve
+from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
+from argoapp.localkube.kubelet.env import container_env, service_env
+from argoapp.localkube.kubelet.shim import write_json_atomic
+from argoapp.localkube.kubelet.sources import Sources
+from argoapp.localkube.kubelet.volumes import container_mounts, materialise
+
+Obj = dict[str, Any]
+UNKNOWN_REASON = "ContainerStatusUnknown"
+UNKNOWN_MESSAGE = "The container could not be located when the pod was terminated"
+_MESSAGE_LIMIT = 4096
+_STARTED_WAIT = 0.02
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How an attempt ended."""
+
+    exit_code: int
+    reason: str
+    message: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+def unknown_exit(started_at: str | None = None, message: str = UNKNOWN_MESSAGE) -> Exit:
+    return Exit(137, UNKNOWN_REASON, message, started_at, None)
+
+
+class Attempt:
+    """One run of one container, supervised by a shim."""
+
+    def __init__(self, state: Path, handle: procs.ShimHandle, fallback_to_logs: bool) -> None:
+        self.state = state
+        self.handle = handle
+        self.fallback_to_logs = fallback_to_logs
+        self.started_at: str | None = None
+        self.signalled = False
+
+    @property
+    def restart_count(self) -> int:
+        return int(self.state.name)
+
+    async def wait_started(self) -> None:
+        """Until the process runs (or could not start)."""
+        while self.started_at is None:
+            started = procs.read_json(self.state / "started.json")
+            if started is not None:
+                self.started_at = str(started.get("startedAt"))
+                return
+            if (self.state / "exit.json").exists() or not self.handle.alive():
+                return
+            await asyncio.sleep(_STARTED_WAIT)
+
+    async def wait(self) -> Exit:
+        """Until the attempt ends; how it ended."""
+        await procs.wait_gone(self.handle)
+        return read_exit(self.state, self.fallback_to_logs) or unknown_exit(self.started_at)
+
+    def terminate(self) -> None:
+        """SIGTERM to the container's main process."""
+        self.signalled = True
+        self.handle.signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL to every process of the container."""
+        self.signalled = True
+        self.handle.signal(signal.SIGUSR1)
+
+    def force(self) -> None:
+        self.handle.kill_group()
+
+
+def read_exit(state: Path, fallback_to_logs: bool = False) -> Exit | None:
+    """The recorded end of an attempt, or None when there is none."""
+    data = procs.read_json(state / "exit.json")
+    if data is None:
+        return None
+    code = int(data.get("exitCode", 137))
+    started = procs.read_json(state / "started.json") or {}
+    reason = str(data.get("reason") or ("Completed" if code == 0 else "Error"))
+    message = str(data.get("message") or "") or _termination_message(state, code, fallback_to_logs)
+    return Exit(code, reason, message, started.get("startedAt"), data.get("finishedAt"))
+
+
+def _termination_message(state: Path, code: int, fallback_to_logs: bool) -> str:
+    try:
+        with open(state / "termination-log", "rb") as f:
+            text = f.read(_MESSAGE_LIMIT)
+    except OSError:
+        text = b""
+    if not text and fallback_to_logs and code != 0:
+        text = _log_tail(state / "container.log")
+    return text.decode(errors="replace")
+
+
+def _log_tail(path: Path, lines: int = 80, limit: int = 2048) -> bytes:
+    try:
+        raw = path.read_bytes()[-256 * 1024 :]
+    except OSError:
+        return b""
+    out = [line.split(b" ", 3)[-1] for line in raw.splitlines()[-lines:]]
+    return b"\n".join(out)[-limit:]
+
+
+def inspect(state: Path, fallback_to_logs: bool) -> Attempt | Exit:
+    """An attempt found on disk: still running (adopt it), or how it ended."""
+    ended = read_exit(state, fallback_to_logs)
+    if ended is not None:
+        return ended
+    handle = procs.read_handle(state)
+    started = procs.read_json(state / "started.json") or {}
+    if handle is not None and handle.alive():
+        attempt = Attempt(state, handle, fallback_to_logs)
+        attempt.started_at = started.get("startedAt")
+        return attempt
+    ended = read_exit(state, fallback_to_logs)  # it may have finished just now
+    if ended is not None:
+        return ended
+    return unknown_exit(
+        started.get("startedAt"),
+        "The container's supervisor ended without recording an exit code",
+    )
+
+
+def attempts_on_disk(paths: PodPaths, container: str) -> list[int]:
+    """The restart counts that have an attempt directory, oldest first."""
+    try:
+        names = os.listdir(paths.container_dir(container))
+    except OSError:
+        return []
+    return sorted(int(n) for n in names if n.isdigit())
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What every container start needs from the kubelet."""
+
+    config: KubeletConfig
+    data_dir: Path
+    layout: sandbox.HostLayout | None  # None when unsandboxed
+    bwrap: str
+
+    def default_path(self) -> str:
+        return ":".join([*self.config.extra_path, *os.get_exec_path()])
+
+    async def start(
+        self, pod: Obj, container: Obj, restart_count: int, sources: Sources
+    ) -> Attempt:
+        """Start one attempt of `container`; raises `CommandError` when it cannot be built."""
+        paths = PodPaths(self.data_dir, pod["metadata"]["uid"])
+        spec = await asyncio.to_thread(self._prepare, pod, container, paths, restart_count, sources)
+        state = paths.attempt(container["name"], restart_count)
+        write_json_atomic(state / "spec.json", spec)
+        handle = procs.spawn(state)
+        policy = container.get("terminationMessagePolicy")
+        attempt = Attempt(state, handle, policy == "FallbackToLogsOnError")
+        await attempt.wait_started()
+        return attempt
+
+    def _prepare(
+        self, pod: Obj, container: Obj, paths: PodPaths, restart_count: int, sources: Sources
+    ) -> Obj:
+        hostname = pod_hostname(pod)
+        cfg = self.config
+        node = {"nodeName": cfg.node_name, "hostIP": cfg.host_ip, "podIP": cfg.pod_ip}
+        home = _home()
+        pod_bin = sandbox.POD_BIN if self.layout is not None else str(paths.bin)
+        defaults = {"PATH": self.default_path(), "HOSTNAME": hostname, "HOME": home}
+        env = container_env(
+            pod, container, sources, service=service_env(cfg.api_host, cfg.api_port),
+            defaults=defaults, node=node,
+        )  # fmt: skip
+        env["PATH"] = f"{env['PATH']}:{pod_bin}" if env.get("PATH") else pod_bin
+        argv = resolve(container, cfg.images, cfg.executor_image, env)
+        volumes = materialise(pod, paths, sources, cfg)
+        mounts = container_mounts(pod, container, volumes, env)
+        state = paths.attempt(str(container["name"]), restart_count)
+        state.mkdir(parents=True, exist_ok=True)
+        sandbox.write_pod_etc(paths.etc, hostname, cfg.pod_ip)
+        sandbox.write_pod_bin(paths.bin, shutil.which("python3", path=env["PATH"]))
+        box = sandbox.SandboxSpec(
+            root=paths.root(str(container["name"])),
+            hostname=hostname,
+            pod_etc=paths.etc,
+            pod_bin=paths.bin,
+            termination_log=state / "termination-log",
+            termination_path=str(container.get("terminationMessagePath") or "/dev/termination-log"),
+            mounts=mounts,
+            working_dir=str(container.get("workingDir") or "/"),
+        )
+        if self.layout is None:
+            return _unsandboxed_spec(box, argv, env, home)
+        sandbox.prepare_root(self.layout, box, home)
+        full = sandbox.bwrap_argv(self.bwrap, self.layout, box, argv)
+        return {"sandboxed": True, "argv": full, "env": env}
+
+
+def _unsandboxed_spec(
+    box: sandbox.SandboxSpec, argv: list[str], env: dict[str, str], home: str
+) -> Obj:
+    """Run as a plain host process: mounts only reported, working dir under the pod's area."""
+    box.root.mkdir(parents=True, exist_ok=True)
+    box.termination_log.touch()
+    cwd = sandbox.host_path_of(box.root, box.mounts, box.working_dir) or box.root
+    cwd.mkdir(parents=True, exist_ok=True)
+    env = dict(env)
+    env["HOME"] = str(box.root / home.lstrip("/"))
+    Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
+    env["LOCALKUBE_MOUNTS"] = json.dumps({m.target: str(m.source) for m in box.mounts})
+    env["LOCALKUBE_TERMINATION_LOG"] = str(box.termination_log)
+    return {"sandboxed": False, "argv": argv, "env": env, "cwd": str(cwd)}
+
+
+def pod_hostname(pod: Obj) -> str:
+    spec = pod.get("spec") or {}
+    return str(spec.get("hostname") or pod["metadata"]["name"])[:63]
+
+
+def _home() -> str:
+    if os.geteuid() == 0:
+        return "/root"
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_dir or "/"
+    except KeyError:
+        return "/"

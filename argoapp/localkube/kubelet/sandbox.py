@@ -1,0 +1,205 @@
+"""The bubblewrap sandbox of one container: its root on disk and the `bwrap` command line.
+
+Called by the pod worker to prepare a container attempt; `HostLayout` is computed once by the
+kubelet. It writes only inside the pod's area and never starts processes (the shim runs the
+argv built here).
+
+bwrap 0.8 has no overlay, so each container gets a writable directory of its own bound as `/`
+(`PodPaths.root`), and the host directories that hold programs and libraries are bound read-only
+on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as symlinks where the
+host has symlinks), every directory on the kubelet's PATH, the Python installation and argoapp's
+own package (so `argoapp exec` runs inside), and each entry of `/etc` one by one, so that `/etc`
+stays writable for the container like an image's would while `hosts` and `hostname` are the pod's
+own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp` and everything
+else not bound is the container's private root. The PID and UTS namespaces are new (the hostname
+is the pod's); the network is the host's so pods reach localkube on loopback. As root, the
+capabilities are cut to Docker's default set so a container cannot remount what it was given.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argoapp.localkube.kubelet.volumes import Mount
+
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
+_POD_ETC = ("hosts", "hostname")
+POD_BIN = "/.localkube/bin"
+# Docker's default capability set; everything else is dropped when bwrap runs as root.
+_DOCKER_CAPS = (
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+    "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HostLayout:
+    """What of the host every sandbox sees, computed once."""
+
+    binds: tuple[str, ...]  # directories bound read-only at the same path
+    symlinks: dict[str, str] = field(default_factory=dict)  # "/bin" -> "usr/bin"
+    etc_binds: tuple[str, ...] = ()  # names in /etc bound read-only
+    etc_symlinks: dict[str, str] = field(default_factory=dict)  # "mtab" -> "../proc/self/mounts"
+
+
+def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
+    """The host directories to share with sandboxes.
+
+    Reads the kubelet's own PATH on purpose: containers run the host's programs.
+    """
+    binds: list[str] = []
+    symlinks: dict[str, str] = {}
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            symlinks[path] = os.readlink(path)
+        elif os.path.isdir(path):
+            binds.append(path)
+    candidates = [*extra_dirs, *os.get_exec_path(), sys.prefix, sys.base_prefix]
+    candidates.append(os.path.dirname(os.path.realpath(sys.executable)))
+    candidates.append(str(Path(__file__).resolve().parents[2]))  # the argoapp package
+    for path in sorted({posixpath.normpath(p) for p in candidates if p.startswith("/")}):
+        if os.path.isdir(path) and not _covered(path, binds, symlinks):
+            binds.append(path)
+    etc_binds, etc_symlinks = _etc_entries()
+    return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks)
+
+
+def _covered(path: str, binds: Sequence[str], symlinks: dict[str, str]) -> bool:
+    real = os.path.realpath(path)
+    for base in (*binds, *symlinks, "/etc", "/proc", "/dev"):
+        for p in (path, real):
+            if p == base or p.startswith(base + "/"):
+                return True
+    return False
+
+
+def _etc_entries() -> tuple[tuple[str, ...], dict[str, str]]:
+    binds: list[str] = []
+    symlinks: dict[str, str] = {}
+    try:
+        names = sorted(os.listdir("/etc"))
+    except OSError:
+        return (), {}
+    for name in names:
+        path = f"/etc/{name}"
+        if name in _POD_ETC:
+            continue
+        real = os.path.realpath(path)
+        if os.path.islink(path) and real.startswith(("/usr/", "/etc/", "/proc/")):
+            symlinks[name] = os.readlink(path)
+        elif os.path.exists(path):
+            binds.append(name)  # bound through the link when it leads elsewhere (/run/...)
+    return tuple(binds), symlinks
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """One container attempt's sandbox."""
+
+    root: Path
+    hostname: str
+    pod_etc: Path  # holds the pod's `hosts` and `hostname`
+    pod_bin: Path
+    termination_log: Path
+    termination_path: str
+    mounts: Sequence[Mount]
+    working_dir: str
+
+
+def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
+    """Make the container's root ready for bwrap (idempotent: restarts reuse it)."""
+    root = spec.root
+    (root / "etc").mkdir(parents=True, exist_ok=True)
+    for path, target in layout.symlinks.items():
+        _ensure_symlink(root / path.lstrip("/"), target)
+    for name, target in layout.etc_symlinks.items():
+        _ensure_symlink(root / "etc" / name, target)
+    tmp = root / "tmp"
+    tmp.mkdir(exist_ok=True)
+    os.chmod(tmp, 0o1777)
+    (root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    spec.termination_log.touch()
+    workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+
+
+def _ensure_symlink(path: Path, target: str) -> None:
+    if path.is_symlink():
+        if os.readlink(path) == target:
+            return
+        path.unlink()
+    elif path.is_dir():
+        try:
+            path.rmdir()  # an empty mount point left by an earlier layout
+        except OSError:
+            return
+    elif path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+
+
+def host_path_of(root: Path, mounts: Sequence[Mount], inside: str) -> Path | None:
+    """Where a path inside the sandbox lives on the host (None when read-only)."""
+    inside = posixpath.normpath("/" + inside)
+    for mount in sorted(mounts, key=lambda m: len(m.target), reverse=True):
+        if inside == mount.target or inside.startswith(mount.target.rstrip("/") + "/"):
+            if mount.read_only:
+                return None
+            return mount.source / posixpath.relpath(inside, mount.target)
+    return root / inside.lstrip("/")
+
+
+def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence[str]) -> list[str]:
+    """The full command line that runs `argv` in the sandbox."""
+    out = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-uts"]
+    out += ["--hostname", spec.hostname]
+    if os.geteuid() == 0:
+        out += ["--cap-drop", "ALL"]
+        for cap in _DOCKER_CAPS:
+            out += ["--cap-add", cap]
+    out += ["--bind", str(spec.root), "/"]
+    for path in layout.binds:
+        out += ["--ro-bind", path, path]
+    for name in layout.etc_binds:
+        out += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    for name in _POD_ETC:
+        out += ["--ro-bind", str(spec.pod_etc / name), f"/etc/{name}"]
+    out += ["--proc", "/proc", "--dev", "/dev"]
+    out += ["--ro-bind", str(spec.pod_bin), POD_BIN]
+    out += ["--bind", str(spec.termination_log), spec.termination_path]
+    for mount in spec.mounts:
+        out += ["--ro-bind" if mount.read_only else "--bind", str(mount.source), mount.target]
+    out += ["--chdir", spec.working_dir, "--", *argv]
+    return out
+
+
+def write_pod_etc(directory: Path, hostname: str, pod_ip: str) -> None:
+    """The pod's /etc/hosts and /etc/hostname, as a kubelet writes them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "hostname").write_text(hostname + "\n")
+    (directory / "hosts").write_text(
+        "# Kubernetes-managed hosts file.\n"
+        "127.0.0.1\tlocalhost\n"
+        "::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "fe00::0\tip6-localnet\n"
+        "fe00::0\tip6-mcastprefix\n"
+        "fe00::1\tip6-allnodes\n"
+        "fe00::2\tip6-allrouters\n"
+        f"{pod_ip}\t{hostname}\n"
+    )
+
+
+def write_pod_bin(directory: Path, python3: str | None) -> None:
+    """The pod-private bin directory: `python` -> the host's `python3` when there is one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    link = directory / "python"
+    if python3 and not link.is_symlink():
+        link.symlink_to(python3)

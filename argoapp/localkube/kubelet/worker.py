@@ -1,0 +1,359 @@
+"""One pod's life on this node: the only code that starts, restarts and stops its containers.
+
+The kubelet makes one `PodWorker` per bound pod uid and feeds it every new version of the pod
+(`update`) or its disappearance (`removed`); `run` is the worker's task. It picks up what is on
+disk first (so a restarted kubelet adopts running shims, reads exits that happened while it was
+down, and marks containers it cannot account for `ContainerStatusUnknown`, never re-running
+them), then runs init containers one by one and the containers together, restarting them by
+`restartPolicy` with CrashLoopBackOff delays. It enforces `activeDeadlineSeconds`, and on
+deletion sends SIGTERM, waits out the grace period, sends SIGKILL, removes the pod's area and
+deletes the pod with grace 0. Every transition is written to the status subresource at once.
+
+It must not touch other pods, and stopping the kubelet (cancelling `run`) must leave the pod's
+processes running for the next kubelet to adopt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argoapp.localkube import resources as r
+from argoapp.localkube.errors import ApiError, NotFound
+from argoapp.localkube.kubelet import sources, transitions
+from argoapp.localkube.kubelet.commands import CommandError
+from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
+from argoapp.localkube.kubelet.runtime import Attempt, Runtime
+from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, PodOutcome, pod_status
+from argoapp.localkube.kubelet.transitions import now_rfc3339
+from argoapp.localkube.objects import ObjectService
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+MERGE = "application/merge-patch+json"
+CONFIG_RETRY = 2.0
+STOP_POLL = 0.1
+FORCE_AFTER = 5.0  # seconds after SIGKILL before the shim's whole group is killed
+
+
+def parse_time(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class StopRequest:
+    deadline: float  # monotonic: SIGKILL from then on
+
+
+class PodWorker:
+    """Runs one pod and reports its status."""
+
+    def __init__(self, service: ObjectService, runtime: Runtime, pod: Obj) -> None:
+        self.service = service
+        self.runtime = runtime
+        self.pod = pod
+        meta = pod["metadata"]
+        self.uid, self.namespace, self.name = meta["uid"], meta["namespace"], meta["name"]
+        self.paths = PodPaths(runtime.data_dir, self.uid)
+        spec = pod.get("spec") or {}
+        self.inits = [_state(c, "") for c in spec.get("initContainers") or []]
+        behind = "PodInitializing" if self.inits else ""
+        self.mains = [_state(c, behind) for c in spec.get("containers") or []]
+        self.attempts: dict[str, Attempt] = {}
+        self.next_attempt: dict[str, int] = {}
+        self.stop: StopRequest | None = None
+        self.outcome: PodOutcome | None = None
+        self.deleting = False
+        self.gone = False
+        self.start_time = (pod.get("status") or {}).get("startTime") or now_rfc3339()
+        self._wake = asyncio.Event()
+        self._publishing = asyncio.Lock()
+        self._published: Obj | None = None
+        self._killed_at: dict[str, float] = {}
+
+    @property
+    def config(self) -> KubeletConfig:
+        return self.runtime.config
+
+    # -- inputs from the kubelet ---------------------------------------------------------
+
+    def update(self, pod: Obj) -> None:
+        """A newer version of the pod from the API."""
+        if _rv(pod) < _rv(self.pod):
+            return
+        self.pod = pod
+        meta = pod["metadata"]
+        if meta.get("deletionTimestamp"):
+            self.deleting = True
+            grace = int(meta.get("deletionGracePeriodSeconds") or 0)
+            begun = parse_time(meta["deletionTimestamp"]) or time.time()
+            self.request_stop(begun + grace - time.time())
+        self._wake.set()
+
+    def removed(self) -> None:
+        """The pod is gone from the API (deleted with grace 0): kill now, nothing to report."""
+        self.gone = True
+        self.request_stop(0)
+
+    def request_stop(self, grace: float) -> None:
+        deadline = time.monotonic() + max(grace, 0.0)
+        if self.stop is None or deadline < self.stop.deadline:
+            self.stop = StopRequest(deadline)
+        self._wake.set()
+
+    def fail_pod(self, reason: str = "", message: str = "") -> None:
+        """End the pod as Failed: stop whatever still runs, with the pod's grace period."""
+        if self.outcome is None:
+            self.outcome = PodOutcome("Failed", reason, message)
+        grace = (self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        self.request_stop(float(grace if grace is not None else 30))
+
+    # -- the task ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """The worker's task: run the pod, then finish its deletion when it comes."""
+        terminal = (self.pod.get("status") or {}).get("phase") in TERMINAL
+        flow: asyncio.Task[None] | None = None
+        try:
+            if not terminal:
+                transitions.resume(self)
+                await self.publish()
+                flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
+            await self._supervise(flow)
+        finally:
+            if flow is not None and not flow.done():
+                flow.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flow
+        await self._finish()
+
+    async def _supervise(self, flow: asyncio.Task[None] | None) -> None:
+        """Until the flow is done and the pod deleted: deadlines, stops, signals."""
+        while True:
+            self._check_deadline()
+            if self.stop is not None:
+                self._drive_stop()
+            flow_done = flow is None or flow.done()
+            if flow_done and flow is not None:
+                flow.result()
+            if flow_done and (self.deleting or self.gone):
+                return
+            self._wake.clear()
+            timeout = STOP_POLL if self.stop is not None and not flow_done else self._idle()
+            woken = asyncio.ensure_future(self._wake.wait())
+            waiters: list[asyncio.Future[Any]] = [woken]
+            if flow is not None and not flow_done:
+                waiters.append(flow)
+            try:
+                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                woken.cancel()
+
+    def _idle(self) -> float | None:
+        deadline = self._deadline()
+        if deadline is None or self.outcome is not None or self._terminal():
+            return None
+        return max(deadline - time.time(), 0.05)
+
+    def _deadline(self) -> float | None:
+        seconds = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
+        start = parse_time(self.start_time)
+        if seconds is None or start is None:
+            return None
+        return start + float(seconds)
+
+    def _check_deadline(self) -> None:
+        deadline = self._deadline()
+        if deadline is None or self._terminal() or self.outcome is not None:
+            return
+        if time.time() >= deadline:
+            self.fail_pod("DeadlineExceeded", "Pod was active on the node longer than the "
+                       "specified deadline")  # fmt: skip
+
+    def _terminal(self) -> bool:
+        return (self.pod.get("status") or {}).get("phase") in TERMINAL or (
+            self._published is not None and self._published.get("phase") in TERMINAL
+        )
+
+    def _drive_stop(self) -> None:
+        assert self.stop is not None
+        now = time.monotonic()
+        for name, attempt in self.attempts.items():
+            if not attempt.signalled:
+                attempt.terminate()
+            if now >= self.stop.deadline and name not in self._killed_at:
+                attempt.kill()
+                self._killed_at[name] = now
+            elif name in self._killed_at and now - self._killed_at[name] > FORCE_AFTER:
+                attempt.force()
+
+    # -- containers ----------------------------------------------------------------------
+
+    async def _flow(self) -> None:
+        spec = self.pod.get("spec") or {}
+        inits = spec.get("initContainers") or []
+        for container, st in zip(inits, self.inits, strict=True):
+            if not await self._run_container(container, st, init=True):
+                await self.publish()
+                return
+        async with asyncio.TaskGroup() as tg:
+            for container, st in zip(spec.get("containers") or [], self.mains, strict=True):
+                tg.create_task(self._run_container(container, st, init=False))
+        await self.publish()
+
+    async def _run_container(self, container: Obj, st: ContainerState, *, init: bool) -> bool:
+        """Run a container until it is done for good; True when it ended successfully."""
+        while True:
+            attempt = self.attempts.get(st.name)
+            if attempt is None:
+                if st.state == "terminated":
+                    if transitions.permanent(st) or not self._should_restart(st, init):
+                        return st.succeeded()
+                    if not await self._back_off(st):
+                        return False
+                if self.stop is not None:
+                    return False
+                attempt = await self._start(container, st)
+                if attempt is None:
+                    if st.state != "terminated":
+                        await self._sleep(CONFIG_RETRY)
+                    continue
+            ended = await attempt.wait()
+            self.attempts.pop(st.name, None)
+            transitions.record_exit(self, st, ended)
+            await self.publish()
+
+    def _should_restart(self, st: ContainerState, init: bool) -> bool:
+        if self.stop is not None:
+            return False
+        policy = (self.pod.get("spec") or {}).get("restartPolicy") or "Always"
+        if init or policy == "OnFailure":
+            return policy != "Never" and not st.succeeded()
+        return policy == "Always"
+
+    async def _back_off(self, st: ContainerState) -> bool:
+        """Wait before a restart (CrashLoopBackOff); False when the pod stopped meanwhile."""
+        restarts = self.next_attempt.get(st.name, 0) - 1
+        delay = transitions.backoff(self.config, restarts)
+        if delay <= 0:
+            return True
+        st.last_terminated = st.terminated_obj()
+        st.state, st.reason = "waiting", "CrashLoopBackOff"
+        st.message = (
+            f"back-off {delay:g}s restarting failed container={st.name} "
+            f"pod={self.name}_{self.namespace}({self.uid})"
+        )
+        await self.publish()
+        await self._sleep(delay)
+        return self.stop is None
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, cut short when the pod is asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while self.stop is None:
+                    self._wake.clear()
+                    await self._wake.wait()
+
+    async def _start(self, container: Obj, st: ContainerState) -> Attempt | None:
+        restart_count = self.next_attempt.get(st.name, 0)
+        if st.state == "terminated":
+            st.last_terminated = st.terminated_obj()
+        if st.state == "waiting" and st.reason in ("", "PodInitializing"):
+            st.reason = "ContainerCreating"
+            await self.publish()
+        try:
+            found = await sources.fetch(self.service, self.pod)
+            attempt = await self.runtime.start(self.pod, container, restart_count, found)
+        except CommandError as e:
+            transitions.start_failed(self, st, e)
+            await self.publish()
+            return None
+        self.next_attempt[st.name] = restart_count + 1
+        transitions.started(self, st, attempt)
+        self.attempts[st.name] = attempt
+        if self.stop is not None:
+            attempt.terminate()
+        await self.publish()
+        return attempt
+
+    # -- status and deletion -------------------------------------------------------------
+
+    async def publish(self) -> None:
+        """Write the pod's status if it changed."""
+        async with self._publishing:
+            await self._publish()
+
+    async def _publish(self) -> None:
+        if self.gone:
+            return
+        status = pod_status(
+            self.pod, self.inits, self.mains, now=now_rfc3339(), start_time=self.start_time,
+            host_ip=self.config.host_ip, pod_ip=self.config.pod_ip, outcome=self.outcome,
+        )  # fmt: skip
+        if self._published is not None and _same(status, self._published):
+            return
+        try:
+            stored = await self.service.patch(
+                r.PODS, self.namespace, self.name, MERGE, {"status": status}, subresource="status"
+            )
+        except NotFound:
+            self.removed()
+            return
+        except ApiError as e:
+            log.warning("pod %s/%s: status not written: %s", self.namespace, self.name, e)
+            return
+        if stored["metadata"].get("uid") == self.uid:
+            self.pod = stored
+        self._published = status
+
+    async def _finish(self) -> None:
+        """The pod's processes are gone: final status, remove its area, delete it for good."""
+        if not self.gone:
+            if not self._terminal() and self.outcome is None:
+                self.outcome = PodOutcome("Failed")
+            await self.publish()
+        await asyncio.to_thread(shutil.rmtree, self.paths.base, True)
+        if self.gone:
+            return
+        try:
+            await self.service.delete(
+                r.PODS, self.namespace, self.name, grace_period_seconds=0,
+                preconditions={"uid": self.uid},
+            )  # fmt: skip
+        except NotFound:
+            pass
+        except ApiError as e:
+            log.warning("pod %s/%s: could not be deleted: %s", self.namespace, self.name, e)
+
+
+def _state(container: Obj, reason: str) -> ContainerState:
+    name, image = str(container.get("name")), str(container.get("image") or "")
+    return ContainerState(name, image, reason=reason)
+
+
+def _rv(pod: Obj) -> int:
+    try:
+        return int(pod["metadata"].get("resourceVersion") or 0)
+    except ValueError:
+        return 0
+
+
+def _same(a: Obj, b: Obj) -> bool:
+    def strip(s: Obj) -> Obj:
+        conds = [{k: v for k, v in c.items() if k != "lastTransitionTime"}
+                 for c in s.get("conditions") or []]  # fmt: skip
+        return {**s, "conditions": conds}
+
+    return strip(a) == strip(b)
