@@ -85,6 +85,8 @@ class Watch:
         self._last = 0
 
     def close(self) -> None:
+        """End the watch; safe before, during or after iteration."""
+        self._bus.unsubscribe(self._queue)
         self._queue.put_nowait(_CLOSED)
 
     def __aiter__(self) -> AsyncIterator[Obj]:
