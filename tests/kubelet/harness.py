@@ -52,6 +52,13 @@ async def wait_for(
         pytest.fail(f"pod {name} never got there; last status: {last.get('status')}")
 
 
+async def until(check: Callable[[], bool], timeout: float = WAIT) -> None:
+    """Wait until `check()` holds (for conditions outside the API: files, processes)."""
+    async with asyncio.timeout(timeout):
+        while not check():  # noqa: ASYNC110 - polling the filesystem
+            await asyncio.sleep(0.05)
+
+
 def phase_in(*phases: str) -> Callable[[Obj], bool]:
     return lambda p: (p.get("status") or {}).get("phase") in phases
 

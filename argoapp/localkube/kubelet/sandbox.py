@@ -18,6 +18,7 @@ capabilities are cut to Docker's default set so a container cannot remount what 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import sys
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from argoapp.localkube.kubelet.volumes import Mount
+from argoapp.localkube.kubelet.volumes import Mount, write_atomic
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
 _POD_ETC = ("hosts", "hostname")
@@ -143,7 +144,8 @@ def _ensure_symlink(path: Path, target: str) -> None:
     elif path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.symlink_to(target)
+    with contextlib.suppress(FileExistsError):
+        path.symlink_to(target)
 
 
 def host_path_of(root: Path, mounts: Sequence[Mount], inside: str) -> Path | None:
@@ -184,8 +186,12 @@ def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence
 def write_pod_etc(directory: Path, hostname: str, pod_ip: str) -> None:
     """The pod's /etc/hosts and /etc/hostname, as a kubelet writes them."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "hostname").write_text(hostname + "\n")
-    (directory / "hosts").write_text(
+    write_atomic(directory / "hostname", f"{hostname}\n".encode())
+    write_atomic(directory / "hosts", _hosts(hostname, pod_ip).encode())
+
+
+def _hosts(hostname: str, pod_ip: str) -> str:
+    return (
         "# Kubernetes-managed hosts file.\n"
         "127.0.0.1\tlocalhost\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -202,4 +208,5 @@ def write_pod_bin(directory: Path, python3: str | None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     link = directory / "python"
     if python3 and not link.is_symlink():
-        link.symlink_to(python3)
+        with contextlib.suppress(FileExistsError):
+            link.symlink_to(python3)

@@ -21,8 +21,10 @@ or a container already mounts something there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,10 +204,21 @@ def write_files(directory: Path, files: Mapping[str, tuple[bytes, int]]) -> None
     for rel, (content, mode) in files.items():
         target = directory / _safe_relative(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(content)
+        write_atomic(target, content, mode)
+
+
+def write_atomic(target: Path, content: bytes, mode: int = _DEFAULT_MODE) -> None:
+    """Replace `target` in one step (containers of a pod may be prepared at the same time)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
         os.chmod(tmp, mode & 0o7777)
         os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _safe_relative(rel: str) -> str:

@@ -67,9 +67,11 @@ class PodWorker:
         self.uid, self.namespace, self.name = meta["uid"], meta["namespace"], meta["name"]
         self.paths = PodPaths(runtime.data_dir, self.uid)
         spec = pod.get("spec") or {}
-        self.inits = [_state(c, "") for c in spec.get("initContainers") or []]
-        behind = "PodInitializing" if self.inits else ""
-        self.mains = [_state(c, behind) for c in spec.get("containers") or []]
+        # A kubelet shows every container not created yet as PodInitializing in a pod with
+        # init containers, and as ContainerCreating otherwise.
+        waiting = "PodInitializing" if spec.get("initContainers") else "ContainerCreating"
+        self.inits = [_state(c, waiting) for c in spec.get("initContainers") or []]
+        self.mains = [_state(c, waiting) for c in spec.get("containers") or []]
         self.attempts: dict[str, Attempt] = {}
         self.next_attempt: dict[str, int] = {}
         self.stop: StopRequest | None = None
@@ -95,10 +97,10 @@ class PodWorker:
         self.pod = pod
         meta = pod["metadata"]
         if meta.get("deletionTimestamp"):
+            # As a kubelet does, the grace period runs from when this node sees the deletion
+            # (deletionTimestamp only has a precision of seconds).
             self.deleting = True
-            grace = int(meta.get("deletionGracePeriodSeconds") or 0)
-            begun = parse_time(meta["deletionTimestamp"]) or time.time()
-            self.request_stop(begun + grace - time.time())
+            self.request_stop(float(meta.get("deletionGracePeriodSeconds") or 0))
         self._wake.set()
 
     def removed(self) -> None:
@@ -270,9 +272,6 @@ class PodWorker:
         restart_count = self.next_attempt.get(st.name, 0)
         if st.state == "terminated":
             st.last_terminated = st.terminated_obj()
-        if st.state == "waiting" and st.reason in ("", "PodInitializing"):
-            st.reason = "ContainerCreating"
-            await self.publish()
         try:
             found = await sources.fetch(self.service, self.pod)
             attempt = await self.runtime.start(self.pod, container, restart_count, found)

@@ -1,0 +1,129 @@
+"""Volumes appear at their mountPath, with subPath and readOnly honoured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from argoapp.localkube import resources as r
+from argoapp.localkube.kubelet import Kubelet
+from argoapp.localkube.objects import ObjectService
+
+from .harness import finished, logs, pod, sh, status_of, wait_for
+
+
+async def test_empty_dir_is_shared_by_the_pods_containers(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    mount = [{"name": "scratch", "mountPath": "/scratch"}]
+    writer = sh("writer", "echo shared > /scratch/file", volumeMounts=mount)
+    reader = sh(
+        "reader", "while [ ! -s /scratch/file ]; do sleep 0.05; done; cat /scratch/file",
+        volumeMounts=mount,
+    )  # fmt: skip
+    manifest = pod("shared", writer, reader, volumes=[{"name": "scratch", "emptyDir": {}}])
+    await service.create(r.PODS, "default", manifest)
+    done = await finished(service, "shared")
+    assert done["status"]["phase"] == "Succeeded"
+    assert await logs(kubelet, done, "reader") == "shared\n"
+
+
+async def test_sub_path_and_read_only(service: ObjectService, kubelet: Kubelet) -> None:
+    mounts = [
+        {"name": "data", "mountPath": "/in", "subPath": "inputs", "readOnly": True},
+        {"name": "data", "mountPath": "/out", "subPath": "outputs"},
+    ]
+    script = (
+        "ls /in; (echo x > /in/new) 2>/dev/null && echo wrote || echo refused; "
+        "echo result > /out/r.txt; ls /out"
+    )
+    await service.create(
+        r.PODS, "default",
+        pod("sub", sh("main", script, volumeMounts=mounts),
+            volumes=[{"name": "data", "emptyDir": {}}]),
+    )  # fmt: skip
+    done = await finished(service, "sub")
+    assert await logs(kubelet, done) == "refused\nr.txt\n"
+
+
+async def test_config_map_and_secret_files(service: ObjectService, kubelet: Kubelet) -> None:
+    await service.create(
+        r.CONFIGMAPS, "default",
+        {"metadata": {"name": "settings"}, "data": {"a.conf": "alpha", "b.conf": "beta"}},
+    )  # fmt: skip
+    await service.create(
+        r.SECRETS, "default",
+        {"metadata": {"name": "creds"}, "stringData": {"password": "hunter2"}},
+    )  # fmt: skip
+    volumes = [
+        {"name": "all", "configMap": {"name": "settings"}},
+        {"name": "some", "configMap": {"name": "settings", "defaultMode": 0o600,
+                                       "items": [{"key": "b.conf", "path": "sub/b"}]}},
+        {"name": "secret", "secret": {"secretName": "creds"}},
+        {"name": "missing", "configMap": {"name": "nope", "optional": True}},
+    ]  # fmt: skip
+    mounts = [
+        {"name": "all", "mountPath": "/etc/app"},
+        {"name": "some", "mountPath": "/config"},
+        {"name": "secret", "mountPath": "/secret"},
+        {"name": "missing", "mountPath": "/missing"},
+        {"name": "all", "mountPath": "/single.conf", "subPath": "a.conf"},
+    ]
+    script = (
+        "cat /etc/app/a.conf; echo; cat /config/sub/b; echo; stat -c %a /config/sub/b; "
+        "cat /secret/password; echo; ls /missing | wc -l; cat /single.conf; echo; "
+        "(echo x > /etc/app/a.conf) 2>/dev/null || echo read-only"
+    )
+    manifest = pod("files", sh("main", script, volumeMounts=mounts), volumes=volumes)
+    await service.create(r.PODS, "default", manifest)
+    done = await finished(service, "files")
+    assert (await logs(kubelet, done)).split() == [
+        "alpha", "beta", "600", "hunter2", "0", "alpha", "read-only",
+    ]  # fmt: skip
+
+
+async def test_missing_config_map_keeps_the_pod_pending(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    volumes = [{"name": "cfg", "configMap": {"name": "later"}}]
+    container = sh("main", "cat /cfg/k", volumeMounts=[{"name": "cfg", "mountPath": "/cfg"}])
+    await service.create(r.PODS, "default", pod("waits", container, volumes=volumes))
+
+    def waiting_on_mount(p: dict) -> bool:
+        statuses = (p.get("status") or {}).get("containerStatuses") or []
+        waiting = statuses[0]["state"].get("waiting") if statuses else None
+        return bool(waiting and "not found" in waiting.get("message", ""))
+
+    waiting = await wait_for(service, "waits", waiting_on_mount)
+    assert waiting["status"]["phase"] == "Pending"
+    await service.create(
+        r.CONFIGMAPS, "default", {"metadata": {"name": "later"}, "data": {"k": "now"}}
+    )
+    done = await finished(service, "waits")
+    assert done["status"]["phase"] == "Succeeded"
+    assert await logs(kubelet, done) == "now\n"  # as CRI logs end a last partial line
+
+
+async def test_host_path_is_bound(service: ObjectService, kubelet: Kubelet, tmp_path: Path) -> None:
+    target = tmp_path / "made"
+    volumes = [{"name": "h", "hostPath": {"path": str(target), "type": "DirectoryOrCreate"}}]
+    container = sh("main", "echo from-pod > /h/f", volumeMounts=[{"name": "h", "mountPath": "/h"}])
+    await service.create(r.PODS, "default", pod("hostpath", container, volumes=volumes))
+    await finished(service, "hostpath")
+    assert (target / "f").read_text() == "from-pod\n"
+
+
+async def test_unsupported_volume_type_is_reported(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    volumes = [{"name": "n", "nfs": {"server": "x", "path": "/"}}]
+    container = sh("main", "true", volumeMounts=[{"name": "n", "mountPath": "/n"}])
+    await service.create(r.PODS, "default", pod("nfs", container, volumes=volumes))
+
+    def reported(p: dict) -> bool:
+        statuses = (p.get("status") or {}).get("containerStatuses") or []
+        return bool(statuses) and "nfs" in statuses[0]["state"].get("waiting", {}).get(
+            "message", ""
+        )
+
+    p = await wait_for(service, "nfs", reported)
+    assert status_of(p, "main")["state"]["waiting"]["reason"] == "ContainerCreating"
