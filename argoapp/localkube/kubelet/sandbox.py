@@ -150,7 +150,7 @@ def _ensure_symlink(path: Path, target: str) -> None:
 
 def host_path_of(root: Path, mounts: Sequence[Mount], inside: str) -> Path | None:
     """Where a path inside the sandbox lives on the host (None when read-only)."""
-    inside = posixpath.normpath("/" + inside)
+    inside = posixpath.normpath("/" + inside.lstrip("/"))
     for mount in sorted(mounts, key=lambda m: len(m.target), reverse=True):
         if inside == mount.target or inside.startswith(mount.target.rstrip("/") + "/"):
             if mount.read_only:

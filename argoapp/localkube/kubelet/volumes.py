@@ -244,7 +244,7 @@ def container_mounts(
             sub = expand(str(vm["subPathExpr"]), lambda n: env.get(n, ""))
         if sub:
             source = _sub_path(source, sub, volume.read_only)
-        target = posixpath.normpath("/" + str(vm.get("mountPath", "")))
+        target = posixpath.normpath("/" + str(vm.get("mountPath", "")).lstrip("/"))
         mounts.append(Mount(source, target, bool(vm.get("readOnly")) or volume.read_only))
     if _automount(pod) and not any(m.target == SERVICE_ACCOUNT_DIR for m in mounts):
         mounts.append(Mount(volumes[".kube-api-access"].source, SERVICE_ACCOUNT_DIR, True))

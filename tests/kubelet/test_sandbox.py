@@ -1,0 +1,80 @@
+"""The sandbox's layout and command line, the bwrap check, and the unsandboxed mode."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from argoapp.errors import ConfigError
+from argoapp.localkube import resources as r
+from argoapp.localkube.kubelet import Kubelet, KubeletConfig
+from argoapp.localkube.kubelet.sandbox import SandboxSpec, bwrap_argv, host_layout
+from argoapp.localkube.kubelet.volumes import Mount
+from argoapp.localkube.objects import ObjectService
+
+from .harness import finished, logs, pod, sh
+
+
+def test_layout_shares_programs_not_the_host_root() -> None:
+    layout = host_layout([os.path.dirname(sys.executable)])
+    shared = [*layout.binds, *layout.symlinks]
+    assert "/usr" in shared
+    assert sys.base_prefix in shared or any(sys.base_prefix.startswith(b + "/") for b in shared)
+    assert "/" not in shared and "/tmp" not in shared and "/home" not in shared
+    assert "hosts" not in layout.etc_binds and "hostname" not in layout.etc_binds
+
+
+def test_argv_binds_volumes_after_the_root(tmp_path: Path) -> None:
+    layout = host_layout()
+    box = SandboxSpec(
+        root=tmp_path / "root", hostname="h", pod_etc=tmp_path / "etc", pod_bin=tmp_path / "bin",
+        termination_log=tmp_path / "t", termination_path="/dev/termination-log",
+        mounts=[Mount(tmp_path / "v", "/data", False), Mount(tmp_path / "c", "/cfg", True)],
+        working_dir="/w",
+    )  # fmt: skip
+    argv = bwrap_argv("/usr/bin/bwrap", layout, box, ["echo", "hi"])
+    assert argv[-3:] == ["--", "echo", "hi"]
+    joined = " ".join(argv)
+    assert f"--bind {tmp_path / 'root'} /" in joined
+    assert joined.index(f"--bind {tmp_path / 'v'} /data") > joined.index("--proc /proc")
+    assert f"--ro-bind {tmp_path / 'c'} /cfg" in joined
+    assert "--unshare-pid" in argv and "--unshare-net" not in argv
+    assert argv[argv.index("--hostname") + 1] == "h"
+
+
+async def test_missing_bwrap_is_a_clear_error(
+    service: ObjectService, data_dir: Path, config: KubeletConfig, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("PATH", str(tmp_path))
+    kubelet = Kubelet(service, data_dir=data_dir, config=config)
+    with pytest.raises(ConfigError, match=r"bwrap.*--unsandboxed"):
+        await kubelet.start()
+
+
+async def test_unsandboxed_pods_run_as_host_processes(
+    service: ObjectService, data_dir: Path, config: KubeletConfig,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    config.sandboxed = False
+    kubelet = Kubelet(service, data_dir=data_dir, config=config)
+    with caplog.at_level(logging.WARNING):
+        await kubelet.start()
+    try:
+        assert "UNSANDBOXED" in caplog.text and "real host filesystem" in caplog.text
+        script = "pwd; echo here > rel.txt; echo $LOCALKUBE_MOUNTS; python -c 'print(1)'"
+        manifest = pod("plain", sh("main", script, workingDir="/w",
+                                   volumeMounts=[{"name": "e", "mountPath": "/e"}]),
+                       volumes=[{"name": "e", "emptyDir": {}}])  # fmt: skip
+        await service.create(r.PODS, "default", manifest)
+        done = await finished(service, "plain")
+        cwd, mounts, one = (await logs(kubelet, done)).splitlines()
+        assert cwd.startswith(str(data_dir)) and cwd.endswith("/w")
+        assert (Path(cwd) / "rel.txt").read_text() == "here\n"
+        assert '"/e":' in mounts and one == "1"
+    finally:
+        await kubelet.stop()

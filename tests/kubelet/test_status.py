@@ -1,0 +1,122 @@
+"""Pod status as a kubelet reports it: phases, conditions, container statuses (pure)."""
+
+from __future__ import annotations
+
+from argoapp.localkube import resources as r
+from argoapp.localkube.kubelet import Kubelet
+from argoapp.localkube.kubelet.status import (
+    ContainerState,
+    PodOutcome,
+    phase,
+    pod_status,
+    qos_class,
+)
+from argoapp.localkube.objects import ObjectService
+
+from .harness import finished, pod, sh, status_of
+
+NOW = "2024-01-01T00:00:00Z"
+
+
+def st(state: str = "waiting", code: int | None = None, last: bool = False) -> ContainerState:
+    c = ContainerState("c", "img", state=state, exit_code=code)
+    if last:
+        c.last_terminated = {"exitCode": 1}
+    return c
+
+
+def test_phase_rules() -> None:
+    done, failed = st("terminated", 0), st("terminated", 2)
+    assert phase("Never", [], [st()]) == "Pending"
+    assert phase("Never", [st("running")], [st()]) == "Pending"
+    assert phase("Never", [failed], [st()]) == "Failed"
+    assert phase("OnFailure", [failed], [st()]) == "Pending"
+    assert phase("Never", [done], [st("running"), done]) == "Running"
+    assert phase("Never", [], [done, done]) == "Succeeded"
+    assert phase("Never", [], [done, failed]) == "Failed"
+    assert phase("OnFailure", [], [done, failed]) == "Running"
+    assert phase("OnFailure", [], [st("waiting", last=True)]) == "Running"
+    assert phase("Always", [], [done]) == "Running"
+
+
+def test_conditions_and_outcome() -> None:
+    manifest = {"metadata": {"name": "p"}, "spec": {"restartPolicy": "Never"}}
+    running = pod_status(manifest, [], [st("running")], now=NOW, start_time=NOW,
+                         host_ip="h", pod_ip="i")  # fmt: skip
+    conditions = {c["type"]: c for c in running["conditions"]}
+    assert running["phase"] == "Running"
+    assert conditions["Ready"]["status"] == "True"
+    assert conditions["PodScheduled"]["status"] == "True"
+    assert running["podIPs"] == [{"ip": "i"}] and running["hostIP"] == "h"
+    failed = pod_status(
+        manifest,
+        [],
+        [st("running")],
+        now=NOW,
+        start_time=NOW,
+        host_ip="h",
+        pod_ip="i",
+        outcome=PodOutcome("Failed", "DeadlineExceeded", "late"),
+    )
+    assert (failed["phase"], failed["reason"]) == ("Failed", "DeadlineExceeded")
+    ready = {c["type"]: c for c in failed["conditions"]}["Ready"]
+    assert ready["reason"] == "PodCompleted"
+
+
+def test_transition_times_are_kept_while_the_status_stays() -> None:
+    manifest = {"metadata": {"name": "p"}, "spec": {}}
+    first = pod_status(manifest, [], [st("running")], now=NOW, start_time=NOW,
+                       host_ip="h", pod_ip="i")  # fmt: skip
+    later = pod_status(
+        {**manifest, "status": first},
+        [],
+        [st("running")],
+        now="2024-01-01T00:05:00Z",
+        start_time=NOW,
+        host_ip="h",
+        pod_ip="i",
+    )
+    assert [c["lastTransitionTime"] for c in later["conditions"]] == [NOW] * 5
+
+
+def test_qos_class() -> None:
+    assert qos_class({"containers": [{}]}) == "BestEffort"
+    limits = {"cpu": "1", "memory": "1Gi"}
+    assert qos_class({"containers": [{"resources": {"limits": limits}}]}) == "Guaranteed"
+    assert qos_class({"containers": [{"resources": {"requests": {"cpu": "1"}}}]}) == "Burstable"
+
+
+async def test_status_of_a_real_pod(service: ObjectService, kubelet: Kubelet) -> None:
+    await service.create(
+        r.PODS,
+        "default",
+        pod(
+            "full",
+            sh("main", "true"),
+            nodeSelector={"a": "b"},
+            tolerations=[{"operator": "Exists"}],
+        ),
+    )
+    done = await finished(service, "full")
+    status = done["status"]
+    assert status["phase"] == "Succeeded"
+    assert status["podIP"] == "127.0.0.1" and status["hostIP"] == "127.0.0.1"
+    assert status["startTime"].endswith("Z")
+    main = status_of(done, "main")
+    assert main["containerID"].startswith("localkube://")
+    assert main["image"] == "busybox" and main["ready"] is False and main["started"] is False
+    terminated = main["state"]["terminated"]
+    assert terminated["startedAt"] <= terminated["finishedAt"]
+    assert {c["type"] for c in status["conditions"]} == {
+        "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled",
+    }  # fmt: skip
+
+
+async def test_termination_message_is_reported(service: ObjectService, kubelet: Kubelet) -> None:
+    container = sh("main", "echo bye > /dev/termination-log; echo out; exit 2")
+    fallback = sh("logs", "echo last words; exit 1",
+                  terminationMessagePolicy="FallbackToLogsOnError")  # fmt: skip
+    await service.create(r.PODS, "default", pod("messages", container, fallback))
+    done = await finished(service, "messages")
+    assert status_of(done, "main")["state"]["terminated"]["message"] == "bye\n"
+    assert status_of(done, "logs")["state"]["terminated"]["message"] == "last words"
