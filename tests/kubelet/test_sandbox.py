@@ -78,3 +78,10 @@ async def test_unsandboxed_pods_run_as_host_processes(
         assert '"/e":' in mounts and one == "1"
     finally:
         await kubelet.stop()
+
+
+def test_version_manager_shims_bring_their_root(tmp_path: Path) -> None:
+    (tmp_path / "manager" / "shims").mkdir(parents=True)
+    (tmp_path / "manager" / "libexec").mkdir()
+    layout = host_layout([str(tmp_path / "manager" / "shims")])
+    assert str(tmp_path / "manager") in layout.binds

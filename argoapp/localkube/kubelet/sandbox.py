@@ -8,7 +8,8 @@ bwrap 0.8 has no overlay, so each container gets a writable directory of its own
 (`PodPaths.root`), and the host directories that hold programs and libraries are bound read-only
 on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as symlinks where the
 host has symlinks), every directory on the kubelet's PATH, the Python installation and argoapp's
-own package (so `argoapp exec` runs inside), and each entry of `/etc` one by one, so that `/etc`
+own package (so `argoapp exec` runs inside; a version manager's `shims` directory brings its
+whole root, as pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), and each entry of `/etc` one by one, so that `/etc`
 stays writable for the container like an image's would while `hosts` and `hostname` are the pod's
 own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp` and everything
 else not bound is the container's private root. The PID and UTS namespaces are new (the hostname
@@ -64,11 +65,20 @@ def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
     candidates = [*extra_dirs, *os.get_exec_path(), sys.prefix, sys.base_prefix]
     candidates.append(os.path.dirname(os.path.realpath(sys.executable)))
     candidates.append(str(Path(__file__).resolve().parents[2]))  # the argoapp package
-    for path in sorted({posixpath.normpath(p) for p in candidates if p.startswith("/")}):
+    wanted = {_tool_root(posixpath.normpath(p)) for p in candidates if p.startswith("/")}
+    for path in sorted(wanted):
         if os.path.isdir(path) and not _covered(path, binds, symlinks):
             binds.append(path)
     etc_binds, etc_symlinks = _etc_entries()
     return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks)
+
+
+def _tool_root(path: str) -> str:
+    """A version manager's `shims` directory (pyenv, rbenv, nodenv...) needs its whole root."""
+    parent = os.path.dirname(path)
+    if os.path.basename(path) == "shims" and os.path.isdir(os.path.join(parent, "libexec")):
+        return parent
+    return path
 
 
 def _covered(path: str, binds: Sequence[str], symlinks: dict[str, str]) -> bool:
