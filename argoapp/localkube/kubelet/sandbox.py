@@ -7,14 +7,15 @@ argv built here).
 bwrap 0.8 has no overlay, so each container gets a writable directory of its own bound as `/`
 (`PodPaths.root`), and the host directories that hold programs and libraries are bound read-only
 on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as symlinks where the
-host has symlinks), every directory on the kubelet's PATH, the Python installation and argoapp's
-own package (so `argoapp exec` runs inside; a version manager's `shims` directory brings its
-whole root, as pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), and each entry of `/etc` one by one, so that `/etc`
-stays writable for the container like an image's would while `hosts` and `hostname` are the pod's
-own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp` and everything
-else not bound is the container's private root. The PID and UTS namespaces are new (the hostname
-is the pod's); the network is the host's so pods reach localkube on loopback. As root, the
-capabilities are cut to Docker's default set so a container cannot remount what it was given.
+host has symlinks), every directory on the kubelet's PATH (a version manager's `shims` directory
+brings its whole root: pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), the Python installation
+and argoapp's own package (so `argoapp exec` runs inside), and each entry of `/etc` one by one, so
+that `/etc` stays writable for the container like an image's would while `hosts` and `hostname`
+are the pod's own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`
+and everything else not bound is the container's private root. The PID and UTS namespaces are
+new (the hostname is the pod's); the network is the host's so pods reach localkube on loopback.
+As root, the capabilities are cut to Docker's default set so a container cannot remount what it
+was given.
 """
 
 from __future__ import annotations
