@@ -30,7 +30,7 @@ from argoapp.localkube.kubelet import procs, sandbox
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.logs import LogReader
 from argoapp.localkube.kubelet.runtime import Runtime
-from argoapp.localkube.kubelet.worker import MERGE, PodWorker
+from argoapp.localkube.kubelet.worker import MERGE, PodWorker, resource_version
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.podlogs import LogOptions
 
@@ -58,6 +58,9 @@ class Kubelet:
         self.workers: dict[str, PodWorker] = {}
         self._worker_tasks: dict[str, asyncio.Task[None]] = {}
         self._binding: set[str] = set()
+        # uid -> resourceVersion of pods whose workers finished their deletion, so that a list
+        # taken before the deletion cannot bring them back.
+        self._finished: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runtime: Runtime | None = None
 
@@ -122,6 +125,8 @@ class Kubelet:
         """A pod was added or changed."""
         meta, spec = pod["metadata"], pod.get("spec") or {}
         uid = meta["uid"]
+        if uid in self._finished:
+            return
         node = spec.get("nodeName")
         if not node:
             if uid not in self._binding and not meta.get("deletionTimestamp"):
@@ -149,7 +154,9 @@ class Kubelet:
     def _worker_done(self, uid: str, task: asyncio.Task[None]) -> None:
         if self._worker_tasks.get(uid) is task:
             del self._worker_tasks[uid]
-            self.workers.pop(uid, None)
+            worker = self.workers.pop(uid, None)
+            if worker is not None and not task.cancelled() and task.exception() is None:
+                self._finished[uid] = resource_version(worker.pod)
         if not task.cancelled() and task.exception() is not None:
             log.error("pod worker %s failed", task.get_name(), exc_info=task.exception())
 
@@ -194,25 +201,30 @@ class Kubelet:
                 if closer is not None:
                     await closer()
             await asyncio.sleep(RELIST_PAUSE)
-            rv = await self._relist()
+            rv = await self.resync()
 
-    async def _relist(self) -> str:
+    async def resync(self) -> str:
         """Bring every worker up to date with a fresh list; returns its resourceVersion."""
         listed = await self.service.list(r.PODS, None)
+        rv = int(listed["metadata"]["resourceVersion"])
         present = set()
         for pod in listed["items"]:
             present.add(pod["metadata"]["uid"])
             self._observe(pod)
         for uid, worker in list(self.workers.items()):
-            if uid not in present:
+            # A worker that has seen a newer version of its pod than this list knows it exists.
+            if uid not in present and resource_version(worker.pod) <= rv:
                 worker.removed()
-        return str(listed["metadata"]["resourceVersion"])
+        for uid, finished_rv in list(self._finished.items()):
+            if uid not in present and finished_rv < rv:
+                del self._finished[uid]
+        return str(rv)
 
     async def _resync(self) -> None:
         while True:
             await asyncio.sleep(self.config.resync_interval)
             try:
-                await self._relist()
+                await self.resync()
             except ApiError as e:
                 log.warning("pod resync failed: %s", e)
 

@@ -58,6 +58,7 @@ class Attempt:
         self.fallback_to_logs = fallback_to_logs
         self.started_at: str | None = None
         self.signalled = False
+        self.forced = False
 
     @property
     def restart_count(self) -> int:
@@ -77,7 +78,12 @@ class Attempt:
     async def wait(self) -> Exit:
         """Until the attempt ends; how it ended."""
         await procs.wait_gone(self.handle)
-        return read_exit(self.state, self.fallback_to_logs) or unknown_exit(self.started_at)
+        ended = read_exit(self.state, self.fallback_to_logs)
+        if ended is not None:
+            return ended
+        if self.forced:
+            return Exit(137, "Error", "killed with its supervisor", self.started_at)
+        return unknown_exit(self.started_at)
 
     def terminate(self) -> None:
         """SIGTERM to the container's main process."""
@@ -90,6 +96,8 @@ class Attempt:
         self.handle.signal(signal.SIGUSR1)
 
     def force(self) -> None:
+        """SIGKILL the shim's whole process group (when the shim does not answer)."""
+        self.forced = True
         self.handle.kill_group()
 
 

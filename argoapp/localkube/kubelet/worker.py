@@ -92,7 +92,7 @@ class PodWorker:
 
     def update(self, pod: Obj) -> None:
         """A newer version of the pod from the API."""
-        if _rv(pod) < _rv(self.pod):
+        if resource_version(pod) < resource_version(self.pod):
             return
         self.pod = pod
         meta = pod["metadata"]
@@ -279,6 +279,10 @@ class PodWorker:
             transitions.start_failed(self, st, e)
             await self.publish()
             return None
+        except OSError as e:  # the disk or the host refused: retried, as a kubelet does
+            transitions.start_failed(self, st, CommandError("CreateContainerError", str(e)))
+            await self.publish()
+            return None
         self.next_attempt[st.name] = restart_count + 1
         transitions.started(self, st, attempt)
         self.attempts[st.name] = attempt
@@ -342,7 +346,7 @@ def _state(container: Obj, reason: str) -> ContainerState:
     return ContainerState(name, image, reason=reason)
 
 
-def _rv(pod: Obj) -> int:
+def resource_version(pod: Obj) -> int:
     try:
         return int(pod["metadata"].get("resourceVersion") or 0)
     except ValueError:
