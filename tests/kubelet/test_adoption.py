@@ -150,3 +150,24 @@ async def test_pods_removed_while_down_are_killed_and_cleaned(
         assert not PodPaths(data_dir, created["metadata"]["uid"]).base.exists()
     finally:
         await second.stop()
+
+
+async def test_attempt_prepared_but_never_started_is_started(
+    service: ObjectService, kubelet: Kubelet, data_dir: Path, config: KubeletConfig,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    await kubelet.stop()
+    created = await service.create(r.PODS, "default", gated("half", tmp_path))
+    # What a kubelet stopped between preparing an attempt and starting its shim leaves behind.
+    state = attempt_dir(data_dir, created)
+    state.mkdir(parents=True)
+    (state / "spec.json").write_text("{}")
+    (tmp_path / "go").touch()
+    second = Kubelet(service, data_dir=data_dir, config=config)
+    await second.start()
+    try:
+        done = await finished(service, "half")
+        assert done["status"]["phase"] == "Succeeded"
+        assert status_of(done, "main")["restartCount"] == 0
+    finally:
+        await second.stop()

@@ -154,12 +154,21 @@ def inspect(state: Path, fallback_to_logs: bool) -> Attempt | Exit:
 
 
 def attempts_on_disk(paths: PodPaths, container: str) -> list[int]:
-    """The restart counts that have an attempt directory, oldest first."""
+    """The restart counts of the attempts that were started, oldest first.
+
+    A directory with no shim record was being prepared when a kubelet stopped: nothing ran
+    there, so it does not count (the next start reuses it).
+    """
     try:
         names = os.listdir(paths.container_dir(container))
     except OSError:
         return []
-    return sorted(int(n) for n in names if n.isdigit())
+    base = paths.container_dir(container)
+    return sorted(
+        int(n)
+        for n in names
+        if n.isdigit() and ((base / n / "shim.json").exists() or (base / n / "exit.json").exists())
+    )
 
 
 @dataclass(frozen=True)
