@@ -12,7 +12,7 @@ import pytest
 from argoapp.errors import ConfigError
 from argoapp.localkube import resources as r
 from argoapp.localkube.kubelet import Kubelet, KubeletConfig
-from argoapp.localkube.kubelet.sandbox import SandboxSpec, bwrap_argv, host_layout
+from argoapp.localkube.kubelet.sandbox import SandboxSpec, bwrap_argv, host_layout, probe
 from argoapp.localkube.kubelet.volumes import Mount
 from argoapp.localkube.objects import ObjectService
 
@@ -85,3 +85,12 @@ def test_version_manager_shims_bring_their_root(tmp_path: Path) -> None:
     (tmp_path / "manager" / "libexec").mkdir()
     layout = host_layout([str(tmp_path / "manager" / "shims")])
     assert str(tmp_path / "manager") in layout.binds
+
+
+def test_a_bwrap_that_cannot_sandbox_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(ConfigError, match="No permissions to create new namespace"):
+        probe(str(fake))
+    probe("bwrap")

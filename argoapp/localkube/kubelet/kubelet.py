@@ -75,6 +75,8 @@ class Kubelet:
     async def start(self) -> None:
         """Check the sandbox, adopt what runs, clean up what was deleted, start watching."""
         self._runtime = self._make_runtime()
+        if self._runtime.layout is not None:
+            await asyncio.to_thread(sandbox.probe, self._runtime.bwrap)
         pods_dir(self.data_dir).mkdir(parents=True, exist_ok=True)
         listed = await self.service.list(r.PODS, None)
         await self._clean_orphans({p["metadata"]["uid"] for p in listed["items"]})

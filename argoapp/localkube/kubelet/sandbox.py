@@ -23,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argoapp.errors import ConfigError
 from argoapp.localkube.kubelet.volumes import Mount, write_atomic
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
@@ -72,6 +74,23 @@ def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
             binds.append(path)
     etc_binds, etc_symlinks = _etc_entries()
     return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks)
+
+
+def probe(bwrap: str) -> None:
+    """Run an empty sandbox once, so that a bwrap that cannot work here fails at start-up."""
+    argv = [bwrap, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
+            "--unshare-uts", "--hostname", "probe", "--", "true"]  # fmt: skip
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ConfigError(f"bubblewrap ({bwrap}) cannot be run: {e}") from None
+    if done.returncode != 0:
+        raise ConfigError(
+            f"bubblewrap ({bwrap}) cannot create sandboxes on this host: "
+            f"{done.stderr.strip() or f'exit code {done.returncode}'}. Allow unprivileged user "
+            "namespaces (or make bwrap setuid), or start with --unsandboxed to run pods as "
+            "plain host processes with no private filesystem."
+        )
 
 
 def _tool_root(path: str) -> str:
