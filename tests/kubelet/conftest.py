@@ -68,3 +68,5 @@ def kill_leftovers(data_dir: Path) -> None:
         if handle is not None and handle.alive():
             with contextlib.suppress(OSError):
                 os.killpg(handle.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(handle.pid, 0)  # the shims of this test process are its children

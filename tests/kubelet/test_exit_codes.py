@@ -24,5 +24,5 @@ async def test_exit_three_fails(service: ObjectService, kubelet: Kubelet) -> Non
     done = await finished(service, "bad")
     assert done["status"]["phase"] == "Failed"
     terminated = status_of(done, "main")["state"]["terminated"]
-    assert terminated["exitCode"] == 3
+    assert terminated["exitCode"] == 3, done["status"]
     assert terminated["reason"] == "Error"

@@ -87,11 +87,13 @@ def spawn(state: Path) -> ShimHandle:
     pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
     handle = ShimHandle(pid, proc_start_ticks(pid), boot_id())
     # The shim writes the same record itself; writing it here as well means a kubelet that
-    # dies right now still finds its shim after a restart.
-    write_json_atomic(
-        state / "shim.json",
-        {"pid": handle.pid, "startTicks": handle.start_ticks, "bootId": handle.boot_id},
-    )
+    # dies right now still finds its shim after a restart. The shim runs from here on, so a
+    # failure to write must not look like a failure to start (which would start it again).
+    with contextlib.suppress(OSError):
+        write_json_atomic(
+            state / "shim.json",
+            {"pid": handle.pid, "startTicks": handle.start_ticks, "bootId": handle.boot_id},
+        )
     return handle
 
 

@@ -50,8 +50,11 @@ def rfc3339_nano(ns: int | None = None) -> str:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` to `path` so that readers see either nothing or all of it."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write `data` to `path` so that readers see either nothing or all of it.
+
+    The temporary name is the writer's own: the kubelet and the shim both write `shim.json`.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
         json.dump(data, f)
         f.flush()
