@@ -81,8 +81,8 @@ async def test_sigterm_reaches_the_main_process_and_sigusr1_kills_all(tmp_path: 
 
 def test_shim_runs_without_argoapp_on_its_path() -> None:
     argv = shim_argv()
-    assert argv[:2] == [sys.executable, "-I"] and argv[2].endswith("shim.py")
+    assert argv[:3] == [sys.executable, "-I", "-S"] and argv[3].endswith("shim.py")
     probe = "import sys, runpy; runpy.run_path(sys.argv[1]); print('argoapp' in sys.modules)"
-    out = subprocess.run([sys.executable, "-I", "-c", probe, argv[2]], capture_output=True,
+    out = subprocess.run([sys.executable, "-I", "-c", probe, argv[3]], capture_output=True,
                          text=True, check=True, timeout=30)  # fmt: skip
     assert out.stdout.strip() == "False"

@@ -14,8 +14,9 @@ cwd, whether argv is a bwrap sandbox), then:
 
 It outlives the kubelet on purpose: pods keep running across an argoapp restart and are adopted.
 It must stay stdlib-only and import nothing from argoapp, because it starts once per container
-and must start fast; `shim_argv()` runs it by file path with `python -I`. A frozen binary runs it
-by dispatching `sys.argv[1] == SHIM_ARG` to `main(sys.argv[2:])` before importing anything else.
+and must start fast; `shim_argv()` runs it by file path with `python -I -S` (no site-packages).
+A frozen binary runs it by dispatching `sys.argv[1] == SHIM_ARG` to `main(sys.argv[2:])` before
+importing anything else.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 SHIM_ARG = "__localkube-shim__"
@@ -39,7 +39,7 @@ def shim_argv() -> list[str]:
     """The argv prefix that starts a shim; append the attempt's state directory."""
     if getattr(sys, "frozen", False):
         return [sys.executable, SHIM_ARG]
-    return [sys.executable, "-I", str(Path(__file__).resolve())]
+    return [sys.executable, "-I", "-S", os.path.realpath(__file__)]
 
 
 def rfc3339_nano(ns: int | None = None) -> str:
@@ -49,12 +49,13 @@ def rfc3339_nano(ns: int | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+def write_json_atomic(path: str | os.PathLike[str], data: dict[str, Any]) -> None:
     """Write `data` to `path` so that readers see either nothing or all of it.
 
     The temporary name is the writer's own: the kubelet and the shim both write `shim.json`.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
         json.dump(data, f)
         f.flush()
@@ -99,7 +100,7 @@ def children_of(pid: int) -> list[int]:
 class LogWriter:
     """Turns the two output streams into CRI log lines in one file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str) -> None:
         self._file = open(path, "ab")  # noqa: SIM115 - open for the shim's lifetime
         self._pending = {"stdout": b"", "stderr": b""}
 
@@ -140,7 +141,7 @@ class LogWriter:
 class Supervisor:
     """One container process, its signals and its output."""
 
-    def __init__(self, state: Path, spec: dict[str, Any]) -> None:
+    def __init__(self, state: str, spec: dict[str, Any]) -> None:
         self.state = state
         self.spec = spec
         self.sandboxed = bool(spec.get("sandboxed"))
@@ -292,11 +293,12 @@ def pump(sup: Supervisor, logs: LogWriter, out_r: int, err_r: int, wake_r: int) 
     sup.child.wait()
 
 
-def run(state: Path) -> int:
+def run(state: str) -> int:
     """Supervise the container attempt described in `state/spec.json`."""
-    spec = json.loads((state / "spec.json").read_text())
+    with open(os.path.join(state, "spec.json")) as f:
+        spec = json.load(f)
     write_json_atomic(
-        state / "shim.json",
+        os.path.join(state, "shim.json"),
         {"pid": os.getpid(), "startTicks": proc_start_ticks(os.getpid()), "bootId": boot_id()},
     )
     sup = Supervisor(state, spec)
@@ -307,14 +309,14 @@ def run(state: Path) -> int:
         signal.signal(signum, lambda *_: None)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    logs = LogWriter(state / "container.log")
+    logs = LogWriter(os.path.join(state, "container.log"))
     error = sup.start(out_w, err_w)
     os.close(out_w)
     os.close(err_w)
     if error is not None:
         logs.close()
         write_json_atomic(
-            state / "exit.json",
+            os.path.join(state, "exit.json"),
             {
                 "exitCode": 128,
                 "finishedAt": rfc3339_nano(),
@@ -325,12 +327,12 @@ def run(state: Path) -> int:
         return 0
     assert sup.child is not None
     write_json_atomic(
-        state / "started.json",
+        os.path.join(state, "started.json"),
         {"startedAt": rfc3339_nano(), "pid": sup.child.pid, "initPid": sup.init_pid},
     )
     pump(sup, logs, out_r, err_r, wake_r)
     logs.close()
-    write_json_atomic(state / "exit.json", sup.exit_record())
+    write_json_atomic(os.path.join(state, "exit.json"), sup.exit_record())
     return 0
 
 
@@ -338,7 +340,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: shim STATE_DIR", file=sys.stderr)
         return 2
-    return run(Path(argv[0]))
+    return run(argv[0])
 
 
 if __name__ == "__main__":
