@@ -82,3 +82,16 @@ async def test_python_is_on_path(service: ObjectService, kubelet: Kubelet) -> No
     await service.create(r.PODS, "default", pod("py", sh("main", script, workingDir="/some/where")))
     done = await finished(service, "py")
     assert await logs(kubelet, done) == "42\n1\n/some/where\n"
+
+
+async def test_python_falls_back_to_python3(service: ObjectService, kubelet: Kubelet) -> None:
+    # /usr/bin has python3 but no python on this host; the pod's own bin dir comes last.
+    container = sh("main", "command -v python; python -c 'print(7)'",
+                   env=[{"name": "PATH", "value": "/usr/bin:/bin"}])  # fmt: skip
+    await service.create(r.PODS, "default", pod("py3", container))
+    done = await finished(service, "py3")
+    found, seven = (await logs(kubelet, done)).splitlines()
+    assert seven == "7"
+    assert found == (
+        "/usr/bin/python" if Path("/usr/bin/python").exists() else "/.localkube/bin/python"
+    )
