@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,6 @@ req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
 pod = json.load(urllib.request.urlopen(req, context=ctx))
 print("me:", pod["metadata"]["name"], pod["status"]["phase"])
 """
-
-
-@pytest.fixture
-async def up(tmp_path: Path) -> AsyncIterator[UpProcess]:
-    proc = UpProcess(tmp_path / "data")
-    await proc.start()
-    yield proc
-    await proc.terminate()
 
 
 def pod_manifest(name: str, *command: str) -> str:

@@ -7,7 +7,6 @@ import json
 import os
 import stat
 import urllib.request
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from tests.conftest import require_tool
 from tests.e2e.upproc import UpProcess, kubectl, kubectl_json
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-async def up(tmp_path: Path) -> AsyncIterator[UpProcess]:
-    proc = UpProcess(tmp_path / "data")
-    await proc.start()
-    yield proc
-    await proc.terminate()
 
 
 def http_get(url: str) -> tuple[int, bytes]:
