@@ -9,6 +9,11 @@ killed and their areas removed. `stop()` ends the watch and the workers' tasks b
 processes: they live on, and the next kubelet adopts them.
 
 It also serves container logs to the API server (`PodLogSource`), through `logs.LogReader`.
+
+This node is the only one, so every pod without a nodeName is bound to it whatever its
+schedulerName, nodeSelector, affinity or tolerations; those and `resources` and
+`securityContext` are kept on the pod and have no effect. Pods share the host's network: every
+pod's IP is 127.0.0.1, and two pods listening on one port collide.
 """
 
 from __future__ import annotations
