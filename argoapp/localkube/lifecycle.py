@@ -60,6 +60,9 @@ def delete(
     if res is r.PODS and _graceful(obj, grace):
         return _mark_pod(tx, obj, grace)
     finalizers = list(meta.get("finalizers") or [])
+    if res is r.PODS and finalizers:
+        # Grace 0 (the kubelet is done, or a forced delete): only finalizers hold it now.
+        return _mark(tx, res, obj, finalizers, grace=0)
     if policy == "Foreground" and FOREGROUND not in finalizers and tx.dependents(meta["uid"]):
         finalizers.append(FOREGROUND)
     if policy == "Orphan" or ORPHAN in finalizers:
@@ -77,13 +80,17 @@ def _graceful(pod: Obj, grace: int | None) -> bool:
     return bound and grace != 0
 
 
-def _mark(tx: Tx, res: r.Resource, obj: Obj, finalizers: list[str]) -> Obj:
+def _mark(
+    tx: Tx, res: r.Resource, obj: Obj, finalizers: list[str], *, grace: int | None = None
+) -> Obj:
     old = obj
     obj = copy.deepcopy(obj)
     meta = obj["metadata"]
     meta["finalizers"] = finalizers
     meta.setdefault("deletionTimestamp", now_rfc3339())
     meta.setdefault("deletionGracePeriodSeconds", 0)
+    if grace is not None:
+        meta["deletionGracePeriodSeconds"] = grace
     if obj == old:
         return old
     tx.put(res.key, obj, old)
@@ -194,8 +201,9 @@ def finish_if_released(tx: Tx, res: r.Resource, obj: Obj) -> bool:
     meta = obj["metadata"]
     if not meta.get("deletionTimestamp") or meta.get("finalizers"):
         return False
-    if res is r.PODS and (obj.get("spec") or {}).get("nodeName"):
-        return False  # the kubelet finishes a bound pod's deletion
+    bound = res is r.PODS and (obj.get("spec") or {}).get("nodeName")
+    if bound and meta.get("deletionGracePeriodSeconds") != 0:
+        return False  # the kubelet finishes a bound pod's deletion, then sets grace 0
     if res is r.NAMESPACES and tx.in_namespace(meta["name"]):
         return False
     remove(tx, res, obj)

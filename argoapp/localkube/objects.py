@@ -457,7 +457,25 @@ def _pod_defaults(pod: Obj) -> None:
             image = str(container.get("image", ""))
             latest = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
             container.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")
-    pod["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    pod["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
+
+
+def _qos_class(spec: Obj) -> str:
+    """Kubernetes' QoS class from the containers' requests and limits."""
+    containers = [
+        c
+        for c in (*(spec.get("initContainers") or []), *(spec.get("containers") or []))
+        if isinstance(c, dict)
+    ]
+    resources = [c.get("resources") or {} for c in containers]
+    if not any(res.get("requests") or res.get("limits") for res in resources):
+        return "BestEffort"
+    for res in resources:
+        limits, requests = res.get("limits") or {}, res.get("requests") or {}
+        for name in ("cpu", "memory"):
+            if name not in limits or requests.get(name, limits[name]) != limits[name]:
+                return "Burstable"
+    return "Guaranteed"
 
 
 def _merge_update(res: Resource, old: Obj, new: Obj, subresource: str) -> Obj:

@@ -127,3 +127,30 @@ async def test_orphans_of_a_vanished_owner_are_collected_at_start(tmp_path: Path
         assert await gone(svc, r.CONFIGMAPS, "argo", "left-behind")
     finally:
         await svc.close()
+
+
+async def test_bound_pod_with_finalizers_goes_when_kubelet_and_finalizers_are_done(
+    service: ObjectService,
+) -> None:
+    spec = {"nodeName": "localkube", "containers": [{"name": "main", "image": "busybox"}]}
+    meta = {"name": "p", "finalizers": ["workflows.argoproj.io/status"]}
+    await service.create(r.PODS, "default", {"metadata": meta, "spec": spec})
+    await service.delete(r.PODS, "default", "p")
+    done = await service.delete(r.PODS, "default", "p", grace_period_seconds=0)
+    assert done["metadata"]["deletionGracePeriodSeconds"] == 0
+    assert not await gone(service, r.PODS, "default", "p")
+    await service.patch(r.PODS, "default", "p", MERGE, {"metadata": {"finalizers": None}})
+    assert await gone(service, r.PODS, "default", "p")
+
+
+async def test_bound_pod_keeps_running_until_the_kubelet_is_done_despite_finalizer_removal(
+    service: ObjectService,
+) -> None:
+    spec = {"nodeName": "localkube", "containers": [{"name": "main", "image": "busybox"}]}
+    meta = {"name": "p", "finalizers": ["example.com/x"]}
+    await service.create(r.PODS, "default", {"metadata": meta, "spec": spec})
+    await service.delete(r.PODS, "default", "p")
+    await service.patch(r.PODS, "default", "p", MERGE, {"metadata": {"finalizers": None}})
+    assert not await gone(service, r.PODS, "default", "p")
+    await service.delete(r.PODS, "default", "p", grace_period_seconds=0)
+    assert await gone(service, r.PODS, "default", "p")

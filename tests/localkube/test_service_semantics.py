@@ -150,3 +150,22 @@ async def test_watch_from_compacted_version_is_gone(service: ObjectService) -> N
                 or "eyJydiI6IDEsICJucyI6ICIiLCAibmFtZSI6ICIifQ=="
             ),
         )
+
+
+@pytest.mark.parametrize(
+    ("resources", "qos"),
+    [
+        ({}, "BestEffort"),
+        ({"requests": {"cpu": "1"}}, "Burstable"),
+        ({"limits": {"cpu": "1", "memory": "1Gi"}}, "Guaranteed"),
+        ({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m"}}, "Burstable"),
+    ],
+)
+async def test_pod_qos_class_from_resources(
+    service: ObjectService, resources: dict, qos: str
+) -> None:
+    container = {"name": "main", "image": "busybox", "resources": resources}
+    made = await service.create(
+        r.PODS, "default", {"metadata": {"name": "p"}, "spec": {"containers": [container]}}
+    )
+    assert made["status"]["qosClass"] == qos
