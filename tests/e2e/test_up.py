@@ -6,13 +6,14 @@ import asyncio
 import json
 import os
 import stat
+import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
-from tests.e2e.upproc import UpProcess, kubectl, kubectl_json
+from tests.e2e.upproc import UpProcess, free_port, kubectl, kubectl_json
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -101,3 +102,29 @@ async def test_sigterm_stops_promptly_with_open_watches(up: UpProcess, tmp_path:
         if watcher.returncode is None:
             watcher.kill()
         await watcher.wait()
+
+
+async def test_without_bubblewrap_up_refuses_and_names_the_way_out(tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "argoapp",
+        "up",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--port",
+        str(free_port()),
+        "--kube-port",
+        "0",
+        env=dict(os.environ, PATH=str(empty)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        out, err = await proc.communicate()
+    assert proc.returncode == 2
+    message = err.decode()
+    assert "bubblewrap" in message and "--unsandboxed" in message
+    assert "Traceback" not in message + out.decode()
