@@ -42,6 +42,8 @@ def test_docker_rules() -> None:
     ]  # fmt: skip
     assert run({"image": "alpine:3.19"}) == ["/bin/sh"]  # found without its tag
     assert run({"image": "unknown", "command": ["echo"], "args": ["hi"]}) == ["echo", "hi"]
+    # `kubectl run --image=busybox -- sh -c x`: an image not in the map has no entrypoint
+    assert run({"image": "busybox", "args": ["sh", "-c", "x"]}) == ["sh", "-c", "x"]
 
 
 def test_no_command_is_a_clear_error() -> None:

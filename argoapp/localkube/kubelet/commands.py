@@ -5,7 +5,8 @@ Called by the pod worker when it prepares a container; pure functions, no I/O.
 Images are never pulled, so an image's ENTRYPOINT and CMD come from the controller config's
 `images` map (Argo's own setting for the emissary), looked up by the exact image and then by the
 image without its tag or digest. Docker's rules then apply: `command` replaces the entrypoint
-and, when set, drops the image's cmd; `args` replace the cmd.
+and, when set, drops the image's cmd; `args` replace the cmd. An image not in the map is taken
+to have no entrypoint, so `args` alone run as the command.
 
 The executor image (any tag) has the entrypoint `argoexec`, and an `argoexec` program in any
 container (`argoexec init`, `/var/run/argo/argoexec emissary -- ...`) is this same argoapp
@@ -87,7 +88,9 @@ def resolve(
         entrypoint, cmd = known
         argv = entrypoint + (args if has_args else cmd)
     else:
-        argv = []
+        # Nothing is known of the image: take it as one with no ENTRYPOINT (busybox, alpine,
+        # python, debian, …), so its args alone are the command, as Docker would run them.
+        argv = args
     if not argv or not argv[0]:
         raise CommandError(
             "RunContainerError",
