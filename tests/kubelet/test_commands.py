@@ -18,6 +18,7 @@ from argoapp.localkube.kubelet.commands import (
     resolve,
 )
 from argoapp.localkube.objects import ObjectService
+from argoapp.localkube.podlogs import LogOptions
 
 from .harness import finished, logs, pod, status_of
 
@@ -101,6 +102,8 @@ async def test_image_without_command_fails_the_pod(
     terminated = status_of(done, "main")["state"]["terminated"]
     assert terminated["reason"] == "RunContainerError"
     assert "has no command" in terminated["message"]
+    log = [chunk async for chunk in kubelet.stream(done, LogOptions())]
+    assert b"".join(log) == b""  # it never ran: an empty log, not "waiting to start"
 
 
 async def test_missing_program_is_a_start_error(service: ObjectService, kubelet: Kubelet) -> None:

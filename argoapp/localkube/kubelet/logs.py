@@ -39,10 +39,12 @@ class LogReader:
         obj: Obj = dict(pod)
         name = choose_container(obj, options.container)
         state = self._attempt_dir(obj, name, options.previous)
+        if state is None:
+            return _nothing()
         since = _since(options)
         return _read(state, options, since)
 
-    def _attempt_dir(self, pod: Obj, container: str, previous: bool) -> Path:
+    def _attempt_dir(self, pod: Obj, container: str, previous: bool) -> Path | None:
         meta = pod.get("metadata") or {}
         paths = PodPaths(self.data_dir, str(meta.get("uid", "")))
         attempts = attempts_on_disk(paths, container)
@@ -54,6 +56,8 @@ class LogReader:
                 )
             return paths.attempt(container, attempts[-2])
         if not attempts:
+            if _terminated(pod, container):
+                return None  # it ended without ever starting (no command, …): no log at all
             reason = _waiting_reason(pod, container)
             raise BadRequest(
                 f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}'
@@ -81,14 +85,27 @@ def choose_container(pod: Obj, wanted: str) -> str:
     return wanted
 
 
-def _waiting_reason(pod: Obj, container: str) -> str:
+def _container_state(pod: Obj, container: str) -> Obj:
     status = pod.get("status") or {}
     for cs in (*(status.get("initContainerStatuses") or []),
                *(status.get("containerStatuses") or [])):  # fmt: skip
         if cs.get("name") == container:
-            waiting = (cs.get("state") or {}).get("waiting") or {}
-            return str(waiting.get("reason") or "ContainerCreating")
-    return "ContainerCreating"
+            return dict(cs.get("state") or {})
+    return {}
+
+
+def _waiting_reason(pod: Obj, container: str) -> str:
+    waiting = _container_state(pod, container).get("waiting") or {}
+    return str(waiting.get("reason") or "ContainerCreating")
+
+
+def _terminated(pod: Obj, container: str) -> bool:
+    return "terminated" in _container_state(pod, container)
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""
 
 
 def _since(options: LogOptions) -> bytes | None:
