@@ -35,8 +35,9 @@ from argoapp.localkube.kubelet import procs, sandbox
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.logs import LogReader
 from argoapp.localkube.kubelet.runtime import Runtime
-from argoapp.localkube.kubelet.worker import MERGE, PodWorker, resource_version
+from argoapp.localkube.kubelet.worker import PodWorker, resource_version
 from argoapp.localkube.objects import ObjectService
+from argoapp.localkube.patching import MERGE
 from argoapp.localkube.podlogs import LogOptions
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ Adoption rules (`resume`), per container, from its attempt directories:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from argoapp.localkube.kubelet.commands import CommandError
@@ -29,6 +28,7 @@ from argoapp.localkube.kubelet.runtime import (
     unknown_exit,
 )
 from argoapp.localkube.kubelet.status import ContainerState, container_id
+from argoapp.localkube.lifecycle import now_rfc3339
 
 if TYPE_CHECKING:
     from argoapp.localkube.kubelet.worker import PodWorker
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 RUN_ERROR = "RunContainerError"
 _PERMANENT = (UNKNOWN_REASON, RUN_ERROR)
-
-
-def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def seconds(stamp: str | None) -> str | None:

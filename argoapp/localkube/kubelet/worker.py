@@ -31,12 +31,12 @@ from argoapp.localkube.kubelet.commands import CommandError
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
 from argoapp.localkube.kubelet.runtime import Attempt, Runtime
 from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, PodOutcome, pod_status
-from argoapp.localkube.kubelet.transitions import now_rfc3339
+from argoapp.localkube.lifecycle import now_rfc3339
 from argoapp.localkube.objects import ObjectService
+from argoapp.localkube.patching import MERGE
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-MERGE = "application/merge-patch+json"
 CONFIG_RETRY = 2.0
 STOP_POLL = 0.1
 FORCE_AFTER = 5.0  # seconds after SIGKILL before the shim's whole group is killed
