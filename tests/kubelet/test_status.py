@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from argoapp.localkube import resources as r
-from argoapp.localkube.kubelet import Kubelet
+from argoapp.localkube.kubelet import Kubelet, KubeletConfig
 from argoapp.localkube.kubelet.status import (
     ContainerState,
     PodOutcome,
     phase,
     pod_status,
-    qos_class,
 )
 from argoapp.localkube.objects import ObjectService
+from argoapp.localkube.patching import MERGE
 
 from .harness import finished, pod, sh, status_of
 
@@ -79,11 +81,25 @@ def test_transition_times_are_kept_while_the_status_stays() -> None:
     assert [c["lastTransitionTime"] for c in later["conditions"]] == [NOW] * 5
 
 
-def test_qos_class() -> None:
-    assert qos_class({"containers": [{}]}) == "BestEffort"
-    limits = {"cpu": "1", "memory": "1Gi"}
-    assert qos_class({"containers": [{"resources": {"limits": limits}}]}) == "Guaranteed"
-    assert qos_class({"containers": [{"resources": {"requests": {"cpu": "1"}}}]}) == "Burstable"
+async def test_qos_class_is_the_one_the_pod_was_given(
+    service: ObjectService, data_dir: Path, config: KubeletConfig
+) -> None:
+    # Kubernetes sets qosClass once, at creation; the kubelet reports it and never recomputes
+    # it. A class that differs from what the containers' resources give shows which one wins.
+    created = await service.create(r.PODS, "default", pod("qos", sh("main", "true")))
+    assert created["status"]["qosClass"] == "BestEffort"
+    await service.patch(
+        r.PODS, "default", "qos", MERGE, {"status": {"qosClass": "Guaranteed"}},
+        subresource="status",
+    )  # fmt: skip
+    kubelet = Kubelet(service, data_dir=data_dir, config=config)
+    await kubelet.start()
+    try:
+        done = await finished(service, "qos")
+    finally:
+        await kubelet.stop()
+    assert done["status"]["phase"] == "Succeeded"
+    assert done["status"]["qosClass"] == "Guaranteed"
 
 
 async def test_status_of_a_real_pod(service: ObjectService, kubelet: Kubelet) -> None:

@@ -3,14 +3,15 @@
 Called by the pod worker on every transition; pure functions, no I/O, the clock passed in.
 `ContainerState` is the worker's record of one container; `pod_status` turns the records into
 the Pod's `.status`: phase (the kubelet's `getPhase` rules), conditions with their transition
-times kept from the previous status, container statuses with state and lastState, IPs,
-startTime and qosClass.
+times kept from the previous status, container statuses with state and lastState, IPs
+and startTime. `qosClass` is left out: the API server sets it once at creation, as Kubernetes
+does, and a merge patch without it keeps it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,23 +163,6 @@ def keep_transition_times(new: list[Obj], old: Sequence[Obj] | None, now: str) -
     return new
 
 
-def qos_class(spec: Mapping[str, Any]) -> str:
-    """Guaranteed, Burstable or BestEffort, from the containers' requests and limits."""
-    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
-    any_set = False
-    guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        requests, limits = res.get("requests") or {}, res.get("limits") or {}
-        any_set = any_set or bool(requests) or bool(limits)
-        for name in ("cpu", "memory"):
-            if name not in limits or requests.get(name, limits[name]) != limits[name]:
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
-
-
 @dataclass
 class PodOutcome:
     """A pod-level result that overrides the computed phase (deadline, lost containers)."""
@@ -218,7 +202,6 @@ def pod_status(
         "podIP": pod_ip,
         "podIPs": [{"ip": pod_ip}],
         "startTime": start_time,
-        "qosClass": qos_class(spec),
         "containerStatuses": [c.to_status() for c in mains],
         "reason": outcome.reason if outcome and outcome.reason else old.get("reason"),
         "message": outcome.message if outcome and outcome.message else old.get("message"),
