@@ -8,7 +8,9 @@ ended first so the HTTP server's shutdown never waits on an open stream.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -17,9 +19,11 @@ from typing import Any
 
 from aiohttp import web
 
+from argoapp.errors import ConfigError
 from argoapp.localkube import credentials
 from argoapp.localkube.apiserver import build_app
 from argoapp.localkube.kubelet import Kubelet, KubeletConfig
+from argoapp.localkube.kubelet.config import DEFAULT_EXECUTOR_IMAGE
 from argoapp.localkube.objects import ObjectService
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,7 @@ class LocalKubeSettings:
     port: int = 2747
     sandboxed: bool = True
     images: dict[str, Any] = field(default_factory=dict)
-    executor_image: str = "quay.io/argoproj/argoexec"
+    executor_image: str = DEFAULT_EXECUTOR_IMAGE
     extra_path: tuple[str, ...] = ()
     run_kubelet: bool = True
 
@@ -45,6 +49,7 @@ class LocalKube:
         self.service = ObjectService(settings.data_dir / "localkube.db")
         self.kubelet: Kubelet | None = None
         self._runner: web.AppRunner | None = None
+        self._lock: int | None = None
         self.port = 0
 
     @property
@@ -57,10 +62,10 @@ class LocalKube:
 
     async def start(self) -> None:
         s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        creds = credentials.load_or_create(s.data_dir)
-        await self.service.start()
         try:
+            self._lock = _claim(s.data_dir)
+            creds = credentials.load_or_create(s.data_dir)
+            await self.service.start()
             sock = _listen(s.address, s.port)
             self.port = sock.getsockname()[1]
             self.kubelet = Kubelet(
@@ -96,11 +101,36 @@ class LocalKube:
         """Stop the kubelet (pods keep running), end watches, stop HTTP, close the store."""
         if self.kubelet is not None and self.settings.run_kubelet:
             await self.kubelet.stop()
+            self.kubelet = None
         self.service.bus.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         await self.service.close()
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
+
+
+def _claim(data_dir: Path) -> int:
+    """Make the data dir private and lock it: one argoapp per data dir."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(data_dir, 0o700)  # it holds the token, the CA key and every Secret
+        fd = os.open(data_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise ConfigError(f"cannot use data dir {data_dir}: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise ConfigError(
+            f"another argoapp (pid {holder}) is already running with data dir {data_dir}"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
 
 
 def _listen(address: str, port: int) -> socket.socket:

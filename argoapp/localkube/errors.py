@@ -3,6 +3,7 @@
     ApiError(code, reason, message)          any failed request; `status()` is its wire `Status`
       ├── BadRequest        400 BadRequest
       ├── Unauthorized      401 Unauthorized
+      ├── Forbidden         403 Forbidden       (protected or terminating namespaces)
       ├── NotFound          404 NotFound
       ├── MethodNotAllowed  405 MethodNotAllowed
       ├── Conflict          409 Conflict        (stale resourceVersion)
@@ -55,6 +56,10 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     code, reason = 401, "Unauthorized"
+
+
+class Forbidden(ApiError):
+    code, reason = 403, "Forbidden"
 
 
 class NotFound(ApiError):

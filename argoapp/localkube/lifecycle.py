@@ -19,17 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from argoapp.localkube import resources as r
-from argoapp.localkube.errors import ApiError, Conflict
+from argoapp.localkube.errors import Conflict, Forbidden
 from argoapp.localkube.storage import Tx
 
 Obj = dict[str, Any]
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 _PROTECTED_NAMESPACES = {"default", "kube-system", "kube-public"}
-
-
-class Forbidden(ApiError):
-    code, reason = 403, "Forbidden"
 
 
 def now_rfc3339() -> str:

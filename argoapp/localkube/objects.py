@@ -23,7 +23,15 @@ from typing import Any
 
 from argoapp.localkube import lifecycle, patching, selectors, validation
 from argoapp.localkube import resources as r
-from argoapp.localkube.errors import AlreadyExists, BadRequest, Conflict, Gone, NotFound, not_found
+from argoapp.localkube.errors import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    not_found,
+)
 from argoapp.localkube.resources import Resource
 from argoapp.localkube.storage import Event, Storage, Tx
 from argoapp.localkube.watches import Watch, WatchBus
@@ -42,10 +50,6 @@ _SERVER_SET = (
 )
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _BOOTSTRAP_NAMESPACES = ("default", "kube-system", "kube-public", "argo")
-
-
-def _qualified(res: Resource) -> str:
-    return res.key
 
 
 def _ns(res: Resource, namespace: str | None) -> str:
@@ -175,7 +179,7 @@ class ObjectService:
         validation.check_metadata(res, obj)
         if tx.get(res.key, ns, meta["name"]) is not None:
             raise AlreadyExists(
-                f'{_qualified(res)} "{meta["name"]}" already exists',
+                f'{res.key} "{meta["name"]}" already exists',
                 details={"name": meta["name"], "group": res.group, "kind": res.plural},
             )
         for key in _SERVER_SET:
@@ -230,8 +234,8 @@ class ObjectService:
         def run(tx: Tx) -> Obj:
             is_apply = content_type.split(";")[0].strip() == patching.APPLY
             if is_apply and tx.get(res.key, _ns(res, namespace), name) is None:
-                if not isinstance(patch, dict):
-                    raise BadRequest("an apply patch must be an object")
+                if not isinstance(patch, dict) or not isinstance(patch.get("metadata", {}), dict):
+                    raise BadRequest("an apply patch must be an object with object metadata")
                 body = copy.deepcopy(patch)
                 body.setdefault("metadata", {})["name"] = name
                 return self._create_tx(tx, res, namespace, body, dry_run)
@@ -271,7 +275,7 @@ class ObjectService:
         sent_rv = meta.get("resourceVersion")
         if sent_rv and str(sent_rv) != old["metadata"]["resourceVersion"]:
             raise Conflict(
-                f'Operation cannot be fulfilled on {_qualified(res)} "{name}": the '
+                f'Operation cannot be fulfilled on {res.key} "{name}": the '
                 f"object has been modified; please apply your changes to the latest "
                 f"version and try again",
                 details={"name": name, "group": res.group, "kind": res.plural},
@@ -389,6 +393,9 @@ def _prepare(res: Resource, namespace: str | None, body: Any) -> Obj:
     meta = obj.setdefault("metadata", {})
     if not isinstance(meta, dict):
         raise BadRequest("metadata must be an object")
+    for field in ("name", "generateName", "namespace", "resourceVersion"):
+        if meta.get(field) is not None and not isinstance(meta[field], str):
+            raise BadRequest(f"metadata.{field} must be a string, not {meta[field]!r}")
     if res.namespaced:
         if meta.get("namespace") and namespace and meta["namespace"] != namespace:
             raise BadRequest(
@@ -408,7 +415,7 @@ def _require_namespace(tx: Tx, namespace: str) -> None:
             f'namespaces "{namespace}" not found', details={"name": namespace, "kind": "namespaces"}
         )
     if ns["metadata"].get("deletionTimestamp"):
-        raise lifecycle.Forbidden(
+        raise Forbidden(
             f"unable to create new content in namespace {namespace} because it is being terminated"
         )
 
@@ -511,10 +518,10 @@ def _merge_update(res: Resource, old: Obj, new: Obj, subresource: str) -> Obj:
             new.pop("status", None)
     if res is r.SECRETS:
         validation.fold_string_data(new)
-    if res is r.PODS:
-        validation.check_pod_update(old, new)
     validation.check_metadata(res, new)
     validation.check_object(res, new)
+    if res is r.PODS:
+        validation.check_pod_update(old, new)
     if _tracks_generation(res) and _spec_of(new) != _spec_of(old):
         meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
     return new

@@ -131,13 +131,29 @@ def decode(raw: bytes, media_type: str) -> Any:
     """A body as JSON or YAML by its media type; 400 when it does not parse."""
     if media_type in YAML_TYPES or media_type == patching.APPLY:
         try:
-            return yaml.load(raw, Loader=_YamlLoader)  # a safe loader, without timestamps
+            data = yaml.load(raw, Loader=_YamlLoader)  # a safe loader, without timestamps
         except yaml.YAMLError as exc:
             raise BadRequest(f"the request body is not valid YAML: {_one_line(exc)}") from None
+        _check_json_like(data, "")
+        return data
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+
+
+def _check_json_like(node: Any, where: str) -> None:
+    """YAML can say more than JSON (integer keys, binary, sets): refuse what JSON cannot."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                raise BadRequest(f"the request body has a non-string key {key!r} at {where or '/'}")
+            _check_json_like(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_json_like(value, f"{where}/{i}")
+    elif not (node is None or isinstance(node, str | int | float | bool)):
+        raise BadRequest(f"the request body has a value JSON cannot carry at {where or '/'}")
 
 
 def _reject_constant(name: str) -> Any:

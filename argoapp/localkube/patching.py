@@ -50,6 +50,8 @@ def merge_patch(target: Any, patch: Any, *, by_name: bool = False) -> Any:
         return copy.deepcopy(patch)
     result = copy.deepcopy(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
+        if not isinstance(key, str):
+            raise BadRequest(f"object keys must be strings, not {key!r}")
         if key.startswith("$"):
             continue
         if value is None:
@@ -81,7 +83,9 @@ def _merge_named_lists(target: list[Any], patch: list[Any]) -> list[Any]:
     return result
 
 
-def _pointer(path: str) -> list[str]:
+def _pointer(path: Any) -> list[str]:
+    if not isinstance(path, str):
+        raise BadRequest(f"a JSON patch path must be a string, not {path!r}")
     if path == "":
         return []
     if not path.startswith("/"):

@@ -143,3 +143,20 @@ def parse_fields(selector: str, plural: str) -> Callable[[dict[str, Any]], bool]
 def object_labels(obj: dict[str, Any]) -> dict[str, str]:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return labels if isinstance(labels, dict) else {}
+
+
+def projection(obj: dict[str, Any], plural: str) -> dict[str, Any]:
+    """The parts of `obj` any selector can look at: kept with history so replays match."""
+    out: dict[str, Any] = {"metadata": {"labels": object_labels(obj)}}
+    for path in ("metadata.name", "metadata.namespace", *_FIELDS.get(plural, ())):
+        node: Any = obj
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            continue
+        target = out
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = node
+    return out

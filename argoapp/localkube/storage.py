@@ -6,7 +6,8 @@ WAL mode with `synchronous=NORMAL` keeps every committed write through a `kill -
 
 The resourceVersion is one counter for all objects, kept in the `meta` table, so it keeps
 increasing across restarts. Each write appends an event; the oldest events are compacted away
-once more than `history` are kept, and a watch from before them gets 410 Gone.
+once more than `history` events or `history_bytes` of bodies are kept, and a watch from before
+them gets 410 Gone. Each event also keeps what selectors saw of the object before the change.
 
 Committed events are handed to `on_commit` on the event loop, in commit order.
 """
@@ -15,12 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from argoapp.errors import ConfigError
+from argoapp.localkube import selectors
 
 T = TypeVar("T")
 Obj = dict[str, Any]
@@ -38,7 +43,7 @@ CREATE TABLE IF NOT EXISTS owners (
 );
 CREATE TABLE IF NOT EXISTS events (
     rv INTEGER PRIMARY KEY, res TEXT NOT NULL, namespace TEXT NOT NULL,
-    type TEXT NOT NULL, body TEXT NOT NULL
+    type TEXT NOT NULL, body TEXT NOT NULL, old TEXT, size INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -164,28 +169,41 @@ class Tx:
                 )
 
     def _record(self, event: Event, body: str) -> None:
+        # What selectors saw before the change, so a replayed watch can tell an object that
+        # stopped matching (DELETED) from one that still matches.
+        old = None
+        if event.old is not None:
+            plural = event.res.split(".", 1)[0]
+            old = json.dumps(selectors.projection(event.old, plural), separators=(",", ":"))
         self.conn.execute(
-            "INSERT INTO events (rv, res, namespace, type, body) VALUES (?, ?, ?, ?, ?)",
-            (event.rv, event.res, event.namespace, event.type, body),
+            "INSERT INTO events (rv, res, namespace, type, body, old, size) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (event.rv, event.res, event.namespace, event.type, body, old, len(body)),
         )
         self.events.append(event)
 
     def events_after(self, rv: int, res: str, namespace: str | None) -> list[Event]:
-        sql = "SELECT rv, res, namespace, type, body FROM events WHERE rv > ? AND res = ?"
+        sql = "SELECT rv, res, namespace, type, body, old FROM events WHERE rv > ? AND res = ?"
         args: list[Any] = [rv, res]
         if namespace is not None:
             sql += " AND namespace = ?"
             args.append(namespace)
         rows = self.conn.execute(sql + " ORDER BY rv", args)
-        return [Event(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+        return [
+            Event(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]) if r[5] else None)
+            for r in rows
+        ]
 
 
 class Storage:
     """The SQLite file of one localkube, used from one thread."""
 
-    def __init__(self, path: Path, *, history: int = 50_000) -> None:
+    def __init__(
+        self, path: Path, *, history: int = 20_000, history_bytes: int = 256 * 1024 * 1024
+    ) -> None:
         self.path = path
         self.history = history
+        self.history_bytes = history_bytes
         self.on_commit: Callable[[list[Event]], None] = lambda events: None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localkube-db")
         self._conn: sqlite3.Connection | None = None
@@ -196,12 +214,18 @@ class Storage:
         await self._loop.run_in_executor(self._pool, self._open)
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.executescript(_SCHEMA)
+        try:
+            # The database holds every Secret: only its owner may read it.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            reason = e.strerror if isinstance(e, OSError) else str(e)
+            raise ConfigError(f"cannot open localkube's database {self.path}: {reason}") from None
         self._conn = conn
 
     async def close(self) -> None:
@@ -236,10 +260,26 @@ class Storage:
         return result
 
     def _compact(self, tx: Tx) -> None:
-        newest = tx.events[-1].rv
-        if newest % 1000:
+        """Drop the oldest history past `history` events or `history_bytes` of bodies.
+
+        Runs when a transaction crosses a multiple of 500 resourceVersions, so it costs
+        nothing on most writes and still runs whatever size transactions are.
+        """
+        first, newest = tx.events[0].rv, tx.events[-1].rv
+        if (first - 1) // 500 == newest // 500:
             return
         through = newest - self.history
+        total = tx.conn.execute("SELECT COALESCE(SUM(size), 0) FROM events").fetchone()[0]
+        if total > self.history_bytes:
+            # Keep the newest events that fit in three quarters of the budget.
+            kept, keep_from = 0, newest
+            rows = tx.conn.execute("SELECT rv, size FROM events ORDER BY rv DESC").fetchall()
+            for rv, size in rows:
+                kept += size
+                if kept > self.history_bytes * 3 // 4:
+                    keep_from = rv
+                    break
+            through = max(through, keep_from)
         if through > tx.compacted_through():
             tx.conn.execute("DELETE FROM events WHERE rv <= ?", (through,))
             tx.conn.execute(

@@ -95,6 +95,8 @@ def check_metadata(res: Resource, obj: Obj) -> None:
     for field in ("finalizers", "ownerReferences"):
         if meta.get(field) is not None and not isinstance(meta[field], list):
             raise BadRequest(f"metadata.{field} must be a list")
+    if not all(isinstance(f, str) and f for f in meta.get("finalizers") or []):
+        raise BadRequest("metadata.finalizers must be a list of non-empty strings")
     for ref in meta.get("ownerReferences") or []:
         if not isinstance(ref, dict) or not all(
             isinstance(ref.get(k), str) and ref.get(k)

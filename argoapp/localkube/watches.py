@@ -25,12 +25,18 @@ Matcher = Callable[[Obj], bool]
 _CLOSED = object()
 
 
+# A watch this far behind is ended, like the real API server drops a slow watcher; its client
+# resumes from the last resourceVersion it saw, which the history replays.
+MAX_BACKLOG = 10_000
+
+
 class WatchBus:
     """Hands committed events to open watches."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_backlog: int = MAX_BACKLOG) -> None:
         self._queues: set[asyncio.Queue[object]] = set()
         self.closed = False
+        self.max_backlog = max_backlog
 
     def subscribe(self) -> asyncio.Queue[object]:
         queue: asyncio.Queue[object] = asyncio.Queue()
@@ -43,7 +49,11 @@ class WatchBus:
         self._queues.discard(queue)
 
     def publish(self, events: list[Event]) -> None:
-        for queue in self._queues:
+        for queue in list(self._queues):
+            if queue.qsize() + len(events) > self.max_backlog:
+                self._queues.discard(queue)
+                queue.put_nowait(_CLOSED)
+                continue
             for event in events:
                 queue.put_nowait(event)
 
@@ -96,6 +106,8 @@ class Watch:
         try:
             async for first in self._start():
                 yield first
+                if first["type"] == "ERROR":
+                    return
             while True:
                 item = await self._next()
                 if item is _CLOSED:
@@ -137,7 +149,7 @@ class Watch:
             self.close()
             return
         for event in events:
-            out = self._translate(event, replayed=True)
+            out = self._translate(event)
             if out:
                 yield out
 
@@ -146,14 +158,14 @@ class Watch:
             return False
         return self._namespace is None or event.namespace == self._namespace
 
-    def _translate(self, event: Event, *, replayed: bool = False) -> Obj | None:
+    def _translate(self, event: Event) -> Obj | None:
         if event.rv <= self._last:
             return None
         self._last = event.rv  # out-of-scope events still move the stream's position on
         if not self._in_scope(event):
             return None
         now = self._matches(event.obj)
-        before = now if replayed or event.old is None else self._matches(event.old)
+        before = now if event.old is None else self._matches(event.old)
         kind = event.type
         if kind == "MODIFIED" and now != before:
             kind = "ADDED" if now else "DELETED"

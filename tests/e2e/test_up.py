@@ -128,3 +128,57 @@ async def test_without_bubblewrap_up_refuses_and_names_the_way_out(tmp_path: Pat
     message = err.decode()
     assert "bubblewrap" in message and "--unsandboxed" in message
     assert "Traceback" not in message + out.decode()
+
+
+async def test_one_argoapp_per_data_dir(up: UpProcess, tmp_path: Path) -> None:
+    second = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "argoapp",
+        "up",
+        "--data-dir",
+        str(up.data_dir),
+        "--port",
+        str(free_port()),
+        "--kube-port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        _, err = await second.communicate()
+    assert second.returncode == 2
+    assert "already running with data dir" in err.decode()
+    # the first one still owns the kubeconfig and answers through it
+    code, _, stderr = await kubectl(up, tmp_path, "get", "namespaces")
+    assert code == 0, stderr
+
+
+async def test_state_is_private_to_its_owner(up: UpProcess) -> None:
+    assert stat.S_IMODE(up.data_dir.stat().st_mode) == 0o700
+    for name in ("localkube.db", "kube-token", "kubeconfig"):
+        assert stat.S_IMODE((up.data_dir / name).stat().st_mode) == 0o600, name
+
+
+async def test_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "argoapp",
+        "up",
+        "--data-dir",
+        str(not_a_dir),
+        "--port",
+        str(free_port()),
+        "--kube-port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        out, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert f"cannot use data dir {not_a_dir}" in err.decode()
+    assert "Traceback" not in out.decode() + err.decode()

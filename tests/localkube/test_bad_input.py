@@ -231,3 +231,35 @@ async def test_unexpected_errors_are_a_500_status_without_a_traceback(
     assert body["message"] == "internal error"
     assert "disk on fire" not in body["message"]
     assert any("disk on fire" in str(rec.exc_info) for rec in caplog.records)
+
+
+PODS = "/api/v1/namespaces/default/pods"
+POD = '{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type"),
+    [
+        ("POST", CMS, '{"metadata": {"name": 123}}', "application/json"),
+        ("POST", CMS, '{"metadata": {"name": "f", "finalizers": [1, 2]}}', "application/json"),
+        ("POST", CMS, "metadata:\n  name: y\ndata:\n  1: two\n", "application/yaml"),
+        ("POST", CMS, "metadata:\n  name: b\nbinaryData:\n  k: !!binary aGk=\n",
+         "application/yaml"),
+        ("PATCH", CMS + "/target", '[{"op": "add", "path": 1, "value": 2}]',
+         "application/json-patch+json"),
+        ("PATCH", CMS + "/target", "{1: 2}", "application/apply-patch+yaml"),
+        ("PATCH", CMS + "/fresh", '{"metadata": "x"}', "application/apply-patch+yaml"),
+        ("PATCH", PODS + "/p", '{"spec": {"containers": [1]}}', "application/merge-patch+json"),
+        ("PATCH", PODS + "/p", '{"spec": "abc"}', "application/merge-patch+json"),
+    ],
+)  # fmt: skip
+async def test_wrong_types_are_client_errors_never_500(
+    kube: KubeServer, method: str, path: str, body: str, content_type: str
+) -> None:
+    await call(kube, "POST", CMS, data='{"metadata": {"name": "target"}}')
+    await call(kube, "POST", PODS, data=POD)
+    code, answer = await call(kube, method, path, data=body, content_type=content_type)
+    assert code in (400, 422), answer  # a clear client error, never a 500
+    assert_status(answer, code, "BadRequest" if code == 400 else "Invalid")
+    code, _ = await call(kube, "GET", CMS)
+    assert code == 200  # the store is intact

@@ -169,3 +169,88 @@ async def test_pod_qos_class_from_resources(
         r.PODS, "default", {"metadata": {"name": "p"}, "spec": {"containers": [container]}}
     )
     assert made["status"]["qosClass"] == qos
+
+
+async def test_resumed_watch_sends_deleted_when_an_object_leaves_its_selector(
+    service: ObjectService,
+) -> None:
+    made = await service.create(
+        r.CONFIGMAPS, "default", {"metadata": {"name": "sel", "labels": {"a": "1"}}}
+    )
+    await service.patch(r.CONFIGMAPS, "default", "sel", MERGE, {"metadata": {"labels": {"a": "2"}}})
+    watch = service.watch(
+        r.CONFIGMAPS,
+        "default",
+        label_selector="a=1",
+        resource_version=made["metadata"]["resourceVersion"],
+    )
+    events = []
+    async for event in watch:
+        events.append(event)
+        break
+    watch.close()
+    assert events[0]["type"] == "DELETED"
+    assert events[0]["object"]["metadata"]["labels"] == {"a": "2"}
+
+
+async def test_expired_watch_ends_after_its_error(service: ObjectService) -> None:
+    first = await service.create(r.CONFIGMAPS, "default", {"metadata": {"name": "c"}})
+    for i in range(1100):
+        await service.patch(r.CONFIGMAPS, "default", "c", MERGE, {"data": {"i": str(i)}})
+    watch = service.watch(
+        r.CONFIGMAPS, "default", resource_version=first["metadata"]["resourceVersion"]
+    )
+    seen = []
+    async for event in watch:
+        seen.append(event["type"])
+        await service.patch(r.CONFIGMAPS, "default", "c", MERGE, {"data": {"after": "1"}})
+    assert seen == ["ERROR"]
+
+
+async def test_a_watcher_too_far_behind_is_ended_and_can_resume(service: ObjectService) -> None:
+    service.bus.max_backlog = 5
+    start = await service.create(r.CONFIGMAPS, "default", {"metadata": {"name": "c"}})
+    rv = start["metadata"]["resourceVersion"]
+    watch = service.watch(r.CONFIGMAPS, "default", resource_version=rv)
+    stream = aiter(watch)
+    await service.patch(r.CONFIGMAPS, "default", "c", MERGE, {"data": {"n": "0"}})
+    first = await anext(stream)
+    for i in range(1, 10):  # nobody reads: the backlog passes its bound
+        await service.patch(r.CONFIGMAPS, "default", "c", MERGE, {"data": {"n": str(i)}})
+    rest = [event async for event in stream]
+    assert len(rest) < 9  # cut off, not buffered without end
+    last = (rest[-1] if rest else first)["object"]["metadata"]["resourceVersion"]
+    resumed = service.watch(r.CONFIGMAPS, "default", resource_version=last)
+    tail = aiter(resumed)
+    got = [await anext(tail) for _ in range(9 - len(rest))]
+    resumed.close()
+    assert got[-1]["object"]["data"] == {"n": "9"}
+
+
+async def test_history_is_bounded_by_size(tmp_path: Path) -> None:
+    svc = ObjectService(tmp_path / "kube.db")
+    svc.storage.history_bytes = 64 * 1024
+    await svc.start()
+    try:
+        first = await svc.create(r.CONFIGMAPS, "default", {"metadata": {"name": "big"}})
+        i = 0
+        while True:  # write ~1 KB events until a compaction point after the budget is passed
+            i += 1
+            made = await svc.patch(
+                r.CONFIGMAPS, "default", "big", MERGE, {"data": {"x": f"{i:01000d}"}}
+            )
+            if i > 200 and int(made["metadata"]["resourceVersion"]) % 500 == 0:
+                break
+        kept = await svc.storage.run(
+            lambda tx: tx.conn.execute("SELECT SUM(size) FROM events").fetchone()[0]
+        )
+        assert kept <= 64 * 1024 + 2048
+        events = [
+            e
+            async for e in svc.watch(
+                r.CONFIGMAPS, "default", resource_version=first["metadata"]["resourceVersion"]
+            )
+        ]
+        assert [e["type"] for e in events] == ["ERROR"]
+    finally:
+        await svc.close()
