@@ -96,6 +96,10 @@ def pods_dir(data_dir: Path) -> Path:
     return data_dir / "pods"
 
 
+def pvcs_dir(data_dir: Path) -> Path:
+    return data_dir / "pvcs"
+
+
 def pvc_dir(data_dir: Path, namespace: str, claim: str) -> Path:
     """The directory backing a persistentVolumeClaim: shared by its pods, kept after them."""
-    return data_dir / "pvcs" / namespace / claim
+    return pvcs_dir(data_dir) / namespace / claim

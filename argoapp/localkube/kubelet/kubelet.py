@@ -35,6 +35,7 @@ from argoapp.localkube.kubelet import procs, sandbox
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.logs import LogReader
 from argoapp.localkube.kubelet.runtime import Runtime
+from argoapp.localkube.kubelet.volumes import private_dir
 from argoapp.localkube.kubelet.worker import PodWorker, resource_version
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.patching import MERGE
@@ -83,7 +84,8 @@ class Kubelet:
         self._runtime = self._make_runtime()
         if self._runtime.layout is not None:
             await asyncio.to_thread(sandbox.probe, self._runtime.bwrap)
-        pods_dir(self.data_dir).mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(pods_dir(self.data_dir))
         listed = await self.service.list(r.PODS, None)
         await self._clean_orphans({p["metadata"]["uid"] for p in listed["items"]})
         for pod in listed["items"]:

@@ -21,11 +21,11 @@ from typing import Any
 
 from argoapp.localkube.kubelet import procs, sandbox
 from argoapp.localkube.kubelet.commands import resolve
-from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
+from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.env import container_env, service_env
 from argoapp.localkube.kubelet.shim import write_json_atomic
 from argoapp.localkube.kubelet.sources import Sources
-from argoapp.localkube.kubelet.volumes import container_mounts, materialise
+from argoapp.localkube.kubelet.volumes import container_mounts, materialise, private_dir
 
 Obj = dict[str, Any]
 UNKNOWN_REASON = "ContainerStatusUnknown"
@@ -200,6 +200,8 @@ class Runtime:
     def _prepare(
         self, pod: Obj, container: Obj, paths: PodPaths, restart_count: int, sources: Sources
     ) -> Obj:
+        private_dir(pods_dir(self.data_dir))
+        private_dir(paths.base)
         hostname = pod_hostname(pod)
         cfg = self.config
         node = {"nodeName": cfg.node_name, "hostIP": cfg.host_ip, "podIP": cfg.pod_ip}

@@ -16,7 +16,11 @@ Volume types:
 Other types (nfs, csi, ...) fail the container with a message naming the type.
 The service account token, `ca.crt` and `namespace` are mounted read-only at
 `/var/run/secrets/kubernetes.io/serviceaccount` unless `automountServiceAccountToken` is false
-or a container already mounts something there.
+or a container already mounts something there; they are mode 0600 in a 0700 directory.
+
+Every directory the kubelet makes for a pod's data sits under a 0700 one (`DATA_DIR/pods`,
+`pods/<uid>`, `DATA_DIR/pvcs`, `pvcs/<namespace>`, each claim), so other users of the host read
+nothing of it; the pod's processes run as this same user and keep full access.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from argoapp.localkube.kubelet.commands import CommandError, expand
-from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pvc_dir
+from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pvc_dir, pvcs_dir
 from argoapp.localkube.kubelet.env import field_value, resource_value
 from argoapp.localkube.kubelet.sources import Sources, key_data
 
@@ -40,6 +44,10 @@ SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 MOUNT_ERROR = "ContainerCreating"
 _READ_ONLY_TYPES = ("configMap", "secret", "downwardAPI", "projected")
 _DEFAULT_MODE = 0o644
+# The service account token lets anything that reads it act on the API: only this user (whom
+# the pod's processes run as) may read it.
+_PRIVATE_FILE = 0o600
+_PRIVATE_DIR = 0o700
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,13 @@ def _one(pod: Obj, volume: Obj, paths: PodPaths, sources: Sources, cfg: KubeletC
     if "persistentVolumeClaim" in volume:
         claim = volume["persistentVolumeClaim"] or {}
         namespace = str(pod["metadata"].get("namespace", "default"))
-        where = pvc_dir(paths.data_dir, namespace, str(claim.get("claimName", "")))
-        where.mkdir(parents=True, exist_ok=True)
+        claim_name = str(claim.get("claimName") or "")
+        if not claim_name or "/" in claim_name or claim_name in (".", ".."):
+            raise CommandError(MOUNT_ERROR, f'volume "{name}": invalid claimName {claim_name!r}')
+        where = pvc_dir(paths.data_dir, namespace, claim_name)
+        private_dir(pvcs_dir(paths.data_dir))
+        private_dir(where.parent)
+        where.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
         return Volume(where, bool(claim.get("readOnly")))
     if "hostPath" in volume:
         return Volume(_host_path(name, volume["hostPath"] or {}))
@@ -189,13 +202,21 @@ def _projected_files(
 
 def _api_access(pod: Obj, paths: PodPaths, cfg: KubeletConfig) -> Volume:
     files = {
-        "token": (cfg.api_token.encode(), _DEFAULT_MODE),
-        "namespace": (str(pod["metadata"].get("namespace", "default")).encode(), _DEFAULT_MODE),
+        "token": (cfg.api_token.encode(), _PRIVATE_FILE),
+        "namespace": (str(pod["metadata"].get("namespace", "default")).encode(), _PRIVATE_FILE),
     }
     if cfg.ca_cert_pem:
-        files["ca.crt"] = (cfg.ca_cert_pem, _DEFAULT_MODE)
+        files["ca.crt"] = (cfg.ca_cert_pem, _PRIVATE_FILE)
+    paths.api_access.parent.mkdir(exist_ok=True)
+    private_dir(paths.api_access)
     write_files(paths.api_access, files)
     return Volume(paths.api_access, True)
+
+
+def private_dir(path: Path) -> None:
+    """Make `path` (its parent must exist) a directory only this user can enter, read or write."""
+    path.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
+    os.chmod(path, _PRIVATE_DIR)  # also when an earlier version made it with the umask's mode
 
 
 def write_files(directory: Path, files: Mapping[str, tuple[bytes, int]]) -> None:
