@@ -12,6 +12,7 @@ from argoapp.localkube.kubelet import Kubelet, KubeletConfig
 from argoapp.localkube.kubelet.config import PodPaths
 from argoapp.localkube.kubelet.procs import read_handle
 from argoapp.localkube.objects import ObjectService
+from argoapp.localkube.patching import MERGE
 
 from .harness import Obj, finished, gone, logs, phase_in, pod, sh, status_of, until, wait_for
 
@@ -171,3 +172,30 @@ async def test_attempt_prepared_but_never_started_is_started(
         assert status_of(done, "main")["restartCount"] == 0
     finally:
         await second.stop()
+
+
+async def test_finished_pod_keeps_its_exit_codes_when_deleted_after_a_restart(
+    service: ObjectService, kubelet: Kubelet, data_dir: Path, config: KubeletConfig
+) -> None:
+    manifest = pod("kept", sh("main", "exit 3"))
+    manifest["metadata"]["finalizers"] = ["example.com/hold"]
+    created = await service.create(r.PODS, "default", manifest)
+    done = await finished(service, "kept")
+    assert status_of(done, "main")["state"]["terminated"]["exitCode"] == 3
+    await kubelet.stop()
+    area = PodPaths(data_dir, created["metadata"]["uid"]).base
+    for _ in range(2):  # deleted after a restart, then once more with its area already gone
+        again = Kubelet(service, data_dir=data_dir, config=config)
+        await again.start()
+        try:
+            await service.delete(r.PODS, "default", "kept")
+            await until(lambda k=again: not k.workers)
+        finally:
+            await again.stop()
+        held = await service.get(r.PODS, "default", "kept")
+        assert held["metadata"]["deletionTimestamp"] and not area.exists()
+        assert held["status"]["phase"] == "Failed"
+        terminated = status_of(held, "main")["state"]["terminated"]
+        assert (terminated["exitCode"], terminated["reason"]) == (3, "Error")
+    await service.patch(r.PODS, "default", "kept", MERGE, {"metadata": {"finalizers": None}})
+    await gone(service, "kept")

@@ -81,6 +81,24 @@ def test_transition_times_are_kept_while_the_status_stays() -> None:
     assert [c["lastTransitionTime"] for c in later["conditions"]] == [NOW] * 5
 
 
+def test_a_stored_status_is_restored_as_it_was() -> None:
+    manifest = {"metadata": {"name": "p"}, "spec": {"restartPolicy": "Never"}}
+    done = ContainerState("a", "img", "terminated", "Error", "boom", 2, 3, NOW, NOW,
+                          {"exitCode": 1, "startedAt": NOW}, "localkube://x")  # fmt: skip
+    waiting = ContainerState("b", "img", reason="CreateContainerConfigError", message="no")
+    running = ContainerState("c", "img", "running", started_at=NOW, container_id="localkube://y")
+    first = pod_status(manifest, [done], [waiting, running], now=NOW, start_time=NOW,
+                       host_ip="h", pod_ip="i")  # fmt: skip
+    records = [ContainerState(n, "img") for n in ("a", "b", "c")]
+    stored = [*first["initContainerStatuses"], *first["containerStatuses"]]
+    for record, cs in zip(records, stored, strict=True):
+        record.restore(cs)
+    again = pod_status({**manifest, "status": first}, records[:1], records[1:], now=NOW,
+                       start_time=NOW, host_ip="h", pod_ip="i")  # fmt: skip
+    assert again == first
+    assert records == [done, waiting, running]
+
+
 async def test_qos_class_is_the_one_the_pod_was_given(
     service: ObjectService, data_dir: Path, config: KubeletConfig
 ) -> None:

@@ -35,6 +35,31 @@ class ContainerState:
     last_terminated: Obj | None = None
     container_id: str = ""
 
+    def restore(self, cs: Obj) -> None:
+        """Take back what a stored container status (`to_status`'s output) says."""
+        state, last_state = _dict(cs.get("state")), _dict(cs.get("lastState"))
+        last = last_state.get("terminated")
+        self.restart_count = _int(cs.get("restartCount"))
+        self.container_id = str(cs.get("containerID") or "")
+        self.last_terminated = dict(last) if isinstance(last, dict) else None
+        if isinstance(state.get("terminated"), dict):
+            done = state["terminated"]
+            self.state, self.exit_code = "terminated", _int(done.get("exitCode"))
+            self.reason, self.message = (
+                str(done.get("reason") or ""),
+                str(done.get("message") or ""),
+            )
+            self.started_at, self.finished_at = done.get("startedAt"), done.get("finishedAt")
+            self.container_id = str(done.get("containerID") or self.container_id)
+        elif isinstance(state.get("running"), dict):
+            self.state, self.reason, self.message = "running", "", ""
+            self.started_at = state["running"].get("startedAt")
+        elif isinstance(state.get("waiting"), dict):
+            waiting = state["waiting"]
+            self.state = "waiting"
+            self.reason = str(waiting.get("reason") or "")
+            self.message = str(waiting.get("message") or "")
+
     def terminated_obj(self) -> Obj:
         out: Obj = {"exitCode": self.exit_code if self.exit_code is not None else 0}
         if self.reason:
@@ -72,6 +97,17 @@ class ContainerState:
         if self.container_id:
             out["containerID"] = self.container_id
         return out
+
+
+def _dict(value: Any) -> Obj:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def container_id(uid: str, name: str, restart_count: int) -> str:

@@ -27,7 +27,7 @@ from argoapp.localkube.kubelet.runtime import (
     read_exit,
     unknown_exit,
 )
-from argoapp.localkube.kubelet.status import ContainerState, container_id
+from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, container_id
 from argoapp.localkube.lifecycle import now_rfc3339
 
 if TYPE_CHECKING:
@@ -52,17 +52,28 @@ def _fallback_to_logs(worker: PodWorker, name: str) -> bool:
 
 
 def resume(worker: PodWorker) -> None:
-    """Pick up each container where the disk (or the stored status) says it is."""
+    """Pick up each container where the disk (or the stored status) says it is.
+
+    A pod already Succeeded or Failed starts from its stored container statuses, so that what
+    is left of it (its area is removed once it is deleted, finalizers may keep it longer) never
+    replaces an exit code with less; its disk, when still there, only adds to them.
+    """
     status = worker.pod.get("status") or {}
+    terminal = status.get("phase") in TERMINAL
     stored = {
         cs.get("name"): cs
         for cs in (*(status.get("initContainerStatuses") or []),
                    *(status.get("containerStatuses") or []))
+        if isinstance(cs, dict)
     }  # fmt: skip
     for st in (*worker.inits, *worker.mains):
+        if terminal and st.name in stored:
+            st.restore(stored[st.name])
         attempts = attempts_on_disk(worker.paths, st.name)
         if attempts:
             _resume_attempt(worker, st, attempts)
+        elif terminal and st.state == "terminated":
+            continue
         elif _was_started(stored.get(st.name)):
             st.restart_count = int(stored[st.name].get("restartCount") or 0)
             record_exit(worker, st, unknown_exit(

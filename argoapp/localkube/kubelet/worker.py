@@ -118,20 +118,25 @@ class PodWorker:
         """End the pod as Failed: stop whatever still runs, with the pod's grace period."""
         if self.outcome is None:
             self.outcome = PodOutcome("Failed", reason, message)
+        self.request_stop(self._grace_period())
+
+    def _grace_period(self) -> float:
         grace = (self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
-        self.request_stop(float(grace if grace is not None else 30))
+        return float(grace if grace is not None else 30)
 
     # -- the task ------------------------------------------------------------------------
 
     async def run(self) -> None:
         """The worker's task: run the pod, then finish its deletion when it comes."""
-        terminal = (self.pod.get("status") or {}).get("phase") in TERMINAL
         flow: asyncio.Task[None] | None = None
         try:
-            if not terminal:
-                transitions.resume(self)
-                await self.publish()
-                flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
+            # A finished pod too: what still runs of it is followed (and stopped), and its
+            # deletion reports the exits it had, never blank containers.
+            transitions.resume(self)
+            if self._terminal() and self.attempts:
+                self.request_stop(self._grace_period())
+            await self.publish()
+            flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
             await self._supervise(flow)
         finally:
             if flow is not None and not flow.done():
@@ -224,8 +229,8 @@ class PodWorker:
                         return st.succeeded()
                     if not await self._back_off(st):
                         return False
-                if self.stop is not None:
-                    return False
+                if self.stop is not None or self._terminal():
+                    return False  # a finished pod never starts a container again
                 attempt = await self._start(container, st)
                 if attempt is None:
                     if st.state != "terminated":
@@ -237,7 +242,7 @@ class PodWorker:
             await self.publish()
 
     def _should_restart(self, st: ContainerState, init: bool) -> bool:
-        if self.stop is not None:
+        if self.stop is not None or self._terminal():
             return False
         policy = (self.pod.get("spec") or {}).get("restartPolicy") or "Always"
         if init or policy == "OnFailure":
