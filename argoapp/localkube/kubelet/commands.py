@@ -26,6 +26,7 @@ from typing import Any
 
 EXECUTOR_PROGRAM = "argoexec"
 ARGOAPP_PROGRAM = "argoapp"
+RUN_ERROR = "RunContainerError"  # the reason that fails the pod: retrying cannot help
 
 
 class CommandError(Exception):
@@ -93,7 +94,7 @@ def resolve(
         argv = args
     if not argv or not argv[0]:
         raise CommandError(
-            "RunContainerError",
+            RUN_ERROR,
             f"image {image!r} has no command: set the container's command, or configure the "
             f"image's entrypoint and cmd in the controller config's `images`",
         )

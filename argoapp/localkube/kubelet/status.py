@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from argoapp.localkube.kubelet.specs import count
+
 Obj = dict[str, Any]
 TERMINAL = ("Succeeded", "Failed")
 
@@ -39,12 +41,12 @@ class ContainerState:
         """Take back what a stored container status (`to_status`'s output) says."""
         state, last_state = _dict(cs.get("state")), _dict(cs.get("lastState"))
         last = last_state.get("terminated")
-        self.restart_count = _int(cs.get("restartCount"))
+        self.restart_count = count(cs.get("restartCount"))
         self.container_id = str(cs.get("containerID") or "")
         self.last_terminated = dict(last) if isinstance(last, dict) else None
         if isinstance(state.get("terminated"), dict):
             done = state["terminated"]
-            self.state, self.exit_code = "terminated", _int(done.get("exitCode"))
+            self.state, self.exit_code = "terminated", count(done.get("exitCode"))
             self.reason, self.message = (
                 str(done.get("reason") or ""),
                 str(done.get("message") or ""),
@@ -103,11 +105,8 @@ def _dict(value: Any) -> Obj:
     return value if isinstance(value, dict) else {}
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def container_id(uid: str, name: str, restart_count: int) -> str:
@@ -188,9 +187,9 @@ def conditions(
     return [sandbox, initialized, *ready, _condition("PodScheduled", True)]
 
 
-def keep_transition_times(new: list[Obj], old: Sequence[Obj] | None, now: str) -> list[Obj]:
+def keep_transition_times(new: list[Obj], old: Any, now: str) -> list[Obj]:
     """Each condition's lastTransitionTime: kept while its status stays, else `now`."""
-    before = {c.get("type"): c for c in old or []}
+    before = {c.get("type"): c for c in _list(old) if isinstance(c, dict)}
     for cond in new:
         prev = before.get(cond["type"])
         same = prev is not None and prev.get("status") == cond["status"]
@@ -222,7 +221,7 @@ def pod_status(
 ) -> Obj:
     """The whole `.status` of `pod` (None values clear old keys under a merge patch)."""
     spec = pod.get("spec") or {}
-    old = pod.get("status") or {}
+    old = _dict(pod.get("status"))
     computed = phase(str(spec.get("restartPolicy") or "Always"), inits, mains)
     if old.get("phase") in TERMINAL:
         computed = old["phase"]

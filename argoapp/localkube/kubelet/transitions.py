@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from argoapp.localkube.kubelet.commands import CommandError
+from argoapp.localkube.kubelet import specs
+from argoapp.localkube.kubelet.commands import RUN_ERROR, CommandError
 from argoapp.localkube.kubelet.config import KubeletConfig
 from argoapp.localkube.kubelet.runtime import (
     UNKNOWN_REASON,
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from argoapp.localkube.kubelet.worker import PodWorker
 
 Obj = dict[str, Any]
-RUN_ERROR = "RunContainerError"
 _PERMANENT = (UNKNOWN_REASON, RUN_ERROR)
 
 
@@ -75,7 +75,7 @@ def resume(worker: PodWorker) -> None:
         elif terminal and st.state == "terminated":
             continue
         elif _was_started(stored.get(st.name)):
-            st.restart_count = int(stored[st.name].get("restartCount") or 0)
+            st.restart_count = specs.count(stored[st.name].get("restartCount"))
             record_exit(worker, st, unknown_exit(
                 message="The container's state directory is missing: it cannot be followed "
                 "after a kubelet restart",
@@ -85,7 +85,9 @@ def resume(worker: PodWorker) -> None:
 def _was_started(cs: Obj | None) -> bool:
     if not cs:
         return False
-    state = cs.get("state") or {}
+    state = cs.get("state")
+    if not isinstance(state, dict):
+        state = {}
     return bool(state.get("running") or state.get("terminated") or cs.get("restartCount"))
 
 

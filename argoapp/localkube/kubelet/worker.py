@@ -8,6 +8,9 @@ them), then runs init containers one by one and the containers together, restart
 `restartPolicy` with CrashLoopBackOff delays. It enforces `activeDeadlineSeconds`, and on
 deletion sends SIGTERM, waits out the grace period, sends SIGKILL, removes the pod's area and
 deletes the pod with grace 0. Every transition is written to the status subresource at once.
+A malformed spec fails the container that reads it (`specs.check`), and anything unexpected
+ends the pod Failed with reason `InternalError`, logged once with its traceback: the task
+itself never dies of it, or the kubelet would start it again and again.
 
 It must not touch other pods, and stopping the kubelet (cancelling `run`) must leave the pod's
 processes running for the next kubelet to adopt.
@@ -26,9 +29,10 @@ from typing import Any
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import ApiError, NotFound
-from argoapp.localkube.kubelet import sources, transitions
-from argoapp.localkube.kubelet.commands import CommandError
+from argoapp.localkube.kubelet import sources, specs, transitions
+from argoapp.localkube.kubelet.commands import RUN_ERROR, CommandError
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
+from argoapp.localkube.kubelet.env import CONFIG_ERROR
 from argoapp.localkube.kubelet.runtime import Attempt, Runtime
 from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, PodOutcome, pod_status
 from argoapp.localkube.lifecycle import now_rfc3339
@@ -38,12 +42,14 @@ from argoapp.localkube.patching import MERGE
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 CONFIG_RETRY = 2.0
+DEFAULT_GRACE = 30.0
+INTERNAL_MESSAGE = "the kubelet failed while running this pod; localkube's log has the details"
 STOP_POLL = 0.1
 FORCE_AFTER = 5.0  # seconds after SIGKILL before the shim's whole group is killed
 
 
-def parse_time(text: str | None) -> float | None:
-    if not text:
+def parse_time(text: Any) -> float | None:
+    if not text or not isinstance(text, str):
         return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
@@ -100,7 +106,7 @@ class PodWorker:
             # As a kubelet does, the grace period runs from when this node sees the deletion
             # (deletionTimestamp only has a precision of seconds).
             self.deleting = True
-            self.request_stop(float(meta.get("deletionGracePeriodSeconds") or 0))
+            self.request_stop(specs.number(meta.get("deletionGracePeriodSeconds")) or 0.0)
         self._wake.set()
 
     def removed(self) -> None:
@@ -121,8 +127,8 @@ class PodWorker:
         self.request_stop(self._grace_period())
 
     def _grace_period(self) -> float:
-        grace = (self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
-        return float(grace if grace is not None else 30)
+        grace = specs.number((self.pod.get("spec") or {}).get("terminationGracePeriodSeconds"))
+        return DEFAULT_GRACE if grace is None else grace
 
     # -- the task ------------------------------------------------------------------------
 
@@ -130,20 +136,43 @@ class PodWorker:
         """The worker's task: run the pod, then finish its deletion when it comes."""
         flow: asyncio.Task[None] | None = None
         try:
-            # A finished pod too: what still runs of it is followed (and stopped), and its
-            # deletion reports the exits it had, never blank containers.
-            transitions.resume(self)
-            if self._terminal() and self.attempts:
-                self.request_stop(self._grace_period())
-            await self.publish()
-            flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
-            await self._supervise(flow)
+            try:
+                # A finished pod too: what still runs of it is followed (and stopped), and its
+                # deletion reports the exits it had, never blank containers.
+                transitions.resume(self)
+                if self._terminal() and self.attempts:
+                    self.request_stop(self._grace_period())
+                await self.publish()
+                flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
+                await self._supervise(flow)
+            except Exception:
+                # A bug must not end the task: the kubelet would start a new worker at its
+                # next resync, which would fail the same way, again and again.
+                log.exception("pod %s/%s: internal error, the pod ends Failed",
+                              self.namespace, self.name)  # fmt: skip
+                await _cancelled(flow)
+                await self._internal_error()
+                flow = asyncio.create_task(self._drain(), name=f"pod-drain-{self.name}")
+                await self._supervise(flow)
         finally:
-            if flow is not None and not flow.done():
-                flow.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await flow
+            await _cancelled(flow)
         await self._finish()
+
+    async def _internal_error(self) -> None:
+        if self._terminal():
+            self.request_stop(self._grace_period())
+        else:
+            self.fail_pod("InternalError", INTERNAL_MESSAGE)
+        await self.publish()
+
+    async def _drain(self) -> None:
+        """After an internal error: wait for what still runs to end, and report its exits."""
+        records = {st.name: st for st in (*self.inits, *self.mains)}
+        for name, attempt in list(self.attempts.items()):
+            ended = await attempt.wait()
+            self.attempts.pop(name, None)
+            transitions.record_exit(self, records[name], ended)
+        await self.publish()
 
     async def _supervise(self, flow: asyncio.Task[None] | None) -> None:
         """Until the flow is done and the pod deleted: deadlines, stops, signals."""
@@ -174,11 +203,12 @@ class PodWorker:
         return max(deadline - time.time(), 0.05)
 
     def _deadline(self) -> float | None:
-        seconds = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
+        # Not a number: `specs.check` fails the pod at its first container start.
+        seconds = specs.number((self.pod.get("spec") or {}).get("activeDeadlineSeconds"))
         start = parse_time(self.start_time)
         if seconds is None or start is None:
             return None
-        return start + float(seconds)
+        return start + seconds
 
     def _check_deadline(self) -> None:
         deadline = self._deadline()
@@ -277,15 +307,9 @@ class PodWorker:
         restart_count = self.next_attempt.get(st.name, 0)
         if st.state == "terminated":
             st.last_terminated = st.terminated_obj()
-        try:
-            found = await sources.fetch(self.service, self.pod)
-            attempt = await self.runtime.start(self.pod, container, restart_count, found)
-        except CommandError as e:
-            transitions.start_failed(self, st, e)
-            await self.publish()
-            return None
-        except OSError as e:  # the disk or the host refused: retried, as a kubelet does
-            transitions.start_failed(self, st, CommandError("CreateContainerError", str(e)))
+        attempt = await self._create(container, st, restart_count)
+        if isinstance(attempt, CommandError):
+            transitions.start_failed(self, st, attempt)
             await self.publish()
             return None
         self.next_attempt[st.name] = restart_count + 1
@@ -295,6 +319,27 @@ class PodWorker:
             attempt.terminate()
         await self.publish()
         return attempt
+
+    async def _create(
+        self, container: Obj, st: ContainerState, restart_count: int
+    ) -> Attempt | CommandError:
+        """Check the spec, fetch what it refers to, start an attempt; or why it cannot start."""
+        try:
+            specs.check(self.pod, container)
+            found = await sources.fetch(self.service, self.pod)
+            return await self.runtime.start(self.pod, container, restart_count, found)
+        except CommandError as e:
+            return e
+        except OSError as e:  # the disk or the host refused: retried, as a kubelet does
+            return CommandError("CreateContainerError", str(e))
+        except ApiError as e:  # its ConfigMaps and Secrets could not be read: retried
+            return CommandError(CONFIG_ERROR, f"cannot read the pod's ConfigMaps and Secrets: {e}")
+        except Exception as e:
+            # Something no check foresaw (or a bug): the container fails, and the pod with it,
+            # rather than the worker.
+            log.exception("pod %s/%s: container %s could not be prepared",
+                          self.namespace, self.name, st.name)  # fmt: skip
+            return CommandError(RUN_ERROR, f"cannot prepare the container: {type(e).__name__}: {e}")
 
     # -- status and deletion -------------------------------------------------------------
 
@@ -354,8 +399,16 @@ def _state(container: Obj, reason: str) -> ContainerState:
 def resource_version(pod: Obj) -> int:
     try:
         return int(pod["metadata"].get("resourceVersion") or 0)
-    except ValueError:
+    except (TypeError, ValueError):
         return 0
+
+
+async def _cancelled(task: asyncio.Task[None] | None) -> None:
+    """Cancel `task` unless it is done, and wait for it to end."""
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _same(a: Obj, b: Obj) -> bool:
