@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from pathlib import Path
 
 import pytest
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import BadRequest
 from argoapp.localkube.kubelet import Kubelet
+from argoapp.localkube.kubelet.logs import CHUNK
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.podlogs import LogOptions
 
@@ -82,3 +85,62 @@ async def test_waiting_container_has_no_log_yet(service: ObjectService, kubelet:
     bound = await wait_for(service, "idle", lambda p: bool(p.get("status", {}).get("startTime")))
     with pytest.raises(BadRequest, match='container "main" in pod "idle" is waiting to start'):
         kubelet.stream(bound, LogOptions())
+
+
+async def test_a_big_log_is_read_in_bounded_chunks_off_the_loop(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    count = 200_000
+    await service.create(r.PODS, "default", pod("big", sh("main", f"seq 1 {count}")))
+    done = await finished(service, "big")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before = ticks
+    try:
+        first = [(chunk, ticks) async for chunk in kubelet.stream(done, LogOptions(tail_lines=1))]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert [chunk for chunk, _ in first] == [f"{count}\n".encode()]
+    assert first[0][1] > before  # other tasks ran while the file was being read
+    chunks = [chunk async for chunk in kubelet.stream(done, LogOptions())]
+    assert max(len(chunk) for chunk in chunks) <= CHUNK
+    assert b"".join(chunks) == "".join(f"{i}\n" for i in range(1, count + 1)).encode()
+    many = 20_000  # several blocks read backwards
+    expected = "".join(f"{i}\n" for i in range(count - many + 1, count + 1))
+    assert await logs(kubelet, done, tail_lines=many) == expected
+    assert await logs(kubelet, done, tail_lines=count + 5) == await logs(kubelet, done)
+
+
+async def test_follow_from_the_tail_streams_what_comes_next(
+    service: ObjectService, kubelet: Kubelet, tmp_path: Path
+) -> None:
+    script = "seq 1 100; echo ready; while [ ! -e /host/go ]; do sleep 0.05; done; echo after"
+    container = sh("main", script, volumeMounts=[{"name": "host", "mountPath": "/host"}])
+    volumes = [{"name": "host", "hostPath": {"path": str(tmp_path)}}]
+    await service.create(r.PODS, "default", pod("gated", container, volumes=volumes))
+    running = await wait_for(service, "gated", phase_in("Running"))
+    await until_logged(kubelet, running, "ready\n")
+    received = b""
+    async with asyncio.timeout(30):
+        async for chunk in kubelet.stream(running, LogOptions(follow=True, tail_lines=2)):
+            received += chunk
+            if received == b"100\nready\n":
+                (tmp_path / "go").touch()
+    assert received == b"100\nready\nafter\n"
+
+
+async def until_logged(kubelet: Kubelet, p: dict, ending: str) -> None:
+    """Wait until the container's log so far ends with `ending`."""
+    async with asyncio.timeout(30):
+        while not (await logs(kubelet, p)).endswith(ending):  # noqa: ASYNC110 - polling a file
+            await asyncio.sleep(0.05)

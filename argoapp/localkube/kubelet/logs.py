@@ -5,12 +5,15 @@
 (`<RFC3339Nano> stdout|stderr F|P <content>`, written by the shim) with `tailLines`,
 `sinceSeconds`/`sinceTime`, `timestamps`, `limitBytes` and `follow`. A followed log ends when the
 attempt ends (its exit is recorded or its shim is gone) or when the pod's area is deleted.
-It only reads files; it never writes, and never needs the API.
+It only reads files, in bounded chunks on a worker thread so that a big log neither stalls the
+event loop nor sits in memory (`tailLines` reads backwards from the end); it never writes, and
+never needs the API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -26,6 +29,7 @@ from argoapp.localkube.podlogs import LogOptions
 
 Obj = dict[str, Any]
 FOLLOW_POLL = 0.1
+CHUNK = 256 * 1024  # the most read (and sent) at once, so that a big log never sits in memory
 
 
 class LogReader:
@@ -140,25 +144,49 @@ def _trim_stamp(stamp: bytes) -> bytes:
 
 
 class _Tail:
-    """Reads whole lines appended to a file since the last read."""
+    """Reads the whole lines appended to a file, a bounded chunk at a time.
+
+    Its methods block on the disk: `_read` calls them through `asyncio.to_thread`.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.offset = 0
         self.partial = b""
 
-    def read(self) -> list[bytes]:
+    def seek_tail(self, lines: int) -> None:
+        """Start at the `lines`-th last whole line, found by reading backwards from the end."""
+        wanted = lines + 1  # the newline before that line: after the last line's own one
+        try:
+            with open(self.path, "rb") as f:
+                pos = f.seek(0, os.SEEK_END)
+                while pos > 0:
+                    size = min(CHUNK, pos)
+                    pos -= size
+                    f.seek(pos)
+                    block = f.read(size)
+                    found = len(block)
+                    while (found := block.rfind(b"\n", 0, found)) >= 0:
+                        wanted -= 1
+                        if wanted == 0:
+                            self.offset = pos + found + 1
+                            return
+        except FileNotFoundError:
+            pass
+        self.offset = 0
+
+    def read(self) -> tuple[list[bytes], bool]:
+        """The lines completed by the next chunk, and whether the chunk was a full one."""
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
-                data = f.read()
+                data = f.read(CHUNK)
         except FileNotFoundError:
-            return []
+            return [], False
         self.offset += len(data)
-        data = self.partial + data
-        lines = data.split(b"\n")
+        lines = (self.partial + data).split(b"\n")
         self.partial = lines.pop()
-        return lines
+        return lines, len(data) == CHUNK
 
 
 def _ended(state: Path) -> bool:
@@ -171,10 +199,11 @@ def _ended(state: Path) -> bool:
 async def _read(state: Path, options: LogOptions, since: bytes | None) -> AsyncIterator[bytes]:
     tail = _Tail(state / "container.log")
     left = options.limit_bytes if options.limit_bytes and options.limit_bytes > 0 else None
-    lines = tail.read()
     if options.tail_lines is not None:
-        lines = lines[-options.tail_lines :] if options.tail_lines > 0 else []
+        await asyncio.to_thread(tail.seek_tail, max(options.tail_lines, 0))
+    ended = False
     while True:
+        lines, full = await asyncio.to_thread(tail.read)
         chunk = b"".join(
             render(line, options.timestamps)
             for line in lines
@@ -185,11 +214,12 @@ async def _read(state: Path, options: LogOptions, since: bytes | None) -> AsyncI
             left -= len(chunk)
         if chunk:
             yield chunk
-        if left == 0 or not options.follow:
+        if left == 0:
             return
-        ended = _ended(state)
-        lines = tail.read()
-        if not lines and ended:
-            return
-        if not lines:
+        if full:
+            continue  # more is already there
+        if not options.follow or ended:
+            return  # the file's end; when following, read once more after the attempt ended
+        ended = await asyncio.to_thread(_ended, state)
+        if not ended:
             await asyncio.sleep(FOLLOW_POLL)
