@@ -154,3 +154,13 @@ async def test_termination_message_is_reported(service: ObjectService, kubelet: 
     done = await finished(service, "messages")
     assert status_of(done, "main")["state"]["terminated"]["message"] == "bye\n"
     assert status_of(done, "logs")["state"]["terminated"]["message"] == "last words"
+
+
+async def test_fallback_message_of_a_big_log_is_its_last_lines(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    container = sh("main", "seq 1 100000; exit 1", terminationMessagePolicy="FallbackToLogsOnError")
+    await service.create(r.PODS, "default", pod("loud", container))
+    done = await finished(service, "loud")
+    message = status_of(done, "main")["state"]["terminated"]["message"]
+    assert message == "\n".join(str(i) for i in range(100000 - 79, 100001))

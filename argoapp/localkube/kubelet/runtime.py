@@ -31,6 +31,7 @@ Obj = dict[str, Any]
 UNKNOWN_REASON = "ContainerStatusUnknown"
 UNKNOWN_MESSAGE = "The container could not be located when the pod was terminated"
 _MESSAGE_LIMIT = 4096
+_TAIL_READ = 256 * 1024
 _STARTED_WAIT = 0.02
 
 
@@ -126,7 +127,9 @@ def _termination_message(state: Path, code: int, fallback_to_logs: bool) -> str:
 
 def _log_tail(path: Path, lines: int = 80, limit: int = 2048) -> bytes:
     try:
-        raw = path.read_bytes()[-256 * 1024 :]
+        with open(path, "rb") as f:
+            f.seek(max(f.seek(0, os.SEEK_END) - _TAIL_READ, 0))
+            raw = f.read(_TAIL_READ)  # never the whole log, however big
     except OSError:
         return b""
     out = [line.split(b" ", 3)[-1] for line in raw.splitlines()[-lines:]]
