@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+
+from argoapp.localkube.objects import ObjectService
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +36,12 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is required for this test and is not on PATH")
     return path
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[ObjectService]:
+    """A fresh localkube object service on its own database."""
+    svc = ObjectService(tmp_path / "kube.db")
+    await svc.start()
+    yield svc
+    await svc.close()

@@ -6,14 +6,13 @@ import asyncio
 import json
 import os
 import stat
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
-from tests.e2e.upproc import UpProcess, free_port, kubectl, kubectl_json
+from tests.e2e.upproc import UpProcess, kubectl, kubectl_json, up_refused
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -107,48 +106,16 @@ async def test_sigterm_stops_promptly_with_open_watches(up: UpProcess, tmp_path:
 async def test_without_bubblewrap_up_refuses_and_names_the_way_out(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "argoapp",
-        "up",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--port",
-        str(free_port()),
-        "--kube-port",
-        "0",
-        env=dict(os.environ, PATH=str(empty)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        out, err = await proc.communicate()
-    assert proc.returncode == 2
-    message = err.decode()
-    assert "bubblewrap" in message and "--unsandboxed" in message
-    assert "Traceback" not in message + out.decode()
+    code, said = await up_refused(tmp_path / "data", env=dict(os.environ, PATH=str(empty)))
+    assert code == 2
+    assert "bubblewrap" in said and "--unsandboxed" in said
+    assert "Traceback" not in said
 
 
 async def test_one_argoapp_per_data_dir(up: UpProcess, tmp_path: Path) -> None:
-    second = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "argoapp",
-        "up",
-        "--data-dir",
-        str(up.data_dir),
-        "--port",
-        str(free_port()),
-        "--kube-port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        _, err = await second.communicate()
-    assert second.returncode == 2
-    assert "already running with data dir" in err.decode()
+    code, said = await up_refused(up.data_dir)
+    assert code == 2
+    assert "already running with data dir" in said
     # the first one still owns the kubeconfig and answers through it
     code, _, stderr = await kubectl(up, tmp_path, "get", "namespaces")
     assert code == 0, stderr
@@ -163,22 +130,7 @@ async def test_state_is_private_to_its_owner(up: UpProcess) -> None:
 async def test_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "argoapp",
-        "up",
-        "--data-dir",
-        str(not_a_dir),
-        "--port",
-        str(free_port()),
-        "--kube-port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        out, err = await proc.communicate()
-    assert proc.returncode == 2
-    assert f"cannot use data dir {not_a_dir}" in err.decode()
-    assert "Traceback" not in out.decode() + err.decode()
+    code, said = await up_refused(not_a_dir)
+    assert code == 2
+    assert f"cannot use data dir {not_a_dir}" in said
+    assert "Traceback" not in said

@@ -109,3 +109,15 @@ async def kubectl_json(up: UpProcess, home: Path, *args: str) -> Any:
     code, out, err = await kubectl(up, home, *args, "-o", "json")
     assert code == 0, err
     return json.loads(out)
+
+
+async def up_refused(data_dir: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run `argoapp up` where it must refuse to start; returns (exit code, all it printed)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "argoapp", "up", "--data-dir", str(data_dir),
+        "--port", str(free_port()), "--kube-port", "0",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    async with asyncio.timeout(60):
+        out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode()

@@ -22,14 +22,6 @@ from argoapp.localkube.objects import ObjectService
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[ObjectService]:
-    svc = ObjectService(tmp_path / "kube.db")
-    await svc.start()
-    yield svc
-    await svc.close()
-
-
-@pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "data"
     yield path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,6 @@ from argoapp.localkube.errors import ApiError, NotFound
 from argoapp.localkube.objects import ObjectService
 
 MERGE = "application/merge-patch+json"
-
-
-@pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[ObjectService]:
-    svc = ObjectService(tmp_path / "kube.db")
-    await svc.start()
-    yield svc
-    await svc.close()
 
 
 def owned_by(owner: dict, name: str) -> dict:
