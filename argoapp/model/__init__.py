@@ -1,1 +1,6 @@
-"""Typed views of Argo's wire objects, Argo's enums and node ids."""
+"""Argo's workflow model: phases, node types, node ids, pod names, labels.
+
+The wire JSON stays plain dicts everywhere (it is what Kubernetes and Argo's clients send); this
+package names its vocabulary and computes the deterministic identifiers Argo derives from it.
+It imports no other argoapp package.
+"""

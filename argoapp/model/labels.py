@@ -1,0 +1,37 @@
+"""Labels and annotations Argo puts on workflows, pods and task results (`workflow/common`)."""
+
+from __future__ import annotations
+
+PREFIX = "workflows.argoproj.io"
+
+LABEL_WORKFLOW = f"{PREFIX}/workflow"
+LABEL_COMPLETED = f"{PREFIX}/completed"
+LABEL_PHASE = f"{PREFIX}/phase"
+LABEL_CRON_WORKFLOW = f"{PREFIX}/cron-workflow"
+LABEL_WORKFLOW_TEMPLATE = f"{PREFIX}/workflow-template"
+LABEL_CLUSTER_WORKFLOW_TEMPLATE = f"{PREFIX}/cluster-workflow-template"
+LABEL_RESUBMITTED_FROM = f"{PREFIX}/resubmitted-from-workflow"
+LABEL_ON_EXIT = f"{PREFIX}/on-exit"
+LABEL_REPORT_OUTPUTS_COMPLETED = f"{PREFIX}/report-outputs-completed"
+LABEL_ARCHIVING_STATUS = f"{PREFIX}/workflow-archiving-status"
+LABEL_ARCHIVE_STRATEGY = f"{PREFIX}/archive-strategy"
+LABEL_CONFIGMAP_TYPE = f"{PREFIX}/configmap-type"
+LABEL_CONTROLLER_INSTANCE_ID = f"{PREFIX}/controller-instanceid"
+LABEL_CREATOR = f"{PREFIX}/creator"
+
+ANNOTATION_NODE_ID = f"{PREFIX}/node-id"
+ANNOTATION_NODE_NAME = f"{PREFIX}/node-name"
+ANNOTATION_NODE_TYPE = f"{PREFIX}/node-type"
+ANNOTATION_PROGRESS = f"{PREFIX}/progress"
+ANNOTATION_POD_NAME_FORMAT = f"{PREFIX}/pod-name-format"
+ANNOTATION_SCHEDULED_TIME = f"{PREFIX}/scheduled-time"
+ANNOTATION_KILL_CMD = f"{PREFIX}/kill-cmd"
+
+FINALIZER_ARTIFACT_GC = f"{PREFIX}/artifact-gc"
+
+# The shared executor volume and the files the emissary contract places in it.
+VAR_RUN_ARGO = "/var/run/argo"
+EXECUTOR_BINARY = f"{VAR_RUN_ARGO}/argoexec"
+SCRIPT_PATH = "/argo/staging/script"
+INPUT_ARTIFACTS_DIR = "/argo/inputs/artifacts"
+MAIN_CONTAINER_FS = "/mainctrfs"
