@@ -1,0 +1,68 @@
+"""Kube.connect, with_token, discovery and the request counters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from argoapp.errors import ConfigError
+from argoapp.kube.client import Kube
+from argoapp.kube.errors import NotFound, Unauthorized, Unavailable
+
+from .conftest import configmap
+
+
+async def test_with_token_acts_with_that_token(kube: Kube) -> None:
+    bad = kube.with_token("not-the-token")
+    with pytest.raises(Unauthorized) as err:
+        await bad.get("Namespace", "default")
+    assert err.value.status == 401
+    await bad.close()  # a derived client leaves the shared pool open
+    assert (await kube.get("Namespace", "default"))["metadata"]["name"] == "default"
+    assert kube.request_counts[("Namespace", "get", 401)] == 1
+    assert kube.request_counts[("Namespace", "get", 200)] == 1
+
+
+async def test_resolve_finds_kinds_through_discovery(kube: Kube) -> None:
+    wf = await kube.resolve("argoproj.io/v1alpha1", "Workflow")
+    assert (wf.plural, wf.namespaced) == ("workflows", True)
+    deploy = await kube.resolve("apps/v1", "Deployment")
+    assert (deploy.plural, deploy.namespaced, deploy.api_version) == (
+        "deployments",
+        True,
+        "apps/v1",
+    )
+    crd = await kube.resolve("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    assert not crd.namespaced
+    with pytest.raises(NotFound):
+        await kube.resolve("apps/v1", "Nonsense")
+    with pytest.raises(NotFound):
+        await kube.resolve("nothing.example.com/v1", "Thing")
+    made = await kube.create(
+        deploy, {"metadata": {"name": "d", "namespace": "default"}, "spec": {}}
+    )
+    assert made["kind"] == "Deployment"
+
+
+async def test_connect_without_a_kubeconfig_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot load"):
+        await Kube.connect(tmp_path / "missing")
+
+
+async def test_a_dead_server_is_unavailable(tmp_path: Path) -> None:
+    async with await Kube.connect(_dead_kubeconfig(tmp_path)) as dead:
+        with pytest.raises(Unavailable):
+            await dead.create("ConfigMap", configmap("x"))
+        assert dead.request_counts[("ConfigMap", "create", 0)] == 1
+
+
+def _dead_kubeconfig(tmp: Path) -> Path:
+    path = tmp / "dead"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+    )
+    return path

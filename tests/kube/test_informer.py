@@ -1,0 +1,95 @@
+"""Informer: list then watch, surviving watch timeouts and relisting after 410 Gone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from argoapp.kube.client import Kube
+from argoapp.kube.informer import Informer
+from argoapp.model.types import Obj
+
+from .conftest import StartLocalKube, configmap
+
+Seen = list[tuple[str, str, str]]
+
+
+def recorder(seen: Seen) -> Callable[[str, Obj, Obj | None], None]:
+    def on_event(kind: str, obj: Obj, old: Obj | None) -> None:
+        seen.append((kind, obj["metadata"]["name"], (obj.get("data") or {}).get("v", "")))
+
+    return on_event
+
+
+@asynccontextmanager
+async def running(informer: Informer) -> AsyncIterator[Informer]:
+    task = asyncio.create_task(informer.run(), name="informer")
+    try:
+        await informer.wait_synced()
+        yield informer
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def until(check: Callable[[], bool]) -> None:
+    while not check():
+        await asyncio.sleep(0.02)
+
+
+async def test_informer_lists_then_follows_across_watch_timeouts(kube: Kube) -> None:
+    await kube.create("ConfigMap", configmap("before", v="0"))
+    seen: Seen = []
+    informer = Informer(
+        kube, "ConfigMap", namespace="default", on_event=recorder(seen), timeout_seconds=1
+    )
+    async with running(informer):
+        assert seen == [("ADDED", "before", "0")]
+        assert informer.get("default", "before") is not None
+        for i in range(1, 4):
+            await kube.patch("ConfigMap", "before", {"data": {"v": str(i)}}, "default")
+            await asyncio.sleep(0.7)  # let watches time out between changes
+        await kube.create("ConfigMap", configmap("after", v="x"))
+        await kube.delete("ConfigMap", "before", "default")
+        await until(lambda: len(seen) == 6)
+        await asyncio.sleep(1.5)  # another watch timeout must not replay anything
+    assert seen == [
+        ("ADDED", "before", "0"),
+        ("MODIFIED", "before", "1"),
+        ("MODIFIED", "before", "2"),
+        ("MODIFIED", "before", "3"),
+        ("ADDED", "after", "x"),
+        ("DELETED", "before", "3"),
+    ]
+    assert [o["metadata"]["name"] for o in informer.items()] == ["after"]
+
+
+async def test_informer_relists_after_gone_with_synthetic_events(
+    start_localkube: StartLocalKube,
+) -> None:
+    cluster = await start_localkube(history=10)
+    async with await Kube.connect(cluster.kubeconfig) as kube:
+        await kube.create("ConfigMap", configmap("keep", v="0"))
+        await kube.create("ConfigMap", configmap("change", v="0"))
+        await kube.create("ConfigMap", configmap("drop", v="0"))
+        seen: Seen = []
+        informer = Informer(kube, "ConfigMap", namespace="default", on_event=recorder(seen))
+        # Sync, then stop following so the cluster moves on past the kept history.
+        async with running(informer):
+            pass
+        seen.clear()
+        await kube.patch("ConfigMap", "change", {"data": {"v": "1"}}, "default")
+        await kube.delete("ConfigMap", "drop", "default")
+        await kube.create("ConfigMap", configmap("new", v="n"))
+        await kube.create("ConfigMap", configmap("churn", "argo"))
+        for i in range(510):
+            await kube.patch("ConfigMap", "churn", {"data": {"i": str(i)}}, "argo")
+        async with running(informer):
+            await until(lambda: informer.relists == 2)
+        assert sorted(seen) == [
+            ("ADDED", "new", "n"),
+            ("DELETED", "drop", "0"),
+            ("MODIFIED", "change", "1"),
+        ]
+        assert sorted(informer.cache) == ["default/change", "default/keep", "default/new"]
