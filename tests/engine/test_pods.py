@@ -1,4 +1,4 @@
-"""build_pod: the pod Argo's controller would create for container, script and containerSet nodes."""
+"""build_pod: the pod Argo's controller would create for container, script and containerSet."""
 
 from __future__ import annotations
 
