@@ -34,7 +34,8 @@ async def running(informer: Informer) -> AsyncIterator[Informer]:
 
 
 async def until(check: Callable[[], bool]) -> None:
-    while not check():
+    """Wait for `check()` to hold: the informer's effects arrive on this loop, asynchronously."""
+    while not check():  # noqa: ASYNC110 - the condition is the informer's state, not an event
         await asyncio.sleep(0.02)
 
 

@@ -1,0 +1,46 @@
+"""argoapp's database schema, as numbered migrations applied in order.
+
+`store.Store.start` applies every migration newer than the database's `schema_version`, each in
+its own transaction together with the row recording it. Adding a table or an index is one new
+`(number, sql)` entry at the end of `MIGRATIONS`; an entry that has shipped is never edited
+(a database that already ran it would not run it again). Nothing here opens a database.
+"""
+
+from __future__ import annotations
+
+# The bookkeeping table itself is made before any migration runs.
+SCHEMA_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL
+)
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        -- Argo's nodeStatusOffLoad: status.nodes of workflows too big for the API object,
+        -- one row per (workflow uid, content version); the object keeps only the version.
+        CREATE TABLE offloaded_nodes (
+            uid TEXT NOT NULL,
+            version TEXT NOT NULL,
+            nodes TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (uid, version)
+        );
+        """,
+    ),
+]
+
+
+def latest() -> int:
+    """The schema version this program writes."""
+    return max(number for number, _ in MIGRATIONS)
+
+
+def check_order() -> None:
+    """Migrations must be numbered 1, 2, 3… with no gap or repeat (a programming error)."""
+    numbers = [number for number, _ in MIGRATIONS]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"store migrations are misnumbered: {numbers}")

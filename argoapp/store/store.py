@@ -1,0 +1,196 @@
+"""`Store`: argoapp's own SQLite database (not localkube's), on one dedicated thread.
+
+`runtime` opens one at start-up and closes it last; the controller and the API server share it.
+Every statement runs on the store's single database thread, one transaction per call
+(`transact` for writes, `read` for reads), so SQLite sees one writer and the event loop never
+blocks on disk or on JSON of large workflows. WAL mode with `synchronous=NORMAL` keeps every
+committed write through a crash; the file is private (0600) because it will hold workflow
+outputs and logs.
+
+`start()` applies the numbered `migrations` the database has not seen, and refuses a database
+written by a newer argoapp, or a file that is not an argoapp store, with a `ConfigError` that
+names the file. Failures after that are `StoreError`s. Nothing here knows Workflow semantics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from argoapp.errors import ArgoappError, ConfigError
+from argoapp.model.types import Obj
+from argoapp.store import migrations, offload
+
+T = TypeVar("T")
+
+
+class StoreError(ArgoappError):
+    """A database operation that failed after the store started (disk full, I/O error…)."""
+
+
+class Store:
+    """One SQLite file; `await start()`, use, `await close()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.schema_version = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    async def start(self) -> None:
+        """Open the file (creating it), then apply the migrations it has not seen."""
+        migrations.check_order()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argoapp-store")
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._pool, self._open)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Finish queued work, close the connection and stop the thread (idempotent)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await asyncio.get_running_loop().run_in_executor(pool, conn.close)
+        pool.shutdown(wait=True)
+
+    async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in one write transaction on the database thread."""
+        return await self._submit(self._transact, fn)
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in one read transaction (a consistent snapshot) on the database thread."""
+        return await self._submit(self._read, fn)
+
+    # --- offloaded node status ---
+
+    async def save_nodes(self, uid: str, nodes: Obj) -> str:
+        """Store a workflow's nodes; returns their content version."""
+        return await self.transact(lambda conn: offload.save(conn, uid, nodes))
+
+    async def load_nodes(self, uid: str, version: str) -> Obj | None:
+        """The nodes saved under (uid, version), or None."""
+        return await self.read(lambda conn: offload.load(conn, uid, version))
+
+    async def prune_nodes(self, uid: str, keep_version: str) -> None:
+        """Delete every version of the workflow's nodes but `keep_version`."""
+        await self.transact(lambda conn: offload.prune(conn, uid, keep_version))
+
+    async def delete_nodes(self, uid: str) -> None:
+        """Delete every version of the workflow's nodes."""
+        await self.transact(lambda conn: offload.delete(conn, uid))
+
+    async def node_versions(self) -> list[tuple[str, str]]:
+        """Every stored (uid, version), for garbage collection."""
+        return await self.read(offload.versions)
+
+    # --- the database thread ---
+
+    async def _submit(
+        self, run: Callable[[Callable[[sqlite3.Connection], T]], T], fn: Callable[..., T]
+    ) -> T:
+        if self._pool is None:
+            raise StoreError(f"the store {self.path} is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, run, fn)
+
+    def _transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise StoreError(f"the store {self.path} failed: {e}") from None
+        return result
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StoreError(f"the store {self.path} failed: {e}") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"the store {self.path} is closed")
+        return self._conn
+
+    def _open(self) -> None:
+        try:
+            # It will hold workflow outputs and logs: only its owner may read it.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
+        except OSError as e:
+            raise ConfigError(f"cannot open argoapp's database {self.path}: {e.strerror}") from None
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as e:
+            raise ConfigError(f"cannot open argoapp's database {self.path}: {e}") from None
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self.schema_version = _migrate(conn, self.path)
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise ConfigError(
+                f"{self.path} is not a usable argoapp database ({e}); "
+                "move it away or point argoapp at another data dir"
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Apply the migrations newer than the database's version; returns the version reached."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if tables and "schema_version" not in tables:
+        raise ConfigError(
+            f"{path} is a SQLite database but not argoapp's (it has tables "
+            f"{', '.join(sorted(tables)[:5])}); point argoapp at its own data dir"
+        )
+    conn.execute(migrations.SCHEMA_VERSION_TABLE)
+    current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+    if current > migrations.latest():
+        raise ConfigError(
+            f"{path} was written by a newer argoapp (schema version {current}; this one knows "
+            f"up to {migrations.latest()}); upgrade argoapp or use another data dir"
+        )
+    for number, sql in migrations.MIGRATIONS:
+        if number <= current:
+            continue
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # The script and its record commit together, or not at all.
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql};\n"
+                f"INSERT INTO schema_version (version, applied_at) VALUES ({number}, '{now}');\n"
+                "COMMIT;"
+            )
+        except sqlite3.Error as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise ConfigError(f"migration {number} of {path} failed: {e}") from None
+        current = number
+    return int(current)

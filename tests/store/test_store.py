@@ -1,0 +1,139 @@
+"""Store: migrations, restarts, node offload round trips and refusing files it cannot use."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from argoapp.errors import ConfigError
+from argoapp.store import Store, StoreError, migrations
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = Store(tmp_path / "argoapp.db")
+    await s.start()
+    yield s
+    await s.close()
+
+
+def applied(path: Path) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        return [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+
+
+async def test_migrations_run_once_and_are_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "argoapp.db"
+    for _ in range(2):
+        s = Store(path)
+        await s.start()
+        assert s.schema_version == migrations.latest()
+        await s.close()
+    assert applied(path) == [n for n, _ in migrations.MIGRATIONS]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_restart_keeps_nodes(tmp_path: Path) -> None:
+    path = tmp_path / "argoapp.db"
+    s = Store(path)
+    await s.start()
+    version = await s.save_nodes("uid-1", {"n1": {"phase": "Running"}})
+    await s.close()
+    s = Store(path)
+    await s.start()
+    assert await s.load_nodes("uid-1", version) == {"n1": {"phase": "Running"}}
+    await s.close()
+
+
+async def test_ten_thousand_nodes_round_trip(store: Store) -> None:
+    nodes = {
+        f"wf-{i}": {"id": f"wf-{i}", "phase": "Succeeded", "children": [f"wf-{i + 1}"]}
+        for i in range(10_000)
+    }
+    version = await store.save_nodes("big", nodes)
+    assert version.startswith("sha256-")
+    assert await store.load_nodes("big", version) == nodes
+    # The same content is the same version, whatever order the keys came in.
+    again = dict(reversed(list(nodes.items())))
+    assert await store.save_nodes("big", again) == version
+
+
+async def test_versions_prune_and_delete(store: Store) -> None:
+    v1 = await store.save_nodes("u", {"a": {"phase": "Running"}})
+    v2 = await store.save_nodes("u", {"a": {"phase": "Succeeded"}})
+    other = await store.save_nodes("other", {"b": {}})
+    assert v1 != v2
+    assert await store.load_nodes("u", "nope") is None
+    await store.prune_nodes("u", keep_version=v2)
+    assert await store.load_nodes("u", v1) is None
+    assert await store.load_nodes("u", v2) == {"a": {"phase": "Succeeded"}}
+    await store.delete_nodes("u")
+    assert await store.load_nodes("u", v2) is None
+    assert await store.node_versions() == [("other", other)]
+
+
+async def test_concurrent_saves_from_many_tasks(store: Store) -> None:
+    async def save(i: int) -> tuple[str, str]:
+        return f"uid-{i % 10}", await store.save_nodes(f"uid-{i % 10}", {"n": {"i": i}})
+
+    saved = await asyncio.gather(*(save(i) for i in range(200)))
+    for i, (uid, version) in enumerate(saved):
+        assert await store.load_nodes(uid, version) == {"n": {"i": i}}
+    assert len(await store.node_versions()) == 200
+
+
+async def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "argoapp.db"
+    path.write_bytes(b"this is not sqlite at all " * 100)
+    with pytest.raises(ConfigError, match="not a usable argoapp database"):
+        await Store(path).start()
+
+
+async def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE objects (x)")
+    with pytest.raises(ConfigError, match="not argoapp's"):
+        await Store(path).start()
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "argoapp.db"
+    s = Store(path)
+    await s.start()
+    await s.transact(
+        lambda c: c.execute(
+            "INSERT INTO schema_version VALUES (?, 'later')", (migrations.latest() + 1,)
+        )
+    )
+    await s.close()
+    with pytest.raises(ConfigError, match="newer argoapp"):
+        await Store(path).start()
+
+
+async def test_a_closed_store_says_so(tmp_path: Path) -> None:
+    s = Store(tmp_path / "argoapp.db")
+    await s.start()
+    await s.close()
+    await s.close()
+    with pytest.raises(StoreError, match="not open"):
+        await s.save_nodes("u", {})
+
+
+async def test_a_failed_transaction_changes_nothing(store: Store) -> None:
+    version = await store.save_nodes("u", {"a": {}})
+
+    def half(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM offloaded_nodes")
+        raise ValueError("stop")
+
+    with pytest.raises(ValueError):
+        await store.transact(half)
+    assert await store.load_nodes("u", version) == {"a": {}}
