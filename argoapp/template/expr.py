@@ -36,7 +36,9 @@ def evaluate(source: str, env: Mapping[str, Any]) -> Any:
     try:
         return program(env, {})
     except ExpressionError as err:
-        raise ExpressionError(f"failed to evaluate expression {source.strip()!r}: {err}") from None
+        # The class is kept: a NilAccessError means a variable was missing, not bad syntax.
+        message = f"failed to evaluate expression {source.strip()!r}: {err}"
+        raise type(err)(message) from None
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as err:
         # A builtin given arguments of the wrong kind (e.g. upper(1)).
         raise ExpressionError(

@@ -22,6 +22,7 @@ from typing import Any
 
 from argoapp.template.errors import ExpressionError, UnresolvedError
 from argoapp.template.expr import evaluate
+from argoapp.template.expr_ops import NilAccessError
 
 # The first segments Argo validates; any other unknown simple tag is left verbatim.
 STRICT_PREFIXES = frozenset(
@@ -188,6 +189,10 @@ class _Substituter:
         if body.startswith("="):
             try:
                 value = evaluate(body[1:], self.env())
+            except NilAccessError as err:
+                if self.allow_unresolved:
+                    return False, None
+                raise UnresolvedError(f"failed to resolve {{{{{body}}}}}: {err}") from None
             except ExpressionError:
                 # Argo leaves any failing expression verbatim while unresolved tags are allowed.
                 if self.allow_unresolved:
