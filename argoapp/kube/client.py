@@ -29,6 +29,7 @@ from kubernetes_asyncio import config as k8s_config
 from argoapp.errors import ConfigError
 from argoapp.kube import watching
 from argoapp.kube.errors import KubeError, NotFound, Unavailable, from_status
+from argoapp.kube.lite import DEFAULT_SERVICEACCOUNT_DIR, SERVICEACCOUNT_DIR_ENV
 from argoapp.kube.resources import KINDS, Kind, kind_of
 from argoapp.model.types import Obj
 
@@ -69,13 +70,22 @@ class Kube:
 
     @classmethod
     async def connect(cls, kubeconfig: Path | None = None, *, context: str | None = None) -> Kube:
-        """A client from `kubeconfig`, else in-cluster, else $KUBECONFIG or ~/.kube/config."""
+        """A client from `kubeconfig`, else in-cluster, else $KUBECONFIG or ~/.kube/config.
+
+        In-cluster credentials come from the service account directory, which
+        `ARGOAPP_SERVICEACCOUNT_DIR` may move (see `lite`).
+        """
         configuration = k8s_client.Configuration()
         try:
             if kubeconfig is not None:
                 await _load_kubeconfig(str(kubeconfig), context, configuration)
             elif os.environ.get("KUBERNETES_SERVICE_HOST"):
-                k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                sa_dir = Path(os.environ.get(SERVICEACCOUNT_DIR_ENV) or DEFAULT_SERVICEACCOUNT_DIR)
+                k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
+                    client_configuration=configuration,
+                    token_filename=str(sa_dir / "token"),
+                    cert_filename=str(sa_dir / "ca.crt"),
+                )
             else:
                 paths = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
                 await _load_kubeconfig(paths, context, configuration)

@@ -1,12 +1,16 @@
 """A real localkube (HTTPS, bearer token, its own CA; no kubelet) and a `Kube` connected to it.
 
-`start_localkube(history=…, bookmark_interval=…)` starts more with options: a small event
-history makes a watch from an old resourceVersion get 410 Gone after enough writes.
+`start_localkube(history=…, bookmark_interval=…, kubelet=…, data_dir=…, port=…)` starts more
+with options: a small event history makes a watch from an old resourceVersion get 410 Gone after
+enough writes; `kubelet=True` runs pods (sandboxed with bwrap, required); the same data dir and
+port restart a stopped one with its objects and history.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -32,10 +36,26 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def start_localkube(tmp_path: Path, pki: Path) -> AsyncIterator[StartLocalKube]:
     started: list[LocalKube] = []
 
-    async def start(*, history: int = 50_000, bookmark_interval: float = 30.0) -> LocalKube:
-        data = tmp_path / f"lk{len(started)}"
-        shutil.copytree(pki, data)
-        cluster = LocalKube(LocalKubeSettings(data_dir=data, port=0, run_kubelet=False))
+    async def start(
+        *,
+        history: int = 50_000,
+        bookmark_interval: float = 30.0,
+        kubelet: bool = False,
+        data_dir: Path | None = None,
+        port: int = 0,
+    ) -> LocalKube:
+        data = data_dir or tmp_path / f"lk{len(started)}"
+        if not data.exists():
+            shutil.copytree(pki, data)
+        if kubelet and shutil.which("bwrap") is None:
+            pytest.fail("bwrap is required for this test and is not on PATH")
+        settings = LocalKubeSettings(
+            data_dir=data,
+            port=port,
+            run_kubelet=kubelet,
+            extra_path=(os.path.dirname(sys.executable),),
+        )
+        cluster = LocalKube(settings)
         cluster.service = ObjectService(
             data / "localkube.db", history=history, bookmark_interval=bookmark_interval
         )
@@ -45,7 +65,7 @@ async def start_localkube(tmp_path: Path, pki: Path) -> AsyncIterator[StartLocal
 
     yield start
     for cluster in started:
-        await cluster.stop()
+        await cluster.stop()  # stopping twice (a test that restarted one) is harmless
 
 
 @pytest.fixture

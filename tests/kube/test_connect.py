@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import NotFound, Unauthorized, Unavailable
+from argoapp.kube.lite import SERVICEACCOUNT_DIR_ENV
+from argoapp.localkube.cluster import LocalKube
 
 from .conftest import configmap
 
@@ -66,3 +69,41 @@ def _dead_kubeconfig(tmp: Path) -> Path:
         "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
     )
     return path
+
+
+async def test_connect_in_cluster_uses_the_service_account(
+    localkube: LocalKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sa = tmp_path / "sa"
+    sa.mkdir()
+    token = yaml.safe_load(localkube.kubeconfig.read_text())["users"][0]["user"]["token"]
+    (sa / "token").write_text(token)
+    (sa / "ca.crt").write_bytes((localkube.settings.data_dir / "pki" / "ca.crt").read_bytes())
+    monkeypatch.setenv(SERVICEACCOUNT_DIR_ENV, str(sa))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(localkube.port))
+    async with await Kube.connect() as kube:
+        assert (await kube.get("Namespace", "argo"))["metadata"]["name"] == "argo"
+
+
+async def test_connect_reads_the_kubeconfig_environment_variable(
+    localkube: LocalKube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("KUBECONFIG", str(localkube.kubeconfig))
+    async with await Kube.connect() as kube:
+        assert kube.host == localkube.url
+
+
+async def test_list_pages_with_limit_and_continue(kube: Kube) -> None:
+    for i in range(5):
+        await kube.create("ConfigMap", configmap(f"c{i}", "argo"))
+    names: list[str] = []
+    page = await kube.list("ConfigMap", "argo", limit=2)
+    names += [i["metadata"]["name"] for i in page["items"]]
+    while page["metadata"].get("continue"):
+        page = await kube.list("ConfigMap", "argo", limit=2, continue_=page["metadata"]["continue"])
+        names += [i["metadata"]["name"] for i in page["items"]]
+    assert names == [f"c{i}" for i in range(5)]
+    everywhere = await kube.list("ConfigMap", label_selector="")
+    assert {i["metadata"]["namespace"] for i in everywhere["items"]} == {"argo"}
