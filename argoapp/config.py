@@ -1,8 +1,10 @@
 """Settings: the one place (with `cli/`) that reads flags, files and the environment.
 
-`UpSettings` is what `argoapp up` runs with. `load_controller_config` reads a controller config
-file in the keys of Argo's workflow-controller-configmap (`images`, `executor`, …) and says
-plainly what is wrong with one that cannot be used.
+`UpSettings` is what `argoapp up` runs with, `ControllerSettings` what `argoapp controller` runs
+with. `load_controller_config` reads a controller config file in the keys of Argo's
+workflow-controller-configmap (`images`, `executor`, …), `controller_config_from_configmap` the
+same keys from that ConfigMap, and both say plainly what is wrong with one that cannot be used;
+`engine_settings` turns them into the engine's `Settings`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 import yaml
 
+from argoapp.engine.api import Settings
 from argoapp.errors import ConfigError
+from argoapp.model.durations import parse_duration
 
 DEFAULT_EXECUTOR_IMAGE = "quay.io/argoproj/argoexec"
 AUTH_MODES = ("server", "client")
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
 def default_data_dir() -> Path:
@@ -56,22 +61,93 @@ def load_controller_config(path: Path | None) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"controller config {path} is not valid YAML: {e}") from None
+    return check_controller_config(data, f"controller config {path}")
+
+
+def check_controller_config(data: Any, source: str) -> dict[str, Any]:
+    """`data` as a controller config mapping, or a ConfigError naming `source` and the key."""
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"controller config {path} must be a mapping of settings")
+        raise ConfigError(f"{source} must be a mapping of settings")
     images = data.get("images")
     if images is not None and not (
         isinstance(images, dict) and all(isinstance(v, dict) for v in images.values())
     ):
         raise ConfigError(
-            f"controller config {path}: `images` must map each image to "
-            f"{{entrypoint: [...], cmd: [...]}}"
+            f"{source}: `images` must map each image to {{entrypoint: [...], cmd: [...]}}"
         )
-    executor = data.get("executor")
-    if executor is not None and not isinstance(executor, dict):
-        raise ConfigError(f"controller config {path}: `executor` must be a mapping")
+    for key in ("executor", "mainContainer", "workflowDefaults", "artifactRepository"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise ConfigError(f"{source}: `{key}` must be a mapping")
+    for key in ("parallelism", "namespaceParallelism"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError(f"{source}: `{key}` must be a whole number, not {value!r}")
     return data
+
+
+def controller_config_from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
+    """The settings in Argo's workflow-controller-configmap: a `config` key holding YAML, or
+    (the older form) one key per setting, each value YAML."""
+    name = (configmap.get("metadata") or {}).get("name", "")
+    source = f"ConfigMap {name}"
+    data = configmap.get("data") or {}
+    try:
+        if "config" in data:
+            parsed = yaml.safe_load(data["config"] or "")
+        else:
+            parsed = {key: yaml.safe_load(value) for key, value in data.items()}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source} does not hold valid YAML: {e}") from None
+    return check_controller_config(parsed, source)
+
+
+def engine_settings(config: dict[str, Any], *, executor_image: str | None = None) -> Settings:
+    """The engine's `Settings` from controller config keys; `executor_image` overrides
+    `executor.image` (the `--executor-image` flag)."""
+    executor = dict(config.get("executor") or {})
+    image = executor_image or executor.get("image") or DEFAULT_EXECUTOR_IMAGE
+    delay = config.get("podGCDeleteDelayDuration")
+    try:
+        delay_seconds = parse_duration(delay) if delay is not None else 5.0
+    except ValueError as e:
+        raise ConfigError(f"controller config: podGCDeleteDelayDuration: {e}") from None
+    return Settings(
+        executor_image=str(image),
+        executor_pull_policy=str(executor.get("imagePullPolicy") or ""),
+        executor=executor,
+        main_container=dict(config.get("mainContainer") or {}),
+        images=dict(config.get("images") or {}),
+        workflow_defaults=dict(config.get("workflowDefaults") or {}),
+        instance_id=str(config.get("instanceID") or ""),
+        parallelism=int(config.get("parallelism") or 0),
+        namespace_parallelism=int(config.get("namespaceParallelism") or 0),
+        pod_gc_delete_delay=delay_seconds,
+        artifact_repository=dict(config.get("artifactRepository") or {}),
+    )
+
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    """What `argoapp controller` runs with (the controller alone, against any cluster)."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    namespace: str = ""  # "" = all namespaces
+    configmap: str = "workflow-controller-configmap"
+    controller_config: dict[str, Any] | None = None  # from --controller-config (wins)
+    executor_image: str | None = None
+    workers: int = 8
+    data_dir: Path = field(default_factory=default_data_dir)
+
+
+def controller_namespace() -> str:
+    """The namespace the controller runs in (for its ConfigMap): the pod's own, else argo."""
+    try:
+        return SERVICE_ACCOUNT_NAMESPACE.read_text().strip() or "argo"
+    except OSError:
+        return os.environ.get("ARGO_NAMESPACE") or "argo"
 
 
 def check_port(name: str, port: int, *, zero_ok: bool) -> int:

@@ -1,26 +1,42 @@
 """Wires argoapp's pieces into one process and owns start-up and shutdown order.
 
-`run_up` is local mode: localkube (API server and kubelet), then the Argo API server on
-`--port`; it prints the URLs and runs until SIGINT or SIGTERM. Shutdown goes the other way:
-stop the Argo HTTP server, then localkube (kubelet, watches, HTTP, store). Pods keep running
-across a restart and are adopted again.
+`run_up` is local mode. Start order: localkube (API server and kubelet), the Kubernetes client
+over localkube's kubeconfig, argoapp's store (`DATA_DIR/argoapp.db`), the workflow controller
+(all namespaces), then the Argo API server on `--port`; it prints the URLs and runs until SIGINT
+or SIGTERM. Shutdown goes the other way: stop the Argo HTTP server, stop the controller (its
+watches end, its workers drain), close the client, close the store, then localkube. Pods keep
+running across a restart and are adopted again.
+
+`run_controller` is `argoapp controller`: the controller alone against any cluster, with its
+settings from a file or from the workflow-controller-configmap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from aiohttp import web
 
-from argoapp.config import UpSettings
+from argoapp import config
+from argoapp.config import ControllerSettings, UpSettings
+from argoapp.controller.controller import Controller
+from argoapp.engine.api import Settings
 from argoapp.errors import ConfigError
+from argoapp.kube.client import Kube
+from argoapp.kube.errors import NotFound
 from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
+from argoapp.model.types import Obj
 from argoapp.server.app import build_app
+from argoapp.store import Store
 
 log = logging.getLogger(__name__)
+
+STORE_FILE = "argoapp.db"
 
 
 async def run_up(
@@ -28,10 +44,7 @@ async def run_up(
 ) -> None:
     """Run local mode until `stop` is set or a termination signal arrives."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    kube = LocalKube(
+    localkube = LocalKube(
         LocalKubeSettings(
             data_dir=settings.data_dir,
             address="127.0.0.1",
@@ -41,26 +54,137 @@ async def run_up(
             executor_image=settings.executor_image,
         )
     )
+    engine_settings = config.engine_settings(settings.controller_config)
+    kube: Kube | None = None
+    store: Store | None = None
     runner: web.AppRunner | None = None
-    try:
-        await kube.start()
-        runner = web.AppRunner(build_app(), handle_signals=False, access_log=None)
-        await runner.setup()
+    with _signals(stop.set):
         try:
-            await web.TCPSite(runner, settings.address, settings.port).start()
-        except OSError as e:
-            raise ConfigError(
-                f"cannot listen on {settings.address}:{settings.port}: {e.strerror}"
-            ) from None
-        say(f"argoapp is up (local mode, data in {settings.data_dir})")
-        say(f"  Argo API and UI: http://{settings.address}:{settings.port}")
-        say(f"  localkube:       {kube.url}  (kubectl --kubeconfig {kube.kubeconfig})")
-        say("Press Ctrl-C to stop.")
-        await stop.wait()
-        say("argoapp is stopping")
+            await localkube.start()
+            kube = await Kube.connect(localkube.kubeconfig)
+            store = Store(settings.data_dir / STORE_FILE)
+            await store.start()
+            controller = Controller(kube, store, engine_settings)
+            # Owned here and awaited below whatever happens (not in a TaskGroup, so that a
+            # ConfigError from the HTTP server reaches the CLI as itself, not in a group).
+            ran = asyncio.create_task(controller.run(), name="controller")
+            try:
+                runner = await _serve(settings)
+                say(f"argoapp is up (local mode, data in {settings.data_dir})")
+                say(f"  Argo API and UI: http://{settings.address}:{settings.port}")
+                kubectl = f"kubectl --kubeconfig {localkube.kubeconfig}"
+                say(f"  localkube:       {localkube.url}  ({kubectl})")
+                say("Press Ctrl-C to stop.")
+                await _until(stop, ran)
+                say("argoapp is stopping")
+            finally:
+                if runner is not None:
+                    await runner.cleanup()
+                    runner = None
+                controller.stop()
+                await ran
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+            if kube is not None:
+                await kube.close()
+            if store is not None:
+                await store.close()
+            await localkube.stop()
+
+
+async def _serve(settings: UpSettings) -> web.AppRunner:
+    """The Argo API server on --address:--port, started."""
+    runner = web.AppRunner(build_app(), handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.address, settings.port).start()
+    except OSError as e:
+        await runner.cleanup()
+        raise ConfigError(
+            f"cannot listen on {settings.address}:{settings.port}: {e.strerror}"
+        ) from None
+    return runner
+
+
+async def run_controller(settings: ControllerSettings) -> None:
+    """Run the controller alone until SIGINT or SIGTERM."""
+    kube = await Kube.connect(settings.kubeconfig, context=settings.context)
+    store: Store | None = None
+    try:
+        home = settings.namespace or config.controller_namespace()
+        cm_key = (home, settings.configmap)
+        controller_config = settings.controller_config
+        if controller_config is None:
+            controller_config = await _configmap_config(kube, *cm_key)
+        else:
+            await kube.list("Workflow", settings.namespace, limit=1)  # fail fast, clearly
+
+        def from_configmap(cm: Obj) -> Settings:
+            return config.engine_settings(
+                config.controller_config_from_configmap(cm),
+                executor_image=settings.executor_image,
+            )
+
+        engine_settings = config.engine_settings(
+            controller_config, executor_image=settings.executor_image
+        )
+        store = Store(_data_dir(settings.data_dir) / STORE_FILE)
+        await store.start()
+        controller = Controller(
+            kube,
+            store,
+            engine_settings,
+            namespace=settings.namespace,
+            workers=settings.workers,
+            configmap=cm_key if settings.controller_config is None else None,
+            settings_from=from_configmap,
+        )
+        with _signals(controller.stop):
+            await controller.run()
+    finally:
+        await kube.close()
+        if store is not None:
+            await store.close()
+
+
+async def _configmap_config(kube: Kube, namespace: str, name: str) -> Obj:
+    """The controller config in the ConfigMap `namespace/name` ({} when there is none)."""
+    try:
+        cm = await kube.get("ConfigMap", name, namespace)
+    except NotFound:
+        log.info("no ConfigMap %s/%s: running with the default settings", namespace, name)
+        return {}
+    return config.controller_config_from_configmap(cm)
+
+
+def _data_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise ConfigError(f"cannot use data dir {path}: {e.strerror}") from None
+    return path
+
+
+async def _until(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Wait for `stop` to be set, or for `task` to end early."""
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({stopped, task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopped
+
+
+@contextlib.contextmanager
+def _signals(handler: Callable[[], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM call `handler` while the block runs."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, handler)
+    try:
+        yield
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        if runner is not None:
-            await runner.cleanup()
-        await kube.stop()

@@ -106,5 +106,10 @@ def up(
     asyncio.run(run_up(settings, say=lambda line: click.echo(line)))
 
 
+from argoapp.cli.controller import controller  # noqa: E402
+
+cli.add_command(controller)
+
+
 def main() -> None:
     cli(prog_name="argoapp")

@@ -1,0 +1,416 @@
+"""`Controller`: the imperative shell around the pure engine.
+
+It follows Workflows, their pods and WorkflowTaskResults, templates and ConfigMaps with
+informers; every change to a workflow or to one of its pods or task results puts the workflow's
+`namespace/name` on the work queue at once (a finished pod moves its workflow on immediately;
+there are no fixed delays). A pool of workers takes keys, one worker per key at a time, and runs
+one pass: hydrate the workflow, build `Observed` from the indexes, call the engine's
+`reconcile`, perform its actions, write the workflow back once if it changed, and arm the
+engine's `requeue_after` timer. A conflict on the write means "reload and recompute": the key
+goes straight back on the queue. A failing action or pass is logged and counted and the key is
+retried with backoff; a worker never dies of it.
+
+Completed workflows are fed to the engine too (TTL and pod GC are its decisions), but cheaply:
+once at start-up and on their own events, never on the periodic resync.
+
+Lifetime: `run()` owns every task (informers, workers, resync, http requests) in one TaskGroup
+and returns after `stop()`: stop taking work, let in-flight passes finish (bounded by
+`drain_seconds`), then cancel the rest. The caller closes the Kube client and the store after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from argoapp.controller.actions import ActionRunner
+from argoapp.controller.httptask import run_http
+from argoapp.controller.locks import LockManager
+from argoapp.controller.metrics import ControllerMetrics
+from argoapp.controller.observe import ByWorkflow, CacheLookup
+from argoapp.controller.persist import NodeStore, OffloadError, Persister
+from argoapp.controller.queue import Rank, WorkQueue
+from argoapp.controller.throttle import Throttle
+from argoapp.engine import api
+from argoapp.engine.reconcile import reconcile as engine_reconcile
+from argoapp.kube.client import Kube
+from argoapp.kube.errors import Conflict, KubeError, NotFound
+from argoapp.kube.informer import Informer
+from argoapp.model.labels import LABEL_COMPLETED, LABEL_REPORT_OUTPUTS_COMPLETED, LABEL_WORKFLOW
+from argoapp.model.phases import workflow_done
+from argoapp.model.types import Obj
+
+log = logging.getLogger(__name__)
+
+Reconcile = Callable[[Obj, api.Observed, datetime, api.Settings], api.Result]
+SettingsFrom = Callable[[Obj], api.Settings]
+
+RESYNC_SECONDS = 300.0
+DRAIN_SECONDS = 10.0
+GUARD_RESTART_SECONDS = 1.0
+POSTPONED = "Workflow processing has been postponed because too many workflows are already running"
+
+
+class Controller:
+    """One workflow controller over one Kubernetes API (one namespace, or all)."""
+
+    def __init__(
+        self,
+        kube: Kube,
+        store: NodeStore | None,
+        settings: api.Settings,
+        *,
+        namespace: str = "",
+        workers: int = 8,
+        reconcile: Reconcile = engine_reconcile,
+        offload_threshold: int | None = None,
+        resync_seconds: float = RESYNC_SECONDS,
+        drain_seconds: float = DRAIN_SECONDS,
+        configmap: tuple[str, str] | None = None,
+        settings_from: SettingsFrom | None = None,
+    ) -> None:
+        self.kube = kube
+        self.settings = settings
+        self.namespace = namespace
+        self.worker_count = max(1, workers)
+        # Injectable so the shell's own tests can script the engine; production uses the real one.
+        self.reconcile = reconcile
+        self.resync_seconds = resync_seconds
+        self.drain_seconds = drain_seconds
+        self.configmap = configmap  # (namespace, name) of the controller's own ConfigMap
+        self.settings_from = settings_from
+        self.metrics = ControllerMetrics(workers=self.worker_count)
+        self.queue = WorkQueue(rank=self._rank)
+        self.locks = LockManager()
+        self.throttle = Throttle(settings.parallelism)
+        persist_kw = {} if offload_threshold is None else {"threshold": offload_threshold}
+        self.persister = Persister(kube, store, **persist_kw)
+        self.actions = ActionRunner(kube, self.locks, self._spawn_http)
+        self.informers = self._make_informers()
+        self.workflows = self.informers["Workflow"]
+        self.pods = ByWorkflow(self.informers["Pod"])
+        self.task_results = ByWorkflow(self.informers["WorkflowTaskResult"])
+        self.lookup = CacheLookup(self.informers)
+        self._stopping = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._tg: asyncio.TaskGroup | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._http_inflight: set[tuple[str, str]] = set()
+        self._side_tasks: set[asyncio.Task[None]] = set()
+
+    # --- lifetime ---
+
+    async def run(self) -> None:
+        """Run until `stop()`; every task it starts has ended when it returns."""
+        self._http = aiohttp.ClientSession()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                watches = [
+                    tg.create_task(self._guard(inf.run, f"{kind} informer"), name=f"inf-{kind}")
+                    for kind, inf in self.informers.items()
+                ]
+                if await self._until_stopping(self._wait_synced()):
+                    self._start_up()
+                    workers = [
+                        tg.create_task(self._worker(), name=f"worker-{i}")
+                        for i in range(self.worker_count)
+                    ]
+                    resync = tg.create_task(self._resync(), name="resync")
+                    self._ready.set()
+                    await self._stopping.wait()
+                    self.queue.shutdown()
+                    await self._drain(workers)
+                    resync.cancel()
+                for task in [*watches, *self._side_tasks]:
+                    task.cancel()
+        finally:
+            self._tg = None
+            await self._http.close()
+
+    def stop(self) -> None:
+        """Ask `run()` to finish: no new passes, in-flight ones drain, then everything ends."""
+        self._stopping.set()
+
+    async def wait_ready(self) -> None:
+        """Return once the caches are filled and the workers run."""
+        await self._ready.wait()
+
+    async def _until_stopping(self, work: Coroutine[Any, Any, None]) -> bool:
+        """Await `work` unless `stop()` comes first; True when `work` finished."""
+        assert self._tg is not None
+        task = self._tg.create_task(work)
+        stopping = self._tg.create_task(self._stopping.wait())
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        task.cancel()
+        stopping.cancel()
+        return not self._stopping.is_set()
+
+    async def _wait_synced(self) -> None:
+        for informer in self.informers.values():
+            await informer.wait_synced()
+
+    async def _drain(self, workers: list[asyncio.Task[None]]) -> None:
+        _, late = await asyncio.wait(workers, timeout=self.drain_seconds)
+        for task in late:
+            log.warning(
+                "controller: a pass did not finish within %ss; cancelling it", self.drain_seconds
+            )
+            task.cancel()
+
+    async def _guard(self, run: Callable[[], Coroutine[Any, Any, None]], what: str) -> None:
+        """Keep a long-lived task alive: a bug in it is logged and it starts again."""
+        while True:
+            try:
+                await run()
+                return
+            except Exception:
+                log.exception("controller: %s crashed; restarting it", what)
+                self.metrics.error("task")
+                await asyncio.sleep(GUARD_RESTART_SECONDS)
+
+    def _start_up(self) -> None:
+        """Rebuild locks and running slots from what the workflows say, then queue them all."""
+        workflows = self.workflows.items()
+        self.locks.restore(workflows)
+        for wf in workflows:
+            phase = (wf.get("status") or {}).get("phase")
+            if phase == "Running":
+                self.throttle.occupy(_key(wf))
+        for wf in workflows:
+            self.queue.add(_key(wf))
+
+    async def _resync(self) -> None:
+        """Every `resync_seconds`, queue every workflow that has not completed."""
+        while True:
+            await asyncio.sleep(self.resync_seconds)
+            for wf in self.workflows.items():
+                if (wf["metadata"].get("labels") or {}).get(LABEL_COMPLETED) != "true":
+                    self.queue.add(_key(wf))
+
+    # --- the workers ---
+
+    async def _worker(self) -> None:
+        while (key := await self.queue.get()) is not None:
+            self.metrics.workers_busy += 1
+            started = asyncio.get_running_loop().time()
+            try:
+                await self._pass(key)
+            except Exception:
+                log.exception("controller: the pass over workflow %s failed", key)
+                self.metrics.error("pass")
+                self.queue.add_backoff(key)
+            finally:
+                self.metrics.workers_busy -= 1
+                self.metrics.passes += 1
+                self.metrics.pass_duration.observe(asyncio.get_running_loop().time() - started)
+                self.queue.done(key)
+                self._update_gauges()
+
+    async def _pass(self, key: str) -> None:
+        """One reconcile of one workflow: observe, decide (engine), act, persist once."""
+        namespace, _, name = key.partition("/")
+        cached = self.workflows.get(namespace, name)
+        if cached is None:
+            self._gone(key, None)
+            return
+        if not await self._admitted(key, cached):
+            return
+        try:
+            wf = await self.persister.hydrate(cached)
+        except OffloadError as e:
+            log.error("controller: workflow %s: %s", key, e)
+            self.metrics.error("offload")
+            self.queue.add_backoff(key)
+            return
+        observed = api.Observed(
+            pods=self.pods.objects(key),
+            task_results=self.task_results.objects(key),
+            objects=self.lookup,
+            locks=self.locks.holders(),
+        )
+        result = self.reconcile(wf, observed, datetime.now(UTC), self.settings)
+        outcome = await self.actions.perform(wf, result.actions)
+        failed = bool(outcome.failures)
+        if not outcome.deleted and result.workflow != wf:
+            failed = not await self._write(key, cached, result.workflow) or failed
+        if workflow_done((result.workflow.get("status") or {}).get("phase")):
+            outcome.requeue.extend(self.throttle.release(key))
+        for other in outcome.requeue:
+            self.queue.add(other)
+        if result.requeue_after is not None and not outcome.deleted:
+            self.queue.add_after(key, result.requeue_after)
+        if failed:
+            self.queue.add_backoff(key)
+        else:
+            self.queue.forget(key)
+
+    async def _write(self, key: str, cached: Obj, wf: Obj) -> bool:
+        """Persist the engine's workflow; False when it must be retried with backoff."""
+        try:
+            written = await self.persister.write(wf)
+        except Conflict:
+            # Someone wrote in between: reload (the informer brings the new version) and redo.
+            self.metrics.conflicts += 1
+            self.queue.add(key)
+            return True
+        except NotFound:
+            return True  # deleted meanwhile: its DELETED event cleans up
+        except KubeError as e:
+            log.warning("controller: writing workflow %s failed: %s", key, e)
+            self.metrics.error("write")
+            return False
+        self.metrics.writes += 1
+        self._cache_written(key, cached, written)
+        return True
+
+    def _cache_written(self, key: str, cached: Obj, written: Obj) -> None:
+        """Put our own write in the informer cache, as Argo does.
+
+        The next pass then starts from what we wrote instead of a stale copy, and the watch
+        event of our write carries a resourceVersion the cache already has, so the informer
+        does not report it and no useless pass follows. If the cache moved on meanwhile (the
+        event came first, or a newer change), it is left alone.
+        """
+        current = self.workflows.cache.get(key)
+        if current is not None and _rv(current) == _rv(cached):
+            self.workflows.cache[key] = written
+
+    async def _admitted(self, key: str, wf: Obj) -> bool:
+        """Controller-wide parallelism: may this workflow run now? Marks it postponed if not."""
+        self.throttle.limit = self.settings.parallelism
+        status = wf.get("status") or {}
+        if workflow_done(status.get("phase")) or self.throttle.admit(key, self._rank(key)):
+            return True
+        if not status.get("phase"):
+            postponed = {**wf, "status": {**status, "phase": "Pending", "message": POSTPONED}}
+            await self._write(key, wf, postponed)
+        return False
+
+    def _update_gauges(self) -> None:
+        self.metrics.queue_depth = len(self.queue)
+        self.metrics.queue_adds = self.queue.stats.adds
+
+    # --- informer events (plain callbacks on the loop: they only index and enqueue) ---
+
+    def _make_informers(self) -> dict[str, Informer]:
+        ns = self.namespace
+        return {
+            "Workflow": Informer(self.kube, "Workflow", namespace=ns, on_event=self._on_workflow),
+            "Pod": Informer(
+                self.kube, "Pod", namespace=ns, label_selector=LABEL_WORKFLOW, on_event=self._on_pod
+            ),
+            "WorkflowTaskResult": Informer(
+                self.kube, "WorkflowTaskResult", namespace=ns, on_event=self._on_task_result
+            ),
+            "WorkflowTemplate": Informer(self.kube, "WorkflowTemplate", namespace=ns),
+            "ClusterWorkflowTemplate": Informer(self.kube, "ClusterWorkflowTemplate"),
+            "ConfigMap": Informer(
+                self.kube, "ConfigMap", namespace=ns, on_event=self._on_configmap
+            ),
+        }
+
+    def _on_workflow(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        if kind == "DELETED":
+            self._gone(_key(obj), obj)
+        else:
+            self.queue.add(_key(obj))
+
+    def _on_pod(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        key = self.pods.update(kind, obj, old)
+        if key is not None:
+            self.queue.add(key)
+
+    def _on_task_result(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        key = self.task_results.update(kind, obj, old)
+        if key is not None:
+            self.queue.add(key)
+
+    def _on_configmap(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        if self.configmap is None or self.settings_from is None or kind == "DELETED":
+            return
+        meta = obj.get("metadata") or {}
+        if (meta.get("namespace"), meta.get("name")) != self.configmap:
+            return
+        try:
+            self.settings = self.settings_from(obj)
+        except Exception as e:
+            log.error("controller: ignoring the changed ConfigMap %s: %s", meta.get("name"), e)
+            return
+        log.info("controller: settings reloaded from ConfigMap %s", meta.get("name"))
+
+    def _gone(self, key: str, wf: Obj | None) -> None:
+        """A workflow was deleted: free what it held and wake who waited for it."""
+        self.queue.drop(key)
+        for other in [*self.locks.forget_workflow(key), *self.throttle.release(key)]:
+            self.queue.add(other)
+        uid = ((wf or {}).get("metadata") or {}).get("uid")
+        if uid and (wf or {}).get("status", {}).get("offloadNodeStatusVersion"):
+            self._spawn(self.persister.forget(uid), f"forget-{key}")
+
+    # --- tasks started on the engine's behalf ---
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        if self._tg is None or self._stopping.is_set():
+            work.close()
+            return
+        task = self._tg.create_task(self._logged(work, name), name=name)
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
+    async def _logged(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("controller: %s failed", name)
+            self.metrics.error("task")
+
+    def _spawn_http(self, wf: Obj, node_id: str, template: Obj) -> None:
+        """Start an http template's request once (the engine asks again on every pass)."""
+        meta = wf["metadata"]
+        done = self.informers["WorkflowTaskResult"].get(meta["namespace"], node_id)
+        if (
+            done is not None
+            and (done["metadata"].get("labels") or {}).get(LABEL_REPORT_OUTPUTS_COMPLETED) == "true"
+        ):
+            return
+        ident = (meta.get("uid", ""), node_id)
+        if ident in self._http_inflight or self._http is None:
+            return
+        self._http_inflight.add(ident)
+        self._spawn(self._run_http(ident, wf, node_id, template), f"http-{node_id}")
+
+    async def _run_http(self, ident: tuple[str, str], wf: Obj, node_id: str, tmpl: Obj) -> None:
+        assert self._http is not None
+        try:
+            await run_http(self.kube, self._http, wf, node_id, tmpl)
+        finally:
+            self._http_inflight.discard(ident)
+
+    def _rank(self, key: str) -> Rank:
+        """Queue and admission order: higher `spec.priority` first, then older first."""
+        namespace, _, name = key.partition("/")
+        wf = self.workflows.get(namespace, name)
+        if wf is None:
+            return (0.0, 0.0)
+        priority = (wf.get("spec") or {}).get("priority") or 0
+        created = wf["metadata"].get("creationTimestamp") or ""
+        try:
+            stamp = datetime.fromisoformat(created).timestamp() if created else 0.0
+        except ValueError:
+            stamp = 0.0
+        return (-float(priority), stamp)
+
+
+def _key(wf: Obj) -> str:
+    meta = wf.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _rv(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")

@@ -1,0 +1,111 @@
+"""Reading and writing one workflow: node status offloading, and the single write per pass.
+
+Argo moves `status.nodes` out of a workflow too large for etcd into its database and leaves
+`status.offloadNodeStatusVersion` behind; argoapp does the same with its SQLite store, above
+`threshold` bytes of nodes JSON (localkube takes requests up to 3 MiB; 512 KiB keeps a workflow
+cheap to watch and list). `hydrate` puts the nodes back before the engine sees the workflow;
+`write` offloads if needed and replaces the object with the resourceVersion it was read at,
+so a `Conflict` reaches the caller (who reloads and recomputes).
+
+Offloaded versions are cached by (uid, version): the version changes whenever the nodes do.
+Without a store (`store=None`) nothing is offloaded. Called by `Controller._pass` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from argoapp.kube.client import Kube
+from argoapp.model.types import Obj
+
+OFFLOAD_THRESHOLD = 512 * 1024
+_CACHE_SIZE = 256
+
+
+class NodeStore(Protocol):
+    """The part of `argoapp.store.Store` that keeps offloaded node status."""
+
+    async def save_nodes(self, uid: str, nodes: dict[str, Any]) -> str: ...
+
+    async def load_nodes(self, uid: str, version: str) -> dict[str, Any] | None: ...
+
+    async def prune_nodes(self, uid: str, keep_version: str) -> None: ...
+
+    async def delete_nodes(self, uid: str) -> None: ...
+
+
+class OffloadError(Exception):
+    """The offloaded nodes a workflow names are missing from the store."""
+
+
+class Persister:
+    """Hydrates workflows read from the cache and writes them back once per pass."""
+
+    def __init__(
+        self, kube: Kube, store: NodeStore | None, *, threshold: int = OFFLOAD_THRESHOLD
+    ) -> None:
+        self.kube = kube
+        self.store = store
+        self.threshold = threshold
+        self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self.offloads = 0
+
+    async def hydrate(self, wf: Obj) -> Obj:
+        """`wf` with its offloaded nodes back in `status.nodes` (a new dict when changed)."""
+        status = wf.get("status") or {}
+        version = status.get("offloadNodeStatusVersion")
+        if not version or self.store is None:
+            return wf
+        uid = wf["metadata"].get("uid", "")
+        nodes = self._cache.get((uid, version))
+        if nodes is None:
+            nodes = await self.store.load_nodes(uid, version)
+            if nodes is None:
+                raise OffloadError(f"offloaded nodes {version} of workflow {uid} are missing")
+            self._remember(uid, version, nodes)
+        return {**wf, "status": {**status, "nodes": nodes}}
+
+    async def write(self, wf: Obj) -> Obj:
+        """Replace the workflow (offloading its nodes when large); the object the API returned."""
+        body, version, offloaded_before = await self._offload(wf)
+        written = await self.kube.replace("Workflow", body)
+        if self.store is not None:
+            uid = wf["metadata"].get("uid", "")
+            if version:
+                await self.store.prune_nodes(uid, version)
+            elif offloaded_before:
+                await self.store.delete_nodes(uid)
+        return written
+
+    async def forget(self, uid: str) -> None:
+        """The workflow is gone: drop its offloaded nodes."""
+        for key in [k for k in self._cache if k[0] == uid]:
+            del self._cache[key]
+        if self.store is not None:
+            await self.store.delete_nodes(uid)
+
+    async def _offload(self, wf: Obj) -> tuple[Obj, str, bool]:
+        status = dict(wf.get("status") or {})
+        offloaded_before = bool(status.pop("offloadNodeStatusVersion", None))
+        nodes = status.get("nodes")
+        version = ""
+        if self.store is not None and nodes and _size(nodes) > self.threshold:
+            uid = wf["metadata"].get("uid", "")
+            version = await self.store.save_nodes(uid, nodes)
+            self._remember(uid, version, nodes)
+            del status["nodes"]
+            status["offloadNodeStatusVersion"] = version
+            self.offloads += 1
+        return {**wf, "status": status}, version, offloaded_before
+
+    def _remember(self, uid: str, version: str, nodes: dict[str, Any]) -> None:
+        self._cache[(uid, version)] = nodes
+        self._cache.move_to_end((uid, version))
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+
+def _size(nodes: Any) -> int:
+    return len(json.dumps(nodes, separators=(",", ":")))
