@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
-import os
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from kubernetes_asyncio import client as k8s_client
-from kubernetes_asyncio import config as k8s_config
 
-from argoapp.errors import ConfigError
-from argoapp.kube import watching
+from argoapp.kube import credentials, watching
 from argoapp.kube.errors import KubeError, NotFound, Unavailable, from_status
-from argoapp.kube.lite import DEFAULT_SERVICEACCOUNT_DIR, SERVICEACCOUNT_DIR_ENV
 from argoapp.kube.resources import KINDS, Kind, kind_of
 from argoapp.model.types import Obj
 
@@ -67,6 +64,9 @@ class Kube:
             parent.request_counts if parent else {}
         )
         self._discovered: dict[tuple[str, str], Kind] = parent._discovered if parent else {}
+        # The pool `with_token` clients use when this one authenticates with a client
+        # certificate (made on first use, closed with this client).
+        self._token_api: k8s_client.ApiClient | None = None
 
     @classmethod
     async def connect(cls, kubeconfig: Path | None = None, *, context: str | None = None) -> Kube:
@@ -75,30 +75,36 @@ class Kube:
         In-cluster credentials come from the service account directory, which
         `ARGOAPP_SERVICEACCOUNT_DIR` may move (see `lite`).
         """
-        configuration = k8s_client.Configuration()
-        try:
-            if kubeconfig is not None:
-                await _load_kubeconfig(str(kubeconfig), context, configuration)
-            elif os.environ.get("KUBERNETES_SERVICE_HOST"):
-                sa_dir = Path(os.environ.get(SERVICEACCOUNT_DIR_ENV) or DEFAULT_SERVICEACCOUNT_DIR)
-                k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
-                    client_configuration=configuration,
-                    token_filename=str(sa_dir / "token"),
-                    cert_filename=str(sa_dir / "ca.crt"),
-                )
-            else:
-                paths = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-                await _load_kubeconfig(paths, context, configuration)
-        except (k8s_config.ConfigException, OSError, ValueError, TypeError, KeyError) as e:
-            where = str(kubeconfig) if kubeconfig else "the environment"
-            raise ConfigError(f"cannot load Kubernetes credentials from {where}: {e}") from None
+        configuration = await credentials.load(kubeconfig, context)
         api = k8s_client.ApiClient(configuration)
         api.user_agent = USER_AGENT
         return cls(api)
 
     def with_token(self, token: str) -> Kube:
-        """The same server, acting with another bearer token (sharing the connection pool)."""
-        return Kube(self._api, token=token, parent=self._parent or self)
+        """The same server, acting with another bearer token (sharing the connection pool).
+
+        Closing it is optional and leaves the shared pool open; closing the client it came
+        from ends it too.
+        """
+        root = self._parent or self
+        return Kube(root._pool_for_tokens(), token=token, parent=root)
+
+    def _pool_for_tokens(self) -> k8s_client.ApiClient:
+        """The pool to send other tokens over: ours, unless it presents a client certificate.
+
+        A request carrying both our certificate and someone's token would be authenticated
+        as us (the API server tries certificates first), so those get a pool without it.
+        """
+        conf = self._api.configuration
+        if not conf.cert_file:
+            return self._api
+        if self._token_api is None:
+            bare = copy.deepcopy(conf)
+            bare.cert_file = bare.key_file = None
+            bare.api_key, bare.refresh_api_key_hook = {}, None
+            self._token_api = k8s_client.ApiClient(bare)
+            self._token_api.user_agent = USER_AGENT
+        return self._token_api
 
     @property
     def host(self) -> str:
@@ -109,6 +115,8 @@ class Kube:
         """Close the connection pool (a `with_token` client leaves its parent's pool alone)."""
         if not self._closed and self._parent is None:
             await self._api.close()
+            if self._token_api is not None:
+                await self._token_api.close()
         self._closed = True
 
     async def __aenter__(self) -> Kube:
@@ -330,7 +338,7 @@ class Kube:
         timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
     ) -> aiohttp.ClientResponse:
         """Send one request; a response that is not 2xx is read and raised as its error."""
-        if self._closed:
+        if self._closed or (self._parent is not None and self._parent._closed):
             raise KubeError("the Kubernetes client is closed", status=0, reason="Closed")
         headers = await self._headers(ctype)
         label = kind.kind if kind else ""
@@ -370,13 +378,6 @@ class Kube:
     def _count(self, kind: str, verb: str, status: int) -> None:
         key = (kind, verb, status)
         self.request_counts[key] = self.request_counts.get(key, 0) + 1
-
-
-async def _load_kubeconfig(paths: str, context: str | None, conf: Any) -> None:
-    # persist_config=False: argoapp never writes to a user's kubeconfig.
-    await k8s_config.load_kube_config(
-        config_file=paths, context=context, client_configuration=conf, persist_config=False
-    )
 
 
 def _query(**params: Any) -> Query:

@@ -9,7 +9,7 @@ import yaml
 
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
-from argoapp.kube.errors import NotFound, Unauthorized, Unavailable
+from argoapp.kube.errors import KubeError, NotFound, Unauthorized, Unavailable
 from argoapp.kube.lite import SERVICEACCOUNT_DIR_ENV
 from argoapp.localkube.cluster import LocalKube
 
@@ -107,3 +107,26 @@ async def test_list_pages_with_limit_and_continue(kube: Kube) -> None:
     assert names == [f"c{i}" for i in range(5)]
     everywhere = await kube.list("ConfigMap", label_selector="")
     assert {i["metadata"]["namespace"] for i in everywhere["items"]} == {"argo"}
+
+
+async def test_with_token_never_sends_our_client_certificate(
+    localkube: LocalKube, tmp_path: Path
+) -> None:
+    # localkube does not ask for client certificates; any pair exercises the client's side.
+    config = yaml.safe_load(localkube.kubeconfig.read_text())
+    pki = localkube.settings.data_dir / "pki"
+    config["users"][0]["user"]["client-certificate"] = str(pki / "server.crt")
+    config["users"][0]["user"]["client-key"] = str(pki / "server.key")
+    path = tmp_path / "with-cert"
+    path.write_text(yaml.safe_dump(config))
+    kube = await Kube.connect(path)
+    other = kube.with_token("not-the-token")
+    assert other._api is not kube._api
+    assert kube.with_token("again")._api is other._api
+    assert not other._api.configuration.cert_file
+    with pytest.raises(Unauthorized):
+        await other.get("Namespace", "default")
+    assert (await kube.get("Namespace", "default"))["metadata"]["name"] == "default"
+    await kube.close()
+    with pytest.raises(KubeError, match="closed"):
+        await other.get("Namespace", "default")
