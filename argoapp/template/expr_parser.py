@@ -55,6 +55,10 @@ _NEGATABLE = {"in", "matches", "contains", "startsWith", "endsWith"}
 _LITERALS = {"true": True, "false": False, "nil": None}
 
 
+class _NilChain(Exception):
+    """Raised by `?.` on nil and caught where its member chain ends, which then yields nil."""
+
+
 class Node:
     """A compiled sub-expression and a short description of it for error messages."""
 
@@ -299,6 +303,22 @@ class Parser:
         return Node(lambda e, s: {k: v(e, s) for k, v in entries}, "map")
 
     def postfix(self, node: Node) -> Node:
+        """Member, index, slice and call suffixes; a nil before `?.` ends the chain as nil."""
+        start = self.pos
+        node = self._suffixes(node)
+        if any(t.kind == OP and t.value == "?." for t in self.tokens[start : self.pos]):
+            chain = node.fn
+
+            def guarded(e: Env, s: Scope) -> Any:
+                try:
+                    return chain(e, s)
+                except _NilChain:
+                    return None
+
+            return Node(guarded, node.desc)
+        return node
+
+    def _suffixes(self, node: Node) -> Node:
         while True:
             if self.at(OP, ".") or self.at(OP, "?."):
                 optional = self.next().value == "?."
@@ -320,7 +340,16 @@ class Parser:
 
     def member(self, obj: Node, key: Fn, desc: str, optional: bool) -> Node:
         of, od = obj.fn, obj.desc
-        return Node(lambda e, s: ops.member(of(e, s), key(e, s), od, optional), desc)
+        if not optional:
+            return Node(lambda e, s: ops.member(of(e, s), key(e, s), od, False), desc)
+
+        def optional_member(e: Env, s: Scope) -> Any:
+            value = of(e, s)
+            if value is None:
+                raise _NilChain
+            return ops.member(value, key(e, s), od, False)
+
+        return Node(optional_member, desc)
 
     def index(self, obj: Node, optional: bool) -> Node:
         low: Fn | None = None
