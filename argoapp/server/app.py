@@ -1,8 +1,11 @@
 """The Argo REST API application on `--port` (2746).
 
-For now it answers what readiness checks and `argo version` need: `GET /api/v1/version` and
-`GET /healthz`, both without auth in every mode. The workflow services join it in the engine
-and API issues.
+`build_app` assembles it: `GET /api/v1/version` and `GET /healthz` always (without auth, in every
+mode: readiness checks use them); with a Kubernetes client, Argo's workflow, workflow template,
+cluster workflow template and cron workflow services (`workflows`, `workflow_ops`, `templates`,
+`cron`). Every answer carries the `argo-version` header and every failure Argo's JSON error body
+(`errors.error_middleware`). The caller owns the Kubernetes client and the store: the app only
+borrows them, and its cleanup does not close them.
 """
 
 from __future__ import annotations
@@ -13,8 +16,14 @@ import sys
 from aiohttp import web
 
 import argoapp
+from argoapp.errors import ConfigError
+from argoapp.kube.client import Kube
+from argoapp.server import cron, templates, workflow_ops, workflows
+from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
+from argoapp.server.errors import Handler, error_middleware
 
 ARGO_VERSION = "v3.7.0"
+AUTH_MODES = ("server",)
 
 
 def version_body() -> dict[str, str]:
@@ -39,8 +48,35 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def build_app() -> web.Application:
-    app = web.Application(client_max_size=3 * 1024 * 1024)
+@web.middleware
+async def _version_header(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    version = version_body()["version"]
+    response.headers["argo-version"] = version
+    response.headers["Grpc-Metadata-Argo-Version"] = version
+    return response
+
+
+def build_app(
+    *,
+    kube: Kube | None = None,
+    store: NodeStore | None = None,
+    auth_mode: str = "server",
+) -> web.Application:
+    """The API application; with `kube` None only version and healthz are served."""
+    if auth_mode not in AUTH_MODES:
+        raise ConfigError(f"--auth-mode {auth_mode} is not supported yet (supported: server)")
+    app = web.Application(
+        client_max_size=3 * 1024 * 1024, middlewares=[_version_header, error_middleware]
+    )
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
+    if kube is not None:
+        app[KUBE] = kube
+        app[STORE] = store
+        app[AUTH_MODE] = auth_mode
+        workflows.setup(app)
+        workflow_ops.setup(app)
+        templates.setup(app)
+        cron.setup(app)
     return app

@@ -1,0 +1,101 @@
+"""What the API handlers share: the app keys, the Kubernetes client a request acts with, the
+node store, and request parsing helpers (query booleans and ints, JSON bodies).
+
+`kube_for(request)` is the one place that decides whose identity a request uses. In `server`
+auth mode it is the server's own client; client mode (the next step) will read the bearer token
+here and return `kube.with_token(token)`. Handlers never touch `request.app[KUBE]` directly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from argoapp.kube.client import Kube
+from argoapp.model.types import Obj
+from argoapp.server.errors import ApiError, Code, invalid
+
+
+class NodeStore(Protocol):
+    """Where the controller offloads `status.nodes` of big workflows (`argoapp.store.Store`)."""
+
+    async def load_nodes(self, uid: str, version: str) -> Obj | None: ...
+
+
+KUBE = web.AppKey("kube", Kube)
+STORE: web.AppKey[NodeStore | None] = web.AppKey("store")
+AUTH_MODE = web.AppKey("auth_mode", str)
+
+
+def kube_for(request: web.Request) -> Kube:
+    """The client this request acts with (server mode: the server's own identity)."""
+    mode = request.app[AUTH_MODE]
+    if mode != "server":
+        raise ApiError(Code.UNIMPLEMENTED, f"auth mode {mode!r} is not supported yet")
+    return request.app[KUBE]
+
+
+def store_of(request: web.Request) -> NodeStore | None:
+    return request.app.get(STORE)
+
+
+def query_bool(request: web.Request, name: str) -> bool:
+    """A boolean query parameter as Go's strconv.ParseBool reads it."""
+    raw = request.query.get(name, "")
+    if raw in ("", "0", "f", "F", "false", "FALSE", "False"):
+        return False
+    if raw in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    raise invalid(f'strconv.ParseBool: parsing "{raw}": invalid syntax ({name})')
+
+
+def query_int(request: web.Request, name: str) -> int:
+    raw = request.query.get(name, "")
+    if not raw:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(f'strconv.ParseInt: parsing "{raw}": invalid syntax ({name})') from None
+
+
+def body_bool(body: Obj, name: str) -> bool:
+    value = body.get(name)
+    if isinstance(value, str):
+        return value.lower() in ("1", "t", "true")
+    return bool(value)
+
+
+async def json_body(request: web.Request) -> Obj:
+    """The request's JSON object; an empty body is `{}`."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body: Any = json.loads(raw)
+    except ValueError as e:
+        raise invalid(f"invalid JSON body: {e}") from None
+    if not isinstance(body, dict):
+        raise invalid("the request body must be a JSON object")
+    return body
+
+
+def object_field(body: Obj, key: str, missing: str, code: Code = Code.INVALID_ARGUMENT) -> Obj:
+    """`body[key]` as an object (the workflow, template, cron workflow in a request)."""
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise ApiError(code, missing)
+    value.setdefault("metadata", {})
+    if not isinstance(value["metadata"], dict):
+        raise invalid(f"{key}.metadata must be an object")
+    return value
+
+
+def json_response(obj: Any, status: int = 200) -> web.Response:
+    return web.json_response(obj, status=status, dumps=_dumps)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)

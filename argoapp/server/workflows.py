@@ -1,0 +1,191 @@
+"""Argo's WorkflowService, the plain calls: create, list, get, delete, lint, and submit from a
+workflow template, cluster workflow template or cron workflow.
+
+Objects are stored through the request's Kubernetes client (`context.kube_for`) and returned as
+Kubernetes returns them. Reads put offloaded nodes back into `status.nodes` before the `fields`
+selection. The list is Argo's: filtered by the label selector in Kubernetes and by Argo's field
+selector keys here, sorted running-first then newest, and paged by offset (`continue` is the
+offset as a string, as Argo Server pages its merged live+archived list). The state-changing
+calls (resume, stop, retry, …) are in `workflow_ops`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from argoapp.engine.submit import from_cron_workflow, from_workflow_template
+from argoapp.model.types import Obj
+from argoapp.server.context import (
+    body_bool,
+    json_body,
+    json_response,
+    kube_for,
+    object_field,
+    query_bool,
+    query_int,
+    store_of,
+)
+from argoapp.server.errors import ApiError, Code, invalid
+from argoapp.server.fields import Fields
+from argoapp.server.listing import ListFilter, sort_workflows
+from argoapp.server.validation import hydrate, validate
+
+WORKFLOW = "Workflow"
+API_VERSION = "argoproj.io/v1alpha1"
+
+_CRON_KINDS = frozenset({"CronWorkflow", "cronworkflow", "cronworkflows", "cronwf", "cwf"})
+_TEMPLATE_KINDS = frozenset({"WorkflowTemplate", "workflowtemplate", "workflowtemplates", "wftmpl"})
+_CLUSTER_KINDS = frozenset(
+    {
+        "ClusterWorkflowTemplate",
+        "clusterworkflowtemplate",
+        "clusterworkflowtemplates",
+        "cwftmpl",
+        "cwft",
+    }
+)
+
+
+def setup(app: web.Application) -> None:
+    """Register the routes (before `workflow_ops`, whose paths are longer)."""
+    app.router.add_post("/api/v1/workflows/{namespace}", create)
+    app.router.add_get("/api/v1/workflows/", list_workflows)
+    app.router.add_get("/api/v1/workflows/{namespace}", list_workflows)
+    app.router.add_post("/api/v1/workflows/{namespace}/lint", lint)
+    app.router.add_post("/api/v1/workflows/{namespace}/submit", submit)
+    app.router.add_get("/api/v1/workflows/{namespace}/{name}", get)
+    app.router.add_delete("/api/v1/workflows/{namespace}/{name}", delete)
+
+
+def _with_type(obj: Obj, kind: str, namespace: str) -> Obj:
+    obj.setdefault("apiVersion", API_VERSION)
+    obj.setdefault("kind", kind)
+    if namespace and not obj["metadata"].get("namespace"):
+        obj["metadata"]["namespace"] = namespace
+    return obj
+
+
+async def create(request: web.Request) -> web.Response:
+    namespace = request.match_info["namespace"]
+    body = await json_body(request)
+    wf = _with_type(
+        object_field(body, "workflow", "workflow body not specified"), WORKFLOW, namespace
+    )
+    kube = kube_for(request)
+    await validate(kube, namespace, wf)
+    if (body.get("createOptions") or {}).get("dryRun") or body_bool(body, "serverDryRun"):
+        # A dry run answers with the workflow as it would be created, without storing it.
+        return json_response(wf)
+    return json_response(await kube.create(WORKFLOW, wf, namespace))
+
+
+async def lint(request: web.Request) -> web.Response:
+    namespace = request.match_info["namespace"]
+    body = await json_body(request)
+    wf = _with_type(object_field(body, "workflow", "unable to get a workflow"), WORKFLOW, "")
+    await validate(kube_for(request), namespace, wf)
+    return json_response(wf)
+
+
+async def load(request: web.Request, namespace: str, name: str) -> Obj:
+    """The live workflow; the name `@latest` is the newest one in the namespace."""
+    kube = kube_for(request)
+    if name != "@latest":
+        return await kube.get(WORKFLOW, name, namespace)
+    items = (await kube.list(WORKFLOW, namespace)).get("items") or []
+    if not items:
+        raise ApiError(Code.NOT_FOUND, "no workflows found")
+    return max(items, key=lambda w: (w.get("metadata") or {}).get("creationTimestamp") or "")
+
+
+async def get(request: web.Request) -> web.Response:
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    fields = Fields(request.query.get("fields", ""))
+    wf = await load(request, namespace, name)
+    if not fields.will_exclude("status.nodes"):
+        await hydrate(wf, store_of(request), strict=False)
+    return json_response(fields.clean(wf))
+
+
+async def delete(request: web.Request) -> web.Response:
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    kube = kube_for(request)
+    wf = await load(request, namespace, name)
+    name = wf["metadata"]["name"]
+    if query_bool(request, "force"):
+        await kube.patch(WORKFLOW, name, {"metadata": {"finalizers": None}}, namespace)
+    await kube.delete(WORKFLOW, name, namespace, propagation="Background")
+    return json_response({})
+
+
+async def list_workflows(request: web.Request) -> web.Response:
+    namespace = request.match_info.get("namespace", "")
+    q = request.query
+    fields = Fields(q.get("fields", ""))
+    flt = ListFilter.parse(
+        field_selector=q.get("listOptions.fieldSelector", ""),
+        name_filter=q.get("nameFilter", ""),
+        created_after=q.get("createdAfter", ""),
+        finished_before=q.get("finishedBefore", ""),
+    )
+    limit = query_int(request, "listOptions.limit")
+    offset = _offset(q.get("listOptions.continue", ""))
+    kube = kube_for(request)
+    listed = await kube.list(
+        WORKFLOW, flt.namespace or namespace, label_selector=q.get("listOptions.labelSelector", "")
+    )
+    items = sort_workflows([w for w in listed.get("items") or [] if flt.matches(w)])
+    page = items[offset : offset + limit] if limit > 0 else items[offset:]
+    if not fields.will_exclude("items.status.nodes"):
+        store = store_of(request)
+        for wf in page:
+            await hydrate(wf, store, strict=False)
+    meta: Obj = {"resourceVersion": (listed.get("metadata") or {}).get("resourceVersion", "")}
+    remaining = len(items) - offset - len(page)
+    if remaining > 0:
+        meta["continue"] = str(offset + len(page))
+    if flt.show_remaining:
+        meta["remainingItemCount"] = max(remaining, 0)
+    return json_response(fields.clean({"metadata": meta, "items": page}))
+
+
+def _offset(raw: str) -> int:
+    if not raw:
+        return 0
+    try:
+        offset = int(raw)
+    except ValueError:
+        raise invalid("listOptions.continue must be int") from None
+    if offset < 0:
+        raise invalid("listOptions.continue must >= 0")
+    return offset
+
+
+async def submit(request: web.Request) -> web.Response:
+    namespace = request.match_info["namespace"]
+    body = await json_body(request)
+    kind = str(body.get("resourceKind") or "")
+    name = str(body.get("resourceName") or "")
+    options: Any = body.get("submitOptions") or {}
+    if not isinstance(options, dict):
+        raise invalid("submitOptions must be an object")
+    kube = kube_for(request)
+    if kind in _CRON_KINDS:
+        cron = await kube.get("CronWorkflow", name, namespace)
+        wf = from_cron_workflow(cron, options, now=datetime.now(UTC))
+    elif kind in _TEMPLATE_KINDS:
+        tmpl = await kube.get("WorkflowTemplate", name, namespace)
+        wf = from_workflow_template(tmpl, cluster_scope=False, options=options)
+    elif kind in _CLUSTER_KINDS:
+        tmpl = await kube.get("ClusterWorkflowTemplate", name)
+        wf = from_workflow_template(tmpl, cluster_scope=True, options=options)
+    else:
+        raise invalid(f"Resource kind '{kind}' is not supported for submitting")
+    wf["metadata"]["namespace"] = namespace
+    await validate(kube, namespace, wf)
+    if body_bool(options, "dryRun") or body_bool(options, "serverDryRun"):
+        return json_response(wf)
+    return json_response(await kube.create(WORKFLOW, wf, namespace))
