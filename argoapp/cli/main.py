@@ -8,6 +8,7 @@ because this module loads on every `argoapp` call and in every pod.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -109,6 +110,65 @@ def up(
 from argoapp.cli.controller import controller  # noqa: E402
 
 cli.add_command(controller)
+
+
+_EXEC_LOG_OPTS = (
+    click.option("--loglevel", default="info", hidden=True),
+    click.option("--log-format", default="text", hidden=True),
+    click.option("--gloglevel", default="0", hidden=True),
+)
+
+
+def _log_opts(fn: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_EXEC_LOG_OPTS):
+        fn = option(fn)
+    return fn
+
+
+@cli.group(name="exec")
+def exec_() -> None:
+    """The executor inside workflow pods (Argo's argoexec)."""
+
+
+@exec_.command(name="init")
+@_log_opts
+def exec_init(**_: str) -> None:
+    """Prepare /var/run/argo: the executor, the template, the script, input artifacts."""
+    from argoapp.executor import main as executor
+
+    sys.exit(executor.init())
+
+
+@exec_.command(name="wait")
+@_log_opts
+def exec_wait(**_: str) -> None:
+    """Wait for the main container(s) and report the outputs as a WorkflowTaskResult."""
+    from argoapp.executor import main as executor
+
+    sys.exit(executor.wait())
+
+
+@exec_.command(
+    name="emissary",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@_log_opts
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def exec_emissary(command: tuple[str, ...], **_: str) -> None:
+    """Run COMMAND as a wrapped container: `argoapp exec emissary -- CMD ARGS...`."""
+    from argoapp.executor import main as executor
+
+    sys.exit(executor.emissary(list(command)))
+
+
+@exec_.command(name="kill")
+@click.argument("signum", type=int)
+@click.argument("pid", type=int)
+def exec_kill(signum: int, pid: int) -> None:
+    """Send signal SIGNUM to process PID."""
+    from argoapp.executor import main as executor
+
+    sys.exit(executor.kill(signum, pid))
 
 
 def main() -> None:

@@ -1,0 +1,106 @@
+"""`argoapp exec init`: prepare the shared files before any wrapped container starts.
+
+Run as the pod's `init` container (or called in-process by localkube's kubelet with the pod's
+volume directories in the `ExecEnv`). It:
+1. places this program at `/var/run/argo/argoexec` (a copy of the binary when frozen, otherwise
+   a small shell wrapper that runs this Python with `-m argoapp`), so every container can run
+   `/var/run/argo/argoexec emissary`;
+2. writes `ARGO_TEMPLATE` to `/var/run/argo/template` (mode 0444);
+3. stages a script template's source at `/argo/staging/script` (mode 0755);
+4. places `raw` input artifacts at `/argo/inputs/artifacts/<name>`. Other artifact kinds need
+   the artifact drivers, which this executor does not have yet: they fail the init container
+   with a message naming the artifact.
+It must not talk to the API server. Errors are `InitError`; the CLI prints them to the
+termination log and exits 1, as Argo's init does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import argoapp
+from argoapp.errors import ArgoappError
+from argoapp.executor.env import ExecEnv, Obj
+
+_ARTIFACT_DRIVERS = ("s3", "gcs", "http", "git", "hdfs", "oss", "azure", "artifactory", "plugin")
+
+
+class InitError(ArgoappError):
+    """The pod cannot be prepared; the init container fails with this message."""
+
+
+def run_init(env: ExecEnv) -> None:
+    """Do the init container's work for the pod described by `env`."""
+    try:
+        template = json.loads(env.template_json or "{}")
+    except ValueError as e:
+        raise InitError(f"ARGO_TEMPLATE is not JSON: {e}") from None
+    if not isinstance(template, dict):
+        raise InitError("ARGO_TEMPLATE is not a template object")
+    env.var_run.mkdir(parents=True, exist_ok=True)
+    install_program(env.var_run / "argoexec")
+    write_template(env.var_run / "template", env.template_json or "{}")
+    stage_script(env.staging, template)
+    place_raw_artifacts(env.inputs, template)
+
+
+def install_program(target: Path) -> None:
+    """This program at `target`, runnable as `target emissary -- …`."""
+    tmp = target.with_name(target.name + ".tmp")
+    if getattr(sys, "frozen", False):
+        shutil.copyfile(sys.executable, tmp)
+    else:
+        package_parent = Path(argoapp.__file__).resolve().parent.parent
+        tmp.write_text(
+            "#!/bin/sh\n"
+            f"PYTHONPATH={_quote(str(package_parent))}${{PYTHONPATH:+:$PYTHONPATH}} "
+            f'exec {_quote(sys.executable)} -m argoapp exec "$@"\n'
+        )
+    tmp.chmod(0o755)
+    os.replace(tmp, target)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def write_template(target: Path, template_json: str) -> None:
+    """The template, read-only, for the emissary and wait to read."""
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    target.write_text(template_json)
+    target.chmod(0o444)
+
+
+def stage_script(staging: Path, template: Obj) -> None:
+    """A script template's source at `<staging>/script`, executable."""
+    source = (template.get("script") or {}).get("source")
+    if not source:
+        return
+    staging.mkdir(parents=True, exist_ok=True)
+    path = staging / "script"
+    path.write_text(str(source))
+    path.chmod(0o755)
+
+
+def place_raw_artifacts(inputs: Path, template: Obj) -> None:
+    """Input artifacts that carry their data inline; any other kind is an error for now."""
+    for art in (template.get("inputs") or {}).get("artifacts") or []:
+        name = str(art.get("name") or "")
+        if art.get("raw") is not None:
+            inputs.mkdir(parents=True, exist_ok=True)
+            path = inputs / name
+            path.write_text(str(art["raw"].get("data") or ""))
+            if art.get("mode") is not None:
+                path.chmod(int(art["mode"]))
+            continue
+        kind = next((k for k in _ARTIFACT_DRIVERS if art.get(k) is not None), "")
+        if kind:
+            raise InitError(f"input artifact {name!r}: {kind} artifacts are not supported yet")
+        if not art.get("optional"):
+            raise InitError(f"required artifact '{name}' not supplied")

@@ -1,0 +1,66 @@
+"""Run one executor role as a process: what `argoapp exec …` calls after parsing its flags.
+
+Called only by `cli.main`'s `exec` group. Each function reads the environment once
+(`ExecEnv.from_environ`), runs the role and returns the process exit code. A failure is written
+to the container's termination log and stderr (one line, no traceback) and ends the process with
+code 1, as Argo's executor does; the emissary's own failures are code 64 (see `emissary`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from argoapp.errors import ArgoappError
+from argoapp.executor.env import ExecEnv
+
+
+def _fail(env: ExecEnv, message: str) -> int:
+    print(f"argoapp exec: {message}", file=sys.stderr, flush=True)
+    try:
+        env.termination_log.write_text(message)
+    except OSError:
+        pass
+    return 1
+
+
+def init() -> int:
+    """The init container."""
+    from argoapp.executor.init import run_init
+
+    env = ExecEnv.from_environ()
+    try:
+        run_init(env)
+    except (ArgoappError, OSError) as e:
+        return _fail(env, str(e))
+    return 0
+
+
+def wait() -> int:
+    """The wait container: the API server is reached with the pod's service account."""
+    from argoapp.executor.wait import LiteTaskResults, run_wait
+    from argoapp.kube.lite import LiteKube
+
+    env = ExecEnv.from_environ()
+    try:
+        return run_wait(env, LiteTaskResults(LiteKube.in_cluster()))
+    except (ArgoappError, OSError) as e:
+        return _fail(env, str(e))
+
+
+def emissary(argv: Sequence[str]) -> int:
+    """A wrapped container."""
+    from argoapp.executor.emissary import run_emissary
+
+    return run_emissary(ExecEnv.from_environ(), argv)
+
+
+def kill(signum: int, pid: int) -> int:
+    """`argoexec kill SIG PID`, as the controller runs it over pods/exec."""
+    try:
+        os.kill(pid, signum)
+    except OSError as e:
+        print(f"argoapp exec kill: {e.strerror}", file=sys.stderr, flush=True)
+        return 1
+    return 0
