@@ -37,7 +37,6 @@ from argoapp.controller.persist import NodeStore, OffloadError, Persister
 from argoapp.controller.queue import Rank, WorkQueue
 from argoapp.controller.throttle import Throttle
 from argoapp.engine import api
-from argoapp.engine.reconcile import reconcile as engine_reconcile
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import Conflict, KubeError, NotFound
 from argoapp.kube.informer import Informer
@@ -67,7 +66,7 @@ class Controller:
         *,
         namespace: str = "",
         workers: int = 8,
-        reconcile: Reconcile = engine_reconcile,
+        reconcile: Reconcile | None = None,
         offload_threshold: int | None = None,
         resync_seconds: float = RESYNC_SECONDS,
         drain_seconds: float = DRAIN_SECONDS,
@@ -79,7 +78,7 @@ class Controller:
         self.namespace = namespace
         self.worker_count = max(1, workers)
         # Injectable so the shell's own tests can script the engine; production uses the real one.
-        self.reconcile = reconcile
+        self.reconcile = reconcile or _engine_reconcile()
         self.resync_seconds = resync_seconds
         self.drain_seconds = drain_seconds
         self.configmap = configmap  # (namespace, name) of the controller's own ConfigMap
@@ -102,6 +101,7 @@ class Controller:
         self._http: aiohttp.ClientSession | None = None
         self._http_inflight: set[tuple[str, str]] = set()
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self._writing: dict[str, list[str]] = {}
 
     # --- lifetime ---
 
@@ -252,6 +252,8 @@ class Controller:
 
     async def _write(self, key: str, cached: Obj, wf: Obj) -> bool:
         """Persist the engine's workflow; False when it must be retried with backoff."""
+        self._writing[key] = []  # workflow events that arrive meanwhile, by resourceVersion
+        written: Obj | None = None
         try:
             written = await self.persister.write(wf)
         except Conflict:
@@ -265,6 +267,12 @@ class Controller:
             log.warning("controller: writing workflow %s failed: %s", key, e)
             self.metrics.error("write")
             return False
+        finally:
+            seen = self._writing.pop(key, [])
+            mine = _rv(written) if written is not None else None
+            # Only events of other writes than ours call for another pass.
+            if any(rv != mine for rv in seen):
+                self.queue.add(key)
         self.metrics.writes += 1
         self._cache_written(key, cached, written)
         return True
@@ -275,7 +283,7 @@ class Controller:
         The next pass then starts from what we wrote instead of a stale copy, and the watch
         event of our write carries a resourceVersion the cache already has, so the informer
         does not report it and no useless pass follows. If the cache moved on meanwhile (the
-        event came first, or a newer change), it is left alone.
+        event came first, and `_write` has judged it, or a newer change), it is left alone.
         """
         current = self.workflows.cache.get(key)
         if current is not None and _rv(current) == _rv(cached):
@@ -316,10 +324,13 @@ class Controller:
         }
 
     def _on_workflow(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        key = _key(obj)
         if kind == "DELETED":
-            self._gone(_key(obj), obj)
+            self._gone(key, obj)
+        elif key in self._writing:
+            self._writing[key].append(_rv(obj))  # maybe our own write: `_write` decides
         else:
-            self.queue.add(_key(obj))
+            self.queue.add(key)
 
     def _on_pod(self, kind: str, obj: Obj, old: Obj | None) -> None:
         key = self.pods.update(kind, obj, old)
@@ -405,6 +416,12 @@ class Controller:
         except ValueError:
             stamp = 0.0
         return (-float(priority), stamp)
+
+
+def _engine_reconcile() -> Reconcile:
+    from argoapp.engine.reconcile import reconcile
+
+    return reconcile
 
 
 def _key(wf: Obj) -> str:

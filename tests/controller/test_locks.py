@@ -1,0 +1,75 @@
+"""The lock manager and the parallelism throttle: who gets in, in what order, who is woken."""
+
+from __future__ import annotations
+
+from argoapp.controller.locks import LockManager
+from argoapp.controller.throttle import Throttle
+
+
+def test_a_mutex_goes_to_one_holder_and_the_release_wakes_the_next() -> None:
+    locks = LockManager()
+    assert locks.acquire("default/Mutex/m", "wf-a", 1, "default/wf-a")
+    assert locks.acquire("default/Mutex/m", "wf-a", 1, "default/wf-a")  # held already
+    assert not locks.acquire("default/Mutex/m", "wf-b", 1, "default/wf-b")
+    assert not locks.acquire("default/Mutex/m", "wf-c", 1, "default/wf-c")
+    assert locks.holders() == {"default/Mutex/m": ("wf-a",)}
+    assert locks.release("default/Mutex/m", "wf-a") == ["default/wf-b"]
+    # wf-c asks first after the release, but wf-b arrived earlier: it waits its turn
+    assert not locks.acquire("default/Mutex/m", "wf-c", 1, "default/wf-c")
+    assert locks.acquire("default/Mutex/m", "wf-b", 1, "default/wf-b")
+
+
+def test_a_semaphore_grants_up_to_its_limit_by_priority_then_arrival() -> None:
+    locks = LockManager()
+    key = "default/ConfigMap/sem/k"
+    assert locks.acquire(key, "a", 2, "default/a")
+    assert locks.acquire(key, "b", 2, "default/b")
+    assert not locks.acquire(key, "c", 2, "default/c", priority=0)
+    assert not locks.acquire(key, "d", 2, "default/d", priority=5)
+    assert locks.waiting(key) == ["d", "c"]
+    assert locks.release(key, "a") == ["default/d"]
+    assert not locks.acquire(key, "c", 2, "default/c")
+    assert locks.acquire(key, "d", 2, "default/d", priority=5)
+    assert locks.release(key, "nobody") == []
+
+
+def test_a_deleted_workflow_frees_its_locks() -> None:
+    locks = LockManager()
+    assert locks.acquire("k", "a/node1", 1, "default/a")
+    assert not locks.acquire("k", "b", 1, "default/b")
+    assert locks.forget_workflow("default/a") == ["default/b"]
+    assert locks.holders() == {}
+
+
+def test_holders_are_rebuilt_from_workflow_status() -> None:
+    locks = LockManager()
+    wf = {
+        "metadata": {"namespace": "default", "name": "a"},
+        "status": {
+            "synchronization": {
+                "semaphore": {
+                    "holding": [{"semaphore": "default/ConfigMap/s/k", "holders": ["a"]}]
+                },
+                "mutex": {"holding": [{"mutex": "default/Mutex/m", "holder": "default/a"}]},
+            }
+        },
+    }
+    locks.restore([wf])
+    assert locks.holders() == {
+        "default/ConfigMap/s/k": ("a",),
+        "default/Mutex/m": ("default/a",),
+    }
+    assert not locks.acquire("default/Mutex/m", "b", 1, "default/b")
+    assert locks.release("default/Mutex/m", "default/a") == ["default/b"]
+
+
+def test_throttle_admits_by_rank_and_wakes_the_best_waiter() -> None:
+    throttle = Throttle(limit=1)
+    assert throttle.admit("ns/a", (0.0, 1.0))
+    assert not throttle.admit("ns/late", (0.0, 3.0))
+    assert not throttle.admit("ns/urgent", (-9.0, 4.0))
+    assert throttle.release("ns/a") == ["ns/urgent"]
+    assert not throttle.admit("ns/late", (0.0, 3.0))
+    assert throttle.admit("ns/urgent", (-9.0, 4.0))
+    assert throttle.running == 1 and throttle.waiting == 1
+    assert Throttle(limit=0).admit("ns/any", (0.0,))

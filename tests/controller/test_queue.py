@@ -1,0 +1,85 @@
+"""The work queue: dedup, one holder per key, dirty requeue, priority, timers, backoff."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argoapp.controller.queue import WorkQueue
+
+
+async def test_a_queued_key_is_there_once() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    q.add("ns/a")
+    q.add("ns/b")
+    assert len(q) == 2
+    assert await q.get() == "ns/a"
+    assert await q.get() == "ns/b"
+
+
+async def test_a_key_in_process_is_not_handed_out_again_but_comes_back_when_done() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    assert await q.get() == "ns/a"
+    q.add("ns/a")  # changed while being processed: dirty, not queued
+    assert len(q) == 0
+    second = asyncio.create_task(q.get())
+    await asyncio.sleep(0)
+    assert not second.done()  # no second worker gets the key while the first holds it
+    q.done("ns/a")
+    assert await second == "ns/a"
+    q.done("ns/a")
+    assert len(q) == 0
+
+
+async def test_done_without_changes_does_not_requeue() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    key = await q.get()
+    assert key is not None
+    q.done(key)
+    assert len(q) == 0
+
+
+async def test_keys_come_out_by_rank_then_arrival() -> None:
+    ranks = {"ns/low": (0.0,), "ns/high": (-5.0,), "ns/low2": (0.0,)}
+    q = WorkQueue(rank=lambda key: ranks[key])
+    for key in ("ns/low", "ns/low2", "ns/high"):
+        q.add(key)
+    assert [await q.get() for _ in range(3)] == ["ns/high", "ns/low", "ns/low2"]
+
+
+async def test_the_earliest_timer_wins() -> None:
+    q = WorkQueue()
+    q.add_after("ns/a", 60)
+    q.add_after("ns/a", 0.01)
+    later = q.pending_timer("ns/a")
+    assert later is not None and later < 60
+    q.add_after("ns/a", 30)  # a later deadline does not push the earlier one back
+    assert (q.pending_timer("ns/a") or 99) < 30
+    async with asyncio.timeout(5):
+        assert await q.get() == "ns/a"
+    assert q.pending_timer("ns/a") is None
+    assert q.stats.timers_fired == 1
+
+
+async def test_backoff_doubles_and_forget_resets() -> None:
+    q = WorkQueue(backoff_base=10, backoff_max=25)
+    assert q.add_backoff("ns/a") == 10
+    assert q.add_backoff("ns/a") == 20
+    assert q.add_backoff("ns/a") == 25
+    q.forget("ns/a")
+    q.drop("ns/a")
+    assert q.add_backoff("ns/a") == 10
+    q.shutdown()
+
+
+async def test_shutdown_wakes_every_waiting_worker_with_none() -> None:
+    q = WorkQueue()
+    waiting = [asyncio.create_task(q.get()) for _ in range(3)]
+    await asyncio.sleep(0)
+    q.add_after("ns/a", 60)
+    q.shutdown()
+    assert await asyncio.gather(*waiting) == [None, None, None]
+    q.add("ns/b")
+    assert await q.get() is None
