@@ -11,19 +11,31 @@ It imports only `argoapp.model` and `argoapp.errors`.
 
 from argoapp.template.depends import dependencies_to_depends, depends_tasks, evaluate_depends
 from argoapp.template.errors import ExpressionError, TemplateError, UnresolvedError
-from argoapp.template.expr import evaluate
-from argoapp.template.substitute import references, render_value, substitute, substitute_obj
+from argoapp.template.expr import compile_check, evaluate
+from argoapp.template.substitute import (
+    STRICT_PREFIXES,
+    expand_scope,
+    is_strict,
+    references,
+    render_value,
+    substitute,
+    substitute_obj,
+)
 from argoapp.template.when import evaluate_when
 
 __all__ = [
+    "STRICT_PREFIXES",
     "ExpressionError",
     "TemplateError",
     "UnresolvedError",
+    "compile_check",
     "dependencies_to_depends",
     "depends_tasks",
     "evaluate",
     "evaluate_depends",
     "evaluate_when",
+    "expand_scope",
+    "is_strict",
     "references",
     "render_value",
     "substitute",

@@ -16,7 +16,7 @@ from argoapp.template.expr_parser import Fn, compile_expr
 
 
 @lru_cache(maxsize=4096)
-def _compiled(source: str) -> Fn:
+def _compiled(source: str) -> tuple[Fn, frozenset[str] | None]:
     try:
         return compile_expr(source)
     except ExpressionError as err:
@@ -30,9 +30,14 @@ def compile_check(source: str) -> None:
     _compiled(source)
 
 
+def env_names(source: str) -> frozenset[str] | None:
+    """The top-level env names `source` may read (None when it reads `$env`, i.e. anything)."""
+    return _compiled(source)[1]
+
+
 def evaluate(source: str, env: Mapping[str, Any]) -> Any:
     """The value of the expr-lang expression `source` over `env`."""
-    program = _compiled(source)
+    program = _compiled(source)[0]
     try:
         return program(env, {})
     except ExpressionError as err:

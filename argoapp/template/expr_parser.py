@@ -132,6 +132,7 @@ class Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.pos = 0
+        self.names: set[str] = set()  # every env name the expression may read
 
     # ---- token helpers --------------------------------------------------------------------
     @property
@@ -258,6 +259,7 @@ class Parser:
                 return _const(_LITERALS[name], name)
             if self.at(OP, "("):
                 return self.call(name, None)
+            self.names.add(name)
             return Node(_lookup(name), name)
         if tok.kind == OP:
             if tok.value == "(":
@@ -401,6 +403,7 @@ class Parser:
         return self.call_node(name, [piped] if piped is not None else [], args)
 
     def call_node(self, name: str, piped: list[Node], args: list[Node]) -> Node:
+        self.names.add(name)
         all_args = [a.fn for a in piped + args]
         if name in PREDICATES:
             body = all_args[1] if len(all_args) > 1 else None
@@ -444,6 +447,11 @@ def _now(env: Env) -> Any:
     return value() if callable(value) else value
 
 
-def compile_expr(source: str) -> Fn:
-    """The closure for `source`; raises ExpressionError on bad syntax."""
-    return Parser(source).parse().fn
+def compile_expr(source: str) -> tuple[Fn, frozenset[str] | None]:
+    """The closure for `source` and the top-level env names it reads (None: possibly all).
+
+    Raises ExpressionError on bad syntax.
+    """
+    parser = Parser(source)
+    fn = parser.parse().fn
+    return fn, None if "$env" in parser.names else frozenset(parser.names)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from argoapp.template.errors import ExpressionError, UnresolvedError
-from argoapp.template.expr import evaluate
+from argoapp.template.expr import env_names, evaluate
 from argoapp.template.expr_ops import NilAccessError
 
 # The first segments Argo validates; any other unknown simple tag is left verbatim.
@@ -150,24 +150,35 @@ def is_strict(name: str) -> bool:
 def expand_scope(scope: Mapping[str, Any]) -> dict[str, Any]:
     """The flat dotted scope as nested maps, for expressions."""
     env: dict[str, Any] = {}
-    # Shorter keys first, so a longer key always finds (and may replace) its parent's value.
-    for key in sorted(scope, key=lambda k: k.count(".")):
-        value = scope[key]
-        parts = key.split(".")
+    owned: set[int] = set()  # the dicts made here, safe to add keys to
+    # The rules below give the same result in any key order: a scalar met on the way down is
+    # replaced by a map, and a scalar arriving where a map already is leaves the map alone.
+    for key, value in scope.items():
+        if type(value) is not str and isinstance(value, Mapping):
+            value = dict(value)
+            owned.add(id(value))
         node = env
+        parts = key.split(".")
         for part in parts[:-1]:
             child = node.get(part)
-            if not isinstance(child, dict):
-                child = dict(child) if isinstance(child, Mapping) else {}
+            if type(child) is not dict:
+                child = {}
                 node[part] = child
+                owned.add(id(child))
+            elif id(child) not in owned:
+                child = dict(child)
+                node[part] = child
+                owned.add(id(child))
             node = child
         leaf = parts[-1]
         existing = node.get(leaf)
-        if isinstance(existing, dict):
-            if isinstance(value, Mapping):
-                node[leaf] = {**value, **existing}
+        if type(existing) is dict:
+            if type(value) is dict:
+                merged = {**value, **existing}
+                node[leaf] = merged
+                owned.add(id(merged))
         else:
-            node[leaf] = dict(value) if isinstance(value, Mapping) else value
+            node[leaf] = value
     return env
 
 
@@ -177,18 +188,24 @@ class _Substituter:
     def __init__(self, scope: Mapping[str, Any], allow_unresolved: bool) -> None:
         self.scope = scope
         self.allow_unresolved = allow_unresolved
-        self._env: dict[str, Any] | None = None
+        self._envs: dict[frozenset[str] | None, dict[str, Any]] = {}
 
-    def env(self) -> dict[str, Any]:
-        if self._env is None:
-            self._env = expand_scope(self.scope)
-        return self._env
+    def env(self, source: str) -> dict[str, Any]:
+        """The expanded env for one expression: only the top-level names it reads."""
+        names = env_names(source)
+        env = self._envs.get(names)
+        if env is None:
+            scope = self.scope
+            if names is not None:
+                scope = {k: v for k, v in scope.items() if k.partition(".")[0] in names}
+            env = self._envs[names] = expand_scope(scope)
+        return env
 
     def tag(self, body: str) -> tuple[bool, Any]:
         """(resolved, value) for one tag body; unresolved tags stay verbatim."""
         if body.startswith("="):
             try:
-                value = evaluate(body[1:], self.env())
+                value = evaluate(body[1:], self.env(body[1:]))
             except NilAccessError as err:
                 if self.allow_unresolved:
                     return False, None

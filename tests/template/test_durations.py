@@ -57,4 +57,4 @@ def test_format_like_go(seconds: float, text: str) -> None:
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_format_then_parse_round_trips(millis: int) -> None:
     seconds = millis / 1000
-    assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, abs=1e-9)
+    assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, rel=1e-12, abs=1e-9)

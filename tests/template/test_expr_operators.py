@@ -161,7 +161,7 @@ def test_type_errors(source: str) -> None:
 def test_unknown_function_is_an_error() -> None:
     with pytest.raises(ExpressionError, match="unknown function nope"):
         evaluate("nope(1)", {})
-    with pytest.raises(ExpressionError, match="unknown function sprig.nope"):
+    with pytest.raises(ExpressionError, match=r"unknown function sprig\.nope"):
         evaluate("sprig.nope(1)", {})
 
 
