@@ -17,16 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import json
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from kubernetes_asyncio import client as k8s_client
 
 from argoapp.kube import credentials, watching
-from argoapp.kube.errors import KubeError, NotFound, Unavailable, from_status
+from argoapp.kube.errors import BadRequest, KubeError, NotFound, Unavailable, from_status
 from argoapp.kube.resources import KINDS, Kind, kind_of
 from argoapp.model.types import Obj
 
@@ -159,6 +161,8 @@ class Kube:
         """Create `body`; the namespace defaults to its `metadata.namespace`."""
         k = self._kind(kind)
         namespace = namespace or (body.get("metadata") or {}).get("namespace", "")
+        if k.namespaced and not namespace:
+            raise BadRequest(f"a {k.kind} needs a namespace: none given and none in its metadata")
         return await self._json("POST", k, "create", k.path(namespace), body=body)
 
     async def replace(self, kind: str | Kind, body: Obj, namespace: str = "") -> Obj:
@@ -342,16 +346,21 @@ class Kube:
             raise KubeError("the Kubernetes client is closed", status=0, reason="Closed")
         headers = await self._headers(ctype)
         label = kind.kind if kind else ""
+        url = self.host + path + ("?" + urlencode(query) if query else "")
+        rest = self._api.rest_client
+        # kubernetes_asyncio's aiohttp session, used directly: the REST client's `request`
+        # would send a large body as one blocking write.
+        options: dict[str, Any] = {"headers": headers, "timeout": timeout}
+        if body is not None:
+            options["data"] = _payload(body)
+        if rest.proxy:
+            options["proxy"] = rest.proxy
+        if rest.proxy_headers:
+            options["proxy_headers"] = rest.proxy_headers
+        if rest.server_hostname:
+            options["server_hostname"] = rest.server_hostname
         try:
-            resp: aiohttp.ClientResponse = await self._api.rest_client.request(
-                method,
-                self.host + path,
-                query_params=query or None,
-                headers=headers,
-                body=body,
-                _preload_content=False,
-                _request_timeout=timeout,
-            )
+            resp = await rest.pool_manager.request(method, url, **options)
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             self._count(label, verb, 0)
             raise Unavailable(f"{verb} {path}: {_describe(e)}") from None
@@ -383,6 +392,12 @@ class Kube:
 def _query(**params: Any) -> Query:
     """Query parameters, leaving out the unset (None or "") ones."""
     return {k: str(v) for k, v in params.items() if v is not None and v != ""}
+
+
+def _payload(body: Any) -> bytes | io.BytesIO:
+    """A request body as JSON bytes; a large one as a stream aiohttp writes in pieces."""
+    encoded = json.dumps(body, separators=(",", ":")).encode()
+    return io.BytesIO(encoded) if len(encoded) > _BIG_BODY else encoded
 
 
 def _loads(data: bytes) -> Any:

@@ -127,9 +127,17 @@ class LiteKube:
         """One object; `NotFound` when it does not exist."""
         return self._call("GET", self._path(resource, namespace, name))
 
-    def list(self, resource: Resource, namespace: str = "", *, label_selector: str = "") -> Obj:
+    def list(
+        self,
+        resource: Resource,
+        namespace: str = "",
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> Obj:
         """The List object of `resource` in `namespace` (the client's own when empty)."""
-        query = {"labelSelector": label_selector} if label_selector else {}
+        query = {"labelSelector": label_selector, "fieldSelector": field_selector}
+        query = {k: v for k, v in query.items() if v}
         return self._call("GET", self._path(resource, namespace), query=query)
 
     def create(self, resource: Resource, body: Obj, namespace: str = "") -> Obj:
@@ -208,7 +216,11 @@ class LiteKube:
             with self._opener.open(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as e:
-            raise from_status(e.code, e.read()) from None
+            try:
+                body = e.read()
+            except OSError:
+                body = b""
+            raise from_status(e.code, body) from None
         except (urllib.error.URLError, OSError, TimeoutError) as e:
             reason = getattr(e, "reason", None) or e
             raise Unavailable(f"cannot reach the Kubernetes API: {reason}") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from argoapp.kube.errors import KubeError
+from argoapp.kube.errors import BadRequest, KubeError
 
 ARGO_GROUP = "argoproj.io"
 ARGO_VERSION = "v1alpha1"
@@ -35,7 +35,12 @@ class Kind:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     def path(self, namespace: str = "", name: str = "", subresource: str = "") -> str:
-        """The request path; a namespaced kind with no namespace means all namespaces."""
+        """The request path; a namespaced kind with no namespace means all namespaces.
+
+        Naming an object of a namespaced kind without its namespace is a `BadRequest`.
+        """
+        if self.namespaced and name and not namespace:
+            raise BadRequest(f"{self.kind} {name!r}: a namespace is required")
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
             base += f"/namespaces/{quote(namespace, safe='')}"

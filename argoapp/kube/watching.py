@@ -25,17 +25,22 @@ class ByteStream(Protocol):
 
 async def events(stream: ByteStream) -> AsyncIterator[tuple[str, Obj]]:
     """Every event of a watch body, in order; raises on an ERROR event."""
-    pending = b""
+    # Parts of the unfinished line: joined once its newline arrives, so a line of many chunks
+    # costs linear time.
+    parts: list[bytes] = []
     async for chunk in stream.iter_any():
-        pending += chunk
         if b"\n" not in chunk:
+            parts.append(chunk)
             continue
-        *lines, pending = pending.split(b"\n")
+        parts.append(chunk)
+        *lines, rest = b"".join(parts).split(b"\n")
+        parts = [rest] if rest else []
         for line in lines:
             if line.strip():
                 yield decode(line)
-    if pending.strip():
-        yield decode(pending)
+    tail = b"".join(parts)
+    if tail.strip():
+        yield decode(tail)
 
 
 def decode(line: bytes) -> tuple[str, Obj]:

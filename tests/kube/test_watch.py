@@ -7,10 +7,10 @@ import contextlib
 import pytest
 
 from argoapp.kube.client import Kube
-from argoapp.kube.errors import Gone
+from argoapp.kube.errors import Gone, TooLarge
 from argoapp.model.types import Obj
 
-from .conftest import StartLocalKube, configmap
+from .conftest import StartLocalKube, configmap, workflow
 
 
 async def collect(kube: Kube, n: int, **kw: object) -> list[tuple[str, Obj]]:
@@ -57,3 +57,35 @@ async def test_watch_from_a_compacted_version_is_gone(start_localkube: StartLoca
         with pytest.raises(Gone) as gone:
             await collect(kube, 1, resource_version=old)
         assert gone.value.status == 410
+
+
+async def test_megabyte_objects_travel_whole_and_oversized_ones_are_refused(kube: Kube) -> None:
+    rv = (await kube.list("Workflow", "default"))["metadata"]["resourceVersion"]
+    big = workflow("big")
+    nodes = {
+        f"big-{i}": {"id": f"big-{i}", "phase": "Succeeded", "message": "x" * 200}
+        for i in range(10_000)
+    }
+    big["status"] = {"nodes": nodes}
+    await kube.create("Workflow", big)
+    async with contextlib.aclosing(
+        kube.watch("Workflow", "default", resource_version=rv)
+    ) as stream:
+        async for kind, obj in stream:
+            if kind == "ADDED":
+                assert obj["status"]["nodes"] == nodes
+                break
+    listed = await kube.list("Workflow", "default")
+    assert listed["items"][0]["status"]["nodes"] == nodes
+    for i in range(10_000, 16_000):
+        nodes[f"big-{i}"] = nodes["big-0"]
+    with pytest.raises(TooLarge) as err:
+        await kube.create(
+            "Workflow",
+            {
+                **big,
+                "metadata": {"name": "huge", "namespace": "default"},
+                "status": {"nodes": nodes},
+            },
+        )
+    assert err.value.status == 413
