@@ -1,0 +1,376 @@
+"""DAG templates: tasks that start once their `depends` (or `dependencies`) are decided.
+
+Every pass walks the target tasks (the `target` list, or the tasks nothing depends on) and,
+depth first, their dependencies. A task whose dependencies are all fulfilled evaluates its
+`depends` expression: true runs it (after `when` and loop expansion), false makes an Omitted
+node. Nodes hang under their dependencies' outbound nodes, loops under a TaskGroup node, as in
+Argo. The DAG's phase follows Argo's rule: each target's branch takes the phase of the last
+node that completed on the way to it, and a Failed or Error branch fails the DAG unless the
+target's `continueOn` covers it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from argoapp.engine import hooks, loops
+from argoapp.engine.execute import Call, Frame, execute, new_node
+from argoapp.engine.outputs import export_globals, finish_with_outputs, outbound_of
+from argoapp.engine.scope import node_outputs
+from argoapp.engine.state import Pass, link
+from argoapp.engine.steps import fulfilled
+from argoapp.model.phases import NodePhase, NodeType, node_done, node_failed
+from argoapp.model.types import Obj
+from argoapp.template import (
+    TemplateError,
+    dependencies_to_depends,
+    depends_tasks,
+    evaluate_depends,
+    evaluate_when,
+    substitute_obj,
+)
+
+
+class _Dag:
+    """One DAG node during one pass."""
+
+    def __init__(self, p: Pass, frame: Frame, node: Obj) -> None:
+        self.p = p
+        self.frame = frame
+        self.node = node
+        spec = frame.tmpl.get("dag") or {}
+        self.tasks: dict[str, Obj] = {t["name"]: t for t in spec.get("tasks") or []}
+        self.logic: dict[str, str] = {n: _depends_of(t, self.tasks) for n, t in self.tasks.items()}
+        self.deps: dict[str, list[str]] = {
+            n: [d for d in depends_tasks(logic) if d in self.tasks] if logic else []
+            for n, logic in self.logic.items()
+        }
+        self.visited: set[str] = set()
+        self.scope: dict[str, Any] = dict(frame.scope)
+        for name in self.tasks:
+            self._add_scope(name)
+
+    def task_node(self, name: str) -> Obj | None:
+        return self.p.node(f"{self.node['name']}.{name}")
+
+    def targets(self) -> list[str]:
+        target = (self.frame.tmpl.get("dag") or {}).get("target")
+        if target:
+            return [t for t in str(target).split() if t]
+        depended = {d for deps in self.deps.values() for d in deps}
+        return sorted(n for n in self.tasks if n not in depended)
+
+    def _add_scope(self, name: str) -> None:
+        node = self.task_node(name)
+        if node is None or not fulfilled(node):
+            return
+        prefix = f"tasks.{name}"
+        if node.get("type") == NodeType.TASK_GROUP:
+            self.scope.update(loops.aggregate(prefix, self.p.children(node)))
+            self.scope[f"{prefix}.status"] = node.get("phase", "")
+        else:
+            self.scope.update(node_outputs(prefix, node))
+
+    # ---- walking ---------------------------------------------------------------------------
+    def visit(self, name: str) -> None:
+        if name in self.visited or name not in self.tasks:
+            return
+        self.visited.add(name)
+        task = self.tasks[name]
+        node = self.task_node(name)
+        if node is not None and fulfilled(node):
+            if node_done(node.get("phase")):
+                hooks.run_exit_hook(self.p, self.frame, node, task, self.scope, "tasks")
+            return
+        for dep in self.deps[name]:
+            self.visit(dep)
+        if node is None or node.get("type") == NodeType.TASK_GROUP:
+            if not self._ready(name):
+                return
+        self._run(name, task, node)
+
+    def _ready(self, name: str) -> bool:
+        if self.task_node(name) is not None:
+            return True
+        logic = self.logic[name]
+        if not logic:
+            return True
+        for dep in self.deps[name]:
+            dnode = self.task_node(dep)
+            if dnode is None or not fulfilled(dnode):
+                return False
+            exit_node = self.p.node(f"{dnode['name']}.onExit")
+            if exit_node is not None and not node_done(exit_node.get("phase")):
+                return False
+        try:
+            go = evaluate_depends(logic, self._result)
+        except TemplateError as e:
+            self._leaf(name, NodePhase.ERROR, str(e))
+            return False
+        if not go:
+            self._leaf(name, NodePhase.OMITTED, "omitted: depends condition not met")
+            return False
+        return True
+
+    def _result(self, task: str, attr: str) -> bool:
+        node = self.task_node(task)
+        if node is None:
+            return False
+        phase = node.get("phase")
+        if attr in ("AnySucceeded", "AllFailed"):
+            kids = list(self.p.children(node)) if node.get("type") == NodeType.TASK_GROUP else []
+            if attr == "AnySucceeded":
+                return any(k.get("phase") == NodePhase.SUCCEEDED for k in kids)
+            return bool(kids) and all(k.get("phase") == NodePhase.FAILED for k in kids)
+        if attr == "Daemoned":
+            return bool(node.get("daemoned")) and phase != NodePhase.PENDING
+        wanted = {
+            "Succeeded": NodePhase.SUCCEEDED,
+            "Failed": NodePhase.FAILED,
+            "Errored": NodePhase.ERROR,
+            "Skipped": NodePhase.SKIPPED,
+            "Omitted": NodePhase.OMITTED,
+        }.get(attr)
+        return wanted is not None and phase == wanted
+
+    def _connect(self, name: str, node_name: str, group: Obj | None) -> None:
+        target = self.p.node(node_name)
+        if target is None:
+            return
+        if group is not None:
+            link(group, target)
+            return
+        if not self.deps[name]:
+            link(self.node, target)
+            return
+        for dep in self.deps[name]:
+            dnode = self.task_node(dep)
+            if dnode is None:
+                continue
+            for oid in outbound_of(self.p, dnode["id"]):
+                out = self.p.node_by_id(oid)
+                if out is not None:
+                    link(out, target)
+
+    def _leaf(
+        self,
+        name: str,
+        phase: str,
+        message: str,
+        node_name: str = "",
+        group: Obj | None = None,
+        display: str = "",
+    ) -> None:
+        node_name = node_name or f"{self.node['name']}.{name}"
+        if self.p.node(node_name) is not None:
+            return
+        self.p.create_node(
+            node_name,
+            NodeType.SKIPPED,
+            display_name=display or name,
+            template=None,
+            boundary_id=self.node["id"],
+            phase=phase,
+            message=message,
+        )
+        self._connect(name, node_name, group)
+
+    def _run(self, name: str, task: Obj, node: Obj | None) -> None:
+        try:
+            items = loops.expand(task, self.scope)
+        except (loops.LoopError, TemplateError) as e:
+            self._leaf(name, NodePhase.ERROR, str(e))
+            return
+        if items is None:
+            self._run_one(name, task, f"{self.node['name']}.{name}", None)
+            return
+        gname = f"{self.node['name']}.{name}"
+        group = self.p.node(gname)
+        if group is None:
+            group = self.p.create_node(
+                gname,
+                NodeType.TASK_GROUP,
+                display_name=name,
+                template=None,
+                boundary_id=self.node["id"],
+            )
+            group["templateScope"] = self.frame.resolved.scope
+            self._connect(name, gname, None)
+        if not items:
+            self.p.finish(group, NodePhase.SKIPPED, "Skipped, empty params")
+            return
+        limit = int(self.frame.tmpl.get("parallelism") or 0)
+        for item_task in items:
+            child_name = f"{gname}.{item_task['name']}"[len(gname) + 1 :]
+            full = f"{self.node['name']}.{child_name}"
+            if limit and self.p.node(full) is None and self._active(group) >= limit:
+                continue
+            self._run_one(name, item_task, full, group)
+        self._close_group(group, len(items))
+
+    def _active(self, group: Obj) -> int:
+        return sum(1 for c in self.p.children(group) if not fulfilled(c))
+
+    def _close_group(self, group: Obj, count: int) -> None:
+        kids = list(self.p.children(group))
+        if len(kids) < count or not all(fulfilled(k) for k in kids):
+            return
+        phase = NodePhase.SUCCEEDED
+        for kid in kids:
+            if node_failed(kid.get("phase")):
+                phase = kid["phase"]
+        self.p.finish(group, phase)
+
+    def _run_one(self, name: str, task: Obj, node_name: str, group: Obj | None) -> None:
+        display = node_name[len(self.node["name"]) + 1 :]
+        scope = {**self.scope, **task.get("_item_scope", {})}
+        raw = {k: v for k, v in task.items() if k not in ("_item_scope", "hooks", "onExit")}
+        if self.p.node(node_name) is None:
+            try:
+                resolved: Obj = substitute_obj(raw, scope)
+            except TemplateError as e:
+                self._leaf(name, NodePhase.FAILED, str(e), node_name, group, display)
+                return
+            when = resolved.get("when")
+            if when:
+                try:
+                    go = evaluate_when(str(when))
+                except TemplateError as e:
+                    self._leaf(name, NodePhase.ERROR, str(e), node_name, group, display)
+                    return
+                if not go:
+                    self._leaf(
+                        name,
+                        NodePhase.SKIPPED,
+                        f"when '{when}' evaluated false",
+                        node_name,
+                        group,
+                        display,
+                    )
+                    return
+        else:
+            try:
+                resolved = substitute_obj(raw, scope, allow_unresolved=True)
+            except TemplateError:
+                resolved = raw
+        parent = group if group is not None else None
+        call = Call(
+            node_name=node_name,
+            display_name=display,
+            holder=resolved,
+            source=self.frame.source,
+            boundary_id=self.node["id"],
+            parent=parent,
+            on_exit=self.frame.call.on_exit,
+        )
+        fresh = self.p.node(node_name) is None
+        execute(self.p, call)
+        if fresh and group is None:
+            self._connect(name, node_name, None)
+
+    # ---- phase -------------------------------------------------------------------------------
+    def phase(self, targets: list[str]) -> str:
+        """Argo's assessDAGPhase."""
+        target_ids = {self.p.node_id(f"{self.node['name']}.{t}"): t for t in targets}
+        branch: dict[str, str] = dict.fromkeys(target_ids, "")
+        queue = deque((cid, NodePhase.SUCCEEDED) for cid in self.node.get("children") or [])
+        seen: set[tuple[str, str]] = set()
+        while queue:
+            nid, phase = queue.popleft()
+            if (nid, phase) in seen:
+                continue
+            seen.add((nid, phase))
+            node = self.p.node_by_id(nid)
+            if node is None:
+                continue
+            if not fulfilled(node):
+                return NodePhase.RUNNING
+            if node_done(node.get("phase")) and node.get("phase") != NodePhase.OMITTED:
+                phase = node["phase"]
+            if nid in branch and not node_failed(branch[nid]):
+                branch[nid] = phase
+            if node.get("type") == NodeType.RETRY:
+                kids = node.get("children") or []
+                last = self.p.node_by_id(kids[-1]) if kids else None
+                nxt = (last or {}).get("children") or []
+            else:
+                nxt = node.get("children") or []
+            queue.extend((c, phase) for c in nxt)
+        fail_fast = (self.frame.tmpl.get("dag") or {}).get("failFast", True) is not False
+        result = NodePhase.SUCCEEDED
+        for tid, tname in target_ids.items():
+            phase = branch[tid]
+            if not phase:
+                result = NodePhase.RUNNING
+                if not fail_fast:
+                    break
+            elif node_failed(phase):
+                if _continues(self.tasks.get(tname, {}), phase):
+                    continue
+                result = phase
+                if fail_fast:
+                    break
+        return result
+
+
+def _continues(task: Mapping[str, Any], phase: str) -> bool:
+    cont = task.get("continueOn") or {}
+    return (phase == NodePhase.FAILED and bool(cont.get("failed"))) or (
+        phase == NodePhase.ERROR and bool(cont.get("error"))
+    )
+
+
+def _depends_of(task: Mapping[str, Any], tasks: Mapping[str, Obj]) -> str:
+    """The task's `depends` formula; `dependencies` become one, as Argo converts them (a
+    dependency whose own continueOn allows failure or error is satisfied by that too)."""
+    if task.get("depends"):
+        return str(task["depends"])
+    deps = [str(d) for d in task.get("dependencies") or []]
+    if not deps:
+        return ""
+    terms = []
+    for dep in deps:
+        cont = (tasks.get(dep) or {}).get("continueOn") or {}
+        if not cont:
+            terms.append(dependencies_to_depends([dep]))
+            continue
+        parts = [f"{dep}.Succeeded", f"{dep}.Skipped", f"{dep}.Daemoned"]
+        if cont.get("failed"):
+            parts.append(f"{dep}.Failed")
+        if cont.get("error"):
+            parts.append(f"{dep}.Errored")
+        terms.append("(" + " || ".join(parts) + ")")
+    return " && ".join(terms)
+
+
+def execute_dag(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
+    node = p.node(frame.node_name) or new_node(p, frame, NodeType.DAG, inputs)
+    if node_done(node.get("phase")):
+        return node
+    dag = _Dag(p, frame, node)
+    targets = dag.targets()
+    for name in targets:
+        dag.visit(name)
+        tnode = dag.task_node(name)
+        if tnode is not None and node_done(tnode.get("phase")):
+            hooks.run_exit_hook(p, frame, tnode, dag.tasks.get(name, {}), dag.scope, "tasks")
+    phase = dag.phase(targets)
+    if phase == NodePhase.RUNNING:
+        return node
+    outbound: list[str] = []
+    for name in targets:
+        tnode = dag.task_node(name)
+        if tnode is not None:
+            outbound.extend(outbound_of(p, tnode["id"]))
+    node["outboundNodes"] = outbound
+    hooks.kill_daemons(p, node["id"])
+    if phase != NodePhase.SUCCEEDED:
+        return p.finish(node, phase)
+    for name in dag.tasks:
+        tnode = dag.task_node(name)
+        if tnode is not None:
+            dag._add_scope(name)
+            export_globals(p, tnode)
+    return finish_with_outputs(p, node, frame, dag.scope)

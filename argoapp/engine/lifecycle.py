@@ -1,0 +1,174 @@
+"""A workflow's bookkeeping around the tree walk: finishing, progress, events, pod GC, TTL.
+
+`finish_workflow` writes the final phase, message, times and conditions and releases locks;
+`after_completion` runs on every pass of a finished workflow (pod GC by strategy, the TTL
+strategy's deletion); `progress` sums finished pods as Argo's `N/M`; `node_events` emits the
+Kubernetes Events Argo emits for node transitions, by comparing with the workflow as it came in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argoapp.engine.api import DeleteObject, DeletePod, DeleteWorkflow, Event
+from argoapp.engine.state import Pass, parse_time
+from argoapp.model.durations import parse_duration
+from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done
+from argoapp.model.types import Obj
+
+_NODE_REASONS = {
+    NodePhase.RUNNING: ("Normal", "WorkflowNodeRunning", "Running node"),
+    NodePhase.SUCCEEDED: ("Normal", "WorkflowNodeSucceeded", "Succeeded node"),
+    NodePhase.FAILED: ("Warning", "WorkflowNodeFailed", "Failed node"),
+    NodePhase.ERROR: ("Warning", "WorkflowNodeError", "Error node"),
+}
+
+
+def finish_workflow(p: Pass, phase: str, message: str) -> None:
+    status = p.status
+    status["phase"] = phase
+    if message:
+        status["message"] = message
+    else:
+        status.pop("message", None)
+    status["finishedAt"] = p.now_text
+    conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Completed"]
+    conditions = [c for c in conditions if c.get("type") != "PodRunning"]
+    conditions.append({"type": "PodRunning", "status": "False"})
+    conditions.append({"type": "Completed", "status": "True"})
+    status["conditions"] = conditions
+    status["resourcesDuration"] = _resources(p)
+    from argoapp.engine import sync
+
+    sync.release_all(p)
+    if phase == WorkflowPhase.SUCCEEDED:
+        p.act(Event("Normal", "WorkflowSucceeded", "Workflow completed"))
+    else:
+        p.act(Event("Warning", "WorkflowFailed", message or f"Workflow {phase.lower()}"))
+    after_completion(p)
+
+
+def _resources(p: Pass) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for node in p.nodes.values():
+        if node.get("type") != NodeType.POD:
+            continue
+        for k, v in (node.get("resourcesDuration") or {}).items():
+            total[k] = total.get(k, 0) + int(v)
+    return total
+
+
+def progress(p: Pass) -> None:
+    """`status.progress` and each non-leaf node's progress: finished pods over all pods."""
+    done = total = 0
+    for node in p.nodes.values():
+        if node.get("type") != NodeType.POD:
+            continue
+        total += 1
+        finished = node.get("phase") == NodePhase.SUCCEEDED
+        done += int(finished)
+        node["progress"] = "1/1" if finished else "0/1"
+    p.status["progress"] = f"{done}/{total}"
+    running = any(
+        n.get("type") == NodeType.POD and n.get("phase") == NodePhase.RUNNING
+        for n in p.nodes.values()
+    )
+    if p.status.get("phase") == WorkflowPhase.RUNNING:
+        conditions = [c for c in p.status.get("conditions") or [] if c.get("type") != "PodRunning"]
+        conditions.append({"type": "PodRunning", "status": "True" if running else "False"})
+        p.status["conditions"] = conditions
+
+
+def node_events(p: Pass, before: Obj) -> None:
+    """Events for nodes whose phase changed in this pass."""
+    old_nodes = (before.get("status") or {}).get("nodes") or {}
+    for nid, node in p.nodes.items():
+        phase = node.get("phase")
+        old = old_nodes.get(nid)
+        if old is not None and old.get("phase") == phase:
+            continue
+        found = _NODE_REASONS.get(str(phase))
+        if found is None or node.get("type") in (NodeType.STEP_GROUP, NodeType.TASK_GROUP):
+            continue
+        kind, reason, verb = found
+        message = f"{verb} {node['name']}"
+        if node.get("message") and phase in (NodePhase.FAILED, NodePhase.ERROR):
+            message += f": {node['message']}"
+        p.act(Event(kind, reason, message, node_name=str(node["name"])))
+
+
+def pod_gc_on_node(p: Pass, node: Obj) -> None:
+    """podGC strategies that act as each pod finishes."""
+    gc = p.spec.get("podGC") or {}
+    strategy = gc.get("strategy")
+    name = node.get("podName")
+    if not name or not _gc_selects(p, node, gc):
+        return
+    if strategy == "OnPodCompletion" or (
+        strategy == "OnPodSuccess" and node.get("phase") == NodePhase.SUCCEEDED
+    ):
+        p.act(DeletePod(str(name)))
+
+
+def _gc_selects(p: Pass, node: Obj, gc: Obj) -> bool:
+    selector = (gc.get("labelSelector") or {}).get("matchLabels") or {}
+    if not selector:
+        return True
+    # pods carry the template's podMetadata labels; we only know the workflow's here
+    wanted = dict(selector)
+    meta = p.spec.get("podMetadata") or {}
+    have: dict[str, Any] = dict(meta.get("labels") or {})
+    for tmpl in p.spec.get("templates") or []:
+        if tmpl.get("name") == node.get("templateName"):
+            have.update((tmpl.get("metadata") or {}).get("labels") or {})
+    return all(have.get(k) == v for k, v in wanted.items())
+
+
+def after_completion(p: Pass) -> None:
+    """Pod GC at workflow end and the TTL strategy (runs on every pass once finished)."""
+    status = p.status
+    phase = status.get("phase")
+    gc = p.spec.get("podGC") or {}
+    strategy = gc.get("strategy")
+    if strategy in ("OnWorkflowCompletion", "OnWorkflowSuccess"):
+        if strategy == "OnWorkflowCompletion" or phase == WorkflowPhase.SUCCEEDED:
+            for node in p.nodes.values():
+                pod = node.get("podName")
+                if pod and pod in p.observed.pods and _gc_selects(p, node, gc):
+                    p.act(DeletePod(str(node["podName"])))
+    for claim in status.get("persistentVolumeClaims") or []:
+        gc_claims = (p.spec.get("volumeClaimGC") or {}).get("strategy", "OnWorkflowCompletion")
+        if gc_claims == "OnWorkflowCompletion" or phase == WorkflowPhase.SUCCEEDED:
+            name = (claim.get("persistentVolumeClaim") or {}).get("claimName")
+            if name:
+                p.act(DeleteObject("PersistentVolumeClaim", p.namespace, str(name)))
+    _ttl(p)
+
+
+def _ttl(p: Pass) -> None:
+    ttl = p.spec.get("ttlStrategy") or {}
+    phase = p.status.get("phase")
+    seconds = ttl.get("secondsAfterCompletion")
+    if phase == WorkflowPhase.SUCCEEDED and ttl.get("secondsAfterSuccess") is not None:
+        seconds = ttl["secondsAfterSuccess"]
+    if phase in (WorkflowPhase.FAILED, WorkflowPhase.ERROR) and (
+        ttl.get("secondsAfterFailure") is not None
+    ):
+        seconds = ttl["secondsAfterFailure"]
+    if seconds is None:
+        return
+    finished = parse_time(p.status.get("finishedAt"))
+    if finished is None:
+        return
+    try:
+        left = float(parse_duration(str(seconds))) - (p.now - finished).total_seconds()
+    except ValueError:
+        return
+    if left <= 0:
+        p.act(DeleteWorkflow())
+    else:
+        p.requeue(left)
+
+
+def all_done(nodes: dict[str, Obj]) -> bool:
+    return all(node_done(n.get("phase")) for n in nodes.values())

@@ -1,0 +1,112 @@
+"""Loops: `withItems`, `withParam` and `withSequence` expanded into one step or task per item.
+
+An expanded copy is named `name(i:item)` as Argo names it (a map item shows its sorted
+`key:value` pairs) and carries `_item_scope`, the `item` / `item.KEY` variables its own
+substitution uses. `aggregate` gives a loop's outputs as JSON lists for the steps after it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from argoapp.engine.scope import aggregate_outputs, as_text
+from argoapp.model.types import Obj
+from argoapp.template import substitute, substitute_obj
+
+LOOP_KEYS = ("withItems", "withParam", "withSequence")
+
+
+class LoopError(Exception):
+    """A loop whose items cannot be worked out; the message is Argo's."""
+
+
+def is_loop(step: Mapping[str, Any]) -> bool:
+    return any(step.get(k) is not None for k in LOOP_KEYS)
+
+
+def expand(step: Obj, scope: Mapping[str, Any]) -> list[Obj] | None:
+    """The steps a looping step stands for (None when it does not loop)."""
+    items = _items(step, scope)
+    if items is None:
+        return None
+    out = []
+    for i, item in enumerate(items):
+        label, item_scope = _describe(item)
+        copy = {k: v for k, v in step.items() if k not in LOOP_KEYS}
+        copy["name"] = f"{step['name']}({i}:{label})"
+        copy["_item_scope"] = item_scope
+        out.append(copy)
+    return out
+
+
+def _items(step: Mapping[str, Any], scope: Mapping[str, Any]) -> list[Any] | None:
+    if step.get("withItems") is not None:
+        items = substitute_obj(step["withItems"], scope, allow_unresolved=True)
+        return list(items) if isinstance(items, list) else [items]
+    if step.get("withParam") is not None:
+        raw = step["withParam"]
+        text = substitute(raw, scope) if isinstance(raw, str) else json.dumps(raw)
+        try:
+            value = json.loads(text)
+        except ValueError:
+            raise LoopError(
+                f"withParam value could not be parsed as a JSON list: {text.strip()}"
+            ) from None
+        if not isinstance(value, list):
+            raise LoopError(f"withParam value could not be parsed as a JSON list: {text.strip()}")
+        return value
+    if step.get("withSequence") is not None:
+        return _sequence(substitute_obj(step["withSequence"], scope))
+    return None
+
+
+def _sequence(seq: Mapping[str, Any]) -> list[str]:
+    try:
+        if seq.get("count") is not None and seq.get("end") is not None:
+            raise LoopError("only one of count or end can be defined in withSequence")
+        start = int(str(seq.get("start") or 0))
+        if seq.get("count") is not None:
+            count = int(str(seq["count"]))
+            numbers: Iterable[int] = range(start, start + count)
+        elif seq.get("end") is not None:
+            end = int(str(seq["end"]))
+            numbers = range(start, end + 1) if end >= start else range(start, end - 1, -1)
+        else:
+            raise LoopError("either count or end must be defined in withSequence")
+    except ValueError as e:
+        raise LoopError(f"withSequence: {e}") from None
+    fmt = seq.get("format")
+    return [_printf(str(fmt), n) if fmt else str(n) for n in numbers]
+
+
+def _printf(fmt: str, n: int) -> str:
+    try:
+        return fmt % n
+    except (TypeError, ValueError):
+        return fmt
+
+
+def _describe(item: Any) -> tuple[str, dict[str, Any]]:
+    """The item's part of the node name, and the variables it defines."""
+    if isinstance(item, Mapping):
+        pairs = sorted(f"{k}:{_plain(v)}" for k, v in item.items())
+        scope = {f"item.{k}": _plain(v) for k, v in item.items()}
+        scope["item"] = json.dumps(item, separators=(",", ":"))
+        return ",".join(pairs), scope
+    if isinstance(item, list):
+        text = json.dumps(item, separators=(",", ":"))
+        return text, {"item": text}
+    text = as_text(item) if item is not None else ""
+    return text, {"item": text}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return as_text(value) if value is not None else ""
+
+
+def aggregate(prefix: str, children: Iterable[Obj]) -> dict[str, Any]:
+    return aggregate_outputs(prefix, children)

@@ -1,0 +1,208 @@
+"""Nodes that run as a pod (container, script, resource, containerSet) or as an HTTP call.
+
+A pod node is created Pending together with a CreatePod action. On later passes its phase,
+message, outputs and timings come from the observed pod and its WorkflowTaskResult
+(`podstatus.assess`); a node whose pod finished waits until the task result says the outputs
+are complete. Timeouts (`timeout`, the workflow's deadline) delete the pod and fail the node.
+HTTP nodes are run by the controller (RunHttp) and report through a task result as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from argoapp.engine.api import CreatePod, DeletePod, RunHttp
+from argoapp.engine.execute import Frame, new_node
+from argoapp.engine.pods import PodRequest, build_pod
+from argoapp.engine.podstatus import assess
+from argoapp.engine.state import Pass, parse_time, rfc3339
+from argoapp.model.durations import parse_duration
+from argoapp.model.ids import pod_name
+from argoapp.model.phases import NodePhase, NodeType, node_done
+from argoapp.model.types import Obj
+
+DEADLINE_MESSAGE = "Step exceeded its deadline"
+# how long a pod that finished may wait for its task result before the node ends without it
+TASK_RESULT_GRACE = 60.0
+
+
+def may_start(p: Pass) -> bool:
+    """Whether new work may start: not while suspended or shutting down, and within the
+    workflow's `parallelism`."""
+    if p.spec.get("suspend") or p.spec.get("shutdown") or p.deadline_passed:
+        return False
+    limit = p.spec.get("parallelism")
+    return not (limit and p.active_pods >= int(limit))
+
+
+def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
+    node = p.node(frame.node_name)
+    name = pod_name(p.name, frame.node_name, frame.resolved.name)
+    if node is None:
+        if not may_start(p):
+            return None
+        node = new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.PENDING)
+        _create_pod(p, frame, node, name)
+        if frame.tmpl.get("containerSet"):
+            _container_nodes(p, frame, node)
+        return node
+    pod = p.observed.pods.get(name)
+    if pod is None:
+        return _pod_missing(p, frame, node, name)
+    outcome = assess(pod, p.observed.task_results.get(node["id"]), frame.tmpl, p.now)
+    _apply(p, node, outcome)
+    _check_timeout(p, frame, node, name)
+    if frame.tmpl.get("containerSet"):
+        _update_container_nodes(p, node, pod)
+    return node
+
+
+def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
+    tmpl = dict(frame.tmpl)
+    req = PodRequest(
+        workflow=p.wf,
+        spec=p.spec,
+        node_id=node["id"],
+        node_name=frame.node_name,
+        pod_name=name,
+        template=tmpl,
+        include_script_output=p.wants_result,
+        deadline=_deadline(p, frame, node),
+        on_exit=frame.call.on_exit,
+        retry_attempt=frame.retry_attempt,
+        volume_claims=p.volume_claims,
+    )
+    p.act(CreatePod(build_pod(req, p.settings)))
+    p.active_pods += 1
+    node["podName"] = name
+
+
+def _deadline(p: Pass, frame: Frame, node: Obj) -> str | None:
+    times = []
+    if p.deadline is not None:
+        times.append(p.deadline)
+    timeout = frame.tmpl.get("timeout")
+    started = parse_time(node.get("startedAt"))
+    if timeout and started is not None:
+        try:
+            times.append(started + timedelta(seconds=parse_duration(str(timeout))))
+        except ValueError:
+            pass
+    return rfc3339(min(times)) if times else None
+
+
+def _pod_missing(p: Pass, frame: Frame, node: Obj, name: str) -> Obj:
+    if node.get("phase") == NodePhase.PENDING and p.seconds_since(node.get("startedAt")) < 30:
+        # not seen yet (informer lag) or lost before it ran: creating again is idempotent
+        if not p.spec.get("shutdown"):
+            _create_pod(p, frame, node, name)
+            p.requeue(5)
+            return node
+    message = "pod deleted"
+    if p.spec.get("shutdown"):
+        message = f"Stopped with strategy '{p.spec['shutdown']}'"
+    return p.finish(
+        node, NodePhase.ERROR if not p.spec.get("shutdown") else NodePhase.FAILED, message
+    )
+
+
+def _apply(p: Pass, node: Obj, outcome: object) -> None:
+    o = outcome  # PodOutcome
+    for attr, key in (
+        ("host_node_name", "hostNodeName"),
+        ("pod_ip", "podIP"),
+        ("progress", "progress"),
+    ):
+        value = getattr(o, attr, "")
+        if value:
+            node[key] = value
+    if getattr(o, "resources_duration", None):
+        node["resourcesDuration"] = dict(o.resources_duration)  # type: ignore[attr-defined]
+    if getattr(o, "outputs", None) is not None:
+        node["outputs"] = o.outputs  # type: ignore[attr-defined]
+    if getattr(o, "daemoned", False) and not node_done(node.get("phase")):
+        node["daemoned"] = True
+    phase = o.phase  # type: ignore[attr-defined]
+    if node_done(phase):
+        if not o.outputs_complete:  # type: ignore[attr-defined]
+            waited = p.seconds_since(o.finished_at)  # type: ignore[attr-defined]
+            if waited < TASK_RESULT_GRACE:
+                p.set_phase(node, NodePhase.RUNNING)
+                p.requeue(TASK_RESULT_GRACE - waited)
+                return
+        p.finish(node, phase, o.message)  # type: ignore[attr-defined]
+        if o.finished_at:  # type: ignore[attr-defined]
+            node["finishedAt"] = o.finished_at  # type: ignore[attr-defined]
+        p.pod_finished(node)
+    else:
+        p.set_phase(node, phase, o.message or None)  # type: ignore[attr-defined]
+
+
+def _check_timeout(p: Pass, frame: Frame, node: Obj, name: str) -> None:
+    if node_done(node.get("phase")):
+        return
+    deadline = _deadline(p, frame, node)
+    when = parse_time(deadline)
+    if when is None:
+        return
+    left = (when - p.now).total_seconds()
+    if left > 0:
+        p.requeue(left)
+        return
+    p.act(DeletePod(name))
+    p.finish(node, NodePhase.FAILED, DEADLINE_MESSAGE)
+
+
+def _container_nodes(p: Pass, frame: Frame, node: Obj) -> None:
+    for ctr in (frame.tmpl.get("containerSet") or {}).get("containers") or []:
+        child = p.create_node(
+            f"{frame.node_name}.{ctr['name']}",
+            NodeType.CONTAINER,
+            display_name=ctr["name"],
+            template=frame.resolved,
+            boundary_id=frame.call.boundary_id,
+            phase=NodePhase.PENDING,
+            parent=node,
+        )
+        child.pop("templateName", None)
+
+
+def _update_container_nodes(p: Pass, node: Obj, pod: Obj) -> None:
+    states = {
+        s.get("name"): s.get("state") or {}
+        for s in (pod.get("status") or {}).get("containerStatuses") or []
+    }
+    for child in p.children(node):
+        if child.get("type") != NodeType.CONTAINER or node_done(child.get("phase")):
+            continue
+        state = states.get(child["displayName"]) or {}
+        if "terminated" in state:
+            code = state["terminated"].get("exitCode", 0)
+            phase = NodePhase.SUCCEEDED if code == 0 else NodePhase.FAILED
+            p.finish(child, phase, "" if code == 0 else f"Error (exit code {code})")
+        elif "running" in state:
+            p.set_phase(child, NodePhase.RUNNING)
+        elif node_done(node.get("phase")):
+            p.finish(child, node["phase"], node.get("message", ""))
+
+
+def execute_http(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
+    node = p.node(frame.node_name)
+    if node is None:
+        if not may_start(p):
+            return None
+        node = new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.RUNNING)
+    result = p.observed.task_results.get(node["id"])
+    if result is None:
+        p.act(RunHttp(node["id"], dict(frame.tmpl)))
+        return node
+    phase = result.get("phase") or NodePhase.SUCCEEDED
+    if result.get("outputs") is not None:
+        node["outputs"] = result["outputs"]
+    if node_done(phase):
+        p.finish(node, phase, result.get("message", ""))
+    return node
+
+
+__all__ = ["execute_http", "execute_pod", "may_start", "replace"]

@@ -1,0 +1,207 @@
+"""The state of one reconcile pass: the workflow being rebuilt, its nodes, and what to do.
+
+`Pass` is created by `reconcile` and handed to every template executor. It owns the new
+`status.nodes` (a copy, mutated in place during the pass), collects actions and the earliest
+requeue time, and offers the small node vocabulary every executor uses: find a node by name,
+create one with Argo's fields, move it to a phase. Nothing here reads the clock: `now` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from argoapp.engine.api import Action, Observed, Settings
+from argoapp.engine.templates import Resolved
+from argoapp.model.ids import node_id
+from argoapp.model.phases import NodePhase, node_done
+from argoapp.model.types import Obj
+
+
+def rfc3339(t: datetime) -> str:
+    """Kubernetes' timestamp format (second precision, UTC, `Z`)."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Pass:
+    """One reconcile of one workflow."""
+
+    wf: Obj  # the new Workflow object (a deep copy; status rebuilt in place)
+    spec: Obj  # the effective spec: workflowTemplateRef and workflowDefaults merged in
+    observed: Observed
+    settings: Settings
+    now: datetime
+    actions: list[Action] = field(default_factory=list)
+    requeue_after: float | None = None
+    pods_created: int = 0
+    # scope values every template sees: workflow.* and global parameters
+    globals: dict[str, Any] = field(default_factory=dict)
+    deadline: datetime | None = None  # from the workflow's activeDeadlineSeconds
+    deadline_passed: bool = False
+    active_pods: int = 0  # pod nodes Pending or Running (the workflow's `parallelism`)
+    wants_result: bool = False  # some template reads `outputs.result`: capture stdout
+    volume_claims: list[Obj] = field(default_factory=list)
+    source: Any = None  # the workflow's own templates (a templates.Source)
+    _daemons: list[Obj] | None = None
+
+    def init_counters(self) -> None:
+        """Count what the pass needs to know up front (one scan of the nodes)."""
+        active = 0
+        daemons = []
+        for node in self.nodes.values():
+            if node.get("type") == "Pod" and not node_done(node.get("phase")):
+                active += 1
+                if node.get("daemoned"):
+                    daemons.append(node)
+        self.active_pods = active
+        self._daemons = daemons
+
+    def daemons(self) -> list[Obj]:
+        if self._daemons is None:
+            self.init_counters()
+        return list(self._daemons or [])
+
+    def pod_finished(self, node: Obj) -> None:
+        """A pod node just ended: it no longer counts against `parallelism`."""
+        self.active_pods = max(0, self.active_pods - 1)
+        from argoapp.engine.lifecycle import pod_gc_on_node
+
+        pod_gc_on_node(self, node)
+        from argoapp.engine.outputs import export_globals
+
+        export_globals(self, node)
+
+    def outputs_settled(self) -> bool:
+        return True
+
+    # ---- identity ----------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.wf["metadata"].get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(self.wf["metadata"].get("namespace", "default"))
+
+    @property
+    def status(self) -> Obj:
+        status: Obj = self.wf.setdefault("status", {})
+        return status
+
+    @property
+    def nodes(self) -> dict[str, Obj]:
+        nodes: dict[str, Obj] = self.status.setdefault("nodes", {})
+        return nodes
+
+    @property
+    def now_text(self) -> str:
+        return rfc3339(self.now)
+
+    # ---- timers and actions ------------------------------------------------------------
+    def requeue(self, seconds: float) -> None:
+        """Ask for another pass within `seconds` (the earliest request wins)."""
+        seconds = max(seconds, 0.0)
+        if self.requeue_after is None or seconds < self.requeue_after:
+            self.requeue_after = seconds
+
+    def act(self, action: Action) -> None:
+        self.actions.append(action)
+
+    def seconds_since(self, text: str | None) -> float:
+        t = parse_time(text)
+        return 0.0 if t is None else (self.now - t).total_seconds()
+
+    # ---- nodes -------------------------------------------------------------------------
+    def node_id(self, name: str) -> str:
+        return node_id(self.name, name)
+
+    def node(self, name: str) -> Obj | None:
+        return self.nodes.get(self.node_id(name))
+
+    def node_by_id(self, nid: str) -> Obj | None:
+        return self.nodes.get(nid)
+
+    def children(self, node: Obj) -> Iterator[Obj]:
+        for cid in node.get("children") or []:
+            child = self.nodes.get(cid)
+            if child is not None:
+                yield child
+
+    def create_node(
+        self,
+        name: str,
+        node_type: str,
+        *,
+        display_name: str,
+        template: Resolved | None,
+        boundary_id: str,
+        phase: str = NodePhase.RUNNING,
+        message: str = "",
+        parent: Obj | None = None,
+    ) -> Obj:
+        """A new node with Argo's fields, linked under `parent` (if any)."""
+        nid = self.node_id(name)
+        node: Obj = {
+            "id": nid,
+            "name": name,
+            "displayName": display_name,
+            "type": node_type,
+            "phase": phase,
+            "startedAt": self.now_text,
+        }
+        if template is not None:
+            if template.ref:
+                node["templateRef"] = dict(template.ref)
+            elif template.tmpl.get("name"):
+                node["templateName"] = template.tmpl["name"]
+            node["templateScope"] = template.scope
+        if boundary_id:
+            node["boundaryID"] = boundary_id
+        if message:
+            node["message"] = message
+        if node_done(phase):
+            node["finishedAt"] = self.now_text
+        self.nodes[nid] = node
+        if parent is not None:
+            link(parent, node)
+        return node
+
+    def finish(self, node: Obj, phase: str, message: str = "") -> Obj:
+        """Move a node to a final phase (a finished node never changes again)."""
+        if node_done(node.get("phase")):
+            return node
+        node["phase"] = phase
+        if message:
+            node["message"] = message
+        node["finishedAt"] = self.now_text
+        return node
+
+    def set_phase(self, node: Obj, phase: str, message: str | None = None) -> Obj:
+        if phase in (NodePhase.PENDING, NodePhase.RUNNING):
+            if not node_done(node.get("phase")):
+                node["phase"] = phase
+                if message is not None:
+                    if message:
+                        node["message"] = message
+                    else:
+                        node.pop("message", None)
+            return node
+        return self.finish(node, phase, message or "")
+
+
+def link(parent: Obj, child: Obj) -> None:
+    children: list[str] = parent.setdefault("children", [])
+    if child["id"] not in children:
+        children.append(child["id"])

@@ -1,0 +1,248 @@
+"""Steps templates: groups that run one after another, steps inside a group in parallel.
+
+The node tree is Argo's: the Steps node's first child is StepGroup `[0]`; each later group
+hangs under the outbound nodes of the group before it; a step's node is `parent[i].name`, a
+loop item's `parent[i].name(j:item)`. A group ends when all its steps (and their exit hooks)
+have; it fails when a step failed that `continueOn` does not cover. Each pass rebuilds the
+`steps.*` scope from the finished groups, so the scope needs no storage of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from argoapp.engine import hooks, loops
+from argoapp.engine.execute import Call, Frame, execute, new_node
+from argoapp.engine.outputs import finish_with_outputs, outbound_of
+from argoapp.engine.scope import node_outputs
+from argoapp.engine.state import Pass
+from argoapp.model.phases import NodePhase, NodeType, node_done
+from argoapp.model.types import Obj
+from argoapp.template import TemplateError, evaluate_when, substitute_obj
+
+
+def fulfilled(node: Obj | None) -> bool:
+    """Done for scheduling: finished, or a daemon that is up."""
+    if node is None:
+        return False
+    return node_done(node.get("phase")) or bool(
+        node.get("daemoned") and node.get("phase") != NodePhase.PENDING
+    )
+
+
+def successful(node: Obj) -> bool:
+    return node.get("phase") in (NodePhase.SUCCEEDED, NodePhase.SKIPPED, NodePhase.OMITTED) or (
+        bool(node.get("daemoned")) and node.get("phase") == NodePhase.RUNNING
+    )
+
+
+def continues_on(step: Mapping[str, Any], phase: str | None) -> bool:
+    cont = step.get("continueOn") or {}
+    return (phase == NodePhase.FAILED and bool(cont.get("failed"))) or (
+        phase == NodePhase.ERROR and bool(cont.get("error"))
+    )
+
+
+def execute_steps(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
+    node = p.node(frame.node_name) or new_node(p, frame, NodeType.STEPS, inputs)
+    if node_done(node.get("phase")):
+        return node
+    scope = dict(frame.scope)
+    groups = frame.tmpl.get("steps") or []
+    for i, group in enumerate(groups):
+        sg_name = f"{frame.node_name}[{i}]"
+        sg = p.node(sg_name)
+        if sg is None:
+            sg = p.create_node(
+                sg_name,
+                NodeType.STEP_GROUP,
+                display_name=f"[{i}]",
+                template=None,
+                boundary_id=node["id"],
+            )
+            sg["templateScope"] = frame.resolved.scope
+        _link_group(p, node, sg, i, frame.node_name)
+        sg = _execute_group(p, frame, node, sg, group or [], scope)
+        if not fulfilled(sg):
+            return node
+        if not successful(sg):
+            node["outboundNodes"] = _outbound(p, sg)
+            hooks.kill_daemons(p, node["id"])
+            return p.finish(node, NodePhase.FAILED, sg.get("message", ""))
+        scope.update(_group_scope(p, sg_name, group or []))
+    if groups:
+        last = p.node(f"{frame.node_name}[{len(groups) - 1}]")
+        node["outboundNodes"] = _outbound(p, last) if last else []
+    hooks.kill_daemons(p, node["id"])
+    return finish_with_outputs(p, node, frame, scope)
+
+
+def _link_group(p: Pass, steps_node: Obj, sg: Obj, i: int, name: str) -> None:
+    from argoapp.engine.state import link
+
+    if i == 0:
+        link(steps_node, sg)
+        return
+    prev = p.node(f"{name}[{i - 1}]")
+    if prev is None:
+        return
+    if not prev.get("children"):
+        link(prev, sg)
+        return
+    for cid in prev["children"]:
+        for out_id in outbound_of(p, cid):
+            out = p.node_by_id(out_id)
+            if out is not None:
+                link(out, sg)
+
+
+def _outbound(p: Pass, sg: Obj | None) -> list[str]:
+    if sg is None:
+        return []
+    out: list[str] = []
+    for cid in sg.get("children") or []:
+        out.extend(outbound_of(p, cid))
+    return out or [sg["id"]]
+
+
+def _execute_group(
+    p: Pass, frame: Frame, steps_node: Obj, sg: Obj, group: list[Obj], scope: dict[str, Any]
+) -> Obj:
+    if node_done(sg.get("phase")):
+        return sg
+    sg_name = sg["name"]
+    expanded: list[tuple[Obj, Obj]] = []  # (expanded step, original step)
+    for step in group:
+        try:
+            items = loops.expand(step, scope)
+        except (loops.LoopError, TemplateError) as e:
+            return p.finish(sg, NodePhase.ERROR, str(e))
+        if items is None:
+            expanded.append((step, step))
+        elif not items:
+            _skip(p, frame, sg, f"{sg_name}.{step['name']}", step["name"], "Skipped, empty params")
+        else:
+            expanded.extend((item_step, step) for item_step in items)
+    limit = int(frame.tmpl.get("parallelism") or 0)
+    for item_step, original in expanded:
+        child_name = f"{sg_name}.{item_step['name']}"
+        child = p.node(child_name)
+        if fulfilled(child):
+            continue
+        if child is None and limit and _running_children(p, sg) >= limit:
+            continue
+        item_scope = {**scope, **item_step.get("_item_scope", {})}
+        _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
+    by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}
+    return _group_outcome(p, frame, sg, by_name, scope)
+
+
+def _run_step(
+    p: Pass,
+    frame: Frame,
+    steps_node: Obj,
+    sg: Obj,
+    step: Obj,
+    child_name: str,
+    scope: dict[str, Any],
+) -> None:
+    raw = {k: v for k, v in step.items() if k != "_item_scope"}
+    try:
+        resolved_step: Obj = substitute_obj(
+            {k: v for k, v in raw.items() if k not in ("hooks", "onExit")}, scope
+        )
+    except TemplateError as e:
+        if p.node(child_name) is None:
+            _skip(p, frame, sg, child_name, step["name"], str(e), phase=NodePhase.FAILED)
+        return
+    when = resolved_step.get("when")
+    if when and p.node(child_name) is None:
+        try:
+            proceed = evaluate_when(str(when))
+        except TemplateError as e:
+            _skip(p, frame, sg, child_name, step["name"], str(e), phase=NodePhase.ERROR)
+            return
+        if not proceed:
+            _skip(p, frame, sg, child_name, step["name"], f"when '{when}' evaluated false")
+            return
+    call = Call(
+        node_name=child_name,
+        display_name=step["name"],
+        holder=resolved_step,
+        source=frame.source,
+        boundary_id=steps_node["id"],
+        parent=sg,
+        on_exit=frame.call.on_exit,
+    )
+    execute(p, call)
+
+
+def _skip(
+    p: Pass,
+    frame: Frame,
+    sg: Obj,
+    name: str,
+    display: str,
+    message: str,
+    *,
+    phase: str = NodePhase.SKIPPED,
+) -> None:
+    if p.node(name) is not None:
+        return
+    p.create_node(
+        name,
+        NodeType.SKIPPED,
+        display_name=display,
+        template=None,
+        boundary_id=sg.get("boundaryID", ""),
+        phase=phase,
+        message=message,
+        parent=sg,
+    )
+
+
+def _running_children(p: Pass, sg: Obj) -> int:
+    return sum(1 for c in p.children(sg) if not fulfilled(c))
+
+
+def _group_outcome(
+    p: Pass, frame: Frame, sg: Obj, by_name: dict[str, Obj], scope: dict[str, Any]
+) -> Obj:
+    complete = True
+    for child in list(p.children(sg)):
+        if not fulfilled(child):
+            complete = False
+            continue
+        step = by_name.get(child["name"])
+        if step is not None and node_done(child.get("phase")):
+            if not hooks.run_exit_hook(p, frame, child, step, scope):
+                complete = False
+    if not complete or not _all_started(p, sg, by_name):
+        return sg
+    for child in p.children(sg):
+        step = by_name.get(child["name"], {})
+        if not successful(child) and not continues_on(step, child.get("phase")):
+            return p.finish(sg, NodePhase.FAILED, f"child '{child['id']}' failed")
+    return p.finish(sg, NodePhase.SUCCEEDED)
+
+
+def _all_started(p: Pass, sg: Obj, by_name: dict[str, Obj]) -> bool:
+    return all(p.node(name) is not None for name in by_name)
+
+
+def _group_scope(p: Pass, sg_name: str, group: list[Obj]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for step in group:
+        prefix = f"steps.{step['name']}"
+        child = p.node(f"{sg_name}.{step['name']}")
+        if loops.is_loop(step):
+            sg = p.node(sg_name)
+            start = f"{sg_name}.{step['name']}("
+            items = [c for c in p.children(sg) if c["name"].startswith(start)] if sg else []
+            out.update(loops.aggregate(prefix, items))
+            if child is not None:
+                out.update(node_outputs(prefix, child))
+        elif child is not None:
+            out.update(node_outputs(prefix, child))
+    return out

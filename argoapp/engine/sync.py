@@ -1,0 +1,105 @@
+"""Synchronization: mutexes and semaphores at workflow and template level.
+
+Locks are shared across workflows, so the engine only asks: it emits `Acquire` for a lock it
+does not hold and waits (phase Pending with Argo's message), and `Release` when done. The
+controller's lock manager grants requests atomically and requeues the waiters; who holds what
+comes back in `Observed.locks` and is recorded in `status.synchronization` (Argo's shape), which
+is what the lock manager rebuilds itself from after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from argoapp.engine.api import Acquire, Release
+from argoapp.engine.state import Pass
+from argoapp.model.types import Obj
+
+
+def lock_keys(p: Pass, sync: Mapping[str, Any]) -> list[tuple[str, int, str, str]]:
+    """(key, limit, kind, display name) for each lock a `synchronization` block names."""
+    out = []
+    for mutex in sync.get("mutexes") or []:
+        ns = mutex.get("namespace") or p.namespace
+        out.append((f"{ns}/Mutex/{mutex.get('name')}", 1, "mutex", str(mutex.get("name"))))
+    for sem in sync.get("semaphores") or []:
+        ref = sem.get("configMapKeyRef") or {}
+        ns = sem.get("namespace") or p.namespace
+        cm = p.observed.objects.get("ConfigMap", ns, str(ref.get("name")))
+        raw = ((cm or {}).get("data") or {}).get(ref.get("key"), "1")
+        try:
+            limit = int(str(raw))
+        except ValueError:
+            limit = 1
+        key = f"{ns}/ConfigMap/{ref.get('name')}/{ref.get('key')}"
+        out.append((key, limit, "semaphore", key))
+    return out
+
+
+def holds(p: Pass, sync: Mapping[str, Any], holder: str) -> tuple[bool, str]:
+    """Whether `holder` holds every lock `sync` names; asks for the ones it lacks."""
+    waiting = ""
+    for key, limit, kind, _ in lock_keys(p, sync):
+        holders = p.observed.locks.get(key, ())
+        if holder in holders:
+            _record(p, kind, key, holder)
+            continue
+        prio = int(p.spec.get("priority") or 0)
+        p.act(Acquire(key, holder, limit, prio))
+        waiting = waiting or (
+            f"Waiting for {key} lock. Lock status: {min(len(holders), limit)}/{limit}"
+        )
+    return not waiting, waiting
+
+
+def hold_workflow_locks(p: Pass) -> bool:
+    sync = p.spec.get("synchronization")
+    if not sync:
+        return True
+    ok, message = holds(p, sync, f"{p.namespace}/{p.name}")
+    if not ok:
+        p.status["phase"] = "Pending"
+        p.status["message"] = message
+        return False
+    if p.status.get("message", "").startswith("Waiting for"):
+        p.status.pop("message", None)
+    p.status["phase"] = "Running"
+    return True
+
+
+def _record(p: Pass, kind: str, key: str, holder: str) -> None:
+    status: Obj = p.status.setdefault("synchronization", {})
+    section: Obj = status.setdefault(kind, {})
+    holding: list[Obj] = section.setdefault("holding", [])
+    field = "mutex" if kind == "mutex" else "semaphore"
+    for entry in holding:
+        if entry.get(field) == key:
+            holders = entry.setdefault("holders", [])
+            if holder not in holders:
+                holders.append(holder)
+            return
+    holding.append({field: key, "holders": [holder]})
+
+
+def release(p: Pass, sync: Mapping[str, Any], holder: str) -> None:
+    for key, _, kind, _ in lock_keys(p, sync):
+        p.act(Release(key, holder))
+        section = (p.status.get("synchronization") or {}).get(kind) or {}
+        field = "mutex" if kind == "mutex" else "semaphore"
+        for entry in section.get("holding") or []:
+            if entry.get(field) == key and holder in entry.get("holders", []):
+                entry["holders"].remove(holder)
+        section["holding"] = [e for e in section.get("holding") or [] if e.get("holders")]
+
+
+def release_all(p: Pass) -> None:
+    """Give back every lock this workflow or its nodes hold (the workflow ended)."""
+    for kind, field in (("mutex", "mutex"), ("semaphore", "semaphore")):
+        section = (p.status.get("synchronization") or {}).get(kind) or {}
+        for entry in section.get("holding") or []:
+            for holder in entry.get("holders") or []:
+                p.act(Release(str(entry.get(field)), str(holder)))
+        section["holding"] = []
+    if "synchronization" in p.status:
+        del p.status["synchronization"]
