@@ -69,7 +69,7 @@ async def run_up(
             # ConfigError from the HTTP server reaches the CLI as itself, not in a group).
             ran = asyncio.create_task(controller.run(), name="controller")
             try:
-                runner = await _serve(settings)
+                runner = await _serve(settings, kube, store)
                 say(f"argoapp is up (local mode, data in {settings.data_dir})")
                 say(f"  Argo API and UI: http://{settings.address}:{settings.port}")
                 kubectl = f"kubectl --kubeconfig {localkube.kubeconfig}"
@@ -93,9 +93,14 @@ async def run_up(
             await localkube.stop()
 
 
-async def _serve(settings: UpSettings) -> web.AppRunner:
-    """The Argo API server on --address:--port, started."""
-    runner = web.AppRunner(build_app(), handle_signals=False, access_log=None)
+async def _serve(settings: UpSettings, kube: Kube, store: Store) -> web.AppRunner:
+    """The Argo API server on --address:--port, started.
+
+    Only the `server` auth mode exists so far (client mode arrives with the API server's own
+    issue), so the API is served without auth, on the address asked for (loopback by default).
+    """
+    app = build_app(kube=kube, store=store, auth_mode="server")
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.address, settings.port).start()
