@@ -39,6 +39,12 @@ def object_key(obj: Obj) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
+async def _pause(delay: float) -> float:
+    """Sleep `delay`; the next, doubled and capped."""
+    await asyncio.sleep(delay)
+    return min(delay * 2, BACKOFF_MAX)
+
+
 def _rv(obj: Obj) -> str:
     return str((obj.get("metadata") or {}).get("resourceVersion") or "")
 
@@ -88,22 +94,33 @@ class Informer:
 
     async def run(self) -> None:
         """List, then watch for ever (until cancelled), relisting after Gone."""
-        delay = BACKOFF_FIRST
+        loop = asyncio.get_running_loop()
+        delay, gone_before = BACKOFF_FIRST, False
         while True:
+            started = loop.time()
             try:
                 if not self.resource_version:
                     await self._relist()
-                await self._watch()
-                delay = BACKOFF_FIRST
+                received = await self._watch()
             except Gone as e:
                 log.info("%s informer: %s; relisting", self.kind, e.message)
                 self.resource_version = ""
+                if gone_before:  # Gone right after a relist: do not list in a tight loop
+                    delay = await _pause(delay)
+                gone_before = True
+                continue
             except KubeError as e:
                 log.warning(
                     "%s informer: %s (HTTP %s); retrying in %.1fs", self.kind, e, e.status, delay
                 )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, BACKOFF_MAX)
+                delay = await _pause(delay)
+                continue
+            gone_before = False
+            if received or loop.time() - started >= min(1.0, self.timeout_seconds / 2):
+                delay = BACKOFF_FIRST
+            else:
+                # Ended at once with nothing said: a server going away. Do not spin on it.
+                delay = await _pause(delay)
 
     async def _relist(self) -> None:
         """Replace the cache with a fresh list, reporting what changed."""
@@ -138,8 +155,8 @@ class Informer:
                 self._emit("DELETED", old, old)
         self._synced.set()
 
-    async def _watch(self) -> None:
-        """One watch from `resource_version` until the server ends it."""
+    async def _watch(self) -> int:
+        """One watch from `resource_version` until the server ends it; how many events came."""
         stream = self.kube.watch(
             self.kind,
             self.namespace,
@@ -148,9 +165,12 @@ class Informer:
             resource_version=self.resource_version,
             timeout_seconds=self.timeout_seconds,
         )
+        received = 0
         async with contextlib.aclosing(stream):
             async for kind, obj in stream:
+                received += 1
                 self._apply(kind, obj)
+        return received
 
     def _apply(self, kind: str, obj: Obj) -> None:
         rv = _rv(obj)

@@ -94,3 +94,32 @@ async def test_informer_relists_after_gone_with_synthetic_events(
             ("MODIFIED", "change", "1"),
         ]
         assert sorted(informer.cache) == ["default/change", "default/keep", "default/new"]
+
+
+async def test_label_selector_reports_leaving_and_joining(kube: Kube) -> None:
+    seen: Seen = []
+    informer = Informer(
+        kube, "ConfigMap", namespace="default", label_selector="team=a", on_event=recorder(seen)
+    )
+    async with running(informer):
+        made = configmap("c", v="1")
+        made["metadata"]["labels"] = {"team": "a"}  # type: ignore[index]
+        await kube.create("ConfigMap", made)
+        await kube.patch("ConfigMap", "c", {"metadata": {"labels": {"team": "b"}}}, "default")
+        await kube.patch("ConfigMap", "c", {"metadata": {"labels": {"team": "a"}}}, "default")
+        await until(lambda: len(seen) == 3)
+    assert [kind for kind, _, _ in seen] == ["ADDED", "DELETED", "ADDED"]
+    assert list(informer.cache) == ["default/c"]
+
+
+async def test_bookmarks_advance_the_resource_version(start_localkube: StartLocalKube) -> None:
+    cluster = await start_localkube(bookmark_interval=0.1)
+    async with await Kube.connect(cluster.kubeconfig) as kube:
+        seen: Seen = []
+        informer = Informer(kube, "ConfigMap", namespace="default", on_event=recorder(seen))
+        async with running(informer):
+            listed = int(informer.resource_version)
+            for i in range(3):
+                await kube.create("ConfigMap", configmap(f"elsewhere{i}", "argo"))
+            await until(lambda: int(informer.resource_version) >= listed + 3)
+        assert seen == []

@@ -137,3 +137,8 @@ async def test_a_failed_transaction_changes_nothing(store: Store) -> None:
     with pytest.raises(ValueError):
         await store.transact(half)
     assert await store.load_nodes("u", version) == {"a": {}}
+
+
+async def test_a_missing_directory_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot open"):
+        await Store(tmp_path / "nowhere" / "argoapp.db").start()
