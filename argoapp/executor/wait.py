@@ -34,7 +34,7 @@ PREFIX = "workflows.argoproj.io"
 LABEL_WORKFLOW = f"{PREFIX}/workflow"
 LABEL_COMPLETED = f"{PREFIX}/report-outputs-completed"
 DEADLINE_MESSAGE = "Step exceeded its deadline"
-POLL = 0.1
+POLL = 0.02  # a stat of a few files: cheap, and it bounds how late outputs are reported
 
 
 class TaskResults(Protocol):
