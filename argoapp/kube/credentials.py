@@ -1,8 +1,8 @@
 """Where `client.Kube.connect` finds the API server and its credentials.
 
 Order: the kubeconfig file given (with an optional context); else the pod's service account when
-`KUBERNETES_SERVICE_HOST` is set (its directory moved by `ARGOAPP_SERVICEACCOUNT_DIR`, as for
-`lite`); else `$KUBECONFIG` (a list of files, like kubectl) or `~/.kube/config`. Loading uses
+`KUBERNETES_SERVICE_HOST` is set (its directory found as `lite.service_account_dir` finds
+it); else `$KUBECONFIG` (a list of files, like kubectl) or `~/.kube/config`. Loading uses
 kubernetes_asyncio's own loaders, so exec plugins, client certificates and token refresh work
 as with kubectl. Failures are `ConfigError`s naming the source. It never writes a kubeconfig.
 """
@@ -17,7 +17,7 @@ from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio import config as k8s_config
 
 from argoapp.errors import ConfigError
-from argoapp.kube.lite import DEFAULT_SERVICEACCOUNT_DIR, SERVICEACCOUNT_DIR_ENV
+from argoapp.kube.lite import service_account_dir
 
 
 async def load(kubeconfig: Path | None, context: str | None) -> Any:
@@ -28,7 +28,7 @@ async def load(kubeconfig: Path | None, context: str | None) -> Any:
             where = str(kubeconfig)
             await _load_kubeconfig(where, context, configuration)
         elif os.environ.get("KUBERNETES_SERVICE_HOST"):
-            sa_dir = Path(os.environ.get(SERVICEACCOUNT_DIR_ENV) or DEFAULT_SERVICEACCOUNT_DIR)
+            sa_dir = service_account_dir()
             where = f"the service account in {sa_dir}"
             k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
                 client_configuration=configuration,

@@ -9,9 +9,9 @@ backoff; a retried create may therefore answer `AlreadyExists` for an object it 
 Credentials:
 - `LiteKube.in_cluster()`: `KUBERNETES_SERVICE_HOST`/`_PORT` and the service account directory
   (`token`, `ca.crt`, `namespace`), `/var/run/secrets/kubernetes.io/serviceaccount` unless the
-  environment variable `ARGOAPP_SERVICEACCOUNT_DIR` names another one (for pods that cannot
-  mount there, such as localkube's unsandboxed ones). The token file is re-read on every request
-  so a rotated token is picked up.
+  environment variable `ARGOAPP_SERVICEACCOUNT_DIR` names another one, or (in a pod localkube
+  runs unsandboxed, which cannot mount) `LOCALKUBE_MOUNTS` maps that path to a host directory.
+  The token file is re-read on every request so a rotated token is picked up.
 - `LiteKube.from_kubeconfig(path)`: a bearer token and the CA (data or file) of the current
   context; client certificates and exec plugins are not supported. A JSON kubeconfig needs
   nothing more; a YAML one imports PyYAML on that path only (never in a pod).
@@ -83,7 +83,7 @@ class LiteKube:
         port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
         if not host:
             raise ConfigError("KUBERNETES_SERVICE_HOST is not set: not running in a pod")
-        sa_dir = Path(os.environ.get(SERVICEACCOUNT_DIR_ENV) or DEFAULT_SERVICEACCOUNT_DIR)
+        sa_dir = service_account_dir()
         token_file, ca_file = sa_dir / "token", sa_dir / "ca.crt"
         for needed in (token_file, ca_file):
             if not needed.is_file():
@@ -237,6 +237,23 @@ class LiteKube:
             except OSError as e:
                 raise ConfigError(f"cannot read the token file {self._token_file}: {e}") from None
         return self._token
+
+
+def service_account_dir() -> Path:
+    """Where the pod's service account files are.
+
+    `ARGOAPP_SERVICEACCOUNT_DIR` if set; else, in a pod localkube runs unsandboxed (which cannot
+    mount), the host directory `LOCALKUBE_MOUNTS` maps the standard path to; else that path.
+    """
+    explicit = os.environ.get(SERVICEACCOUNT_DIR_ENV)
+    if explicit:
+        return Path(explicit)
+    try:
+        mounts = json.loads(os.environ.get("LOCALKUBE_MOUNTS") or "{}")
+    except ValueError:
+        mounts = {}
+    source = mounts.get(DEFAULT_SERVICEACCOUNT_DIR) if isinstance(mounts, dict) else None
+    return Path(source) if isinstance(source, str) and source else Path(DEFAULT_SERVICEACCOUNT_DIR)
 
 
 def _read_kubeconfig(path: Path) -> Obj:

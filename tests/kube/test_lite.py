@@ -6,6 +6,7 @@ The calls run in `asyncio.to_thread` because localkube serves on this test's eve
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,12 @@ import pytest
 import yaml
 
 from argoapp.kube.errors import AlreadyExists, NotFound, Unauthorized, Unavailable
-from argoapp.kube.lite import SERVICEACCOUNT_DIR_ENV, LiteKube
+from argoapp.kube.lite import (
+    DEFAULT_SERVICEACCOUNT_DIR,
+    SERVICEACCOUNT_DIR_ENV,
+    LiteKube,
+    service_account_dir,
+)
 from argoapp.kube.resources import KINDS
 from argoapp.localkube.cluster import LocalKube
 
@@ -82,3 +88,14 @@ async def test_lite_gives_up_on_a_dead_server_after_retries() -> None:
     lite = LiteKube("https://127.0.0.1:1", token="t")
     with pytest.raises(Unavailable, match="tries"):
         await asyncio.to_thread(lite.get, "Pod", "p")
+
+
+def test_service_account_dir_follows_localkube_mounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SERVICEACCOUNT_DIR_ENV, raising=False)
+    monkeypatch.setenv("LOCALKUBE_MOUNTS", json.dumps({DEFAULT_SERVICEACCOUNT_DIR: "/host/sa"}))
+    assert service_account_dir() == Path("/host/sa")
+    monkeypatch.setenv(SERVICEACCOUNT_DIR_ENV, "/explicit")
+    assert service_account_dir() == Path("/explicit")
+    monkeypatch.delenv(SERVICEACCOUNT_DIR_ENV)
+    monkeypatch.setenv("LOCALKUBE_MOUNTS", "{not json")
+    assert service_account_dir() == Path(DEFAULT_SERVICEACCOUNT_DIR)
