@@ -1,9 +1,10 @@
 """`Kube`: the async Kubernetes client the controller and the API server use.
 
 It loads credentials with kubernetes_asyncio's config loaders (a kubeconfig, or the in-cluster
-service account) and sends plain JSON dicts over kubernetes_asyncio's REST client (one aiohttp
-session, so one connection pool). It does not use the generated typed models or the dynamic
-client: objects go in and come out as the wire's camelCase dicts (`Obj`).
+service account) and sends plain JSON over the aiohttp session of kubernetes_asyncio's REST
+client (one connection pool, its TLS and proxy settings), encoding bodies itself so large ones
+are streamed. It does not use the generated typed models or the dynamic client: objects go in
+and come out as the wire's camelCase dicts (`Obj`).
 
 Every failure is a `kube.errors.KubeError` (connection problems are `Unavailable`); every request
 is counted in `request_counts[(kind, verb, status code)]` for Argo's `k8s_request_total` metric.
@@ -35,7 +36,7 @@ from argoapp.model.types import Obj
 # Requests other than watches and log follows must answer within this; a hung API server is
 # `Unavailable`, not a stuck controller.
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
-# Bodies larger than this are parsed off the event loop thread.
+# Response bodies larger than this are parsed off the event loop; request bodies are streamed.
 _BIG_BODY = 256 * 1024
 _PATCH_TYPES = {
     "merge": "application/merge-patch+json",
