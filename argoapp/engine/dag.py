@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from argoapp.engine import hooks, loops
-from argoapp.engine.execute import Call, Frame, execute, new_node
+from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import export_globals, finish_with_outputs, outbound_of
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass, link
@@ -29,6 +29,7 @@ from argoapp.template import (
     depends_tasks,
     evaluate_depends,
     evaluate_when,
+    substitute,
     substitute_obj,
 )
 
@@ -86,6 +87,7 @@ class _Dag:
             return
         for dep in self.deps[name]:
             self.visit(dep)
+            self._add_scope(dep)  # it may have finished during this very pass
         if node is None or node.get("type") == NodeType.TASK_GROUP:
             if not self._ready(name):
                 return
@@ -227,34 +229,24 @@ class _Dag:
         display = node_name[len(self.node["name"]) + 1 :]
         scope = {**self.scope, **task.get("_item_scope", {})}
         raw = {k: v for k, v in task.items() if k not in ("_item_scope", "hooks", "onExit")}
-        if self.p.node(node_name) is None:
+        if self.p.node(node_name) is None and raw.get("when"):
             try:
-                resolved: Obj = substitute_obj(raw, scope)
+                when = substitute(str(raw["when"]), scope)
+                go = evaluate_when(when)
             except TemplateError as e:
                 self._leaf(name, NodePhase.FAILED, str(e), node_name, group, display)
                 return
-            when = resolved.get("when")
-            if when:
-                try:
-                    go = evaluate_when(str(when))
-                except TemplateError as e:
-                    self._leaf(name, NodePhase.ERROR, str(e), node_name, group, display)
-                    return
-                if not go:
-                    self._leaf(
-                        name,
-                        NodePhase.SKIPPED,
-                        f"when '{when}' evaluated false",
-                        node_name,
-                        group,
-                        display,
-                    )
-                    return
-        else:
-            try:
-                resolved = substitute_obj(raw, scope, allow_unresolved=True)
-            except TemplateError:
-                resolved = raw
+            if not go:
+                self._leaf(name, NodePhase.SKIPPED, f"when '{when}' evaluated false",
+                           node_name, group, display)
+                return
+        try:
+            resolved = resolve_holder(raw, scope)
+        except TemplateError as e:
+            if self.p.node(node_name) is None:
+                self._leaf(name, NodePhase.FAILED, str(e), node_name, group, display)
+                return
+            resolved = substitute_obj(raw, scope, allow_unresolved=True)
         parent = group if group is not None else None
         call = Call(
             node_name=node_name,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from argoapp.engine import retry, sync
-from argoapp.engine.scope import InputError, bind_inputs
+from argoapp.engine.scope import UNRESOLVED, InputError, UnresolvedInput, bind_inputs
 from argoapp.engine.state import Pass
 from argoapp.engine.templates import Resolved, Source, TemplateNotFound, resolve, template_type
 from argoapp.model.phases import NodePhase, NodeType, node_done
@@ -112,6 +112,8 @@ def execute_once(
                 namespace=p.namespace,
                 lookup=p.observed.objects,
             )
+        except UnresolvedInput as e:
+            return _failed_node(p, call, resolved, NodePhase.FAILED, str(e), node_name, parent)
         except (InputError, TemplateError) as e:
             return _failed_node(p, call, resolved, NodePhase.ERROR, str(e), node_name, parent)
     else:
@@ -236,3 +238,30 @@ def _failed_node(
         message=message,
         parent=parent if parent is not None else call.parent,
     )
+
+
+def resolve_holder(holder: Mapping[str, Any], scope: Mapping[str, Any]) -> Obj:
+    """A step or task with its references filled in (its `when` evaluated separately).
+
+    Arguments are resolved one by one: a parameter whose reference cannot be resolved (the
+    output of a skipped step, say) is marked so that the template's input default can stand
+    in, as Argo 4.0 decides; anything else unresolved raises.
+    """
+    raw = {k: v for k, v in holder.items() if k not in ("arguments", "when", "hooks", "onExit")}
+    out: Obj = substitute_obj(raw, scope)
+    args = dict(holder.get("arguments") or {})
+    params = []
+    for prm in args.get("parameters") or []:
+        try:
+            params.append(substitute_obj(prm, scope))
+        except TemplateError as e:
+            params.append({"name": prm.get("name"), UNRESOLVED: str(e)})
+    if params:
+        args["parameters"] = params
+    if args:
+        out["arguments"] = substitute_obj(
+            {k: v for k, v in args.items() if k != "parameters"}, scope, allow_unresolved=True
+        )
+        if params:
+            out["arguments"]["parameters"] = params
+    return out

@@ -131,6 +131,8 @@ def _apply(p: Pass, node: Obj, outcome: object) -> None:
                 p.set_phase(node, NodePhase.RUNNING)
                 p.requeue(TASK_RESULT_GRACE - waited)
                 return
+        if not o.message:  # type: ignore[attr-defined]
+            node.pop("message", None)  # a waiting reason like PodInitializing is over
         p.finish(node, phase, o.message)  # type: ignore[attr-defined]
         if o.finished_at:  # type: ignore[attr-defined]
             node["finishedAt"] = o.finished_at  # type: ignore[attr-defined]

@@ -26,6 +26,14 @@ class InputError(Exception):
     """Arguments that do not satisfy a template's inputs; the message is Argo's."""
 
 
+class UnresolvedInput(InputError):
+    """An argument refers to an output that does not exist (a skipped or omitted step's) and
+    no default covers it: the consuming node fails (Argo 4.0)."""
+
+
+UNRESOLVED = "_unresolved"  # marks an argument whose reference could not be resolved
+
+
 def as_text(value: Any) -> str:
     """A parameter value as Argo stores it (strings as is, anything else as JSON)."""
     if isinstance(value, str):
@@ -172,7 +180,15 @@ def bind_inputs(
     local: dict[str, Any] = {}
     for prm in (tmpl.get("inputs") or {}).get("parameters") or []:
         name = prm.get("name")
-        value = _input_value(prm, given.get(name), scope, namespace=namespace, lookup=lookup)
+        arg = given.get(name)
+        if arg is not None and UNRESOLVED in arg:
+            if prm.get("default") is None and not (prm.get("valueFrom") or {}).get("default"):
+                raise UnresolvedInput(str(arg[UNRESOLVED]))
+            arg = None
+        value = _input_value(prm, arg, {**scope, **local}, namespace=namespace, lookup=lookup)
+        if "{{" in value:
+            # an input may refer to the workflow or to inputs bound before it
+            value = substitute(value, {**scope, **local}, allow_unresolved=True)
         enum = prm.get("enum")
         if enum and value not in [as_text(e) for e in enum]:
             raise InputError(

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from argoapp.engine import hooks, loops
-from argoapp.engine.execute import Call, Frame, execute, new_node
+from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import finish_with_outputs, outbound_of
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass
 from argoapp.model.phases import NodePhase, NodeType, node_done
 from argoapp.model.types import Obj
-from argoapp.template import TemplateError, evaluate_when, substitute_obj
+from argoapp.template import TemplateError, evaluate_when, substitute
 
 
 def fulfilled(node: Obj | None) -> bool:
@@ -148,24 +148,23 @@ def _run_step(
     scope: dict[str, Any],
 ) -> None:
     raw = {k: v for k, v in step.items() if k != "_item_scope"}
-    try:
-        resolved_step: Obj = substitute_obj(
-            {k: v for k, v in raw.items() if k not in ("hooks", "onExit")}, scope
-        )
-    except TemplateError as e:
-        if p.node(child_name) is None:
-            _skip(p, frame, sg, child_name, step["name"], str(e), phase=NodePhase.FAILED)
-        return
-    when = resolved_step.get("when")
-    if when and p.node(child_name) is None:
+    if p.node(child_name) is None and raw.get("when"):
+        # `when` first: a step that will not run must not fail on references it never uses
         try:
-            proceed = evaluate_when(str(when))
+            when = substitute(str(raw["when"]), scope)
+            proceed = evaluate_when(when)
         except TemplateError as e:
-            _skip(p, frame, sg, child_name, step["name"], str(e), phase=NodePhase.ERROR)
+            _skip(p, frame, sg, child_name, step["name"], str(e), phase=NodePhase.FAILED)
             return
         if not proceed:
             _skip(p, frame, sg, child_name, step["name"], f"when '{when}' evaluated false")
             return
+    try:
+        resolved_step = resolve_holder(raw, scope)
+    except TemplateError as e:
+        if p.node(child_name) is None:
+            _skip(p, frame, sg, child_name, step["name"], str(e), phase=NodePhase.FAILED)
+        return
     call = Call(
         node_name=child_name,
         display_name=step["name"],
