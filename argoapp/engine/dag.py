@@ -88,9 +88,9 @@ class _Dag:
         for dep in self.deps[name]:
             self.visit(dep)
             self._add_scope(dep)  # it may have finished during this very pass
-        if node is None or node.get("type") == NodeType.TASK_GROUP:
-            if not self._ready(name):
-                return
+        fresh = node is None or node.get("type") == NodeType.TASK_GROUP
+        if fresh and not self._ready(name):
+            return
         self._run(name, task, node)
 
     def _ready(self, name: str) -> bool:
@@ -237,8 +237,14 @@ class _Dag:
                 self._leaf(name, NodePhase.FAILED, str(e), node_name, group, display)
                 return
             if not go:
-                self._leaf(name, NodePhase.SKIPPED, f"when '{when}' evaluated false",
-                           node_name, group, display)
+                self._leaf(
+                    name,
+                    NodePhase.SKIPPED,
+                    f"when '{when}' evaluated false",
+                    node_name,
+                    group,
+                    display,
+                )
                 return
         try:
             resolved = resolve_holder(raw, scope)
@@ -291,17 +297,17 @@ class _Dag:
                 nxt = node.get("children") or []
             queue.extend((c, phase) for c in nxt)
         fail_fast = (self.frame.tmpl.get("dag") or {}).get("failFast", True) is not False
-        result = NodePhase.SUCCEEDED
+        result: str = NodePhase.SUCCEEDED
         for tid, tname in target_ids.items():
-            phase = branch[tid]
-            if not phase:
+            got = branch[tid]
+            if not got:
                 result = NodePhase.RUNNING
                 if not fail_fast:
                     break
-            elif node_failed(phase):
-                if _continues(self.tasks.get(tname, {}), phase):
+            elif node_failed(got):
+                if _continues(self.tasks.get(tname, {}), got):
                     continue
-                result = phase
+                result = got
                 if fail_fast:
                     break
         return result

@@ -207,7 +207,7 @@ def substitute_template(tmpl: Obj, scope: Mapping[str, Any]) -> Obj:
     Steps and tasks are substituted later, one by one, when their own scope (`steps.*`,
     `tasks.*`, `item`) is known, so they are left as written here.
     """
-    inner = {k: tmpl[k] for k in ("steps", "dag", "hooks") if k in tmpl}
+    inner: dict[str, Any] = {k: tmpl[k] for k in ("steps", "dag", "hooks") if k in tmpl}
     rest = {k: v for k, v in tmpl.items() if k not in inner}
     out: Obj = substitute_obj(rest, scope, allow_unresolved=True)
     out.update(inner)

@@ -101,7 +101,7 @@ def run_expression_hooks(
             display_name=f"{owner['displayName']}.hooks.{key}",
             holder=resolved_hook,
             source=source,
-            boundary_id=owner.get("boundaryID", owner["id"]),
+            boundary_id=str(owner.get("boundaryID") or owner["id"]),
             parent=owner,
             extra_scope=dict(scope),
         )

@@ -16,7 +16,7 @@ from argoapp.model.durations import parse_duration
 from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done
 from argoapp.model.types import Obj
 
-_NODE_REASONS = {
+_NODE_REASONS: dict[str, tuple[str, str, str]] = {
     NodePhase.RUNNING: ("Normal", "WorkflowNodeRunning", "Running node"),
     NodePhase.SUCCEEDED: ("Normal", "WorkflowNodeSucceeded", "Succeeded node"),
     NodePhase.FAILED: ("Warning", "WorkflowNodeFailed", "Failed node"),
@@ -130,12 +130,13 @@ def after_completion(p: Pass) -> None:
     phase = status.get("phase")
     gc = p.spec.get("podGC") or {}
     strategy = gc.get("strategy")
-    if strategy in ("OnWorkflowCompletion", "OnWorkflowSuccess"):
-        if strategy == "OnWorkflowCompletion" or phase == WorkflowPhase.SUCCEEDED:
-            for node in p.nodes.values():
-                pod = node.get("podName")
-                if pod and pod in p.observed.pods and _gc_selects(p, node, gc):
-                    p.act(DeletePod(str(node["podName"])))
+    if strategy == "OnWorkflowCompletion" or (
+        strategy == "OnWorkflowSuccess" and phase == WorkflowPhase.SUCCEEDED
+    ):
+        for node in p.nodes.values():
+            pod = node.get("podName")
+            if pod and pod in p.observed.pods and _gc_selects(p, node, gc):
+                p.act(DeletePod(str(pod)))
     for claim in status.get("persistentVolumeClaims") or []:
         gc_claims = (p.spec.get("volumeClaimGC") or {}).get("strategy", "OnWorkflowCompletion")
         if gc_claims == "OnWorkflowCompletion" or phase == WorkflowPhase.SUCCEEDED:

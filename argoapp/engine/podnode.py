@@ -9,13 +9,12 @@ HTTP nodes are run by the controller (RunHttp) and report through a task result 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from argoapp.engine.api import CreatePod, DeletePod, RunHttp
 from argoapp.engine.execute import Frame, new_node
 from argoapp.engine.pods import PodRequest, build_pod
-from argoapp.engine.podstatus import assess
+from argoapp.engine.podstatus import PodOutcome, assess
 from argoapp.engine.state import Pass, parse_time, rfc3339
 from argoapp.model.durations import parse_duration
 from argoapp.model.ids import pod_name
@@ -50,7 +49,13 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     pod = p.observed.pods.get(name)
     if pod is None:
         return _pod_missing(p, frame, node, name)
-    outcome = assess(pod, p.observed.task_results.get(node["id"]), frame.tmpl, p.now)
+    outcome = assess(
+        pod,
+        p.observed.task_results.get(node["id"]),
+        frame.tmpl,
+        p.now,
+        was_daemoned=bool(node.get("daemoned")),
+    )
     _apply(p, node, outcome)
     _check_timeout(p, frame, node, name)
     if frame.tmpl.get("containerSet"):
@@ -93,12 +98,12 @@ def _deadline(p: Pass, frame: Frame, node: Obj) -> str | None:
 
 
 def _pod_missing(p: Pass, frame: Frame, node: Obj, name: str) -> Obj:
-    if node.get("phase") == NodePhase.PENDING and p.seconds_since(node.get("startedAt")) < 30:
+    young = p.seconds_since(node.get("startedAt")) < 30
+    if node.get("phase") == NodePhase.PENDING and young and not p.spec.get("shutdown"):
         # not seen yet (informer lag) or lost before it ran: creating again is idempotent
-        if not p.spec.get("shutdown"):
-            _create_pod(p, frame, node, name)
-            p.requeue(5)
-            return node
+        _create_pod(p, frame, node, name)
+        p.requeue(5)
+        return node
     message = "pod deleted"
     if p.spec.get("shutdown"):
         message = f"Stopped with strategy '{p.spec['shutdown']}'"
@@ -107,38 +112,32 @@ def _pod_missing(p: Pass, frame: Frame, node: Obj, name: str) -> Obj:
     )
 
 
-def _apply(p: Pass, node: Obj, outcome: object) -> None:
-    o = outcome  # PodOutcome
-    for attr, key in (
-        ("host_node_name", "hostNodeName"),
-        ("pod_ip", "podIP"),
-        ("progress", "progress"),
-    ):
-        value = getattr(o, attr, "")
+def _apply(p: Pass, node: Obj, o: PodOutcome) -> None:
+    """Copy what the pod says into its node."""
+    for value, key in ((o.host_node_name, "hostNodeName"), (o.pod_ip, "podIP")):
         if value:
             node[key] = value
-    if getattr(o, "resources_duration", None):
-        node["resourcesDuration"] = dict(o.resources_duration)  # type: ignore[attr-defined]
-    if getattr(o, "outputs", None) is not None:
-        node["outputs"] = o.outputs  # type: ignore[attr-defined]
-    if getattr(o, "daemoned", False) and not node_done(node.get("phase")):
+    if o.resources_duration:
+        node["resourcesDuration"] = dict(o.resources_duration)
+    if o.outputs is not None:
+        node["outputs"] = o.outputs
+    if o.daemoned and not node_done(node.get("phase")):
         node["daemoned"] = True
-    phase = o.phase  # type: ignore[attr-defined]
-    if node_done(phase):
-        if not o.outputs_complete:  # type: ignore[attr-defined]
-            waited = p.seconds_since(o.finished_at)  # type: ignore[attr-defined]
-            if waited < TASK_RESULT_GRACE:
-                p.set_phase(node, NodePhase.RUNNING)
-                p.requeue(TASK_RESULT_GRACE - waited)
-                return
-        if not o.message:  # type: ignore[attr-defined]
-            node.pop("message", None)  # a waiting reason like PodInitializing is over
-        p.finish(node, phase, o.message)  # type: ignore[attr-defined]
-        if o.finished_at:  # type: ignore[attr-defined]
-            node["finishedAt"] = o.finished_at  # type: ignore[attr-defined]
-        p.pod_finished(node)
-    else:
-        p.set_phase(node, phase, o.message or None)  # type: ignore[attr-defined]
+    if not node_done(o.phase):
+        p.set_phase(node, o.phase, o.message or None)
+        return
+    if not o.outputs_complete:
+        waited = p.seconds_since(o.finished_at)
+        if waited < TASK_RESULT_GRACE:
+            p.set_phase(node, NodePhase.RUNNING)
+            p.requeue(TASK_RESULT_GRACE - waited)
+            return
+    if not o.message:
+        node.pop("message", None)  # a waiting reason like PodInitializing is over
+    p.finish(node, o.phase, o.message)
+    if o.finished_at:
+        node["finishedAt"] = o.finished_at
+    p.pod_finished(node)
 
 
 def _check_timeout(p: Pass, frame: Frame, node: Obj, name: str) -> None:
@@ -205,6 +204,3 @@ def execute_http(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     if node_done(phase):
         p.finish(node, phase, result.get("message", ""))
     return node
-
-
-__all__ = ["execute_http", "execute_pod", "may_start", "replace"]

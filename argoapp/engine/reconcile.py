@@ -37,9 +37,9 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
     if workflow_done(status.get("phase")):
         lifecycle.after_completion(p)
         return _result(p)
-    if not status.get("phase") or status.get("phase") == WorkflowPhase.PENDING:
-        if not _admit(p):
-            return _result(p)
+    first = not status.get("phase") or status.get("phase") == WorkflowPhase.PENDING
+    if first and not _admit(p):
+        return _result(p)
     _prepare(p)
     if not sync.hold_workflow_locks(p):
         return _result(p)
@@ -208,12 +208,13 @@ def _run_entrypoint(p: Pass) -> Obj | None:
 
 def _exit_and_finish(p: Pass, root: Obj) -> None:
     phase = str(root.get("phase"))
-    wf_phase = {
+    outcomes: dict[str, str] = {
         NodePhase.SUCCEEDED: WorkflowPhase.SUCCEEDED,
         NodePhase.SKIPPED: WorkflowPhase.SUCCEEDED,
         NodePhase.OMITTED: WorkflowPhase.SUCCEEDED,
         NodePhase.ERROR: WorkflowPhase.ERROR,
-    }.get(phase, WorkflowPhase.FAILED)
+    }
+    wf_phase = outcomes.get(phase, WorkflowPhase.FAILED)
     message = str(root.get("message") or "")
     if p.deadline_passed and not p.spec.get("shutdown"):
         wf_phase, message = WorkflowPhase.FAILED, "Step exceeded its deadline"
@@ -223,10 +224,13 @@ def _exit_and_finish(p: Pass, root: Obj) -> None:
     exit_node = _run_exit_handler(p, wf_phase)
     if exit_node is not None and not node_done(exit_node.get("phase")):
         return
-    if exit_node is not None and exit_node.get("phase") in (NodePhase.FAILED, NodePhase.ERROR):
-        if wf_phase == WorkflowPhase.SUCCEEDED:
-            wf_phase = WorkflowPhase.FAILED
-            message = str(exit_node.get("message") or "")
+    exit_failed = exit_node is not None and exit_node.get("phase") in (
+        NodePhase.FAILED,
+        NodePhase.ERROR,
+    )
+    if exit_failed and wf_phase == WorkflowPhase.SUCCEEDED and exit_node is not None:
+        wf_phase = WorkflowPhase.FAILED
+        message = str(exit_node.get("message") or "")
     if not p.outputs_settled():
         p.requeue(5)
         return

@@ -125,7 +125,7 @@ def _execute_group(
         else:
             expanded.extend((item_step, step) for item_step in items)
     limit = int(frame.tmpl.get("parallelism") or 0)
-    for item_step, original in expanded:
+    for item_step, _ in expanded:
         child_name = f"{sg_name}.{item_step['name']}"
         child = p.node(child_name)
         if fulfilled(child):
@@ -214,9 +214,9 @@ def _group_outcome(
             complete = False
             continue
         step = by_name.get(child["name"])
-        if step is not None and node_done(child.get("phase")):
-            if not hooks.run_exit_hook(p, frame, child, step, scope):
-                complete = False
+        ran = step is None or not node_done(child.get("phase"))
+        if not ran and step is not None and not hooks.run_exit_hook(p, frame, child, step, scope):
+            complete = False
     if not complete or not _all_started(p, sg, by_name):
         return sg
     for child in p.children(sg):

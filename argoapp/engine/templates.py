@@ -142,7 +142,7 @@ def _resolve_ref(
         raise TemplateNotFound(f"template {want} not found in workflow template {owner}")
     stored.setdefault(key, copy.deepcopy(tmpl))
     owner_source = Source(templates, scope, defaults)
-    ref_out = {"name": owner, "template": want}
+    ref_out: Obj = {"name": owner, "template": want}
     if cluster:
         ref_out["clusterScope"] = True
     return Resolved(merge_defaults(defaults, tmpl), owner_source, ref_out)
