@@ -235,6 +235,15 @@ class Controller:
             locks=self.locks.holders(),
         )
         result = self.reconcile(wf, observed, datetime.now(UTC), self.settings)
+        log.debug(
+            "pass %s: %d pods, %d task results -> phase %s, %d actions, requeue after %s",
+            key,
+            len(observed.pods),
+            len(observed.task_results),
+            (result.workflow.get("status") or {}).get("phase"),
+            len(result.actions),
+            result.requeue_after,
+        )
         outcome = await self.actions.perform(wf, result.actions)
         failed = bool(outcome.failures)
         if not outcome.deleted and result.workflow != wf:
