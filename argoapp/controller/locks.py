@@ -107,11 +107,13 @@ class LockManager:
 
 
 def _held(sync: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """(lock key, holder) pairs in Argo's `status.synchronization` shape."""
-    for entry in (sync.get("semaphore") or {}).get("holding") or []:
-        for holder in entry.get("holders") or []:
-            yield str(entry.get("semaphore", "")), str(holder)
-    for entry in (sync.get("mutex") or {}).get("holding") or []:
-        holder = entry.get("holder")
-        if holder:
-            yield str(entry.get("mutex", "")), str(holder)
+    """(lock key, holder) pairs in `status.synchronization`: `holders` lists, or Argo's older
+    single `holder` of a mutex."""
+    for section, field in (("semaphore", "semaphore"), ("mutex", "mutex")):
+        for entry in (sync.get(section) or {}).get("holding") or []:
+            key = str(entry.get(field, ""))
+            holders = list(entry.get("holders") or [])
+            if entry.get("holder"):
+                holders.append(entry["holder"])
+            for holder in holders:
+                yield key, str(holder)

@@ -50,7 +50,12 @@ def test_holders_are_rebuilt_from_workflow_status() -> None:
                 "semaphore": {
                     "holding": [{"semaphore": "default/ConfigMap/s/k", "holders": ["a"]}]
                 },
-                "mutex": {"holding": [{"mutex": "default/Mutex/m", "holder": "default/a"}]},
+                "mutex": {
+                    "holding": [
+                        {"mutex": "default/Mutex/m", "holder": "default/a"},
+                        {"mutex": "default/Mutex/n", "holders": ["default/a"]},
+                    ]
+                },
             }
         },
     }
@@ -58,6 +63,7 @@ def test_holders_are_rebuilt_from_workflow_status() -> None:
     assert locks.holders() == {
         "default/ConfigMap/s/k": ("a",),
         "default/Mutex/m": ("default/a",),
+        "default/Mutex/n": ("default/a",),
     }
     assert not locks.acquire("default/Mutex/m", "b", 1, "default/b")
     assert locks.release("default/Mutex/m", "default/a") == ["default/b"]
