@@ -20,6 +20,10 @@ def execute_suspend(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     node = p.node(frame.node_name)
     if node is None:
         node = new_node(p, frame, NodeType.SUSPEND, inputs)
+        declared = (frame.tmpl.get("outputs") or {}).get("parameters")
+        if declared:
+            # as Argo does: the declared outputs wait on the node for `argo node set`
+            node["outputs"] = {"parameters": [dict(prm) for prm in declared]}
     if node_done(node.get("phase")):
         return node
     duration = (frame.tmpl.get("suspend") or {}).get("duration")
@@ -41,7 +45,11 @@ def execute_suspend(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
 def fill_default_outputs(node: Obj, tmpl: Obj) -> None:
     """Supplied outputs nobody set take their declared default."""
     declared = (tmpl.get("outputs") or {}).get("parameters") or []
-    have = {prm["name"] for prm in (node.get("outputs") or {}).get("parameters") or []}
+    have = {
+        prm["name"]
+        for prm in (node.get("outputs") or {}).get("parameters") or []
+        if prm.get("value") is not None
+    }
     for prm in declared:
         if prm.get("name") in have:
             continue
@@ -49,6 +57,6 @@ def fill_default_outputs(node: Obj, tmpl: Obj) -> None:
         default = vf.get("default", prm.get("default"))
         if default is None:
             continue
-        out = {k: v for k, v in prm.items() if k != "value"}
-        out["value"] = as_text(default)
-        node.setdefault("outputs", {}).setdefault("parameters", []).append(out)
+        params = node.setdefault("outputs", {}).setdefault("parameters", [])
+        params[:] = [x for x in params if x.get("name") != prm.get("name")]
+        params.append({**prm, "value": as_text(default)})
