@@ -14,6 +14,7 @@ which the controller runs as a task it owns. Who calls: `Controller._pass` only.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from argoapp.model.types import Obj
 log = logging.getLogger(__name__)
 
 POD_CREATE_CONCURRENCY = 16
+_EVENT_SEQ = itertools.count()  # two events in one pass share a timestamp, never a name
 
 
 @dataclass
@@ -133,7 +135,7 @@ def event_object(wf: Obj, event: api.Event, now: datetime) -> Obj:
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
-            "name": f"{meta['name']}.{int(now.timestamp() * 1e9):x}",
+            "name": f"{meta['name']}.{int(now.timestamp() * 1e9):x}{next(_EVENT_SEQ):x}",
             "namespace": meta["namespace"],
         },
         "involvedObject": {

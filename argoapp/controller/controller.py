@@ -99,7 +99,7 @@ class Controller:
         self._ready = asyncio.Event()
         self._tg: asyncio.TaskGroup | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._http_inflight: set[tuple[str, str]] = set()
+        self._http_started: set[tuple[str, str]] = set()
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._writing: dict[str, list[str]] = {}
 
@@ -370,6 +370,8 @@ class Controller:
         for other in [*self.locks.forget_workflow(key), *self.throttle.release(key)]:
             self.queue.add(other)
         uid = ((wf or {}).get("metadata") or {}).get("uid")
+        if uid:
+            self._http_started = {i for i in self._http_started if i[0] != uid}
         if uid and (wf or {}).get("status", {}).get("offloadNodeStatusVersion"):
             self._spawn(self.persister.forget(uid), f"forget-{key}")
 
@@ -391,7 +393,12 @@ class Controller:
             self.metrics.error("task")
 
     def _spawn_http(self, wf: Obj, node_id: str, template: Obj) -> None:
-        """Start an http template's request once (the engine asks again on every pass)."""
+        """Start an http template's request once (the engine asks again on every pass).
+
+        A request is remembered until its workflow goes, not only while it runs: the pass
+        that follows the request may come before the informer has seen its task result, and
+        a request (a POST, say) must not be sent twice for that.
+        """
         meta = wf["metadata"]
         done = self.informers["WorkflowTaskResult"].get(meta["namespace"], node_id)
         if (
@@ -400,17 +407,18 @@ class Controller:
         ):
             return
         ident = (meta.get("uid", ""), node_id)
-        if ident in self._http_inflight or self._http is None:
+        if ident in self._http_started or self._http is None:
             return
-        self._http_inflight.add(ident)
+        self._http_started.add(ident)
         self._spawn(self._run_http(ident, wf, node_id, template), f"http-{node_id}")
 
     async def _run_http(self, ident: tuple[str, str], wf: Obj, node_id: str, tmpl: Obj) -> None:
         assert self._http is not None
         try:
             await run_http(self.kube, self._http, wf, node_id, tmpl)
-        finally:
-            self._http_inflight.discard(ident)
+        except Exception:
+            self._http_started.discard(ident)  # no result recorded: the next pass retries
+            raise
 
     def _rank(self, key: str) -> Rank:
         """Queue and admission order: higher `spec.priority` first, then older first."""

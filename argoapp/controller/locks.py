@@ -109,9 +109,9 @@ class LockManager:
 def _held(sync: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     """(lock key, holder) pairs in `status.synchronization`: `holders` lists, or Argo's older
     single `holder` of a mutex."""
-    for section, field in (("semaphore", "semaphore"), ("mutex", "mutex")):
+    for section in ("semaphore", "mutex"):
         for entry in (sync.get(section) or {}).get("holding") or []:
-            key = str(entry.get(field, ""))
+            key = str(entry.get(section, ""))
             holders = list(entry.get("holders") or [])
             if entry.get("holder"):
                 holders.append(entry["holder"])
