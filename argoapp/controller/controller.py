@@ -26,10 +26,8 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
-
 from argoapp.controller.actions import ActionRunner
-from argoapp.controller.httptask import run_http
+from argoapp.controller.httptask import HttpRequests
 from argoapp.controller.locks import LockManager
 from argoapp.controller.metrics import ControllerMetrics
 from argoapp.controller.observe import ByWorkflow, CacheLookup
@@ -40,7 +38,7 @@ from argoapp.engine import api
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import Conflict, KubeError, NotFound
 from argoapp.kube.informer import Informer
-from argoapp.model.labels import LABEL_COMPLETED, LABEL_REPORT_OUTPUTS_COMPLETED, LABEL_WORKFLOW
+from argoapp.model.labels import LABEL_COMPLETED, LABEL_WORKFLOW
 from argoapp.model.phases import workflow_done
 from argoapp.model.types import Obj
 
@@ -89,8 +87,9 @@ class Controller:
         self.throttle = Throttle(settings.parallelism)
         persist_kw = {} if offload_threshold is None else {"threshold": offload_threshold}
         self.persister = Persister(kube, store, **persist_kw)
-        self.actions = ActionRunner(kube, self.locks, self._spawn_http)
         self.informers = self._make_informers()
+        self.http = HttpRequests(kube, self._spawn, self.informers["WorkflowTaskResult"])
+        self.actions = ActionRunner(kube, self.locks, self.http.start)
         self.workflows = self.informers["Workflow"]
         self.pods = ByWorkflow(self.informers["Pod"])
         self.task_results = ByWorkflow(self.informers["WorkflowTaskResult"])
@@ -98,8 +97,6 @@ class Controller:
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
         self._tg: asyncio.TaskGroup | None = None
-        self._http: aiohttp.ClientSession | None = None
-        self._http_started: set[tuple[str, str]] = set()
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._writing: dict[str, list[str]] = {}
 
@@ -107,7 +104,7 @@ class Controller:
 
     async def run(self) -> None:
         """Run until `stop()`; every task it starts has ended when it returns."""
-        self._http = aiohttp.ClientSession()
+        self.http.open()
         try:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
@@ -131,7 +128,7 @@ class Controller:
                     task.cancel()
         finally:
             self._tg = None
-            await self._http.close()
+            await self.http.close()
 
     def stop(self) -> None:
         """Ask `run()` to finish: no new passes, in-flight ones drain, then everything ends."""
@@ -371,7 +368,7 @@ class Controller:
             self.queue.add(other)
         uid = ((wf or {}).get("metadata") or {}).get("uid")
         if uid:
-            self._http_started = {i for i in self._http_started if i[0] != uid}
+            self.http.forget(uid)
         if uid and (wf or {}).get("status", {}).get("offloadNodeStatusVersion"):
             self._spawn(self.persister.forget(uid), f"forget-{key}")
 
@@ -391,34 +388,6 @@ class Controller:
         except Exception:
             log.exception("controller: %s failed", name)
             self.metrics.error("task")
-
-    def _spawn_http(self, wf: Obj, node_id: str, template: Obj) -> None:
-        """Start an http template's request once (the engine asks again on every pass).
-
-        A request is remembered until its workflow goes, not only while it runs: the pass
-        that follows the request may come before the informer has seen its task result, and
-        a request (a POST, say) must not be sent twice for that.
-        """
-        meta = wf["metadata"]
-        done = self.informers["WorkflowTaskResult"].get(meta["namespace"], node_id)
-        if (
-            done is not None
-            and (done["metadata"].get("labels") or {}).get(LABEL_REPORT_OUTPUTS_COMPLETED) == "true"
-        ):
-            return
-        ident = (meta.get("uid", ""), node_id)
-        if ident in self._http_started or self._http is None:
-            return
-        self._http_started.add(ident)
-        self._spawn(self._run_http(ident, wf, node_id, template), f"http-{node_id}")
-
-    async def _run_http(self, ident: tuple[str, str], wf: Obj, node_id: str, tmpl: Obj) -> None:
-        assert self._http is not None
-        try:
-            await run_http(self.kube, self._http, wf, node_id, tmpl)
-        except Exception:
-            self._http_started.discard(ident)  # no result recorded: the next pass retries
-            raise
 
     def _rank(self, key: str) -> Rank:
         """Queue and admission order: higher `spec.priority` first, then older first."""

@@ -1,7 +1,8 @@
 """Argo's `http` template, run by the controller (Argo runs it in its agent pod).
 
 The engine emits `RunHttp(node_id, template)` with the template already substituted; the
-controller starts `run_http` in a task it owns and forgets about it. The outcome travels back
+controller hands it to `HttpRequests.start`, which runs `run_http` once per node in a task the
+controller owns. The outcome travels back
 the way a pod's does: as the WorkflowTaskResult named after the node, whose informer event
 requeues the workflow. A request that fails, times out or misses its `successCondition` ends the
 node Failed with a message; nothing here raises to the caller except cancellation.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -25,6 +27,7 @@ import aiohttp
 from argoapp.errors import ArgoappError
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import AlreadyExists, KubeError
+from argoapp.kube.informer import Informer
 from argoapp.model.labels import LABEL_REPORT_OUTPUTS_COMPLETED, LABEL_WORKFLOW
 from argoapp.model.types import Obj
 from argoapp.template import TemplateError, evaluate
@@ -33,6 +36,66 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
 MAX_BODY = 256 * 1024  # as much of a body as Argo keeps of a script's stdout
+
+
+Spawn = Callable[[Coroutine[Any, Any, None], str], None]
+
+
+class HttpRequests:
+    """Starts each http node's request once, as a task the controller owns (via `spawn`).
+
+    A request is remembered until its workflow goes, not only while it runs: the pass that
+    follows a request may come before the informer has seen its task result, and a request
+    (a POST, say) must not be sent twice for that.
+    """
+
+    def __init__(self, kube: Kube, spawn: Spawn, results: Informer | None = None) -> None:
+        self.kube = kube
+        self.spawn = spawn
+        self.results = results  # the WorkflowTaskResult informer
+        self._session: aiohttp.ClientSession | None = None
+        self._started: set[tuple[str, str]] = set()
+
+    def open(self) -> None:
+        """Make the client session (on the running loop)."""
+        self._session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Close the client session (the controller has cancelled the requests by then)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def start(self, wf: Obj, node_id: str, template: Obj) -> None:
+        """Send the node's request unless it was sent or its result is in."""
+        meta = wf["metadata"]
+        done = self.results.get(meta["namespace"], node_id) if self.results else None
+        labels = ((done or {}).get("metadata") or {}).get("labels") or {}
+        if labels.get(LABEL_REPORT_OUTPUTS_COMPLETED) == "true":
+            return
+        ident = (meta.get("uid", ""), node_id)
+        if ident in self._started or self._session is None:
+            return
+        self._started.add(ident)
+        self.spawn(self._run(ident, self._session, wf, node_id, template), f"http-{node_id}")
+
+    def forget(self, uid: str) -> None:
+        """The workflow is gone: forget its requests."""
+        self._started = {i for i in self._started if i[0] != uid}
+
+    async def _run(
+        self,
+        ident: tuple[str, str],
+        session: aiohttp.ClientSession,
+        wf: Obj,
+        node_id: str,
+        template: Obj,
+    ) -> None:
+        try:
+            await run_http(self.kube, session, wf, node_id, template)
+        except Exception:
+            self._started.discard(ident)  # no result recorded: the next pass tries again
+            raise
 
 
 class HttpTemplateError(ArgoappError):
