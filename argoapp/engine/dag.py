@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from argoapp.engine import hooks, loops
+from argoapp.engine import hooks, loops, steps
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import export_globals, finish_with_outputs, outbound_of
 from argoapp.engine.scope import node_outputs
@@ -267,6 +267,7 @@ class _Dag:
         execute(self.p, call)
         if fresh and group is None:
             self._connect(name, node_name, None)
+        steps._lifecycle_hooks(self.p, self.frame, task, node_name, scope, "tasks")
 
     # ---- phase -------------------------------------------------------------------------------
     def phase(self, targets: list[str]) -> str:

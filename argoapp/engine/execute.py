@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from argoapp.engine import retry, sync
+from argoapp.engine import memo, retry, sync
 from argoapp.engine.scope import UNRESOLVED, InputError, UnresolvedInput, bind_inputs
 from argoapp.engine.state import Pass
 from argoapp.engine.templates import Resolved, Source, TemplateNotFound, resolve, template_type
@@ -135,9 +135,24 @@ def execute_once(
         held, _ = sync.holds(p, lock, holder)
         if not held:
             return None
+    memoize = tmpl.get("memoize")
+    key = memo.cache_key(memoize, scope) if memoize else None
+    if memoize and key and node is None:
+        cached = memo.lookup(p, memoize, key)
+        if cached is not None:
+            kind = NODE_TYPES.get(template_type(tmpl), NodeType.POD)
+            hit = new_node(p, frame, kind, inputs, phase=NodePhase.SUCCEEDED)
+            hit["outputs"] = cached
+            hit["memoizationStatus"] = memo.status(memoize, key, True)
+            return hit
     result = _dispatch(p, frame, inputs)
     if lock and result is not None and node_done(result.get("phase")):
         sync.release(p, lock, holder)
+    if memoize and key and result is not None:
+        memo_status = result.setdefault("memoizationStatus", memo.status(memoize, key, False))
+        # a node reaches here once in the pass it finishes: later passes return early above
+        if result.get("phase") == NodePhase.SUCCEEDED and not memo_status.get("hit"):
+            memo.save(p, memoize, key, result)
     return result
 
 

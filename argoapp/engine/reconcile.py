@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from argoapp.engine import lifecycle, sync
-from argoapp.engine.api import DeletePod, Event, Observed, Result, Settings
+from argoapp.engine.api import CreateObject, DeletePod, Event, Observed, Result, Settings
 from argoapp.engine.execute import Call, execute
 from argoapp.engine.hooks import exit_hook_of, run_expression_hooks
+from argoapp.engine.pods import owner_reference
 from argoapp.engine.scope import workflow_globals
 from argoapp.engine.state import Pass, parse_time
 from argoapp.engine.templates import Source, by_name, merge_defaults
@@ -146,6 +147,7 @@ def _set_labels(p: Pass, phase: str, completed: bool = False) -> None:
 
 def _prepare(p: Pass) -> None:
     p.globals = workflow_globals(p.wf, p.spec)
+    _volume_claims(p)
     p.init_counters()
     ads = p.spec.get("activeDeadlineSeconds")
     started = parse_time(p.status.get("startedAt"))
@@ -157,6 +159,26 @@ def _prepare(p: Pass) -> None:
     p.wants_result = "outputs.result" in json.dumps(p.spec) or "result" in json.dumps(
         p.spec.get("templates") or []
     )
+
+
+def _volume_claims(p: Pass) -> None:
+    """PVCs from `volumeClaimTemplates`, made once per workflow and named `<wf>-<name>`."""
+    templates = p.spec.get("volumeClaimTemplates") or []
+    claims = p.status.get("persistentVolumeClaims")
+    if templates and claims is None:
+        claims = []
+        for vct in templates:
+            short = str((vct.get("metadata") or {}).get("name") or "")
+            pvc = copy.deepcopy(vct)
+            pvc["apiVersion"], pvc["kind"] = "v1", "PersistentVolumeClaim"
+            meta = pvc.setdefault("metadata", {})
+            meta["name"] = f"{p.name}-{short}"
+            meta["namespace"] = p.namespace
+            meta["ownerReferences"] = [owner_reference(p.wf)]
+            p.act(CreateObject("PersistentVolumeClaim", pvc))
+            claims.append({"name": short, "persistentVolumeClaim": {"claimName": meta["name"]}})
+        p.status["persistentVolumeClaims"] = claims
+    p.volume_claims = list(claims or [])
 
 
 def _shutdown_and_deadline(p: Pass) -> None:

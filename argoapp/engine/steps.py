@@ -134,6 +134,7 @@ def _execute_group(
             continue
         item_scope = {**scope, **item_step.get("_item_scope", {})}
         _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
+        _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
     by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}
     return _group_outcome(p, frame, sg, by_name, scope)
 
@@ -175,6 +176,19 @@ def _run_step(
         on_exit=frame.call.on_exit,
     )
     execute(p, call)
+
+
+def _lifecycle_hooks(
+    p: Pass, frame: Frame, step: Obj, child_name: str, scope: dict[str, Any], prefix: str
+) -> None:
+    """Expression hooks of a step or task (`hooks` other than `exit`), fired once each."""
+    if not any(k != "exit" for k in step.get("hooks") or {}):
+        return
+    child = p.node(child_name)
+    if child is None:
+        return
+    local = {**scope, **node_outputs(f"{prefix}.{step['name']}", child)}
+    hooks.run_expression_hooks(p, frame, child, step, local, frame.source)
 
 
 def _skip(
