@@ -59,6 +59,10 @@ class _Dag:
     def targets(self) -> list[str]:
         target = (self.frame.tmpl.get("dag") or {}).get("target")
         if target:
+            try:
+                target = substitute(str(target), self.scope)
+            except TemplateError:
+                pass
             return [t for t in str(target).split() if t]
         depended = {d for deps in self.deps.values() for d in deps}
         return sorted(n for n in self.tasks if n not in depended)
