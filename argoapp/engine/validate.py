@@ -24,7 +24,7 @@ from argoapp.engine.validate_fields import (
     text,
     validate_arguments,
 )
-from argoapp.engine.validate_graph import _check_hooks
+from argoapp.engine.validate_graph import check_hooks
 from argoapp.engine.validate_scope import add_outputs
 from argoapp.engine.validate_templates import FAKE, Base, Checker
 from argoapp.model.types import Obj
@@ -219,7 +219,7 @@ def _validate(wf: Obj, lookup: Lookup, *, lint: bool, template_validation: bool)
     on_exit = text(spec.get("onExit"))
     if on_exit:
         checker.validate_holder({"template": on_exit}, base, as_dict(spec.get("arguments")))
-    _check_hooks(checker, spec, base, "hooks")
+    check_hooks(checker, spec, base, "hooks")
     strategy = text(as_dict(spec.get("podGC")).get("strategy"))
     if strategy not in _POD_GC_STRATEGIES:
         raise ValidationError(f"podGC.strategy unknown strategy '{strategy}'")

@@ -55,7 +55,7 @@ def _has_exit_hook(holder: Obj) -> bool:
     return bool(holder.get("onExit")) or "exit" in as_dict(holder.get("hooks"))
 
 
-def _check_hooks(ck: Checker, holder: Obj, base: Base, prefix: str) -> None:
+def check_hooks(ck: Checker, holder: Obj, base: Base, prefix: str) -> None:
     """Argo's validateHooks, plus: a hook's template must exist."""
     for hook_name, raw in as_dict(holder.get("hooks")).items():
         hook = as_dict(raw)
@@ -109,7 +109,7 @@ def _check_step(ck: Checker, scope: set[str], step: Obj, base: Base, where: str,
         raise ValidationError(f"{where} {e}") from None
     if _has_exit_hook(step):
         add_outputs(child, prefix, scope, ck.globals, False, False)
-    _check_hooks(ck, step, base, where)
+    check_hooks(ck, step, base, where)
     step_scope = set(scope)
     inline = as_dict(step.get("inline"))
     for raw in as_list(as_dict(inline.get("inputs")).get("parameters")):
@@ -275,7 +275,7 @@ def _second_pass(
     if task.get("hooks") is not None:
         scope.add(f"{prefix}.status")
     add_outputs(resolved[task_name], prefix, scope, ck.globals, False, False)
-    _check_hooks(ck, task, base, where)
+    check_hooks(ck, task, base, where)
     task_scope = set(scope)
     ancestry = _ancestry(task_name, deps)
     for ancestor in ancestry:

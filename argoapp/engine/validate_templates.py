@@ -12,9 +12,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
 
 from argoapp.engine.api import Lookup
 from argoapp.engine.validate_fields import (
@@ -23,34 +20,28 @@ from argoapp.engine.validate_fields import (
     as_list,
     check_names,
     has_location,
-    is_parameter,
-    param_name_errors,
     text,
     validate_artifact_location,
     validate_inputs,
     validate_output_parameter,
 )
+from argoapp.engine.validate_leaf import (
+    TYPE_NAMES,
+    by_name,
+    check_container,
+    check_container_set,
+    check_global_name,
+    check_metrics,
+    check_resource,
+    check_script,
+    check_value_from,
+    int_or_variable,
+)
 from argoapp.engine.validate_scope import TYPE_KEYS, resolve_all, template_type
 from argoapp.model.types import Obj
 
-# Argo's names for template types, as its messages print them.
-TYPE_NAMES = {
-    "container": "Container",
-    "containerSet": "ContainerSet",
-    "steps": "Steps",
-    "script": "Script",
-    "resource": "Resource",
-    "dag": "DAG",
-    "suspend": "Suspend",
-    "data": "Data",
-    "http": "HTTP",
-    "plugin": "Plugin",
-}
 _POD_TYPES = ("container", "containerSet", "script", "resource")
-_RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
 _RETRY_POLICIES = ("", "Always", "OnError", "OnFailure", "OnTransientError")
-_METRIC_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-_TAG = re.compile(r"{{.*?}}")
 _TYPE_CHOICES = (
     "container, containerSet, steps, script, resource, dag, suspend, template, template ref"
 )
@@ -164,7 +155,7 @@ class Checker:
         self.validate_outputs(scope, tmpl, kind, leaf)
         if isinstance(tmpl.get("archiveLocation"), dict):
             validate_artifact_location(f"templates.{name}.archiveLocation", tmpl["archiveLocation"])
-        _check_metrics(tmpl, name)
+        check_metrics(tmpl, name)
 
     def validate_leaf(self, scope: set[str], tmpl: Obj, base: Base, kind: str) -> None:
         """Argo's validateLeaf: variables, images, resource actions, deadlines."""
@@ -174,15 +165,15 @@ class Checker:
         except ValidationError as e:
             raise ValidationError(f"templates.{name}: {e}") from None
         if kind == "container":
-            _check_container(tmpl, name, base)
+            check_container(tmpl, name, base)
         elif kind == "containerSet":
-            _check_container_set(tmpl, name)
+            check_container_set(tmpl, name)
         elif kind == "resource":
-            _check_resource(tmpl, name)
+            check_resource(tmpl, name)
         elif kind == "script":
-            _check_script(tmpl, name, base)
+            check_script(tmpl, name, base)
         deadline = tmpl.get("activeDeadlineSeconds")
-        if deadline is not None and not _int_or_variable(deadline):
+        if deadline is not None and not int_or_variable(deadline):
             raise ValidationError(
                 f"templates.{name}.activeDeadlineSeconds must be a positive integer > 0 "
                 "or an argo variable"
@@ -211,13 +202,13 @@ class Checker:
             ref = f"templates.{name}.outputs.artifacts.{text(art.get('name'))}"
             if not leaf and art.get("path"):
                 raise ValidationError(f"{ref}.path only valid in container/script templates")
-            _check_global_name(f"{ref}.globalName", text(art.get("globalName")))
+            check_global_name(f"{ref}.globalName", text(art.get("globalName")))
         for raw in params:
             param = as_dict(raw)
             ref = f"templates.{name}.outputs.parameters.{text(param.get('name'))}"
             validate_output_parameter(ref, param)
-            _check_value_from(ref, as_dict(param.get("valueFrom")), kind)
-            _check_global_name(f"{ref}.globalName", text(param.get("globalName")))
+            check_value_from(ref, as_dict(param.get("valueFrom")), kind)
+            check_global_name(f"{ref}.globalName", text(param.get("globalName")))
 
 
 def _check_type(tmpl: Obj, name: str) -> str:
@@ -246,7 +237,7 @@ def _process_args(tmpl: Obj, args: Obj | None, name: str) -> dict[str, str]:
         value_from = param.get("valueFrom")
         if args is FAKE:
             continue
-        arg = _by_name(as_dict(args).get("parameters"), pname)
+        arg = by_name(as_dict(args).get("parameters"), pname)
         if arg is not None:
             value, value_from = arg.get("value"), arg.get("valueFrom")
             if value is not None:
@@ -261,16 +252,9 @@ def _process_args(tmpl: Obj, args: Obj | None, name: str) -> dict[str, str]:
         if args is FAKE or art.get("optional") is True or has_location(art):
             continue
         aname = text(art.get("name"))
-        if _by_name(as_dict(args).get("artifacts"), aname) is None:
+        if by_name(as_dict(args).get("artifacts"), aname) is None:
             raise ValidationError(f"templates.{name} inputs.artifacts.{aname} was not supplied")
     return values
-
-
-def _by_name(items: Any, name: str) -> Obj | None:
-    for raw in as_list(items):
-        if isinstance(raw, dict) and text(raw.get("name")) == name:
-            return raw
-    return None
 
 
 def _check_timeout(tmpl: Obj, kind: str, name: str, values: dict[str, str]) -> None:
@@ -300,157 +284,3 @@ def _local_scope(tmpl: Obj, kind: str, leaf: bool) -> set[str]:
     if kind in _POD_TYPES:
         scope.add("pod.name")
     return scope
-
-
-def _default_image(base: Base, kind: str) -> bool:
-    if base.kind == "ClusterWorkflowTemplate":
-        return False
-    defaults = as_dict(as_dict(base.spec.get("templateDefaults")).get(kind))
-    return bool(defaults.get("image"))
-
-
-def _check_container(tmpl: Obj, name: str, base: Base) -> None:
-    container = as_dict(tmpl["container"])
-    mounts: dict[str, str] = {}
-    for i, raw in enumerate(as_list(container.get("volumeMounts"))):
-        mount = as_dict(raw)
-        path = text(mount.get("mountPath"))
-        if path in mounts:
-            raise ValidationError(
-                f"templates.{name}.container.volumeMounts[{i}].mountPath '{path}' already "
-                f"mounted in {mounts[path]}"
-            )
-        mounts[path] = f"container.volumeMounts.{text(mount.get('name'))}"
-    for i, raw in enumerate(as_list(as_dict(tmpl.get("inputs")).get("artifacts"))):
-        art = as_dict(raw)
-        path = text(art.get("path"))
-        if path in mounts:
-            raise ValidationError(
-                f"templates.{name}.inputs.artifacts[{i}].path '{path}' already mounted in "
-                f"{mounts[path]}"
-            )
-        mounts[path] = f"inputs.artifacts.{text(art.get('name'))}"
-    if not container.get("image") and not _default_image(base, "container"):
-        raise ValidationError(f"templates.{name}.container.image may not be empty")
-
-
-def _check_script(tmpl: Obj, name: str, base: Base) -> None:
-    if not as_dict(tmpl["script"]).get("image") and not _default_image(base, "script"):
-        raise ValidationError(f"templates.{name}.script.image may not be empty")
-
-
-def _check_container_set(tmpl: Obj, name: str) -> None:
-    containers = [as_dict(c) for c in as_list(as_dict(tmpl["containerSet"]).get("containers"))]
-    if not containers:
-        raise ValidationError(
-            f"templates.{name}.containerSet.containers must have at least one container"
-        )
-    outputs = as_dict(tmpl.get("outputs"))
-    uses_io = (
-        as_list(as_dict(tmpl.get("inputs")).get("artifacts"))
-        or as_list(outputs.get("parameters"))
-        or as_list(outputs.get("artifacts"))
-    )
-    if uses_io and not any(c.get("name") == "main" for c in containers):
-        raise ValidationError(
-            f'templates.{name}.containerSet.containers must have a container named "main" '
-            "for input or output"
-        )
-
-
-def _check_resource(tmpl: Obj, name: str) -> None:
-    resource = as_dict(tmpl["resource"])
-    action = text(resource.get("action"))
-    if "{{" not in action and action not in _RESOURCE_ACTIONS:
-        raise ValidationError(
-            f"templates.{name}.resource.action must be one of: get, create, apply, delete, "
-            "replace, patch"
-        )
-    if action in ("delete", "get"):
-        return
-    manifest = text(resource.get("manifest"))
-    manifest_from = resource.get("manifestFrom")
-    if not manifest and manifest_from is None:
-        raise ValidationError(
-            f"either templates.{name}.resource.manifest or templates.{name}.resource."
-            "manifestFrom must be specified"
-        )
-    if manifest and manifest_from is not None:
-        raise ValidationError(
-            "shouldn't have both `manifest` and `manifestFrom` specified in `Manifest` for "
-            "resource template"
-        )
-    artifact = as_dict(as_dict(manifest_from).get("artifact"))
-    if artifact:
-        art_name = text(artifact.get("name"))
-        if _by_name(as_dict(tmpl.get("inputs")).get("artifacts"), art_name) is None:
-            raise ValidationError(
-                f"artifact {art_name} in `manifestFrom` refer to a non-exist artifact"
-            )
-    if manifest:
-        try:
-            list(yaml.safe_load_all(_TAG.sub("placeholder", manifest)))
-        except yaml.YAMLError:
-            raise ValidationError(
-                f"templates.{name}.resource.manifest must be a valid yaml"
-            ) from None
-
-
-def _int_or_variable(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value >= 0
-    if isinstance(value, str):
-        if re.fullmatch(r"{{.+}}", value.strip()):
-            return True
-        try:
-            return int(value) >= 0
-        except ValueError:
-            return False
-    return False
-
-
-def _check_value_from(ref: str, value_from: Obj, kind: str) -> None:
-    if not value_from:
-        return
-    type_name = TYPE_NAMES.get(kind, kind)
-    if kind in ("container", "containerSet", "script") and not value_from.get("path"):
-        raise ValidationError(f"{ref}.path must be specified for {type_name} templates")
-    if kind == "resource" and not (value_from.get("jqFilter") or value_from.get("jsonPath")):
-        raise ValidationError(
-            f"{ref} .jqFilter or jsonPath must be specified for {type_name} templates"
-        )
-    if kind in ("steps", "dag"):
-        if not (value_from.get("parameter") or value_from.get("expression")):
-            raise ValidationError(
-                f"{ref}.parameter or expression must be specified for {type_name} templates"
-            )
-        if value_from.get("parameter") and value_from.get("expression"):
-            raise ValidationError(
-                f"{ref} shouldn't have both `from` and `expression` specified in `ValueFrom` "
-                f"for {type_name} templates"
-            )
-
-
-def _check_global_name(ref: str, global_name: str) -> None:
-    if global_name and not is_parameter(global_name):
-        errs = param_name_errors(global_name)
-        if errs:
-            raise ValidationError(f"{ref}: {errs[0]}")
-
-
-def _check_metrics(tmpl: Obj, name: str) -> None:
-    for raw in as_list(as_dict(tmpl.get("metrics")).get("prometheus")):
-        metric = as_dict(raw)
-        metric_name = text(metric.get("name"))
-        if not _METRIC_NAME.fullmatch(metric_name):
-            raise ValidationError(
-                f"templates.{name} metric name '{metric_name}' is invalid. Metric names must "
-                "contain alphanumeric characters or '_'"
-            )
-        if not metric.get("help"):
-            raise ValidationError(
-                f"templates.{name} metric '{metric_name}' must contain a help string under "
-                "'help: ' field"
-            )
