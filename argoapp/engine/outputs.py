@@ -103,8 +103,10 @@ def outbound_of(p: Pass, node_id: str) -> list[str]:
     kind = node.get("type")
     if kind in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN, NodeType.POD):
         return [node_id]
-    if kind == NodeType.TASK_GROUP and not node.get("children"):
-        return [node_id]
+    if kind == NodeType.TASK_GROUP:
+        # a loop's group ends in each of its items (an empty one in itself)
+        kids = node.get("children") or []
+        return [o for cid in kids for o in outbound_of(p, cid)] or [node_id]
     if kind == NodeType.RETRY:
         children = node.get("children") or []
         return [children[-1]] if children else [node_id]
