@@ -7,6 +7,8 @@ format v2, `workflow/util/pod_name.go`). Clients and the UI rely on both being r
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
 _MAX_NAME = 253
@@ -21,6 +23,7 @@ def fnv32a(text: str) -> int:
     return h
 
 
+@lru_cache(maxsize=65536)
 def node_id(workflow_name: str, node_name: str) -> str:
     """The id of the node called `node_name` (Argo's `Workflow.NodeID`)."""
     if node_name == workflow_name:
