@@ -55,11 +55,14 @@ def _has_exit_hook(holder: Obj) -> bool:
     return bool(holder.get("onExit")) or "exit" in as_dict(holder.get("hooks"))
 
 
-def check_hooks(ck: Checker, holder: Obj, base: Base, prefix: str) -> None:
-    """Argo's validateHooks, plus: a hook's template must exist."""
+def check_hooks(
+    ck: Checker, holder: Obj, base: Base, prefix: str, need_expression: bool = True
+) -> None:
+    """Argo's validateHooks, plus: a hook's template must exist. Argo does not ask DAG tasks'
+    hooks for an expression (`need_expression` False)."""
     for hook_name, raw in as_dict(holder.get("hooks")).items():
         hook = as_dict(raw)
-        if hook_name != "exit" and not hook.get("expression"):
+        if need_expression and hook_name != "exit" and not hook.get("expression"):
             raise ValidationError(f"{prefix}.{hook_name} Expression required")
         if hook.get("template") or hook.get("templateRef"):
             try:
@@ -275,7 +278,7 @@ def _second_pass(
     if task.get("hooks") is not None:
         scope.add(f"{prefix}.status")
     add_outputs(resolved[task_name], prefix, scope, ck.globals, False, False)
-    check_hooks(ck, task, base, where)
+    check_hooks(ck, task, base, where, need_expression=False)
     task_scope = set(scope)
     ancestry = _ancestry(task_name, deps)
     for ancestor in ancestry:

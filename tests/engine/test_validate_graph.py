@@ -308,3 +308,11 @@ def test_workflow_templates_may_leave_entrypoint_and_values_to_submit_time() -> 
             {**bad, "kind": "ClusterWorkflowTemplate"}, EmptyLookup()
         )
     assert str(info.value) == "templates.t templates.t.container.image may not be empty"
+
+
+def test_step_hooks_need_an_expression_but_task_hooks_do_not() -> None:
+    hooked = {"name": "a", "template": "l", "hooks": {"running": {"template": "l"}}}
+    rejects(wf(steps([hooked]), LEAF), "templates.main.steps[0].a.running Expression required")
+    validate_workflow(wf(dag(hooked), LEAF), EmptyLookup())
+    gone = {"name": "a", "template": "l", "hooks": {"exit": {"template": "gone"}}}
+    rejects(wf(dag(gone), LEAF), "templates.main.tasks.a.exit template name 'gone' undefined")
