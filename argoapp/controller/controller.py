@@ -96,6 +96,7 @@ class Controller:
         self.lookup = CacheLookup(self.informers)
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._tg: asyncio.TaskGroup | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._writing: dict[str, list[str]] = {}
@@ -129,6 +130,7 @@ class Controller:
         finally:
             self._tg = None
             await self.http.close()
+            self._stopped.set()
 
     def stop(self) -> None:
         """Ask `run()` to finish: no new passes, in-flight ones drain, then everything ends."""
@@ -137,6 +139,10 @@ class Controller:
     async def wait_ready(self) -> None:
         """Return once the caches are filled and the workers run."""
         await self._ready.wait()
+
+    async def wait_stopped(self) -> None:
+        """Return once `run()` has ended every task it started."""
+        await self._stopped.wait()
 
     async def _until_stopping(self, work: Coroutine[Any, Any, None]) -> bool:
         """Await `work` unless `stop()` comes first; True when `work` finished."""

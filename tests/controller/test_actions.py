@@ -3,6 +3,7 @@ controller-wide parallelism."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -237,3 +238,33 @@ async def _contains(value: object, part: str) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_stop_ends_a_hanging_http_request_and_leaves_nothing_running(
+    kube: Kube, run_controller: RunController
+) -> None:
+    asked, release = asyncio.Event(), asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        asked.set()
+        await release.wait()  # no answer while the controller stops
+        return web.Response(text="too late")
+
+    app = web.Application()
+    app.router.add_get("/hang", hang)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hang"
+        engine = http_engine({"slow": {"http": {"url": url, "timeoutSeconds": 600}}})
+        controller = await run_controller(engine)
+        await kube.create("Workflow", workflow("slow"))
+        async with asyncio.timeout(30):
+            await asked.wait()
+        controller.stop()
+        async with asyncio.timeout(30):
+            await controller.wait_stopped()  # the request was cancelled, the session closed
+    finally:
+        release.set()
+        await runner.cleanup()
