@@ -17,7 +17,12 @@ from typing import Any
 
 from argoapp.engine import hooks, loops, steps
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
-from argoapp.engine.outputs import export_globals, finish_with_outputs, outbound_of
+from argoapp.engine.outputs import (
+    export_globals,
+    finish_with_outputs,
+    global_outputs,
+    outbound_of,
+)
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass, link
 from argoapp.engine.steps import fulfilled
@@ -71,6 +76,7 @@ class _Dag:
         node = self.task_node(name)
         if node is None or not fulfilled(node):
             return
+        self.scope.update(global_outputs(self.p))
         prefix = f"tasks.{name}"
         if node.get("type") == NodeType.TASK_GROUP:
             self.scope.update(loops.aggregate(prefix, self.p.children(node)))

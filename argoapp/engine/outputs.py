@@ -95,6 +95,11 @@ def export_globals(p: Pass, node: Obj) -> None:
             wf_arts.append({**art, "name": name})
 
 
+def global_outputs(p: Pass) -> dict[str, Any]:
+    """The `workflow.outputs.*` values as they stand now (a step may export one mid-pass)."""
+    return {k: v for k, v in p.globals.items() if k.startswith("workflow.outputs.")}
+
+
 def outbound_of(p: Pass, node_id: str) -> list[str]:
     """The leaf nodes a node ends in (Argo's getOutboundNodes)."""
     node = p.node_by_id(node_id)

@@ -14,7 +14,7 @@ from typing import Any
 
 from argoapp.engine import hooks, loops
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
-from argoapp.engine.outputs import finish_with_outputs, outbound_of
+from argoapp.engine.outputs import finish_with_outputs, global_outputs, outbound_of
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass
 from argoapp.model.phases import NodePhase, NodeType, node_done
@@ -71,6 +71,7 @@ def execute_steps(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
             hooks.kill_daemons(p, node["id"])
             return p.finish(node, NodePhase.FAILED, sg.get("message", ""))
         scope.update(_group_scope(p, sg_name, group or []))
+        scope.update(global_outputs(p))
     if groups:
         last = p.node(f"{frame.node_name}[{len(groups) - 1}]")
         node["outboundNodes"] = _outbound(p, last) if last else []

@@ -139,6 +139,9 @@ class Sim:
     def nodes(self) -> dict[str, Obj]:
         return by_display(self.wf)
 
+    def created_pods(self) -> list[Obj]:
+        return [a.pod for a in self.actions if isinstance(a, CreatePod)]
+
     def of(self, kind: type) -> list[Any]:
         return [a for a in self.actions if isinstance(a, kind)]
 
