@@ -355,9 +355,13 @@ class Controller:
             self.queue.add(key)
 
     def _on_configmap(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        meta = obj.get("metadata") or {}
+        # A semaphore's limit lives in a ConfigMap: a raised limit may let waiters in.
+        prefix = f"{meta.get('namespace', '')}/ConfigMap/{meta.get('name', '')}/"
+        for waiting in self.locks.waiting_workflows(prefix):
+            self.queue.add(waiting)
         if self.configmap is None or self.settings_from is None or kind == "DELETED":
             return
-        meta = obj.get("metadata") or {}
         if (meta.get("namespace"), meta.get("name")) != self.configmap:
             return
         try:

@@ -92,6 +92,16 @@ class LockManager:
         lock = self._locks.get(key)
         return [w.holder for w in lock.ranked()] if lock else []
 
+    def waiting_workflows(self, key_prefix: str) -> list[str]:
+        """The workflows waiting for any lock whose key starts with `key_prefix`."""
+        found = [
+            w.workflow
+            for key, lock in self._locks.items()
+            if key.startswith(key_prefix)
+            for w in lock.ranked()
+        ]
+        return list(dict.fromkeys(found))
+
     def restore(self, workflows: Iterable[Mapping[str, Any]]) -> None:
         """Rebuild the holders from each workflow's `status.synchronization`."""
         for wf in workflows:

@@ -79,3 +79,14 @@ def test_throttle_admits_by_rank_and_wakes_the_best_waiter() -> None:
     assert throttle.admit("ns/urgent", (-9.0, 4.0))
     assert throttle.running == 1 and throttle.waiting == 1
     assert Throttle(limit=0).admit("ns/any", (0.0,))
+
+
+def test_waiters_can_be_found_by_the_configmap_that_sets_their_limit() -> None:
+    locks = LockManager()
+    key = "default/ConfigMap/limits/build"
+    assert locks.acquire(key, "a", 1, "default/a")
+    assert not locks.acquire(key, "b", 1, "default/b")
+    assert locks.acquire("default/Mutex/m", "c", 1, "default/c")
+    assert not locks.acquire("default/Mutex/m", "d", 1, "default/d")
+    assert locks.waiting_workflows("default/ConfigMap/limits/") == ["default/b"]
+    assert locks.waiting_workflows("default/ConfigMap/other/") == []
