@@ -25,6 +25,13 @@ AUTH_MODES = ("server", "client")
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
+def executor_in_process_default() -> bool:
+    """Whether localkube's kubelet runs the executor roles itself (ARGOAPP_EXECUTOR_IN_PROCESS)."""
+    return os.environ.get("ARGOAPP_EXECUTOR_IN_PROCESS", "").strip().lower() not in (
+        "false", "0", "no", "off",
+    )  # fmt: skip
+
+
 def default_data_dir() -> Path:
     return Path(os.environ.get("ARGOAPP_DATA_DIR") or Path.home() / ".argoapp")
 
@@ -38,6 +45,9 @@ class UpSettings:
     controller_config: dict[str, Any] = field(default_factory=dict)
     auth_mode: str = "client"
     sandboxed: bool = True
+    # ARGOAPP_EXECUTOR_IN_PROCESS=false: run init, wait and the emissary as `argoapp exec`
+    # processes in local pods, as on a cluster, instead of in localkube's kubelet.
+    executor_in_process: bool = field(default_factory=executor_in_process_default)
 
     @property
     def images(self) -> dict[str, Any]:

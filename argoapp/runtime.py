@@ -52,6 +52,7 @@ async def run_up(
             sandboxed=settings.sandboxed,
             images=settings.images,
             executor_image=settings.executor_image,
+            executor_in_process=settings.executor_in_process,
         )
     )
     engine_settings = config.engine_settings(settings.controller_config)

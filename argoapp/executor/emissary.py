@@ -117,13 +117,14 @@ def _wait_for_dependencies(env: ExecEnv, template: Obj) -> None:
             raise EmissaryError(f"dependency {dep!r} exited with code {code}")
 
 
-def _wants_capture(env: ExecEnv, template: Obj) -> bool:
+def wants_capture(env: ExecEnv, template: Obj) -> bool:
+    """Whether the command's output is kept in ctr/<name>/stdout and combined."""
     archive = (template.get("archiveLocation") or {}).get("archiveLogs")
     return env.include_script_output or bool(archive)
 
 
 def _run(env: ExecEnv, template: Obj, ctr: Path, argv: list[str]) -> int:
-    capture = _wants_capture(env, template)
+    capture = wants_capture(env, template)
     pipe = subprocess.PIPE if capture else None
     try:
         child = subprocess.Popen(argv, stdout=pipe, stderr=pipe)

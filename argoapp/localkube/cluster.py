@@ -39,6 +39,7 @@ class LocalKubeSettings:
     executor_image: str = DEFAULT_EXECUTOR_IMAGE
     extra_path: tuple[str, ...] = ()
     run_kubelet: bool = True
+    executor_in_process: bool = True
 
 
 class LocalKube:
@@ -80,6 +81,7 @@ class LocalKube:
                     api_token=creds.token,
                     ca_cert_pem=creds.ca_pem,
                     extra_path=list(s.extra_path),
+                    executor_in_process=s.executor_in_process,
                 ),
             )
             app = build_app(self.service, token=creds.token, logs=self.kubelet)

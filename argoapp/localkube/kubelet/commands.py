@@ -100,10 +100,11 @@ def resolve(
         )
     mapping = _mapping(env)
     argv = [expand(arg, mapping) for arg in argv]
-    return _as_argoapp(argv)
+    return as_argoapp(argv)
 
 
-def _as_argoapp(argv: list[str]) -> list[str]:
+def as_argoapp(argv: list[str]) -> list[str]:
+    """`argoexec ...` and `argoapp ...` as this argoapp program; any other argv unchanged."""
     program = posixpath.basename(argv[0])
     if program == EXECUTOR_PROGRAM:
         return [*argoapp_argv(), "exec", *argv[1:]]

@@ -50,6 +50,9 @@ class KubeletConfig:
     resync_interval: float = 10.0
     host_ip: str = "127.0.0.1"
     pod_ip: str = "127.0.0.1"
+    # Run Argo's executor roles (init, wait, the emissary around each wrapped container) in
+    # the kubelet instead of as `argoapp exec` processes in the pod (see `inprocess`).
+    executor_in_process: bool = True
 
 
 @dataclass(frozen=True)

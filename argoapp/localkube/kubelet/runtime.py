@@ -17,7 +17,7 @@ import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from argoapp.localkube.kubelet import procs, sandbox
 from argoapp.localkube.kubelet.commands import resolve
@@ -33,6 +33,8 @@ UNKNOWN_MESSAGE = "The container could not be located when the pod was terminate
 _MESSAGE_LIMIT = 4096
 _TAIL_READ = 256 * 1024
 _STARTED_WAIT = 0.02
+_STARTED_MARKS = ("shim.json", "exit.json", "inprocess.json")
+IN_PROCESS_MARK = "inprocess.json"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,30 @@ class Exit:
 
 def unknown_exit(started_at: str | None = None, message: str = UNKNOWN_MESSAGE) -> Exit:
     return Exit(137, UNKNOWN_REASON, message, started_at, None)
+
+
+class Running(Protocol):
+    """One run of one container as the pod worker drives it: a shim's or an in-process role's."""
+
+    @property
+    def state(self) -> Path: ...
+
+    @property
+    def started_at(self) -> str | None: ...
+
+    @property
+    def signalled(self) -> bool: ...
+
+    @property
+    def restart_count(self) -> int: ...
+
+    async def wait(self) -> Exit: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+    def force(self) -> None: ...
 
 
 class Attempt:
@@ -160,7 +186,8 @@ def attempts_on_disk(paths: PodPaths, container: str) -> list[int]:
     """The restart counts of the attempts that were started, oldest first.
 
     A directory with no shim record was being prepared when a kubelet stopped: nothing ran
-    there, so it does not count (the next start reuses it).
+    there, so it does not count (the next start reuses it). An executor role the kubelet ran
+    in-process (`inprocess.json`) counts.
     """
     try:
         names = os.listdir(paths.container_dir(container))
@@ -170,8 +197,20 @@ def attempts_on_disk(paths: PodPaths, container: str) -> list[int]:
     return sorted(
         int(n)
         for n in names
-        if n.isdigit() and ((base / n / "shim.json").exists() or (base / n / "exit.json").exists())
+        if n.isdigit() and any((base / n / f).exists() for f in _STARTED_MARKS)
     )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A container attempt resolved and its volumes laid out, not started yet."""
+
+    state: Path  # the attempt directory
+    argv: list[str]  # the resolved command (`argoexec ...` already turned into argoapp)
+    env: dict[str, str]
+    box: sandbox.SandboxSpec
+    home: str
+    fallback_to_logs: bool
 
 
 @dataclass(frozen=True)
@@ -190,19 +229,28 @@ class Runtime:
         self, pod: Obj, container: Obj, restart_count: int, sources: Sources
     ) -> Attempt:
         """Start one attempt of `container`; raises `CommandError` when it cannot be built."""
+        prepared = await self.prepare(pod, container, restart_count, sources)
+        return await self.launch(prepared)
+
+    async def prepare(
+        self, pod: Obj, container: Obj, restart_count: int, sources: Sources
+    ) -> Prepared:
+        """Resolve what the attempt runs and lay out its volumes; nothing is started."""
         paths = PodPaths(self.data_dir, pod["metadata"]["uid"])
-        spec = await asyncio.to_thread(self._prepare, pod, container, paths, restart_count, sources)
-        state = paths.attempt(container["name"], restart_count)
-        write_json_atomic(state / "spec.json", spec)
-        handle = procs.spawn(state)
-        policy = container.get("terminationMessagePolicy")
-        attempt = Attempt(state, handle, policy == "FallbackToLogsOnError")
+        return await asyncio.to_thread(self._prepare, pod, container, paths, restart_count, sources)
+
+    async def launch(self, prepared: Prepared, argv: list[str] | None = None) -> Attempt:
+        """Start a shim for `prepared` (running `argv` instead of its own when given)."""
+        spec = await asyncio.to_thread(self._spec, prepared, argv or prepared.argv)
+        write_json_atomic(prepared.state / "spec.json", spec)
+        handle = procs.spawn(prepared.state)
+        attempt = Attempt(prepared.state, handle, prepared.fallback_to_logs)
         await attempt.wait_started()
         return attempt
 
     def _prepare(
         self, pod: Obj, container: Obj, paths: PodPaths, restart_count: int, sources: Sources
-    ) -> Obj:
+    ) -> Prepared:
         private_dir(pods_dir(self.data_dir))
         private_dir(paths.base)
         hostname = pod_hostname(pod)
@@ -221,8 +269,6 @@ class Runtime:
         mounts = container_mounts(pod, container, volumes, env)
         state = paths.attempt(str(container["name"]), restart_count)
         state.mkdir(parents=True, exist_ok=True)
-        sandbox.write_pod_etc(paths.etc, hostname, cfg.pod_ip)
-        sandbox.write_pod_bin(paths.bin, shutil.which("python3", path=env["PATH"]))
         box = sandbox.SandboxSpec(
             root=paths.root(str(container["name"])),
             hostname=hostname,
@@ -233,6 +279,13 @@ class Runtime:
             mounts=mounts,
             working_dir=str(container.get("workingDir") or "/"),
         )
+        fallback = container.get("terminationMessagePolicy") == "FallbackToLogsOnError"
+        return Prepared(state, argv, env, box, home, fallback)
+
+    def _spec(self, prepared: Prepared, argv: list[str]) -> Obj:
+        box, env, home = prepared.box, prepared.env, prepared.home
+        sandbox.write_pod_etc(box.pod_etc, box.hostname, self.config.pod_ip)
+        sandbox.write_pod_bin(box.pod_bin, shutil.which("python3", path=env["PATH"]))
         if self.layout is None:
             return _unsandboxed_spec(box, argv, env, home)
         sandbox.prepare_root(self.layout, box, home)

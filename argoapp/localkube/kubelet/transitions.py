@@ -7,6 +7,8 @@ worker publishes after each change.
 Adoption rules (`resume`), per container, from its attempt directories:
 - the latest attempt has an exit record: it ended (while the kubelet was down, perhaps);
 - its shim is alive (same pid, start time and boot): it is running, and is followed again;
+- it is an init or wait the kubelet ran in-process (`inprocess.json`) with no exit record: it
+  runs again in the same attempt;
 - its shim is gone without an exit record, or the container's status says it started but no
   attempt directory is left: it ends `ContainerStatusUnknown` and the pod fails. Nothing is ever
   re-run on a guess.
@@ -20,9 +22,11 @@ from argoapp.localkube.kubelet import specs
 from argoapp.localkube.kubelet.commands import RUN_ERROR, CommandError
 from argoapp.localkube.kubelet.config import KubeletConfig
 from argoapp.localkube.kubelet.runtime import (
+    IN_PROCESS_MARK,
     UNKNOWN_REASON,
     Attempt,
     Exit,
+    Running,
     attempts_on_disk,
     inspect,
     read_exit,
@@ -93,6 +97,14 @@ def _was_started(cs: Obj | None) -> bool:
 
 def _resume_attempt(worker: PodWorker, st: ContainerState, attempts: list[int]) -> None:
     latest = attempts[-1]
+    state = worker.paths.attempt(st.name, latest)
+    if (state / IN_PROCESS_MARK).exists() and not (state / "exit.json").exists():
+        # An executor role the kubelet ran itself, cut short by its stop: run it again, in the
+        # same attempt (init and wait can be repeated without harm).
+        worker.next_attempt[st.name] = latest
+        st.restart_count = latest
+        st.state, st.reason, st.message = "waiting", "PodInitializing", ""
+        return
     fallback = _fallback_to_logs(worker, st.name)
     worker.next_attempt[st.name] = latest + 1
     st.restart_count = latest
@@ -144,7 +156,7 @@ def start_failed(worker: PodWorker, st: ContainerState, error: CommandError) -> 
     st.state, st.reason, st.message = "waiting", error.reason, error.message
 
 
-def started(worker: PodWorker, st: ContainerState, attempt: Attempt) -> None:
+def started(worker: PodWorker, st: ContainerState, attempt: Running) -> None:
     st.restart_count = attempt.restart_count
     st.container_id = container_id(worker.uid, st.name, attempt.restart_count)
     st.exit_code = None

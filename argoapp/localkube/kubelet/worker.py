@@ -33,7 +33,8 @@ from argoapp.localkube.kubelet import sources, specs, transitions
 from argoapp.localkube.kubelet.commands import RUN_ERROR, CommandError
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
 from argoapp.localkube.kubelet.env import CONFIG_ERROR
-from argoapp.localkube.kubelet.runtime import Attempt, Runtime
+from argoapp.localkube.kubelet.inprocess import PodRoles
+from argoapp.localkube.kubelet.runtime import Running, Runtime
 from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, PodOutcome, pod_status
 from argoapp.localkube.lifecycle import now_rfc3339
 from argoapp.localkube.objects import ObjectService
@@ -78,7 +79,7 @@ class PodWorker:
         waiting = "PodInitializing" if spec.get("initContainers") else "ContainerCreating"
         self.inits = [_state(c, waiting) for c in spec.get("initContainers") or []]
         self.mains = [_state(c, waiting) for c in spec.get("containers") or []]
-        self.attempts: dict[str, Attempt] = {}
+        self.attempts: dict[str, Running] = {}
         self.next_attempt: dict[str, int] = {}
         self.stop: StopRequest | None = None
         self.outcome: PodOutcome | None = None
@@ -89,6 +90,8 @@ class PodWorker:
         self._publishing = asyncio.Lock()
         self._published: Obj | None = None
         self._killed_at: dict[str, float] = {}
+        # Argo's executor roles done by the kubelet itself (see `inprocess`).
+        self.roles = PodRoles(self) if runtime.config.executor_in_process else None
 
     @property
     def config(self) -> KubeletConfig:
@@ -140,6 +143,9 @@ class PodWorker:
                 # A finished pod too: what still runs of it is followed (and stopped), and its
                 # deletion reports the exits it had, never blank containers.
                 transitions.resume(self)
+                if self.roles is not None:
+                    self.roles.adopt()
+                    self.roles.observe()
                 if self._terminal() and self.attempts:
                     self.request_stop(self._grace_period())
                 await self.publish()
@@ -172,6 +178,7 @@ class PodWorker:
             ended = await attempt.wait()
             self.attempts.pop(name, None)
             transitions.record_exit(self, records[name], ended)
+            self._exited()
         await self.publish()
 
     async def _supervise(self, flow: asyncio.Task[None] | None) -> None:
@@ -180,6 +187,7 @@ class PodWorker:
             self._check_deadline()
             if self.stop is not None:
                 self._drive_stop()
+            roles_due = self.roles.tick() if self.roles is not None else None
             flow_done = flow is None or flow.done()
             if flow_done and flow is not None:
                 flow.result()
@@ -187,6 +195,8 @@ class PodWorker:
                 return
             self._wake.clear()
             timeout = STOP_POLL if self.stop is not None and not flow_done else self._idle()
+            if roles_due is not None:
+                timeout = roles_due if timeout is None else min(timeout, roles_due)
             woken = asyncio.ensure_future(self._wake.wait())
             waiters: list[asyncio.Future[Any]] = [woken]
             if flow is not None and not flow_done:
@@ -269,7 +279,14 @@ class PodWorker:
             ended = await attempt.wait()
             self.attempts.pop(st.name, None)
             transitions.record_exit(self, st, ended)
+            self._exited()
             await self.publish()
+
+    def _exited(self) -> None:
+        """A container ended: the executor roles may have something to do now."""
+        if self.roles is not None:
+            self.roles.observe()
+            self._wake.set()
 
     def _should_restart(self, st: ContainerState, init: bool) -> bool:
         if self.stop is not None or self._terminal():
@@ -303,7 +320,7 @@ class PodWorker:
                     self._wake.clear()
                     await self._wake.wait()
 
-    async def _start(self, container: Obj, st: ContainerState) -> Attempt | None:
+    async def _start(self, container: Obj, st: ContainerState) -> Running | None:
         restart_count = self.next_attempt.get(st.name, 0)
         if st.state == "terminated":
             st.last_terminated = st.terminated_obj()
@@ -322,12 +339,15 @@ class PodWorker:
 
     async def _create(
         self, container: Obj, st: ContainerState, restart_count: int
-    ) -> Attempt | CommandError:
+    ) -> Running | CommandError:
         """Check the spec, fetch what it refers to, start an attempt; or why it cannot start."""
         try:
             specs.check(self.pod, container)
             found = await sources.fetch(self.service, self.pod)
-            return await self.runtime.start(self.pod, container, restart_count, found)
+            prepared = await self.runtime.prepare(self.pod, container, restart_count, found)
+            if self.roles is not None:
+                return await self.roles.start(prepared)
+            return await self.runtime.launch(prepared)
         except CommandError as e:
             return e
         except OSError as e:  # the disk or the host refused: retried, as a kubelet does

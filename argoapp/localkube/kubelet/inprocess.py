@@ -1,0 +1,352 @@
+"""Argo's executor roles run by the kubelet itself, around the sandbox, with no `argoapp exec`.
+
+With `KubeletConfig.executor_in_process` (the default), each pod worker has a `PodRoles` and
+asks it to start every container (`start`):
+- `argoexec init`: `executor.init.run_init` on the pod's volume directories; no process.
+- an emissary-wrapped container (`argoexec emissary … -- CMD`): CMD runs straight in the
+  sandbox under its shim; when it ends, the kubelet writes what the emissary would
+  (`roles.finish_emissary`: stdout/combined, main's output files, `ctr/<name>/exitcode`), and
+  an exit by a signal the kubelet sent is reported as 137, a command that cannot start as 64,
+  the emissary's codes. A containerSet member with dependencies keeps the real emissary.
+- `argoexec wait`: waits (an event, not a poll) until every main container has ended, then
+  `executor.wait.finish` collects the outputs and the WorkflowTaskResult is written straight
+  through the object service: created once, complete (no incomplete result first, no HTTP).
+`tick` does what the emissary and wait do on a timer: sidecars get SIGTERM once every main
+ended (SIGKILL after the grace period), and ARGO_DEADLINE signals the mains as wait would.
+
+Restarts: an in-process init or wait leaves `inprocess.json` in its attempt directory, and
+`exit.json` when done. A kubelet that restarts runs an unfinished init or wait again in the
+same attempt (both are idempotent: files are rewritten, the task result is created or
+patched); a wrapped container's shim (marked by `emissary.json`) is adopted as any other and
+wrapped again, and what the emissary leaves behind is written when it ends, or by wait for
+one that ended while no kubelet ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import logging
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from argoapp.errors import ArgoappError
+from argoapp.executor import wait as executor_wait
+from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
+from argoapp.executor.init import run_init
+from argoapp.localkube import resources as r
+from argoapp.localkube.errors import AlreadyExists, ApiError
+from argoapp.localkube.kubelet import roles
+from argoapp.localkube.kubelet.procs import read_json
+from argoapp.localkube.kubelet.runtime import Attempt, Exit, Prepared, Running
+from argoapp.localkube.kubelet.shim import rfc3339_nano, write_json_atomic
+from argoapp.localkube.patching import MERGE, merge_patch
+
+if TYPE_CHECKING:
+    from argoapp.localkube.kubelet.worker import PodWorker
+
+log = logging.getLogger(__name__)
+SIGNALLED = 137  # the emissary's code for a command a signal ended
+EMISSARY_FAILED = 64  # the emissary's code when it could not run the command
+ROLE_FILE = "inprocess.json"  # an init or wait the kubelet runs (an attempt with no shim)
+EMISSARY_FILE = "emissary.json"  # a wrapped container run without its emissary
+
+
+class PodRoles:
+    """The executor roles of one pod, run by its worker."""
+
+    def __init__(self, worker: PodWorker) -> None:
+        self.worker = worker
+        self.var_run: Path | None = None
+        self._template: Obj | None = None
+        self.mains_done = asyncio.Event()
+        self.wait_env: ExecEnv | None = None
+        self._main_kill_at: float | None = None
+        self._sidecar_kill_at: float | None = None
+        self._sidecars_stopped = False
+
+    # -- starting containers -------------------------------------------------------------
+
+    async def start(self, prepared: Prepared) -> Running:
+        """Start one container of the pod, taking over the executor's roles."""
+        role, argv = roles.classify(prepared.argv)
+        name = prepared.state.parent.name
+        mounts = prepared.box.mounts
+        self.var_run = self.var_run or roles.mount_source(mounts, roles.VAR_RUN)
+        if role == "" or (role == roles.EMISSARY and self._has_dependencies(name)):
+            return await self.worker.runtime.launch(prepared)
+        env = roles.exec_env(prepared.env, mounts, prepared.state)
+        if role == roles.EMISSARY:
+            _write_role(prepared.state / EMISSARY_FILE, role, env)
+            inner = await self.worker.runtime.launch(prepared, argv)
+            return EmissaryAttempt(inner, self, name, env)
+        if role == roles.WAIT:
+            self.wait_env = env
+            await asyncio.to_thread(roles.link_mainctrfs, mounts, env.mainctrfs)
+        return RoleAttempt(prepared.state, role, env, self)
+
+    def adopt(self) -> None:
+        """After a kubelet restart: wrap adopted shims of wrapped containers again."""
+        for name, attempt in list(self.worker.attempts.items()):
+            record = read_json(attempt.state / EMISSARY_FILE)
+            if isinstance(attempt, Attempt) and record and record.get("role") == roles.EMISSARY:
+                env = ExecEnv.from_environ(record.get("env") or {})
+                env = replace(env, var_run=Path(str(record.get("varRun"))))
+                self.var_run = self.var_run or env.var_run
+                self.worker.attempts[name] = EmissaryAttempt(attempt, self, name, env)
+
+    def template(self) -> Obj:
+        """The pod's template, as init wrote it ({} before that)."""
+        if self._template is None and self.var_run is not None:
+            found = replace(ExecEnv(), var_run=self.var_run).read_template()
+            if found:
+                self._template = found
+        return self._template or {}
+
+    def _has_dependencies(self, name: str) -> bool:
+        for member in (self.template().get("containerSet") or {}).get("containers") or []:
+            if member.get("name") == name and member.get("dependencies"):
+                return True
+        return False
+
+    # -- what the emissary and wait do over time -----------------------------------------
+
+    def observe(self) -> None:
+        """A container changed: note when every main has ended."""
+        if self.mains_done.is_set() or not self.template():
+            return
+        states = {st.name: st for st in self.worker.mains}
+        for name in main_names(self.template()):
+            st = states.get(name)
+            if st is not None and (st.state != "terminated" or name in self.worker.attempts):
+                return
+        self.mains_done.set()
+
+    def tick(self) -> float | None:
+        """Stop sidecars and enforce the deadline; seconds until the next thing to do."""
+        now = time.monotonic()
+        grace = self.wait_env.grace_seconds if self.wait_env else 30.0
+        names = set(main_names(self.template()))
+        if self.mains_done.is_set() and not self._sidecars_stopped:
+            self._sidecars_stopped = True
+            self._sidecar_kill_at = now + grace
+            self._signal(lambda n, a: isinstance(a, EmissaryAttempt) and n not in names, False)
+        if self._sidecar_kill_at is not None and now >= self._sidecar_kill_at:
+            self._sidecar_kill_at = None
+            self._signal(lambda n, a: isinstance(a, EmissaryAttempt) and n not in names, True)
+        deadline = self._deadline()
+        if deadline is not None and not self.mains_done.is_set() and self._main_kill_at is None:
+            left = deadline - time.time()
+            if left > 0:
+                return _soonest(left, self._sidecar_kill_at, now)
+            assert self.wait_env is not None
+            executor_wait.terminate_message(self.wait_env, executor_wait.DEADLINE_MESSAGE)
+            self._main_kill_at = now + grace
+            self._signal(lambda n, a: n in names, False)
+        if self._main_kill_at is not None and now >= self._main_kill_at:
+            self._main_kill_at = float("inf")
+            self._signal(lambda n, a: n in names, True)
+        return _soonest(None, self._sidecar_kill_at, now, self._main_kill_at)
+
+    def _deadline(self) -> float | None:
+        if self.wait_env is None or self.wait_env.deadline == NO_DEADLINE:
+            return None
+        try:
+            when = datetime.fromisoformat(self.wait_env.deadline.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+    def _signal(self, which: Any, kill: bool) -> None:
+        for name, attempt in list(self.worker.attempts.items()):
+            if which(name, attempt):
+                attempt.kill() if kill else attempt.terminate()
+
+    # -- wait's last step ----------------------------------------------------------------
+
+    async def finish_mains(self, env: ExecEnv) -> None:
+        """What the emissary leaves for wait, for mains that ended while no kubelet ran."""
+        template = self.template()
+        paths = self.worker.paths
+        states = {st.name: st for st in self.worker.mains}
+        for name in main_names(template):
+            st = states.get(name)
+            if st is None or st.exit_code is None:
+                continue
+            state = paths.attempt(name, st.restart_count)
+            await asyncio.to_thread(
+                roles.finish_emissary, env, template, name, st.exit_code,
+                state / "container.log", paths.root(name),
+            )  # fmt: skip
+
+    async def report(self, env: ExecEnv, patch: Obj) -> None:
+        """Create the WorkflowTaskResult with its outputs, or patch the one that exists."""
+        body = merge_patch(executor_wait.task_result(env), copy.deepcopy(patch))
+        namespace = self.worker.namespace
+        try:
+            await self.worker.service.create(r.WORKFLOWTASKRESULTS, namespace, body)
+        except AlreadyExists:
+            await self.worker.service.patch(
+                r.WORKFLOWTASKRESULTS, namespace, env.node_id, MERGE, patch
+            )
+
+
+def _soonest(first: float | None, *rest: float | None) -> float | None:
+    """The smallest delay among `first` and the monotonic times in `rest[1:]` (from `rest[0]`)."""
+    now = rest[0] or 0.0
+    delays = [first] + [t - now for t in rest[1:] if t is not None and t != float("inf")]
+    found = [max(d, 0.0) for d in delays if d is not None]
+    return min(found) if found else None
+
+
+def _write_role(path: Path, role: str, env: ExecEnv) -> None:
+    keep = {"ARGO_CONTAINER_NAME": env.container_name, "ARGO_NODE_ID": env.node_id,
+            "ARGO_INCLUDE_SCRIPT_OUTPUT": "true" if env.include_script_output else "false",
+            "ARGO_WORKFLOW_NAME": env.workflow_name}  # fmt: skip
+    write_json_atomic(path, {"role": role, "varRun": str(env.var_run), "env": keep})
+
+
+class EmissaryAttempt:
+    """A wrapped container run without its emissary: the emissary's bookkeeping after it ends."""
+
+    def __init__(self, inner: Attempt, pod: PodRoles, name: str, env: ExecEnv) -> None:
+        self.inner = inner
+        self.pod = pod
+        self.name = name
+        self.env = env
+
+    @property
+    def state(self) -> Path:
+        return self.inner.state
+
+    @property
+    def started_at(self) -> str | None:
+        return self.inner.started_at
+
+    @property
+    def signalled(self) -> bool:
+        return self.inner.signalled
+
+    @property
+    def restart_count(self) -> int:
+        return self.inner.restart_count
+
+    async def wait(self) -> Exit:
+        ended = await self.inner.wait()
+        if ended.reason == "StartError":
+            ended = replace(ended, exit_code=EMISSARY_FAILED, reason="Error")
+        elif self.inner.signalled and ended.exit_code > 128:
+            ended = replace(ended, exit_code=SIGNALLED)
+        root = self.pod.worker.paths.root(self.name)
+        await asyncio.to_thread(
+            roles.finish_emissary, self.env, self.pod.template(), self.name, ended.exit_code,
+            self.state / "container.log", root,
+        )  # fmt: skip
+        return ended
+
+    def terminate(self) -> None:
+        self.inner.terminate()
+
+    def kill(self) -> None:
+        self.inner.kill()
+
+    def force(self) -> None:
+        self.inner.force()
+
+
+class RoleAttempt:
+    """`argoexec init` or `argoexec wait` done by the kubelet, recorded like a container."""
+
+    def __init__(self, state: Path, role: str, env: ExecEnv, pod: PodRoles) -> None:
+        self.state = state
+        self.role = role
+        self.env = env
+        self.pod = pod
+        self.started_at: str | None = rfc3339_nano()
+        self.signalled = False
+        self._killed = asyncio.Event()
+        _write_role(state / ROLE_FILE, role, env)
+        write_json_atomic(state / "started.json", {"startedAt": self.started_at})
+        (state / "container.log").touch()
+        (state / "termination-log").touch()
+
+    @property
+    def restart_count(self) -> int:
+        return int(self.state.name)
+
+    async def wait(self) -> Exit:
+        """Run the role; how it ended. Cancelled (kubelet stop), it leaves no exit record."""
+        work = asyncio.ensure_future(self._init() if self.role == roles.INIT else self._wait())
+        killed = asyncio.ensure_future(self._killed.wait())
+        try:
+            await asyncio.wait([work, killed], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in (work, killed):
+                future.cancel()
+            await asyncio.gather(work, killed, return_exceptions=True)
+        if work.cancelled() or work.exception() is not None:
+            if not work.cancelled():
+                log.error("executor role %s failed", self.role, exc_info=work.exception())
+            ended = Exit(SIGNALLED, "Error", "", self.started_at)
+        else:
+            ended = work.result()
+        ended = replace(ended, started_at=self.started_at, finished_at=rfc3339_nano())
+        record: Obj = {"exitCode": ended.exit_code, "finishedAt": ended.finished_at,
+                       "reason": ended.reason, "message": ended.message}  # fmt: skip
+        await asyncio.to_thread(write_json_atomic, self.state / "exit.json", record)
+        return ended
+
+    async def _init(self) -> Exit:
+        try:
+            await asyncio.to_thread(run_init, self.env)
+        except (ArgoappError, OSError) as e:
+            return self._failed(str(e))
+        return Exit(0, "Completed")
+
+    async def _wait(self) -> Exit:
+        self.pod.observe()
+        await self.pod.mains_done.wait()
+        await self.pod.finish_mains(self.env)
+        results = _Recorded()
+        code = await asyncio.to_thread(executor_wait.finish, self.env, self.pod.template(), results)
+        try:
+            await self.pod.report(self.env, results.reported)
+        except ApiError as e:
+            return self._failed(f"cannot report the outputs: {e}")
+        message = roles.read_message(self.env.termination_log)
+        return Exit(code, "Completed" if code == 0 else "Error", message)
+
+    def _failed(self, message: str) -> Exit:
+        with contextlib.suppress(OSError):
+            self.env.termination_log.write_text(message)
+            with open(self.state / "container.log", "ab") as f:
+                f.write(f"{rfc3339_nano()} stderr F argoapp exec: {message}\n".encode())
+        return Exit(1, "Error", message)
+
+    def terminate(self) -> None:
+        # wait keeps going when asked to stop: it reports once the mains (being stopped) end.
+        self.signalled = True
+
+    def kill(self) -> None:
+        self.signalled = True
+        self._killed.set()
+
+    def force(self) -> None:
+        self.kill()
+
+
+class _Recorded:
+    """A `TaskResults` that keeps what wait reports, for the kubelet to write in one request."""
+
+    def __init__(self) -> None:
+        self.reported: Obj = {}
+
+    def create(self, body: Obj) -> None:
+        pass  # `PodRoles.report` creates the result whole
+
+    def patch(self, name: str, patch: Obj) -> None:
+        self.reported = merge_patch(self.reported, patch)
