@@ -38,7 +38,7 @@ from argoapp.engine import api
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import Conflict, KubeError, NotFound
 from argoapp.kube.informer import Informer
-from argoapp.model.labels import LABEL_COMPLETED, LABEL_WORKFLOW
+from argoapp.model.labels import LABEL_COMPLETED, LABEL_CONTROLLER_INSTANCE_ID, LABEL_WORKFLOW
 from argoapp.model.phases import workflow_done
 from argoapp.model.types import Obj
 
@@ -321,7 +321,13 @@ class Controller:
     def _make_informers(self) -> dict[str, Informer]:
         ns = self.namespace
         return {
-            "Workflow": Informer(self.kube, "Workflow", namespace=ns, on_event=self._on_workflow),
+            "Workflow": Informer(
+                self.kube,
+                "Workflow",
+                namespace=ns,
+                label_selector=_instance_selector(self.settings.instance_id),
+                on_event=self._on_workflow,
+            ),
             "Pod": Informer(
                 self.kube, "Pod", namespace=ns, label_selector=LABEL_WORKFLOW, on_event=self._on_pod
             ),
@@ -412,6 +418,14 @@ class Controller:
         except ValueError:
             stamp = 0.0
         return (-float(priority), stamp)
+
+
+def _instance_selector(instance_id: str) -> str:
+    """Argo's sharding: a controller with an instanceID owns only the workflows labelled with
+    it; one without owns only the unlabelled ones."""
+    if instance_id:
+        return f"{LABEL_CONTROLLER_INSTANCE_ID}={instance_id}"
+    return f"!{LABEL_CONTROLLER_INSTANCE_ID}"
 
 
 def _engine_reconcile() -> Reconcile:

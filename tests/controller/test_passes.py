@@ -148,3 +148,19 @@ async def _is(value: object, expected: str) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_controller_owns_only_the_workflows_of_its_instance(
+    kube: Kube, run_controller: RunController
+) -> None:
+    def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
+        return Result(with_status(wf, phase="Running"))
+
+    await run_controller(engine, settings=Settings(instance_id="edge"))
+    other = workflow("other")
+    mine = workflow("mine")
+    mine["metadata"]["labels"] = {"workflows.argoproj.io/controller-instanceid": "edge"}
+    await kube.create("Workflow", other)
+    await kube.create("Workflow", mine)
+    await eventually(lambda: _is(phase_of(kube, "mine"), "Running"))
+    assert await phase_of(kube, "other") == ""
