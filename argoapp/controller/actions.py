@@ -32,6 +32,7 @@ from argoapp.model.types import Obj
 log = logging.getLogger(__name__)
 
 POD_CREATE_CONCURRENCY = 16
+EVENT_BACKLOG = 10_000  # Events waiting to be written; beyond it they are dropped and counted
 _EVENT_SEQ = itertools.count()  # two events in one pass share a timestamp, never a name
 
 
@@ -60,6 +61,10 @@ class ActionRunner:
         self.spawn_http = spawn_http
         self._pod_slots = asyncio.Semaphore(pod_concurrency)
         self.errors: dict[str, int] = {}  # by action type, for /metrics
+        # Kubernetes Events are a record, not a step of the workflow: they are written by
+        # `record_events` in the background so that no pass waits on them.
+        self.events: asyncio.Queue[tuple[str, Obj]] = asyncio.Queue(EVENT_BACKLOG)
+        self.events_dropped = 0
 
     async def perform(self, wf: Obj, actions: list[api.Action]) -> Outcome:
         """Apply `actions` for `wf`; consecutive pod creations go concurrently."""
@@ -111,10 +116,23 @@ class ActionRunner:
             case api.Release(key=key, holder=holder):
                 outcome.requeue.extend(self.locks.release(key, holder))
             case api.Event():
-                await self.kube.create("Event", event_object(wf, action, _now()), namespace)
+                try:
+                    self.events.put_nowait((namespace, event_object(wf, action, _now())))
+                except asyncio.QueueFull:
+                    self.events_dropped += 1
             case api.DeleteWorkflow():
                 await self.kube.delete("Workflow", wf["metadata"]["name"], namespace)
                 outcome.deleted = True
+
+    async def record_events(self) -> None:
+        """Write queued Events until cancelled; a failed write is logged and counted."""
+        while True:
+            namespace, event = await self.events.get()
+            try:
+                await self.kube.create("Event", event, namespace)
+            except KubeError as e:
+                self.errors["Event"] = self.errors.get("Event", 0) + 1
+                log.debug("event for %s not recorded: %s", namespace, e)
 
     async def _kind(self, kind: str, obj: Obj) -> Kind | str:
         """A kind from the table, or (for a resource template's objects) from discovery."""

@@ -120,11 +120,15 @@ class Controller:
                         for i in range(self.worker_count)
                     ]
                     resync = tg.create_task(self._resync(), name="resync")
+                    events = tg.create_task(
+                        self._guard(self.actions.record_events, "event recorder"), name="events"
+                    )
                     self._ready.set()
                     await self._stopping.wait()
                     self.queue.shutdown()
                     await self._drain(workers)
                     resync.cancel()
+                    events.cancel()
                 for task in [*watches, *self._side_tasks]:
                     task.cancel()
         finally:
