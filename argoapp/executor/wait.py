@@ -20,12 +20,13 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from argoapp.executor import outputs
 from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
-from argoapp.kube.errors import AlreadyExists
+from argoapp.kube.errors import AlreadyExists, Unavailable
 
 if TYPE_CHECKING:
     from argoapp.kube.lite import LiteKube
@@ -147,17 +148,36 @@ def _deadline(text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+# How long a task result write keeps trying while the API is unreachable (e.g. the
+# controller's host restarting): losing the report would lose the step's outputs.
+REPORT_PATIENCE = 120.0
+
+
 class LiteTaskResults:
     """Task results over the Kubernetes API with the executor's stdlib client."""
 
-    def __init__(self, kube: LiteKube) -> None:
+    def __init__(self, kube: LiteKube, patience: float = REPORT_PATIENCE) -> None:
         self.kube = kube
+        self.patience = patience
 
     def create(self, body: Obj) -> None:
         try:
-            self.kube.create("WorkflowTaskResult", body)
+            self._persist(lambda: self.kube.create("WorkflowTaskResult", body))
         except AlreadyExists:
             pass  # a wait container that restarted, or a retried create that had succeeded
 
     def patch(self, name: str, patch: Obj) -> None:
-        self.kube.patch("WorkflowTaskResult", name, patch)
+        self._persist(lambda: self.kube.patch("WorkflowTaskResult", name, patch))
+
+    def _persist(self, write: Callable[[], object]) -> None:
+        give_up = time.monotonic() + self.patience
+        delay = 0.5
+        while True:
+            try:
+                write()
+                return
+            except Unavailable:
+                if time.monotonic() + delay > give_up:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
