@@ -102,6 +102,10 @@ class _Dag:
         if fresh and not self._ready(name):
             return
         self._run(name, task, node)
+        done = self.task_node(name)
+        if done is not None and node_done(done.get("phase")):
+            # its exit hook starts in the pass it ends, so dependents wait for the hook
+            hooks.run_exit_hook(self.p, self.frame, done, task, self.scope, "tasks")
 
     def _ready(self, name: str) -> bool:
         if self.task_node(name) is not None:
@@ -113,8 +117,7 @@ class _Dag:
             dnode = self.task_node(dep)
             if dnode is None or not fulfilled(dnode):
                 return False
-            exit_node = self.p.node(f"{dnode['name']}.onExit")
-            if exit_node is not None and not node_done(exit_node.get("phase")):
+            if not self._hook_done(dep, dnode):
                 return False
         try:
             go = evaluate_depends(logic, self._result)
@@ -125,6 +128,18 @@ class _Dag:
             self._leaf(name, NodePhase.OMITTED, "omitted: depends condition not met")
             return False
         return True
+
+    def _hook_done(self, name: str, node: Obj) -> bool:
+        """Whether the exit hook of a finished task has ended (or will never run)."""
+        if (
+            hooks.exit_hook_of(self.tasks[name]) is None
+            or self.p.spec.get("shutdown") == "Terminate"
+        ):
+            return True
+        if not node_done(node.get("phase")):
+            return True  # a daemon that is up: its hook runs when it ends
+        exit_node = self.p.node(f"{node['name']}.onExit")
+        return exit_node is not None and node_done(exit_node.get("phase"))
 
     def _result(self, task: str, attr: str) -> bool:
         node = self.task_node(task)

@@ -276,11 +276,15 @@ def run(
 
 
 def by_display(wf: Obj) -> dict[str, Obj]:
-    return {n["displayName"]: n for n in wf["status"]["nodes"].values()}
+    return {n["displayName"]: n for n in _nodes(wf).values()}
 
 
 def by_name(wf: Obj) -> dict[str, Obj]:
-    return {n["name"]: n for n in wf["status"]["nodes"].values()}
+    return {n["name"]: n for n in _nodes(wf).values()}
+
+
+def _nodes(wf: Obj) -> dict[str, Obj]:
+    return dict((wf.get("status") or {}).get("nodes") or {})
 
 
 def params(*pairs: tuple[str, str], result: str | None = None) -> Obj:
