@@ -26,10 +26,12 @@ DEADLINE_MESSAGE = "Step exceeded its deadline"
 TASK_RESULT_GRACE = 60.0
 
 
-def may_start(p: Pass) -> bool:
+def may_start(p: Pass, on_exit: bool = False) -> bool:
     """Whether new work may start: not while suspended or shutting down, and within the
-    workflow's `parallelism`."""
-    if p.spec.get("suspend") or p.spec.get("shutdown") or p.deadline_passed:
+    workflow's `parallelism`. Exit handlers still start after a Stop or the deadline."""
+    if p.spec.get("suspend") or p.spec.get("shutdown") == "Terminate":
+        return False
+    if (p.spec.get("shutdown") or p.deadline_passed) and not on_exit:
         return False
     limit = p.spec.get("parallelism")
     return not (limit and p.active_pods >= int(limit))
@@ -39,7 +41,7 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     node = p.node(frame.node_name)
     name = pod_name(p.name, frame.node_name, frame.resolved.name)
     if node is None:
-        if not may_start(p):
+        if not may_start(p, frame.call.on_exit):
             return None
         node = new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.PENDING)
         _create_pod(p, frame, node, name)
@@ -85,7 +87,7 @@ def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
 
 def _deadline(p: Pass, frame: Frame, node: Obj) -> str | None:
     times = []
-    if p.deadline is not None:
+    if p.deadline is not None and not frame.call.on_exit:  # exit handlers outlive it
         times.append(p.deadline)
     timeout = frame.tmpl.get("timeout")
     started = parse_time(node.get("startedAt"))
@@ -191,7 +193,7 @@ def _update_container_nodes(p: Pass, node: Obj, pod: Obj) -> None:
 def execute_http(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     node = p.node(frame.node_name)
     if node is None:
-        if not may_start(p):
+        if not may_start(p, frame.call.on_exit):
             return None
         node = new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.RUNNING)
     result = p.observed.task_results.get(node["id"])

@@ -204,8 +204,8 @@ def _shutdown_and_deadline(p: Pass) -> None:
             NodeType.HTTP,
         ):
             continue
-        if strategy == "Stop" and _is_exit_node(p, node):
-            continue
+        if p.spec.get("shutdown") != "Terminate" and _is_exit_node(p, node):
+            continue  # Stop and the deadline leave exit handlers running
         if node.get("podName"):
             p.act(DeletePod(node["podName"]))
         p.finish(node, NodePhase.FAILED, message)
