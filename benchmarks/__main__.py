@@ -1,15 +1,29 @@
-"""`make bench`: run every benchmark and print its figures."""
+"""`make bench`: run every benchmark and print its figures.
+
+`make bench ARGS="engine_reconcile localkube_api"` runs only the named modules (a name may be a
+prefix: `engine` runs every engine benchmark).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Awaitable, Callable
 
-from benchmarks import localkube_api, localkube_pods
+from benchmarks import engine_reconcile, engine_workflows, localkube_api, localkube_pods
+
+BENCHMARKS: dict[str, Callable[[], Awaitable[None]]] = {
+    "localkube_api": localkube_api.run,
+    "localkube_pods": localkube_pods.run,
+    "engine_reconcile": engine_reconcile.run,
+    "engine_workflows": engine_workflows.run,
+}
 
 
-async def main() -> None:
-    await localkube_api.run()
-    await localkube_pods.run()
+async def main(wanted: list[str]) -> None:
+    for name, run in BENCHMARKS.items():
+        if not wanted or any(name.startswith(w) for w in wanted):
+            await run()
 
 
-asyncio.run(main())
+asyncio.run(main(sys.argv[1:]))

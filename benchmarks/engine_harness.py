@@ -1,0 +1,224 @@
+"""What the engine benchmarks share: a real `argoapp up` child, its RSS, the REST API, a bare spawn.
+
+`engine_workflows` drives whole workflows through `argoapp up` (local mode, pods under bwrap) and
+measures them from the outside: wall time by polling the Argo REST API, memory by summing VmRSS
+over the argoapp process and all its descendants every 100 ms. Nothing here imports the
+controller or engine; it talks to the program the way a user does. Used only by `make bench`:
+these are measurements, never tests, and they assert nothing about time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from argoapp.localkube.kubelet import sandbox
+
+NS = "argo"
+DONE = ("Succeeded", "Failed", "Error")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _argoapp_command() -> list[str]:
+    exe = Path(sys.executable).with_name("argoapp")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "argoapp"]
+
+
+# ---- memory of a process tree ---------------------------------------------------------------
+def _children_index() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # after "pid (comm) state ppid"
+        kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_kib(root: int) -> int:
+    """VmRSS summed over `root` and every descendant (shared pages count once per process)."""
+    kids = _children_index()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss_kib(pid)
+        todo.extend(kids.get(pid, ()))
+    return total
+
+
+class RssSampler:
+    """Samples a process tree's summed RSS every 100 ms; `peak_mib` is the largest seen."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peak_kib = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def reset(self) -> None:
+        self.peak_kib = tree_rss_kib(self.root)
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak_kib / 1024
+
+    def now_mib(self) -> float:
+        return tree_rss_kib(self.root) / 1024
+
+    async def _loop(self) -> None:
+        while True:
+            self.peak_kib = max(self.peak_kib, await asyncio.to_thread(tree_rss_kib, self.root))
+            await asyncio.sleep(0.1)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+# ---- argoapp up and its REST API ------------------------------------------------------------
+class Up:
+    """A running `argoapp up` child and an HTTP session to its Argo API."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, base: str, session: aiohttp.ClientSession):
+        self.proc = proc
+        self.base = base
+        self.http = session
+        self.rss = RssSampler(proc.pid)
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any, int]:
+        """(status, decoded JSON, response size in bytes)."""
+        async with self.http.request(method, self.base + path, json=body) as resp:
+            raw = await resp.read()
+            return resp.status, (json.loads(raw) if raw.strip() else {}), len(raw)
+
+    async def submit(self, wf: dict[str, Any]) -> str:
+        code, body, _ = await self.call("POST", f"/api/v1/workflows/{NS}", {"workflow": wf})
+        if code != 200:
+            raise RuntimeError(f"submit failed ({code}): {body}")
+        return str(body["metadata"]["name"])
+
+    async def wait_done(self, name: str, poll: float, limit: float) -> dict[str, Any]:
+        """Poll a workflow's phase (only a few fields) until it ends; returns those fields."""
+        fields = "metadata.name,status.phase,status.message,status.offloadNodeStatusVersion"
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            code, body, _ = await self.call("GET", f"/api/v1/workflows/{NS}/{name}?fields={fields}")
+            status = body.get("status") or {} if code == 200 else {}
+            if status.get("phase") in DONE:
+                return dict(status)
+            await asyncio.sleep(poll)
+        raise TimeoutError(f"workflow {name} did not end within {limit:.0f} s")
+
+
+@contextlib.asynccontextmanager
+async def argoapp_up(env: dict[str, str] | None = None) -> AsyncIterator[Up]:
+    """Start `argoapp up` on a fresh data dir; stop it (SIGTERM, then SIGKILL) at the end."""
+    with tempfile.TemporaryDirectory(prefix="argoapp-bench-") as tmp:
+        port = _free_port()
+        cmd = [*_argoapp_command(), "up", "--data-dir", f"{tmp}/data", "--port", str(port)]
+        cmd += ["--kube-port", "0", "--auth-mode", "server"]
+        with open(f"{tmp}/up.log", "wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                *cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            )
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as http:
+                up = Up(proc, f"http://127.0.0.1:{port}", http)
+                await _ready(up, Path(tmp) / "up.log")
+                up.rss.start()
+                try:
+                    yield up
+                finally:
+                    await up.rss.stop()
+        finally:
+            await _stop(proc)
+
+
+async def _ready(up: Up, log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if up.proc.returncode is not None:
+            raise RuntimeError("argoapp up exited early:\n" + log.read_text()[-2000:])
+        with contextlib.suppress(aiohttp.ClientError, OSError):
+            if (await up.call("GET", "/api/v1/version"))[0] == 200:
+                return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("argoapp up did not answer /api/v1/version within 90 s")
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+# ---- one bare sandboxed spawn ---------------------------------------------------------------
+def bare_spawn_ms(runs: int = 30) -> float:
+    """Median ms to run `true` in a bwrap sandbox built by the kubelet's own `bwrap_argv`."""
+    bwrap = "/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else "bwrap"
+    layout = sandbox.host_layout()
+    with tempfile.TemporaryDirectory(prefix="argoapp-spawn-") as tmp:
+        base = Path(tmp)
+        spec = sandbox.SandboxSpec(
+            root=base / "root",
+            hostname="bench",
+            pod_etc=base / "etc",
+            pod_bin=base / "bin",
+            termination_log=base / "termination-log",
+            termination_path="/dev/termination-log",
+            mounts=(),
+            working_dir="/",
+        )
+        sandbox.write_pod_etc(spec.pod_etc, "bench", "127.0.0.1")
+        sandbox.write_pod_bin(spec.pod_bin, None)
+        sandbox.prepare_root(layout, spec, "/root")
+        argv = sandbox.bwrap_argv(bwrap, layout, spec, ["true"])
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)

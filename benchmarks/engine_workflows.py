@@ -1,0 +1,161 @@
+"""Whole workflows through `argoapp up` (local mode, every step a real `true` in a bwrap pod).
+
+1. a chain of 200 sequential steps, with the executor roles in-process and as processes: wall
+   time, overhead per step (wall ÷ steps - one bare sandboxed spawn), peak RSS of the tree;
+2. a 2,000-item `withSequence` fan-out at `parallelism: 50`: wall time, peak RSS;
+3. a 10,000-node fan-out: wall time, peak RSS, status size, whether node status was offloaded,
+   and the time of a full GET (all nodes) and of a list request.
+
+Targets from the issue are printed next to the figures; nothing asserts them. Sizes can be
+changed with env vars for a quick run: BENCH_CHAIN, BENCH_FANOUT, BENCH_HUGE (0 skips one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from typing import Any
+
+from benchmarks.engine_harness import NS, Up, argoapp_up, bare_spawn_ms
+
+IMAGE = "busybox"  # any image: localkube runs the host's `true`
+
+
+def chain(steps: int) -> dict[str, Any]:
+    """A steps template with `steps` sequential groups of one `true` step each."""
+    groups = [[{"name": f"s{i}", "template": "t"}] for i in range(steps)]
+    return {
+        "metadata": {"generateName": "bench-chain-"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "steps": groups},
+                {"name": "t", "container": {"image": IMAGE, "command": ["true"]}},
+            ],
+        },
+    }
+
+
+def fanout(count: int, parallelism: int) -> dict[str, Any]:
+    """One steps group looping `count` times over a `true` step."""
+    step = {"name": "item", "template": "t", "withSequence": {"count": str(count)}}
+    return {
+        "metadata": {"generateName": f"bench-fan{count}-"},
+        "spec": {
+            "entrypoint": "main",
+            "parallelism": parallelism,
+            "templates": [
+                {"name": "main", "steps": [[step]]},
+                {"name": "t", "container": {"image": IMAGE, "command": ["true"]}},
+            ],
+        },
+    }
+
+
+def _size(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _line(label: str, value: str, target: str = "") -> None:
+    print(f"  {label:<40} {value:>14}  {target}")
+
+
+async def _run(up: Up, wf: dict[str, Any], limit: float) -> tuple[str, float, dict[str, Any]]:
+    up.rss.reset()
+    start = time.perf_counter()
+    name = await up.submit(wf)
+    status = await up.wait_done(name, poll=0.05, limit=limit)
+    return name, time.perf_counter() - start, status
+
+
+def _pids_now() -> int:
+    """How many processes the machine has (a sanity check that pods are cleaned up)."""
+    return sum(1 for e in os.scandir("/proc") if e.name.isdigit())
+
+
+async def bench_chain(steps: int, spawn_ms: float) -> None:
+    """Benchmark 1, once per executor setting."""
+    for in_process in ("true", "false"):
+        async with argoapp_up({"ARGOAPP_EXECUTOR_IN_PROCESS": in_process}) as up:
+            await _run(up, chain(2), 60)  # warm-up: imports, first pod, caches
+            _name, wall, status = await _run(up, chain(steps), 600)
+            per_step = wall / steps * 1000
+            print(f"-- engine: {steps}-step chain, executor in-process={in_process}")
+            _line("phase", str(status.get("phase")))
+            _line("wall time", f"{wall:.2f} s")
+            _line("wall ÷ steps", f"{per_step:.1f} ms")
+            _line("overhead per step (- bare spawn)", f"{per_step - spawn_ms:.1f} ms", "≤ 20 ms")
+            _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB")
+
+
+async def bench_fanout(count: int) -> None:
+    """Benchmark 2."""
+    async with argoapp_up() as up:
+        await _run(up, chain(1), 60)
+        _name, wall, status = await _run(up, fanout(count, 50), 900)
+        print(f"-- engine: withSequence {count} items at parallelism 50")
+        _line("phase", str(status.get("phase")))
+        _line("wall time", f"{wall:.2f} s", "≤ 10 s (2,000 items)")
+        _line("per item", f"{wall / count * 1000:.1f} ms")
+        _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB", "≤ 300 MB")
+
+
+async def bench_huge(count: int) -> None:
+    """Benchmark 3: a workflow of `count` + 2 nodes (the root, one group, the items)."""
+    async with argoapp_up() as up:
+        await _run(up, chain(1), 60)
+        name, wall, status = await _run(up, fanout(count, 200), 3600)
+        print(f"-- engine: {count}-item workflow at parallelism 200")
+        _line("phase", str(status.get("phase")))
+        _line("wall time", f"{wall:.2f} s")
+        _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB")
+        _line("RSS after it ended", f"{up.rss.now_mib():.0f} MiB")
+        offloaded = status.get("offloadNodeStatusVersion")
+        _line("node status offloaded", f"{bool(offloaded)}", f"version {offloaded or '-'}")
+        await _reads(up, name)
+
+
+async def _reads(up: Up, name: str) -> None:
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        code, body, size = await up.call("GET", f"/api/v1/workflows/{NS}/{name}")
+        timings.append(time.perf_counter() - start)
+    nodes = len((body.get("status") or {}).get("nodes") or {}) if code == 200 else 0
+    status_bytes = len(json.dumps(body.get("status") or {}, separators=(",", ":")))
+    _line("GET workflow (full) status", f"{code}, {nodes} nodes")
+    _line("GET workflow, best of 3", f"{min(timings) * 1000:.0f} ms", f"{size / 1e6:.1f} MB body")
+    _line("status size (compact JSON)", f"{status_bytes / 1e6:.2f} MB")
+    start = time.perf_counter()
+    code, body, size = await up.call("GET", f"/api/v1/workflows/{NS}")
+    listed = len(body.get("items") or []) if code == 200 else 0
+    _line("list workflows", f"{(time.perf_counter() - start) * 1000:.0f} ms", f"{listed} items")
+    start = time.perf_counter()
+    path = f"/api/v1/workflows/{NS}?fields=items.metadata.name,items.status.phase"
+    code, body, size = await up.call("GET", path)
+    _line("list workflows (fields=name,phase)", f"{(time.perf_counter() - start) * 1000:.0f} ms")
+
+
+def _minimal_spawn_ms(runs: int = 20) -> float:
+    argv = ["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+    argv += ["--unshare-pid", "--", "true"]
+    start = time.perf_counter()
+    for _ in range(runs):
+        subprocess.run(argv, check=True)
+    return (time.perf_counter() - start) / runs * 1000
+
+
+async def run() -> None:
+    """Every engine workflow benchmark, in order."""
+    spawn = bare_spawn_ms()
+    print("-- engine: one bare sandboxed spawn of `true`")
+    _line("kubelet's bwrap argv (median of 30)", f"{spawn:.1f} ms")
+    _line("minimal bwrap (ro-bind / /)", f"{_minimal_spawn_ms():.1f} ms")
+    if steps := _size("BENCH_CHAIN", 200):
+        await bench_chain(steps, spawn)
+    if count := _size("BENCH_FANOUT", 2000):
+        await bench_fanout(count)
+    if count := _size("BENCH_HUGE", 10000):
+        await bench_huge(count)
