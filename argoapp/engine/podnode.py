@@ -47,6 +47,7 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
         _create_pod(p, frame, node, name)
         if frame.tmpl.get("containerSet"):
             _container_nodes(p, frame, node)
+        _check_timeout(p, frame, node, name)  # a pass at the deadline, even if the pod is quiet
         return node
     pod = p.observed.pods.get(name)
     if pod is None:
