@@ -21,7 +21,12 @@ import json
 import logging
 from typing import Any
 
-from argoapp.engine.validate import validate_workflow
+from argoapp.engine.validate import (
+    validate_cluster_workflow_template,
+    validate_cron_workflow,
+    validate_workflow,
+    validate_workflow_template,
+)
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import NotFound
 from argoapp.model.types import Obj
@@ -84,48 +89,38 @@ async def prefetch(kube: Kube, namespace: str, *docs: Obj) -> Prefetched:
     return lookup
 
 
-def workflow_of_template(tmpl: Obj) -> Obj:
-    """The Workflow a (cluster) workflow template stands for, for validation."""
-    spec = dict(tmpl.get("spec") or {})
-    templates = spec.get("templates") or []
-    if not spec.get("entrypoint") and templates and isinstance(templates[0], dict):
-        # Argo validates a template without an entrypoint too (submit names one later).
-        spec["entrypoint"] = templates[0].get("name", "")
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Workflow",
-        "metadata": dict(tmpl.get("metadata") or {}),
-        "spec": spec,
-    }
+def _in_namespace(obj: Obj, namespace: str) -> Obj:
+    """`obj` with the request's namespace (templateRef lookups are namespaced)."""
+    if not namespace or (obj.get("metadata") or {}).get("namespace"):
+        return obj
+    return {**obj, "metadata": {**(obj.get("metadata") or {}), "namespace": namespace}}
 
 
-def workflow_of_cron(cron: Obj) -> Obj:
-    """The Workflow a cron workflow would create, for validation."""
-    spec = cron.get("spec") or {}
-    meta = {**(cron.get("metadata") or {}), **(spec.get("workflowMetadata") or {})}
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Workflow",
-        "metadata": meta,
-        "spec": spec.get("workflowSpec") or {},
-    }
-
-
-async def validate(kube: Kube, namespace: str, wf: Obj) -> None:
-    """Validate a Workflow (raises the engine's `ValidationError`)."""
+async def validate(kube: Kube, namespace: str, wf: Obj, *, lint: bool = False) -> None:
+    """Validate a Workflow (raises the engine's `ValidationError`); `lint` lets arguments
+    go without values, as `argo lint` does."""
+    wf = _in_namespace(wf, namespace)
     lookup = await prefetch(kube, namespace, wf)
-    validate_workflow(wf, lookup)
+    validate_workflow(wf, lookup, lint=lint)
 
 
 async def validate_template(kube: Kube, namespace: str, tmpl: Obj) -> None:
-    await validate(kube, namespace, workflow_of_template(tmpl))
+    """Validate a WorkflowTemplate or (by its kind) a ClusterWorkflowTemplate."""
+    tmpl = _in_namespace(tmpl, namespace)
+    lookup = await prefetch(kube, namespace, tmpl)
+    if tmpl.get("kind") == "ClusterWorkflowTemplate":
+        validate_cluster_workflow_template(tmpl, lookup)
+    else:
+        validate_workflow_template(tmpl, lookup)
 
 
 async def validate_cron(kube: Kube, namespace: str, cron: Obj) -> None:
     spec = cron.get("spec")
     if not isinstance(spec, dict) or not isinstance(spec.get("workflowSpec"), dict):
         raise ApiError(Code.INVALID_ARGUMENT, "cron workflow must have a workflowSpec")
-    await validate(kube, namespace, workflow_of_cron(cron))
+    cron = _in_namespace(cron, namespace)
+    lookup = await prefetch(kube, namespace, cron)
+    validate_cron_workflow(cron, lookup)
 
 
 async def hydrate(wf: Obj, store: NodeStore | None, *, strict: bool) -> None:

@@ -86,7 +86,7 @@ async def lint(request: web.Request) -> web.Response:
     namespace = request.match_info["namespace"]
     body = await json_body(request)
     wf = _with_type(object_field(body, "workflow", "unable to get a workflow"), WORKFLOW, "")
-    await validate(kube_for(request), namespace, wf)
+    await validate(kube_for(request), namespace, wf, lint=True)
     return json_response(wf)
 
 
