@@ -54,6 +54,7 @@ class _Dag:
             for n, logic in self.logic.items()
         }
         self.visited: set[str] = set()
+        self.active: int | None = None  # running children, counted when `parallelism` asks
         self.scope: dict[str, Any] = dict(frame.scope)
         for name in self.tasks:
             self._add_scope(name)
@@ -210,8 +211,10 @@ class _Dag:
         except (loops.LoopError, TemplateError) as e:
             self._leaf(name, NodePhase.ERROR, str(e))
             return
+        limit = int(self.frame.tmpl.get("parallelism") or 0)
         if items is None:
-            self._run_one(name, task, f"{self.node['name']}.{name}", None)
+            if not (limit and node is None and self._active() >= limit):
+                self._run_one(name, task, f"{self.node['name']}.{name}", None)
             return
         gname = f"{self.node['name']}.{name}"
         group = self.p.node(gname)
@@ -228,17 +231,26 @@ class _Dag:
         if not items:
             self.p.finish(group, NodePhase.SKIPPED, "Skipped, empty params")
             return
-        limit = int(self.frame.tmpl.get("parallelism") or 0)
         for item_task in items:
             child_name = f"{gname}.{item_task['name']}"[len(gname) + 1 :]
             full = f"{self.node['name']}.{child_name}"
-            if limit and self.p.node(full) is None and self._active(group) >= limit:
+            if limit and self.p.node(full) is None and self._active() >= limit:
                 continue
             self._run_one(name, item_task, full, group)
         self._close_group(group, len(items))
 
-    def _active(self, group: Obj) -> int:
-        return sum(1 for c in self.p.children(group) if not fulfilled(c))
+    def _active(self) -> int:
+        """Pods, steps and DAGs running in this DAG: what its `parallelism` limits (Argo)."""
+        if self.active is None:
+            bid, kinds = self.node["id"], (NodeType.POD, NodeType.STEPS, NodeType.DAG)
+            self.active = sum(
+                1
+                for n in self.p.nodes.values()
+                if n.get("boundaryID") == bid
+                and n.get("type") in kinds
+                and n.get("phase") in (NodePhase.PENDING, NodePhase.RUNNING)
+            )
+        return self.active
 
     def _close_group(self, group: Obj, count: int) -> None:
         kids = list(self.p.children(group))
@@ -290,6 +302,8 @@ class _Dag:
         )
         fresh = self.p.node(node_name) is None
         execute(self.p, call)
+        if fresh:
+            self.active = None
         if fresh and group is None:
             self._connect(name, node_name, None)
         steps._lifecycle_hooks(self.p, self.frame, task, node_name, scope, "tasks")

@@ -1,0 +1,97 @@
+"""Parallelism: the workflow's limit on running pods, and a steps or DAG template's limit on
+its own running children."""
+
+from __future__ import annotations
+
+from argoapp.model.types import Obj
+from tests.engine.golden import Sim, by_name, workflow
+
+
+def max_running(sim: Sim) -> int:
+    """Run to the end, counting pods not yet finished after each pass."""
+    peak = 0
+    for _ in range(200):
+        sim.step()
+        running = sum(
+            1 for p in sim.pods.values() if p["status"]["phase"] not in ("Succeeded", "Failed")
+        )
+        peak = max(peak, running)
+        if sim.phase in ("Succeeded", "Failed", "Error"):
+            return peak
+    raise AssertionError("did not finish")
+
+
+def fan_out(head: str = "", tmpl_extra: str = "", kind: str = "steps") -> Obj:
+    if kind == "steps":
+        body = """    steps:
+    - - {name: s, template: work, withItems: [1, 2, 3, 4, 5]}"""
+    else:
+        body = """    dag:
+      tasks:
+      - {name: s, template: work, withItems: [1, 2, 3, 4, 5]}
+      - {name: t, template: work}"""
+    return workflow(
+        f"""
+spec:
+  entrypoint: main
+{head}
+  templates:
+  - name: main
+{tmpl_extra}
+{body}
+  - name: work
+    container: {{image: alpine}}
+"""
+    )
+
+
+def test_workflow_parallelism_caps_running_pods() -> None:
+    sim = Sim(fan_out("  parallelism: 2"), running_passes=lambda pod: 3)
+    assert max_running(sim) == 2
+    assert len(sim.created) == 5
+    assert sim.phase == "Succeeded"
+
+
+def test_without_a_limit_every_item_starts_at_once() -> None:
+    sim = Sim(fan_out(), running_passes=lambda pod: 3)
+    assert max_running(sim) == 5
+
+
+def test_steps_template_parallelism_runs_items_one_at_a_time() -> None:
+    sim = Sim(fan_out(tmpl_extra="    parallelism: 1"), running_passes=lambda pod: 2)
+    assert max_running(sim) == 1
+    waves = [w for w in sim.waves if w]
+    assert [len(w) for w in waves] == [1, 1, 1, 1, 1]
+    # items still start in their order
+    assert [w[0] for w in waves] == [f"wf[0].s({i}:{i + 1})" for i in range(5)]
+    assert sim.phase == "Succeeded"
+
+
+def test_dag_template_parallelism() -> None:
+    sim = Sim(fan_out(tmpl_extra="    parallelism: 2", kind="dag"), running_passes=lambda pod: 2)
+    assert max_running(sim) <= 2
+    assert len(sim.created) == 6
+    assert sim.phase == "Succeeded"
+
+
+def test_template_parallelism_is_per_invocation() -> None:
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: x, template: inner}
+      - {name: y, template: inner}
+  - name: inner
+    parallelism: 1
+    steps:
+    - - {name: s, template: work, withItems: [1, 2]}
+  - name: work
+    container: {image: alpine}
+"""
+    sim = Sim(workflow(text), running_passes=lambda pod: 2)
+    assert max_running(sim) == 2  # one in x and one in y
+    n = by_name(sim.wf)
+    assert n["wf[0].x"]["phase"] == "Succeeded"
+    assert n["wf[0].y"]["phase"] == "Succeeded"
