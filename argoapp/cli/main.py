@@ -161,6 +161,26 @@ def exec_emissary(command: tuple[str, ...], **_: str) -> None:
     sys.exit(executor.emissary(list(command)))
 
 
+@exec_.command(name="resource")
+@_log_opts
+@click.argument("action")
+def exec_resource(action: str, **_: str) -> None:
+    """Do ACTION (get|create|apply|replace|patch|delete) with the template's manifest."""
+    from argoapp.executor import main as executor
+
+    sys.exit(executor.resource(action))
+
+
+@exec_.command(name="data")
+@_log_opts
+@click.argument("data_json", required=False, default="")
+def exec_data(data_json: str, **_: str) -> None:
+    """Source and transform the template's data; report it as outputs.result."""
+    from argoapp.executor import main as executor
+
+    sys.exit(executor.data(data_json))
+
+
 @exec_.command(name="kill")
 @click.argument("signum", type=int)
 @click.argument("pid", type=int)

@@ -1,6 +1,7 @@
 """Run one executor role as a process: what `argoapp exec …` calls after parsing its flags.
 
-Called only by `cli.main`'s `exec` group. Each function reads the environment once
+Called only by `cli.main`'s `exec` group (`resource` and `data` are the mains of resource and
+data templates, which report their own outputs). Each function reads the environment once
 (`ExecEnv.from_environ`), runs the role and returns the process exit code. A failure is written
 to the container's termination log and stderr (one line, no traceback) and ends the process with
 code 1, as Argo's executor does; the emissary's own failures are code 64 (see `emissary`).
@@ -64,3 +65,50 @@ def kill(signum: int, pid: int) -> int:
         print(f"argoapp exec kill: {e.strerror}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+def resource(action: str) -> int:
+    """`argoexec resource ACTION`: a resource template's main, reporting its own outputs."""
+    from argoapp.executor.resource import run_resource
+    from argoapp.executor.resource_api import ResourceApi
+    from argoapp.executor.wait import LiteTaskResults
+    from argoapp.kube.lite import LiteKube
+
+    env = ExecEnv.from_environ()
+    interval = _seconds(os.environ.get("RESOURCE_STATE_CHECK_INTERVAL"), 1.0)
+    try:
+        kube = LiteKube.in_cluster()
+        return run_resource(
+            env, action, ResourceApi(kube), LiteTaskResults(kube), interval=interval
+        )
+    except (ArgoappError, OSError) as e:
+        return _fail(env, str(e))
+
+
+def data(data_json: str = "") -> int:
+    """`argoexec data [JSON]`: a data template's main, reporting its own result."""
+    from argoapp.executor.data import run_data
+    from argoapp.executor.wait import LiteTaskResults
+    from argoapp.kube.lite import LiteKube
+
+    env = ExecEnv.from_environ()
+    try:
+        return run_data(env, LiteTaskResults(LiteKube.in_cluster()), data_json=data_json)
+    except (ArgoappError, OSError) as e:
+        return _fail(env, str(e))
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A Go duration (`5s`, `500ms`, `1m`) or plain seconds; `default` when unreadable."""
+    if not text:
+        return default
+    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+        if text.endswith(suffix):
+            text, unit = text[: -len(suffix)], scale
+            break
+    else:
+        unit = 1.0
+    try:
+        return max(0.05, float(text) * unit)
+    except ValueError:
+        return default

@@ -170,6 +170,12 @@ class LiteKube:
             options["propagationPolicy"] = propagation
         self._call("DELETE", self._path(resource, namespace, name), body=options)
 
+    def request(
+        self, method: str, path: str, *, body: Any = None, content_type: str = "application/json"
+    ) -> Obj:
+        """Any request by absolute path (discovery, PUT, strategic merge patch), same retries."""
+        return self._call(method, path, body=body, content_type=content_type)
+
     # --- plumbing ---
 
     def _path(self, resource: Resource, namespace: str, name: str = "", sub: str = "") -> str:
