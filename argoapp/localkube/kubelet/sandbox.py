@@ -9,9 +9,11 @@ bwrap 0.8 has no overlay, so each container gets a writable directory of its own
 on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as symlinks where the
 host has symlinks), every directory on the kubelet's PATH (a version manager's `shims` directory
 brings its whole root: pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), the Python installation
-and argoapp's own package (so `argoapp exec` runs inside), and each entry of `/etc` one by one, so
-that `/etc` stays writable for the container like an image's would while `hosts` and `hostname`
-are the pod's own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`
+and argoapp's own package (so `argoapp exec` runs inside). The host's `/etc` is bound read-only
+at `/.localkube/etc` and the container's own `/etc` holds a symlink to each entry there (host
+entries that are themselves symlinks leading elsewhere are bound one by one), so that `/etc`
+stays writable for the container like an image's would while `hosts` and `hostname` are the
+pod's own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`
 and everything else not bound is the container's private root. The PID and UTS namespaces are
 new (the hostname is the pod's); the network is the host's so pods reach localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
@@ -35,6 +37,7 @@ from argoapp.localkube.kubelet.volumes import Mount, write_atomic
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
 _POD_ETC = ("hosts", "hostname")
 POD_BIN = "/.localkube/bin"
+HOST_ETC = "/.localkube/etc"  # the host's /etc, read-only; the container's /etc links into it
 # Docker's default capability set; everything else is dropped when bwrap runs as root.
 _DOCKER_CAPS = (
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
@@ -49,8 +52,9 @@ class HostLayout:
 
     binds: tuple[str, ...]  # directories bound read-only at the same path
     symlinks: dict[str, str] = field(default_factory=dict)  # "/bin" -> "usr/bin"
-    etc_binds: tuple[str, ...] = ()  # names in /etc bound read-only
+    etc_binds: tuple[str, ...] = ()  # names in /etc bound read-only one by one (host symlinks)
     etc_symlinks: dict[str, str] = field(default_factory=dict)  # "mtab" -> "../proc/self/mounts"
+    etc_links: tuple[str, ...] = ()  # names in /etc reached through the one bind of /etc
 
 
 def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
@@ -72,8 +76,8 @@ def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
     for path in sorted(wanted):
         if os.path.isdir(path) and not _covered(path, binds, symlinks):
             binds.append(path)
-    etc_binds, etc_symlinks = _etc_entries()
-    return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks)
+    etc_binds, etc_symlinks, etc_links = _etc_entries()
+    return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks, etc_links)
 
 
 def probe(bwrap: str) -> None:
@@ -110,13 +114,14 @@ def _covered(path: str, binds: Sequence[str], symlinks: dict[str, str]) -> bool:
     return False
 
 
-def _etc_entries() -> tuple[tuple[str, ...], dict[str, str]]:
+def _etc_entries() -> tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]:
     binds: list[str] = []
     symlinks: dict[str, str] = {}
+    links: list[str] = []
     try:
         names = sorted(os.listdir("/etc"))
     except OSError:
-        return (), {}
+        return (), {}, ()
     for name in names:
         path = f"/etc/{name}"
         if name in _POD_ETC:
@@ -124,9 +129,11 @@ def _etc_entries() -> tuple[tuple[str, ...], dict[str, str]]:
         real = os.path.realpath(path)
         if os.path.islink(path) and real.startswith(("/usr/", "/etc/", "/proc/")):
             symlinks[name] = os.readlink(path)
-        elif os.path.exists(path):
+        elif os.path.islink(path) and os.path.exists(path):
             binds.append(name)  # bound through the link when it leads elsewhere (/run/...)
-    return tuple(binds), symlinks
+        elif os.path.exists(path):
+            links.append(name)
+    return tuple(binds), symlinks, tuple(links)
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
         _ensure_symlink(root / path.lstrip("/"), target)
     for name, target in layout.etc_symlinks.items():
         _ensure_symlink(root / "etc" / name, target)
+    _link_host_etc(root / "etc", layout.etc_links)
     tmp = root / "tmp"
     tmp.mkdir(exist_ok=True)
     os.chmod(tmp, 0o1777)
@@ -159,6 +167,22 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
     workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
+
+
+def _link_host_etc(etc: Path, names: Sequence[str]) -> None:
+    """`etc/<name>` -> the host's, through the read-only bind of /etc at HOST_ETC.
+
+    One bind and a symlink per entry instead of a bind per entry: bwrap's read-only binds cost
+    a mount table scan each, and a hundred of them made up most of a container's start.
+    Done once per root; an entry the container replaced is left alone.
+    """
+    mark = etc / ".localkube-host-etc"
+    if mark.exists():
+        return
+    for name in names:
+        with contextlib.suppress(FileExistsError):
+            os.symlink(f"{HOST_ETC}/{name}", etc / name)
+    mark.touch()
 
 
 def _ensure_symlink(path: Path, target: str) -> None:
@@ -200,6 +224,7 @@ def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence
     out += ["--bind", str(spec.root), "/"]
     for path in layout.binds:
         out += ["--ro-bind", path, path]
+    out += ["--ro-bind", "/etc", HOST_ETC]
     for name in layout.etc_binds:
         out += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for name in _POD_ETC:
