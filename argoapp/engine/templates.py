@@ -106,9 +106,15 @@ def resolve(
     name = holder.get("template")
     if not name:
         raise TemplateNotFound("template name cannot be empty")
-    tmpl = source.templates.get(str(name))
+    local = source.scope.startswith("local/")
+    key = f"{source.scope}/{name}"
+    tmpl = source.templates.get(str(name)) if local else stored.get(key)
+    tmpl = tmpl or source.templates.get(str(name))
     if tmpl is None:
         raise TemplateNotFound(f"template {name} not found")
+    if not local:
+        # a WorkflowTemplate's own templates are kept too, so it may go while we run
+        stored.setdefault(key, copy.deepcopy(tmpl))
     return Resolved(merge_defaults(source.defaults, tmpl), source)
 
 
@@ -128,7 +134,8 @@ def _resolve_ref(
     key = f"{scope}/{want}"
     if obj is None:
         if key in stored:
-            templates = {want: stored[key]}
+            prefix = f"{scope}/"
+            templates = {k[len(prefix) :]: v for k, v in stored.items() if k.startswith(prefix)}
             defaults: Mapping[str, Any] = {}
         else:
             label = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
