@@ -135,6 +135,11 @@ class PodRoles:
             self._sidecars_stopped = True
             self._sidecar_kill_at = now + grace
             self._signal(lambda n, a: isinstance(a, EmissaryAttempt) and n not in names, False)
+        if self._sidecar_kill_at is not None and not any(
+            isinstance(a, EmissaryAttempt) and n not in names
+            for n, a in self.worker.attempts.items()
+        ):
+            self._sidecar_kill_at = None  # every sidecar ended: nothing left to kill
         if self._sidecar_kill_at is not None and now >= self._sidecar_kill_at:
             self._sidecar_kill_at = None
             self._signal(lambda n, a: isinstance(a, EmissaryAttempt) and n not in names, True)
@@ -142,7 +147,7 @@ class PodRoles:
         if deadline is not None and not self.mains_done.is_set() and self._main_kill_at is None:
             left = deadline - time.time()
             if left > 0:
-                return _soonest(left, self._sidecar_kill_at, now)
+                return _soonest(now, left, self._sidecar_kill_at)
             assert self.wait_env is not None
             executor_wait.terminate_message(self.wait_env, executor_wait.DEADLINE_MESSAGE)
             self._main_kill_at = now + grace
@@ -150,7 +155,7 @@ class PodRoles:
         if self._main_kill_at is not None and now >= self._main_kill_at:
             self._main_kill_at = float("inf")
             self._signal(lambda n, a: n in names, True)
-        return _soonest(None, self._sidecar_kill_at, now, self._main_kill_at)
+        return _soonest(now, None, self._sidecar_kill_at, self._main_kill_at)
 
     def _deadline(self) -> float | None:
         if self.wait_env is None or self.wait_env.deadline == NO_DEADLINE:
@@ -195,12 +200,12 @@ class PodRoles:
             )
 
 
-def _soonest(first: float | None, *rest: float | None) -> float | None:
-    """The smallest delay among `first` and the monotonic times in `rest[1:]` (from `rest[0]`)."""
-    now = rest[0] or 0.0
-    delays = [first] + [t - now for t in rest[1:] if t is not None and t != float("inf")]
-    found = [max(d, 0.0) for d in delays if d is not None]
-    return min(found) if found else None
+def _soonest(now: float, delay: float | None, *times: float | None) -> float | None:
+    """The smallest of `delay` and the delays until the monotonic `times` (None: none)."""
+    delays = [t - now for t in times if t is not None and t != float("inf")]
+    if delay is not None:
+        delays.append(delay)
+    return max(min(delays), 0.0) if delays else None
 
 
 def _write_role(path: Path, role: str, env: ExecEnv) -> None:

@@ -84,6 +84,7 @@ class Kubelet:
         self._runtime = self._make_runtime()
         if self._runtime.layout is not None:
             await asyncio.to_thread(sandbox.probe, self._runtime.bwrap)
+        self._runtime.shims.fill()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         private_dir(pods_dir(self.data_dir))
         listed = await self.service.list(r.PODS, None)
@@ -118,6 +119,8 @@ class Kubelet:
         self._tasks.clear()
         self._worker_tasks.clear()
         self.workers.clear()
+        if self._runtime is not None:
+            await self._runtime.shims.close()
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=name)

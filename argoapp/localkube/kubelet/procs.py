@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from argoapp.localkube.kubelet.shim import boot_id, proc_start_ticks, shim_argv, write_json_atomic
+from argoapp.localkube.kubelet.shim import (
+    WARM_ARG,
+    WARM_NOTIFY_FD,
+    boot_id,
+    proc_start_ticks,
+    shim_argv,
+    write_json_atomic,
+)
 
 POLL_INTERVAL = 0.2
 
@@ -75,6 +82,71 @@ def read_handle(state: Path) -> ShimHandle | None:
     return ShimHandle(data["pid"], ticks, str(data.get("bootId", "")))
 
 
+@dataclass(frozen=True)
+class _Warm:
+    pid: int
+    control: int  # its stdin: the attempt's state directory is written here
+    notify: int  # its fd 3: readable once the container process started
+
+
+class ShimPool:
+    """Shims started ahead of need, so a container start never waits for Python to start.
+
+    Each is in its own session from the start and outlives the kubelet like any shim; an idle
+    one ends when its stdin closes (`close`, or this process ending).
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.idle: list[_Warm] = []
+
+    def take(self, state: Path) -> tuple[ShimHandle, int]:
+        """A shim running the attempt in `state`, and the fd that says it started."""
+        warm = self.idle.pop(0) if self.idle else _spawn_warm()
+        try:
+            os.write(warm.control, f"{state}\n".encode())
+        finally:
+            os.close(warm.control)
+        self.fill()
+        return _record(state, warm.pid), warm.notify
+
+    def fill(self) -> None:
+        while len(self.idle) < self.size:
+            self.idle.append(_spawn_warm())
+
+    async def close(self) -> None:
+        """End the idle shims and reap them."""
+        idle, self.idle = self.idle, []
+        for warm in idle:
+            os.close(warm.control)
+            os.close(warm.notify)
+        for warm in idle:
+            with contextlib.suppress(ChildProcessError, OSError):
+                await asyncio.to_thread(os.waitpid, warm.pid, 0)
+
+
+def _spawn_warm() -> _Warm:
+    control_r, control_w = os.pipe()
+    notify_r, notify_w = os.pipe()
+    if notify_w == WARM_NOTIFY_FD:  # dup2 onto itself would keep it close-on-exec
+        moved = os.dup(notify_w)
+        os.close(notify_w)
+        notify_w = moved
+    argv = [*shim_argv(), WARM_ARG]
+    actions = [
+        (os.POSIX_SPAWN_DUP2, control_r, 0),
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+        (os.POSIX_SPAWN_DUP2, notify_w, WARM_NOTIFY_FD),
+    ]
+    try:
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
+    finally:
+        os.close(control_r)
+        os.close(notify_w)
+    return _Warm(pid, control_w, notify_r)
+
+
 def spawn(state: Path) -> ShimHandle:
     """Start a shim for the attempt in `state` (its spec.json written), in its own session."""
     argv = [*shim_argv(), str(state)]
@@ -85,6 +157,10 @@ def spawn(state: Path) -> ShimHandle:
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ]  # fmt: skip
     pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
+    return _record(state, pid)
+
+
+def _record(state: Path, pid: int) -> ShimHandle:
     handle = ShimHandle(pid, proc_start_ticks(pid), boot_id())
     # The shim writes the same record itself; writing it here as well means a kubelet that
     # dies right now still finds its shim after a restart. The shim runs from here on, so a
@@ -112,6 +188,11 @@ async def wait_gone(handle: ShimHandle) -> None:
         if fd >= 0:
             os.close(fd)
         _reap(handle.pid)
+
+
+async def readable(fd: int) -> None:
+    """Until `fd` can be read (data or EOF)."""
+    await _readable(fd)
 
 
 async def _readable(fd: int) -> None:

@@ -15,7 +15,7 @@ import os
 import pwd
 import shutil
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -221,6 +221,7 @@ class Runtime:
     data_dir: Path
     layout: sandbox.HostLayout | None  # None when unsandboxed
     bwrap: str
+    shims: procs.ShimPool = field(default_factory=procs.ShimPool)
 
     def default_path(self) -> str:
         return ":".join([*self.config.extra_path, *os.get_exec_path()])
@@ -243,8 +244,12 @@ class Runtime:
         """Start a shim for `prepared` (running `argv` instead of its own when given)."""
         spec = await asyncio.to_thread(self._spec, prepared, argv or prepared.argv)
         write_json_atomic(prepared.state / "spec.json", spec)
-        handle = procs.spawn(prepared.state)
+        handle, notify = self.shims.take(prepared.state)
         attempt = Attempt(prepared.state, handle, prepared.fallback_to_logs)
+        try:
+            await procs.readable(notify)  # the shim says so once the process runs
+        finally:
+            os.close(notify)
         await attempt.wait_started()
         return attempt
 

@@ -15,6 +15,7 @@ cwd, whether argv is a bwrap sandbox), then:
 It outlives the kubelet on purpose: pods keep running across an argoapp restart and are adopted.
 It must stay stdlib-only and import nothing from argoapp, because it starts once per container
 and must start fast; `shim_argv()` runs it by file path with `python -I -S` (no site-packages).
+`shim --warm` starts a shim ahead of need, which takes its state directory from stdin (`warm`).
 A frozen binary runs it by dispatching `sys.argv[1] == SHIM_ARG` to `main(sys.argv[2:])` before
 importing anything else.
 """
@@ -31,6 +32,8 @@ import time
 from typing import Any
 
 SHIM_ARG = "__localkube-shim__"
+WARM_ARG = "--warm"
+WARM_NOTIFY_FD = 3
 _PARTIAL_AT = 16 * 1024  # a line longer than this is logged in "P" (partial) pieces, as CRI does
 _BWRAP_FAILED = 1  # bwrap's own exit code when it cannot set up the sandbox or exec the command
 
@@ -49,17 +52,22 @@ def rfc3339_nano(ns: int | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
 
 
-def write_json_atomic(path: str | os.PathLike[str], data: dict[str, Any]) -> None:
+def write_json_atomic(
+    path: str | os.PathLike[str], data: dict[str, Any], *, durable: bool = False
+) -> None:
     """Write `data` to `path` so that readers see either nothing or all of it.
 
     The temporary name is the writer's own: the kubelet and the shim both write `shim.json`.
+    The rename is what a kubelet restart needs; `durable` adds an fsync, which only a power
+    loss needs and which cost ~8 ms per record on a busy disk, several times per container.
     """
     folder, name = os.path.split(os.fspath(path))
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
         json.dump(data, f)
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -293,7 +301,18 @@ def pump(sup: Supervisor, logs: LogWriter, out_r: int, err_r: int, wake_r: int) 
     sup.child.wait()
 
 
-def run(state: str) -> int:
+def _notify(fd: int | None) -> None:
+    """Tell the kubelet that the process started (or could not): one byte, then EOF."""
+    if fd is None:
+        return
+    try:
+        os.write(fd, b"s")
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def run(state: str, notify: int | None = None) -> int:
     """Supervise the container attempt described in `state/spec.json`."""
     with open(os.path.join(state, "spec.json")) as f:
         spec = json.load(f)
@@ -324,21 +343,45 @@ def run(state: str) -> int:
                 "message": error,
             },
         )
+        _notify(notify)
         return 0
     assert sup.child is not None
     write_json_atomic(
         os.path.join(state, "started.json"),
         {"startedAt": rfc3339_nano(), "pid": sup.child.pid, "initPid": sup.init_pid},
     )
+    _notify(notify)
     pump(sup, logs, out_r, err_r, wake_r)
     logs.close()
     write_json_atomic(os.path.join(state, "exit.json"), sup.exit_record())
     return 0
 
 
+def warm() -> int:
+    """Wait, started and imported, for the kubelet to hand over an attempt on stdin.
+
+    The kubelet keeps a few of these ready (`procs.ShimPool`) so that a container start does
+    not wait for Python to start. Stdin at EOF (the kubelet stopped or has no use for this
+    shim) ends it. Fd 3 is where it says that the process started.
+    """
+    line = sys.stdin.readline().strip()
+    if not line:
+        return 0
+    log = os.open(os.path.join(line, "shim.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(null)
+    os.close(log)
+    return run(line, notify=WARM_NOTIFY_FD)
+
+
 def main(argv: list[str]) -> int:
+    if argv == [WARM_ARG]:
+        return warm()
     if len(argv) != 1:
-        print("usage: shim STATE_DIR", file=sys.stderr)
+        print("usage: shim STATE_DIR | shim --warm", file=sys.stderr)
         return 2
     return run(argv[0])
 
