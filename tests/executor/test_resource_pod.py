@@ -117,6 +117,10 @@ class Runner:
     async def run(self, template: Obj) -> tuple[Obj, Obj, Any]:
         return await self.finish(await self.start(template), template)
 
+    async def outcome(self, template: Obj) -> Any:
+        """Only the engine's outcome of running `template`."""
+        return (await self.run(template))[2]
+
 
 def resource_template(action: str, manifest: str = "", **fields: Any) -> Obj:
     outputs = fields.pop("outputs", None)
@@ -279,3 +283,53 @@ async def test_data_pod_reports_its_failure(kube: LocalKube) -> None:
     assert outcome.phase == "Failed"
     assert "artifactPaths sources arrive with artifact support" in outcome.message
     assert result["metadata"]["labels"][COMPLETED] == "true"
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: nginx}
+      - {name: side, image: busybox}
+"""
+
+
+async def test_kinds_found_by_discovery_replace_and_strategic_patch(kube: LocalKube) -> None:
+    run = Runner(kube)
+    outcome = await run.outcome(resource_template("create", DEPLOYMENT))
+    assert outcome.phase == "Succeeded", outcome.message
+
+    # strategic merge (the default) merges the containers list by name
+    patch = "spec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: httpd}\n"
+    outcome = await run.outcome(resource_template("patch", patch, flags=["deploy/web"]))
+    assert outcome.phase == "Succeeded", outcome.message
+    deploy = await kube.service.get(r.DEPLOYMENTS, "default", "web")
+    images = {c["name"]: c["image"] for c in deploy["spec"]["template"]["spec"]["containers"]}
+    assert images == {"web": "httpd", "side": "busybox"}
+
+    replaced = DEPLOYMENT.replace("replicas: 1", "replicas: 3")
+    outcome = await run.outcome(resource_template("replace", replaced))
+    assert outcome.phase == "Succeeded", outcome.message
+    deploy = await kube.service.get(r.DEPLOYMENTS, "default", "web")
+    assert deploy["spec"]["replicas"] == 3
+    images = {c["name"]: c["image"] for c in deploy["spec"]["template"]["spec"]["containers"]}
+    assert images == {"web": "nginx", "side": "busybox"}
+
+    missing = DEPLOYMENT.replace("name: web\n  labels", "name: nope\n  labels")
+    outcome = await run.outcome(resource_template("get", missing))
+    assert outcome.phase == "Failed"
+    assert "Error from server (NotFound)" in outcome.message
+
+    unknown = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+    outcome = await run.outcome(resource_template("create", unknown))
+    assert outcome.phase == "Failed"
+    assert outcome.message.endswith('no matches for kind "Widget" in version "example.com/v1"')
