@@ -37,10 +37,22 @@ def may_start(p: Pass, on_exit: bool = False) -> bool:
     return not (limit and p.active_pods >= int(limit))
 
 
+def refused(p: Pass, on_exit: bool) -> str:
+    """Why a node that has not started never will (Argo fails it at once), or ""."""
+    shutdown = p.spec.get("shutdown")
+    if p.spec.get("suspend"):
+        return ""  # a suspended workflow waits, even when asked to shut down
+    if shutdown == "Terminate" or (shutdown and not on_exit):
+        return f"Stopped with strategy '{shutdown}'"
+    return DEADLINE_MESSAGE if p.deadline_passed and not on_exit else ""
+
+
 def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     node = p.node(frame.node_name)
     name = pod_name(p.name, frame.node_name, frame.resolved.name)
     if node is None:
+        if why := refused(p, frame.call.on_exit):
+            return new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.FAILED, message=why)
         if not may_start(p, frame.call.on_exit):
             return None
         node = new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.PENDING)
@@ -194,6 +206,8 @@ def _update_container_nodes(p: Pass, node: Obj, pod: Obj) -> None:
 def execute_http(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     node = p.node(frame.node_name)
     if node is None:
+        if why := refused(p, frame.call.on_exit):
+            return new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.FAILED, message=why)
         if not may_start(p, frame.call.on_exit):
             return None
         node = new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.RUNNING)

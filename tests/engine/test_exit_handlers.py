@@ -229,3 +229,50 @@ def test_exit_handler_runs_after_the_workflow_deadline() -> None:
     exit_pod = next(p for p in sim.created_pods() if "onExit" in node_name_of(p))
     envs = {e["name"]: e.get("value") for c in exit_pod["spec"]["containers"] for e in c["env"]}
     assert envs.get("ARGO_DEADLINE") in (None, "", "0001-01-01T00:00:00Z")  # Argo's "none"
+
+
+def test_stop_ends_a_dag_whose_next_task_would_run_after_a_failure() -> None:
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: A, template: work}
+      - {name: cleanup, template: work, depends: "A.Succeeded || A.Failed"}
+  - name: work
+    container: {image: alpine}
+"""
+    for op in ("stop", "terminate"):
+        sim = Sim(workflow(text), running_passes=lambda pod: 50)
+        sim.step()
+        sim.step()
+        if op == "stop":
+            sim.wf = operations.stop(sim.wf, now=sim.now)
+        else:
+            sim.wf = operations.terminate(sim.wf)
+        sim.run(20)
+        n = by_name(sim.wf)
+        # the task that never started is failed at once, without a pod
+        assert n["wf.cleanup"]["phase"] == "Failed"
+        assert n["wf.cleanup"]["message"] == f"Stopped with strategy '{op.capitalize()}'"
+        assert "podName" not in n["wf.cleanup"] or not any(
+            node_name_of(p) == "wf.cleanup" for p in sim.created_pods()
+        )
+        assert sim.phase == "Failed"
+
+
+def test_terminate_ends_steps_that_continue_on_failure() -> None:
+    text = STEP_EXIT.replace(
+        "template: work\n        hooks:",
+        "template: work\n        continueOn: {failed: true}\n        hooks:",
+    )
+    sim = Sim(workflow(text), running_passes=lambda pod: 50)
+    sim.step()
+    sim.wf = operations.terminate(sim.wf)
+    sim.run(20)
+    n = by_name(sim.wf)
+    assert n["wf[1].b"]["phase"] == "Failed"
+    assert not any(node_name_of(p) == "wf[1].b" for p in sim.created_pods())
+    assert sim.phase == "Failed"
