@@ -101,7 +101,7 @@ def _requirement(tokens: list[str], pos: int) -> tuple[Requirement, int]:
     negated = tokens[pos] == "!"
     if negated:
         pos += 1
-    if pos >= len(tokens) or not _is_word(tokens[pos]):
+    if pos >= len(tokens) or not _is_word(tokens[pos]) or tokens[pos] in ("in", "notin"):
         found = tokens[pos] if pos < len(tokens) else ""
         raise ConditionError(f"found '{found}', expected: identifier")
     key = tokens[pos]

@@ -68,7 +68,7 @@ def test_requirements_print_as_kubernetes_does() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["a >", "a > b", "a in (x", "a in x", "a b", "a ==, ", ", a", "a ~ b", "!"]
+    "text", ["in", "a >", "a > b", "a in (x", "a in x", "a b", "a ==, ", ", a", "a ~ b", "!"]
 )
 def test_bad_conditions(text: str) -> None:
     with pytest.raises(ConditionError):
