@@ -58,7 +58,8 @@ spec:
         template: echo
         arguments:
           parameters:
-          - {name: m, value: "{{inputs.parameters.who}}-{{workflow.parameters.n}}-{{workflow.name}}"}
+          - name: m
+            value: "{{inputs.parameters.who}}-{{workflow.parameters.n}}-{{workflow.name}}"
 """
         + ECHO
     )
