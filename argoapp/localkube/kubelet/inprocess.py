@@ -113,6 +113,27 @@ class PodRoles:
                 return True
         return False
 
+    # -- fewer status writes ---------------------------------------------------------------
+
+    def quiet_start(self, attempt: Running) -> bool:
+        """An in-process init or wait started: the next write (it comes within milliseconds)
+        carries it, as a kubelet's next sync would."""
+        return isinstance(attempt, RoleAttempt)
+
+    def quiet_exit(self, attempt: Running, ended: Exit) -> bool:
+        """No write for an in-process init that succeeded (the mains' start follows at once),
+        nor for the last main while an in-process wait is about to report and end."""
+        if isinstance(attempt, RoleAttempt):
+            return attempt.role == roles.INIT and ended.exit_code == 0
+        return (
+            isinstance(attempt, EmissaryAttempt)
+            and self.mains_done.is_set()
+            and any(
+                isinstance(a, RoleAttempt) and a.role == roles.WAIT
+                for a in self.worker.attempts.values()
+            )
+        )
+
     # -- what the emissary and wait do over time -----------------------------------------
 
     def observe(self) -> None:

@@ -280,7 +280,8 @@ class PodWorker:
             self.attempts.pop(st.name, None)
             transitions.record_exit(self, st, ended)
             self._exited()
-            await self.publish()
+            if self.roles is None or not self.roles.quiet_exit(attempt, ended):
+                await self.publish()
 
     def _exited(self) -> None:
         """A container ended: the executor roles may have something to do now."""
@@ -334,7 +335,8 @@ class PodWorker:
         self.attempts[st.name] = attempt
         if self.stop is not None:
             attempt.terminate()
-        await self.publish()
+        if self.roles is None or not self.roles.quiet_start(attempt):
+            await self.publish()
         return attempt
 
     async def _create(
