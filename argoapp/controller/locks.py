@@ -109,6 +109,9 @@ class LockManager:
             workflow = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
             sync = (wf.get("status") or {}).get("synchronization") or {}
             for key, holder in _held(sync):
+                if "/" not in holder:  # Argo's short form: the node id or the workflow's name
+                    name = meta.get("name", "")
+                    holder = workflow if holder == name else f"{workflow}/{holder}"
                 self._locks.setdefault(key, _Lock()).holders[holder] = workflow
 
     def _grantable(self, lock: _Lock) -> list[str]:

@@ -139,7 +139,7 @@ def _apply(p: Pass, node: Obj, o: PodOutcome) -> None:
     if o.daemoned and not node_done(node.get("phase")):
         node["daemoned"] = True
     if not node_done(o.phase):
-        p.set_phase(node, o.phase, o.message or None)
+        p.set_phase(node, o.phase, o.message)
         return
     if not o.outputs_complete:
         waited = p.seconds_since(o.finished_at)

@@ -68,38 +68,67 @@ def hold_workflow_locks(p: Pass) -> bool:
     return True
 
 
+def short_holder(holder: str) -> str:
+    """How Argo writes a holder in the status: the node id, or the workflow's name."""
+    return holder.rsplit("/", 1)[-1]
+
+
 def _record(p: Pass, kind: str, key: str, holder: str) -> None:
+    """Note a held lock in `status.synchronization`, in Argo's shape (a mutex has one
+    `holder`; a semaphore's entry lists `holders`)."""
     status: Obj = p.status.setdefault("synchronization", {})
     section: Obj = status.setdefault(kind, {})
     holding: list[Obj] = section.setdefault("holding", [])
-    field = "mutex" if kind == "mutex" else "semaphore"
+    short = short_holder(holder)
+    if kind == "mutex":
+        if not any(e.get("mutex") == key and e.get("holder") == short for e in holding):
+            holding.append({"mutex": key, "holder": short})
+        return
     for entry in holding:
-        if entry.get(field) == key:
+        if entry.get("semaphore") == key:
             holders = entry.setdefault("holders", [])
-            if holder not in holders:
-                holders.append(holder)
+            if short not in holders:
+                holders.append(short)
             return
-    holding.append({field: key, "holders": [holder]})
+    holding.append({"semaphore": key, "holders": [short]})
 
 
 def release(p: Pass, sync: Mapping[str, Any], holder: str) -> None:
+    short = short_holder(holder)
     for key, _, kind, _ in lock_keys(p, sync):
         p.act(Release(key, holder))
         section = (p.status.get("synchronization") or {}).get(kind) or {}
-        field = "mutex" if kind == "mutex" else "semaphore"
+        kept = []
         for entry in section.get("holding") or []:
-            if entry.get(field) == key and holder in entry.get("holders", []):
-                entry["holders"].remove(holder)
-        section["holding"] = [e for e in section.get("holding") or [] if e.get("holders")]
+            if entry.get(kind) == key:
+                if entry.get("holder") == short:
+                    continue
+                entry["holders"] = [h for h in entry.get("holders") or [] if h != short]
+                if "holder" not in entry and not entry["holders"]:
+                    continue
+                if not entry["holders"]:
+                    del entry["holders"]
+            kept.append(entry)
+        section["holding"] = kept
+
+
+def full_holder(p: Pass, short: str) -> str:
+    """The lock manager's holder key for a holder as the status writes it."""
+    if short == p.name:
+        return f"{p.namespace}/{p.name}"
+    return f"{p.namespace}/{p.name}/{short}"
 
 
 def release_all(p: Pass) -> None:
     """Give back every lock this workflow or its nodes hold (the workflow ended)."""
-    for kind, field in (("mutex", "mutex"), ("semaphore", "semaphore")):
+    for kind in ("mutex", "semaphore"):
         section = (p.status.get("synchronization") or {}).get(kind) or {}
         for entry in section.get("holding") or []:
-            for holder in entry.get("holders") or []:
-                p.act(Release(str(entry.get(field)), str(holder)))
+            shorts = list(entry.get("holders") or []) + (
+                [entry["holder"]] if "holder" in entry else []
+            )
+            for short in shorts:
+                p.act(Release(str(entry.get(kind)), full_holder(p, str(short))))
         section["holding"] = []
     if "synchronization" in p.status:
         del p.status["synchronization"]

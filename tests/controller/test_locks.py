@@ -61,7 +61,8 @@ def test_holders_are_rebuilt_from_workflow_status() -> None:
     }
     locks.restore([wf])
     assert locks.holders() == {
-        "default/ConfigMap/s/k": ("a",),
+        # Argo's short form names the workflow (or a node id of it)
+        "default/ConfigMap/s/k": ("default/a",),
         "default/Mutex/m": ("default/a",),
         "default/Mutex/n": ("default/a",),
     }
