@@ -333,3 +333,25 @@ async def test_kinds_found_by_discovery_replace_and_strategic_patch(kube: LocalK
     outcome = await run.outcome(resource_template("create", unknown))
     assert outcome.phase == "Failed"
     assert outcome.message.endswith('no matches for kind "Widget" in version "example.com/v1"')
+
+
+async def test_a_stopped_wait_still_completes_the_task_result(kube: LocalKube) -> None:
+    run = Runner(kube)
+    template = resource_template("create", CHILD, successCondition="status.phase == Succeeded")
+    node_id = await run.start(template)
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                await kube.service.get(r.WORKFLOWS, "default", "child")
+                break
+            except NotFound:
+                await asyncio.sleep(0.1)
+    pod_name = f"wf-res-r-{node_id.rsplit('-', 1)[1]}"
+    await kube.service.delete(r.PODS, "default", pod_name)  # the kubelet sends SIGTERM
+    async with asyncio.timeout(60):
+        while True:
+            result = await kube.service.get(r.WORKFLOWTASKRESULTS, "default", node_id)
+            if result["metadata"]["labels"][COMPLETED] == "true":
+                break
+            await asyncio.sleep(0.1)
+    assert "outputs" not in result
