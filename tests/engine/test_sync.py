@@ -36,7 +36,7 @@ def test_workflow_mutex_lets_one_workflow_run_at_a_time() -> None:
     )
     assert not second.created
     holding = first.wf["status"]["synchronization"]["mutex"]["holding"]
-    assert holding == [{"mutex": "argo/Mutex/only-one", "holders": ["argo/first"]}]
+    assert holding == [{"mutex": "argo/Mutex/only-one", "holder": "first"}]  # Argo's shape
     first.run()
     assert Release("argo/Mutex/only-one", "argo/first") in first.of(Release)
     assert "synchronization" not in first.wf["status"]
