@@ -127,6 +127,9 @@ def execute_once(
         tmpl = substitute_template(resolved.tmpl, scope)
     except TemplateError as e:
         return _failed_node(p, call, resolved, NodePhase.ERROR, str(e), node_name, parent)
+    if inputs:
+        # the template as the pod sees it (ARGO_TEMPLATE) carries its inputs with values
+        tmpl["inputs"] = {**(tmpl.get("inputs") or {}), "parameters": inputs}
     frame = Frame(call, resolved, tmpl, node_name, scope, attempt)
     frame = replace(frame, call=replace(call, parent=parent))
     lock = tmpl.get("synchronization")
