@@ -53,14 +53,16 @@ def echo_to_param(message: str) -> None:
 
 
 def hello(service: WorkflowsService) -> Workflow:
-    with Workflow(
-        generate_name="hera-hello-",
-        entrypoint="steps",
-        namespace="default",
-        workflows_service=service,
-    ) as w:
-        with Steps(name="steps"):
-            echo_to_param(arguments={"message": "Hello world!"})
+    with (
+        Workflow(
+            generate_name="hera-hello-",
+            entrypoint="steps",
+            namespace="default",
+            workflows_service=service,
+        ) as w,
+        Steps(name="steps"),
+    ):
+        echo_to_param(arguments={"message": "Hello world!"})
     return w
 
 
