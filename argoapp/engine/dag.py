@@ -95,6 +95,8 @@ class _Dag:
         if node is not None and fulfilled(node):
             if node_done(node.get("phase")):
                 hooks.run_exit_hook(self.p, self.frame, node, task, self.scope, "tasks")
+            # lifecycle hooks may fire once the task has ended; the DAG's phase waits for them
+            steps._lifecycle_hooks(self.p, self.frame, task, node["name"], self.scope, "tasks")
             return
         for dep in self.deps[name]:
             self.visit(dep)

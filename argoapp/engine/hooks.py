@@ -65,6 +65,8 @@ def run_exit_hook(
         extra_scope=local,
     )
     node = execute(p, call)
+    if node is not None:
+        node.setdefault("nodeFlag", {})["hooked"] = True
     return node is not None and node_done(node.get("phase"))
 
 
@@ -106,8 +108,11 @@ def run_expression_hooks(
             extra_scope=dict(scope),
         )
         child = execute(p, call)
-        if child is not None:
-            started.append(child)
+        if child is None:
+            started.append({"phase": NodePhase.PENDING})  # fired, but cannot start yet
+            continue
+        child.setdefault("nodeFlag", {})["hooked"] = True
+        started.append(child)
     return started
 
 
@@ -117,4 +122,4 @@ def kill_daemons(p: Pass, boundary_id: str) -> None:
         if node.get("boundaryID") == boundary_id and not node_done(node.get("phase")):
             if node.get("podName"):
                 p.act(DeletePod(node["podName"]))
-            p.finish(node, NodePhase.SUCCEEDED)
+            p.finish(node, NodePhase.SUCCEEDED)  # a Retry node of a daemon ends with it

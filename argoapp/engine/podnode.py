@@ -69,8 +69,9 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
         p.observed.task_results.get(node["id"]),
         frame.tmpl,
         p.now,
-        was_daemoned=bool(node.get("daemoned")),
     )
+    # A daemon stopped because its scope ended was already finished Succeeded by
+    # hooks.kill_daemons; one that dies while its scope runs has failed (and may retry).
     _apply(p, node, outcome)
     _check_timeout(p, frame, node, name)
     if frame.tmpl.get("containerSet"):

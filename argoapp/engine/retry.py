@@ -53,6 +53,8 @@ def execute_with_retries(
         last = once(p, call, resolved, attempts[-1]["name"], rnode, len(attempts) - 1)
         if last is None or not node_done(last.get("phase")):
             _copy_inputs(rnode, last)
+            if last is not None and last.get("daemoned"):
+                rnode["daemoned"] = True  # a daemon that is up satisfies its dependents
             return rnode
         attempts[-1] = last
     if attempts:
@@ -60,6 +62,8 @@ def execute_with_retries(
         if verdict is not None:
             return verdict
     child = once(p, call, resolved, f"{call.node_name}({len(attempts)})", rnode, len(attempts))
+    if child is not None and child is not rnode:
+        child.setdefault("nodeFlag", {})["retried"] = True
     _copy_inputs(rnode, child)
     if child is not None and node_done(child.get("phase")) and child is not rnode:
         # the attempt failed at once (bad input): decide again next pass

@@ -61,10 +61,12 @@ class Pass:
         active = 0
         daemons = []
         for node in self.nodes.values():
-            if node.get("type") == "Pod" and not node_done(node.get("phase")):
+            if node_done(node.get("phase")):
+                continue
+            if node.get("type") == "Pod":
                 active += 1
-                if node.get("daemoned"):
-                    daemons.append(node)
+            if node.get("daemoned"):
+                daemons.append(node)
         self.active_pods = active
         self._daemons = daemons
 

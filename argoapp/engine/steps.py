@@ -126,17 +126,20 @@ def _execute_group(
         else:
             expanded.extend((item_step, step) for item_step in items)
     limit = int(frame.tmpl.get("parallelism") or 0)
+    hooks_done = True
     for item_step, _ in expanded:
         child_name = f"{sg_name}.{item_step['name']}"
         child = p.node(child_name)
-        if fulfilled(child):
-            continue
-        if child is None and limit and _running_children(p, sg) >= limit:
-            continue
         item_scope = {**scope, **item_step.get("_item_scope", {})}
-        _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
-        _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
+        if not fulfilled(child):
+            if child is None and limit and _running_children(p, sg) >= limit:
+                continue
+            _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
+        # hooks keep running (and may first fire) after their step has finished
+        hooks_done &= _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
     by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}
+    if not hooks_done:
+        return sg
     return _group_outcome(p, frame, sg, by_name, scope)
 
 
@@ -181,15 +184,17 @@ def _run_step(
 
 def _lifecycle_hooks(
     p: Pass, frame: Frame, step: Obj, child_name: str, scope: dict[str, Any], prefix: str
-) -> None:
-    """Expression hooks of a step or task (`hooks` other than `exit`), fired once each."""
+) -> bool:
+    """Expression hooks of a step or task (`hooks` other than `exit`), fired once each;
+    True when every hook that fired has finished (its step's group waits for them)."""
     if not any(k != "exit" for k in step.get("hooks") or {}):
-        return
+        return True
     child = p.node(child_name)
     if child is None:
-        return
+        return True
     local = {**scope, **node_outputs(f"{prefix}.{step['name']}", child)}
-    hooks.run_expression_hooks(p, frame, child, step, local, frame.source)
+    started = hooks.run_expression_hooks(p, frame, child, step, local, frame.source)
+    return all(node_done(h.get("phase")) for h in started)
 
 
 def _skip(
