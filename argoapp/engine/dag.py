@@ -93,7 +93,9 @@ class _Dag:
         task = self.tasks[name]
         node = self.task_node(name)
         if node is not None and fulfilled(node):
-            if node_done(node.get("phase")):
+            if not node_done(node.get("phase")):
+                self._run(name, task, node)  # a daemon that is up is still watched
+            else:
                 hooks.run_exit_hook(self.p, self.frame, node, task, self.scope, "tasks")
             # lifecycle hooks may fire once the task has ended; the DAG's phase waits for them
             steps._lifecycle_hooks(self.p, self.frame, task, node["name"], self.scope, "tasks")

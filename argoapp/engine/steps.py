@@ -131,7 +131,7 @@ def _execute_group(
         child_name = f"{sg_name}.{item_step['name']}"
         child = p.node(child_name)
         item_scope = {**scope, **item_step.get("_item_scope", {})}
-        if not fulfilled(child):
+        if child is None or not node_done(child.get("phase")):  # daemons are still watched
             if child is None and limit and _running_children(p, sg) >= limit:
                 continue
             _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
