@@ -11,11 +11,10 @@ target's `continueOn` covers it.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from argoapp.engine import hooks, loops, steps
+from argoapp.engine import dag_phase, hooks, loops, steps
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import (
     export_globals,
@@ -313,55 +312,6 @@ class _Dag:
         steps._lifecycle_hooks(self.p, self.frame, task, node_name, scope, "tasks")
 
     # ---- phase -------------------------------------------------------------------------------
-    def phase(self, targets: list[str]) -> str:
-        """Argo's assessDAGPhase."""
-        target_ids = {self.p.node_id(f"{self.node['name']}.{t}"): t for t in targets}
-        branch: dict[str, str] = dict.fromkeys(target_ids, "")
-        queue = deque((cid, NodePhase.SUCCEEDED) for cid in self.node.get("children") or [])
-        seen: set[tuple[str, str]] = set()
-        while queue:
-            nid, phase = queue.popleft()
-            if (nid, phase) in seen:
-                continue
-            seen.add((nid, phase))
-            node = self.p.node_by_id(nid)
-            if node is None:
-                continue
-            if not fulfilled(node):
-                return NodePhase.RUNNING
-            if node_done(node.get("phase")) and node.get("phase") != NodePhase.OMITTED:
-                phase = node["phase"]
-            if nid in branch and not node_failed(branch[nid]):
-                branch[nid] = phase
-            if node.get("type") == NodeType.RETRY:
-                kids = node.get("children") or []
-                last = self.p.node_by_id(kids[-1]) if kids else None
-                nxt = (last or {}).get("children") or []
-            else:
-                nxt = node.get("children") or []
-            queue.extend((c, phase) for c in nxt)
-        fail_fast = (self.frame.tmpl.get("dag") or {}).get("failFast", True) is not False
-        result: str = NodePhase.SUCCEEDED
-        for tid, tname in target_ids.items():
-            got = branch[tid]
-            if not got:
-                result = NodePhase.RUNNING
-                if not fail_fast:
-                    break
-            elif node_failed(got):
-                if _continues(self.tasks.get(tname, {}), got):
-                    continue
-                result = got
-                if fail_fast:
-                    break
-        return result
-
-
-def _continues(task: Mapping[str, Any], phase: str) -> bool:
-    cont = task.get("continueOn") or {}
-    return (phase == NodePhase.FAILED and bool(cont.get("failed"))) or (
-        phase == NodePhase.ERROR and bool(cont.get("error"))
-    )
 
 
 def _depends_of(task: Mapping[str, Any], tasks: Mapping[str, Obj]) -> str:
@@ -398,7 +348,8 @@ def execute_dag(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
         tnode = dag.task_node(name)
         if tnode is not None and node_done(tnode.get("phase")):
             hooks.run_exit_hook(p, frame, tnode, dag.tasks.get(name, {}), dag.scope, "tasks")
-    phase = dag.phase(targets)
+    fail_fast = (frame.tmpl.get("dag") or {}).get("failFast", True) is not False
+    phase = dag_phase.assess(p, node, {t: dag.tasks.get(t, {}) for t in targets}, fail_fast)
     if phase == NodePhase.RUNNING:
         return node
     outbound: list[str] = []
