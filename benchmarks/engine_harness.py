@@ -70,38 +70,53 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def tree_rss_kib(root: int) -> int:
-    """VmRSS summed over `root` and every descendant (shared pages count once per process)."""
+def tree_rss_kib(root: int) -> tuple[int, int, int]:
+    """(VmRSS summed over `root` and every descendant, `root`'s own, how many processes).
+
+    Shared pages (the Python interpreter of every shim) count once per process, as the issue's
+    measure asks; the root's own figure shows how much of it is argoapp itself.
+    """
     kids = _children_index()
-    total, todo = 0, [root]
+    total, count, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += _rss_kib(pid)
+        count += 1
         todo.extend(kids.get(pid, ()))
-    return total
+    return total, _rss_kib(root), count
 
 
 class RssSampler:
-    """Samples a process tree's summed RSS every 100 ms; `peak_mib` is the largest seen."""
+    """Samples a process tree's summed RSS every 100 ms and keeps the peaks."""
 
     def __init__(self, root: int) -> None:
         self.root = root
-        self.peak_kib = 0
+        self.peak_kib = self.peak_root_kib = self.peak_procs = 0
         self._task: asyncio.Task[None] | None = None
 
     def reset(self) -> None:
-        self.peak_kib = tree_rss_kib(self.root)
+        self.peak_kib, self.peak_root_kib, self.peak_procs = tree_rss_kib(self.root)
+
+    def _take(self, sample: tuple[int, int, int]) -> None:
+        self.peak_kib = max(self.peak_kib, sample[0])
+        self.peak_root_kib = max(self.peak_root_kib, sample[1])
+        self.peak_procs = max(self.peak_procs, sample[2])
 
     @property
     def peak_mib(self) -> float:
         return self.peak_kib / 1024
 
+    def describe(self) -> str:
+        """The peaks as one line: tree total, argoapp's own, most processes at once."""
+        own = self.peak_root_kib / 1024
+        return f"{self.peak_mib:.0f} MiB (argoapp itself {own:.0f} MiB, ≤{self.peak_procs} procs)"
+
     def now_mib(self) -> float:
-        return tree_rss_kib(self.root) / 1024
+        return tree_rss_kib(self.root)[0] / 1024
 
     async def _loop(self) -> None:
         while True:
-            self.peak_kib = max(self.peak_kib, await asyncio.to_thread(tree_rss_kib, self.root))
+            self._take(await asyncio.to_thread(tree_rss_kib, self.root))
             await asyncio.sleep(0.1)
 
     def start(self) -> None:

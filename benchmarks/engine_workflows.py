@@ -88,6 +88,7 @@ async def bench_chain(steps: int, spawn_ms: float) -> None:
             _line("wall ÷ steps", f"{per_step:.1f} ms")
             _line("overhead per step (- bare spawn)", f"{per_step - spawn_ms:.1f} ms", "≤ 20 ms")
             _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB")
+            print(f"    {up.rss.describe()}")
 
 
 async def bench_fanout(count: int) -> None:
@@ -100,6 +101,7 @@ async def bench_fanout(count: int) -> None:
         _line("wall time", f"{wall:.2f} s", "≤ 10 s (2,000 items)")
         _line("per item", f"{wall / count * 1000:.1f} ms")
         _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB", "≤ 300 MB")
+        print(f"    {up.rss.describe()}")
 
 
 async def bench_huge(count: int) -> None:
@@ -111,6 +113,7 @@ async def bench_huge(count: int) -> None:
         _line("phase", str(status.get("phase")))
         _line("wall time", f"{wall:.2f} s")
         _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB")
+        print(f"    {up.rss.describe()}")
         _line("RSS after it ended", f"{up.rss.now_mib():.0f} MiB")
         offloaded = status.get("offloadNodeStatusVersion")
         _line("node status offloaded", f"{bool(offloaded)}", f"version {offloaded or '-'}")
