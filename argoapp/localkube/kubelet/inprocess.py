@@ -67,7 +67,7 @@ class PodRoles:
         self.wait_env: ExecEnv | None = None
         self._main_kill_at: float | None = None
         self._sidecar_kill_at: float | None = None
-        self._sidecars_stopped = False
+        self._terminated: set[str] = set()  # sidecars sent SIGTERM after the mains ended
 
     # -- starting containers -------------------------------------------------------------
 
@@ -152,10 +152,7 @@ class PodRoles:
         now = time.monotonic()
         grace = self.wait_env.grace_seconds if self.wait_env else 30.0
         names = set(main_names(self.template()))
-        if self.mains_done.is_set() and not self._sidecars_stopped:
-            self._sidecars_stopped = True
-            self._sidecar_kill_at = now + grace
-            self._signal(lambda n, a: isinstance(a, EmissaryAttempt) and n not in names, False)
+        recheck = self._stop_sidecars(now, names, grace) if self.mains_done.is_set() else None
         if self._sidecar_kill_at is not None and not any(
             isinstance(a, EmissaryAttempt) and n not in names
             for n, a in self.worker.attempts.items()
@@ -176,7 +173,27 @@ class PodRoles:
         if self._main_kill_at is not None and now >= self._main_kill_at:
             self._main_kill_at = float("inf")
             self._signal(lambda n, a: n in names, True)
-        return _soonest(now, None, self._sidecar_kill_at, self._main_kill_at)
+        return _soonest(now, recheck, self._sidecar_kill_at, self._main_kill_at)
+
+    def _stop_sidecars(self, now: float, mains: set[str], grace: float) -> float | None:
+        """Once every main has ended, SIGTERM each wrapped sidecar as soon as it runs (one
+        still starting is signalled when it appears: a quick main can end before a sidecar
+        has started); SIGKILL follows after the grace period. Returns a re-check delay while
+        a sidecar has neither started nor ended."""
+        states = {st.name: st for st in self.worker.mains}
+        waiting = False
+        for name, st in states.items():
+            if name in mains or name in self._terminated:
+                continue
+            attempt = self.worker.attempts.get(name)
+            if isinstance(attempt, EmissaryAttempt):
+                attempt.terminate()
+                self._terminated.add(name)
+                if self._sidecar_kill_at is None:
+                    self._sidecar_kill_at = now + grace
+            elif attempt is None and st.state != "terminated":
+                waiting = True
+        return SIDECAR_RECHECK if waiting else None
 
     def _deadline(self) -> float | None:
         if self.wait_env is None or self.wait_env.deadline == NO_DEADLINE:
@@ -219,6 +236,9 @@ class PodRoles:
             await self.worker.service.patch(
                 r.WORKFLOWTASKRESULTS, namespace, env.node_id, MERGE, patch
             )
+
+
+SIDECAR_RECHECK = 0.1  # seconds between looks for a sidecar that has not started yet
 
 
 def _soonest(now: float, delay: float | None, *times: float | None) -> float | None:
