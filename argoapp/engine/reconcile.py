@@ -10,7 +10,6 @@ GC) is in `lifecycle.py`. The caller performs `Result.actions` and persists `Res
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,12 +25,12 @@ from argoapp.engine.templates import Source, by_name, merge_defaults
 from argoapp.engine.validate import ValidationError, validate_workflow
 from argoapp.model import labels
 from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done, workflow_done
-from argoapp.model.types import Obj
+from argoapp.model.types import Obj, copy_json
 
 
 def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
     """One pass over a workflow: the new Workflow object and the actions to perform."""
-    new = copy.deepcopy(wf)
+    new = copy_json(wf)
     status = new.setdefault("status", {})
     spec = effective_spec(new, observed, settings)
     p = Pass(wf=new, spec=spec, observed=observed, settings=settings, now=now)
@@ -61,7 +60,7 @@ def _result(p: Pass) -> Result:
 
 def effective_spec(wf: Obj, observed: Observed, settings: Settings) -> Obj:
     """The workflow's spec with its workflowTemplateRef and the controller defaults merged."""
-    spec = copy.deepcopy(wf.get("spec") or {})
+    spec: Obj = copy_json(wf.get("spec") or {})
     status = wf.setdefault("status", {})
     ref = spec.get("workflowTemplateRef")
     if ref:
@@ -72,13 +71,13 @@ def effective_spec(wf: Obj, observed: Observed, settings: Settings) -> Obj:
             namespace = "" if cluster else (wf.get("metadata") or {}).get("namespace", "")
             found = observed.objects.get(kind, namespace, str(ref.get("name")))
             if found is not None:
-                stored = copy.deepcopy(found.get("spec") or {})
+                stored = copy_json(found.get("spec") or {})
                 status["storedWorkflowTemplateSpec"] = stored
         if stored is not None:
-            spec = _merge_spec(copy.deepcopy(stored), spec)
+            spec = _merge_spec(copy_json(stored), spec)
     defaults = settings.workflow_defaults.get("spec") if settings.workflow_defaults else None
     if defaults:
-        spec = _merge_spec(copy.deepcopy(dict(defaults)), spec)
+        spec = _merge_spec(copy_json(dict(defaults)), spec)
     return spec
 
 
@@ -169,7 +168,7 @@ def _volume_claims(p: Pass) -> None:
         claims = []
         for vct in templates:
             short = str((vct.get("metadata") or {}).get("name") or "")
-            pvc = copy.deepcopy(vct)
+            pvc = copy_json(vct)
             pvc["apiVersion"], pvc["kind"] = "v1", "PersistentVolumeClaim"
             meta = pvc.setdefault("metadata", {})
             meta["name"] = f"{p.name}-{short}"

@@ -9,13 +9,12 @@ as Argo does, so a running workflow keeps the definition it started with.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from argoapp.engine.api import Lookup
-from argoapp.model.types import Obj
+from argoapp.model.types import Obj, copy_json
 
 TEMPLATE_TYPES = (
     "container",
@@ -74,7 +73,7 @@ def merge_defaults(defaults: Mapping[str, Any], tmpl: Obj) -> Obj:
     """`templateDefaults` under a template: the template's own values win, maps merge."""
     if not defaults:
         return tmpl
-    merged = _deep_merge(copy.deepcopy(dict(defaults)), tmpl)
+    merged = _deep_merge(copy_json(dict(defaults)), tmpl)
     return merged
 
 
@@ -83,7 +82,7 @@ def _deep_merge(base: Obj, over: Mapping[str, Any]) -> Obj:
         if isinstance(v, Mapping) and isinstance(base.get(k), dict):
             base[k] = _deep_merge(base[k], v)
         else:
-            base[k] = copy.deepcopy(v)
+            base[k] = copy_json(v)
     return base
 
 
@@ -114,7 +113,7 @@ def resolve(
         raise TemplateNotFound(f"template {name} not found")
     if not local:
         # a WorkflowTemplate's own templates are kept too, so it may go while we run
-        stored.setdefault(key, copy.deepcopy(tmpl))
+        stored.setdefault(key, copy_json(tmpl))
     return Resolved(merge_defaults(source.defaults, tmpl), source)
 
 
@@ -147,7 +146,7 @@ def _resolve_ref(
     tmpl = stored.get(key) or templates.get(want)
     if tmpl is None:
         raise TemplateNotFound(f"template {want} not found in workflow template {owner}")
-    stored.setdefault(key, copy.deepcopy(tmpl))
+    stored.setdefault(key, copy_json(tmpl))
     owner_source = Source(templates, scope, defaults)
     ref_out: Obj = {"name": owner, "template": want}
     if cluster:
