@@ -171,10 +171,10 @@ class _Dag:
         if target is None:
             return
         if group is not None:
-            link(group, target)
+            link(group, target, fresh=True)
             return
         if not self.deps[name]:
-            link(self.node, target)
+            link(self.node, target, fresh=True)
             return
         for dep in self.deps[name]:
             dnode = self.task_node(dep)

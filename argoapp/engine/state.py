@@ -177,7 +177,7 @@ class Pass:
             node["finishedAt"] = self.now_text
         self.nodes[nid] = node
         if parent is not None:
-            link(parent, node)
+            link(parent, node, fresh=True)
         return node
 
     def finish(self, node: Obj, phase: str, message: str = "") -> Obj:
@@ -203,7 +203,12 @@ class Pass:
         return self.finish(node, phase, message or "")
 
 
-def link(parent: Obj, child: Obj) -> None:
+def link(parent: Obj, child: Obj, *, fresh: bool = False) -> None:
+    """Make `child` a child of `parent` (once). `fresh`: the child was created in this pass,
+    so it cannot be there already — no scan of a parent with thousands of children."""
     children: list[str] = parent.setdefault("children", [])
-    if child["id"] not in children:
+    if fresh:
+        if not children or children[-1] != child["id"]:
+            children.append(child["id"])
+    elif child["id"] not in children:
         children.append(child["id"])
