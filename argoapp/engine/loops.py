@@ -31,13 +31,12 @@ def expand(step: Obj, scope: Mapping[str, Any]) -> list[Obj] | None:
     items = _items(step, scope)
     if items is None:
         return None
+    base = {k: v for k, v in step.items() if k not in LOOP_KEYS}
+    name = step["name"]
     out = []
     for i, item in enumerate(items):
         label, item_scope = _describe(item)
-        copy = {k: v for k, v in step.items() if k not in LOOP_KEYS}
-        copy["name"] = f"{step['name']}({i}:{label})"
-        copy["_item_scope"] = item_scope
-        out.append(copy)
+        out.append({**base, "name": f"{name}({i}:{label})", "_item_scope": item_scope})
     return out
 
 

@@ -126,15 +126,21 @@ def _execute_group(
         else:
             expanded.extend((item_step, step) for item_step in items)
     limit = int(frame.tmpl.get("parallelism") or 0)
+    running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
     for item_step, _ in expanded:
         child_name = f"{sg_name}.{item_step['name']}"
         child = p.node(child_name)
+        done = child is not None and node_done(child.get("phase"))
+        if child is None and limit and running >= limit:
+            continue
+        if done and not item_step.get("hooks"):
+            continue
         item_scope = {**scope, **item_step.get("_item_scope", {})}
-        if child is None or not node_done(child.get("phase")):  # daemons are still watched
-            if child is None and limit and _running_children(p, sg) >= limit:
-                continue
+        if not done:  # daemons that are up are still watched
             _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
+            if child is None and p.node(child_name) is not None:
+                running += 1
         # hooks keep running (and may first fire) after their step has finished
         hooks_done &= _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
     by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}
