@@ -70,20 +70,33 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def tree_rss_kib(root: int) -> tuple[int, int, int]:
-    """(VmRSS summed over `root` and every descendant, `root`'s own, how many processes).
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
-    Shared pages (the Python interpreter of every shim) count once per process, as the issue's
-    measure asks; the root's own figure shows how much of it is argoapp itself.
+
+def tree_rss_kib(root: int) -> tuple[int, int, int, int]:
+    """(VmRSS summed over `root` and its descendants, `root`'s own, processes, summed PSS).
+
+    Summed VmRSS counts shared pages (the Python interpreter every shim maps) once per process,
+    as the issue's measure asks; PSS splits them between the sharers, so it is what the tree
+    really holds. The root's own figure shows how much of it is argoapp itself.
     """
     kids = _children_index()
-    total, count, todo = 0, 0, [root]
+    total, pss, count, todo = 0, 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += _rss_kib(pid)
+        pss += _pss_kib(pid)
         count += 1
         todo.extend(kids.get(pid, ()))
-    return total, _rss_kib(root), count
+    return total, _rss_kib(root), count, pss
 
 
 class RssSampler:
@@ -91,25 +104,30 @@ class RssSampler:
 
     def __init__(self, root: int) -> None:
         self.root = root
-        self.peak_kib = self.peak_root_kib = self.peak_procs = 0
+        self.peak_kib = self.peak_root_kib = self.peak_procs = self.peak_pss_kib = 0
         self._task: asyncio.Task[None] | None = None
 
     def reset(self) -> None:
-        self.peak_kib, self.peak_root_kib, self.peak_procs = tree_rss_kib(self.root)
+        self.peak_kib = self.peak_root_kib = self.peak_procs = self.peak_pss_kib = 0
+        self._take(tree_rss_kib(self.root))
 
-    def _take(self, sample: tuple[int, int, int]) -> None:
+    def _take(self, sample: tuple[int, int, int, int]) -> None:
         self.peak_kib = max(self.peak_kib, sample[0])
         self.peak_root_kib = max(self.peak_root_kib, sample[1])
         self.peak_procs = max(self.peak_procs, sample[2])
+        self.peak_pss_kib = max(self.peak_pss_kib, sample[3])
 
     @property
     def peak_mib(self) -> float:
         return self.peak_kib / 1024
 
     def describe(self) -> str:
-        """The peaks as one line: tree total, argoapp's own, most processes at once."""
-        own = self.peak_root_kib / 1024
-        return f"{self.peak_mib:.0f} MiB (argoapp itself {own:.0f} MiB, ≤{self.peak_procs} procs)"
+        """The peaks as one line: tree PSS, argoapp's own RSS, most processes at once."""
+        own, pss = self.peak_root_kib / 1024, self.peak_pss_kib / 1024
+        return (
+            f"tree PSS {pss:.0f} MiB; argoapp itself {own:.0f} MiB RSS; "
+            f"≤{self.peak_procs} processes"
+        )
 
     def now_mib(self) -> float:
         return tree_rss_kib(self.root)[0] / 1024
