@@ -18,7 +18,7 @@ from argoapp.engine.state import Pass, parse_time
 from argoapp.model.durations import parse_duration
 from argoapp.model.phases import NodePhase, NodeType, node_done, node_failed
 from argoapp.model.types import Obj
-from argoapp.template import TemplateError, evaluate, substitute
+from argoapp.template import TemplateError, evaluate, substitute, substitute_obj
 
 if TYPE_CHECKING:
     from argoapp.engine.execute import Call
@@ -82,6 +82,7 @@ def _next_attempt(
     """None to start another attempt now; else the Retry node (finished or waiting)."""
     last = attempts[-1]
     phase = last.get("phase")
+    strategy = _resolved(p, rnode, strategy)
     if not node_failed(phase):
         if last.get("outputs") is not None:
             rnode["outputs"] = last["outputs"]
@@ -107,6 +108,19 @@ def _next_attempt(
             return rnode
     rnode.pop("message", None)
     return None
+
+
+def _resolved(p: Pass, rnode: Obj, strategy: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The strategy with the template's inputs filled in (`limit`, `expression`, backoff may
+    use them); `lastRetry.*` stays for the expression's own evaluation."""
+    scope: dict[str, Any] = dict(p.globals)
+    for prm in (rnode.get("inputs") or {}).get("parameters") or []:
+        scope[f"inputs.parameters.{prm['name']}"] = prm.get("value", "")
+    try:
+        resolved: Mapping[str, Any] = substitute_obj(dict(strategy), scope, allow_unresolved=True)
+    except TemplateError:
+        return strategy
+    return resolved
 
 
 def _policy_allows(strategy: Mapping[str, Any], last: Obj) -> bool:

@@ -174,3 +174,36 @@ spec:
     sim.run()
     assert calls == ["wf(0)", "wf(1)"]
     assert sim.phase == "Succeeded"
+
+
+def test_strategy_may_use_the_templates_inputs() -> None:
+    """`retryStrategy` is part of the template: its expression sees `{{inputs.…}}`."""
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: a
+        template: flaky
+        arguments: {parameters: [{name: safe, value: "true"}]}
+  - name: flaky
+    inputs: {parameters: [{name: safe}]}
+    retryStrategy:
+      limit: "3"
+      expression: "{{inputs.parameters.safe}} == true && asInt(lastRetry.exitCode) > 1"
+    container: {image: alpine, command: [x]}
+"""
+    codes = [2, 2, 1]
+    seen: list[str] = []
+
+    def outcome(pod: Obj) -> tuple[int, Obj | None]:
+        seen.append(node_name_of(pod))
+        return codes[len(seen) - 1], None
+
+    sim = Sim(workflow(text), outcome)
+    sim.run()
+    retry = by_name(sim.wf)["wf[0].a"]
+    # exit 2 twice: retried; exit 1: the expression says stop
+    assert [t["phase"] for t in attempts(sim)] == ["Failed", "Failed", "Failed"]
+    assert retry["message"] == "retryStrategy.expression evaluated to false"
