@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from benchmarks.engine_harness import NS, Up, argoapp_up, bare_spawn_ms
+from benchmarks.engine_timeline import PodTimeline
 
 IMAGE = "busybox"  # any image: localkube runs the host's `true`
 
@@ -80,7 +81,12 @@ async def bench_chain(steps: int, spawn_ms: float) -> None:
     for in_process in ("true", "false"):
         async with argoapp_up({"ARGOAPP_EXECUTOR_IN_PROCESS": in_process}) as up:
             await _run(up, chain(2), 60)  # warm-up: imports, first pod, caches
-            _name, wall, status = await _run(up, chain(steps), 600)
+            timeline = PodTimeline(up)
+            timeline.start()
+            try:
+                _name, wall, status = await _run(up, chain(steps), 600)
+            finally:
+                await timeline.stop()
             per_step = wall / steps * 1000
             print(f"-- engine: {steps}-step chain, executor in-process={in_process}")
             _line("phase", str(status.get("phase")))
@@ -89,6 +95,8 @@ async def bench_chain(steps: int, spawn_ms: float) -> None:
             _line("overhead per step (- bare spawn)", f"{per_step - spawn_ms:.1f} ms", "≤ 20 ms")
             _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB")
             print(f"    {up.rss.describe()}")
+            for stage, ms in timeline.chain_breakdown().items():
+                _line(f"  median {stage}", f"{ms:.1f} ms")
 
 
 async def bench_fanout(count: int) -> None:
