@@ -84,9 +84,9 @@ class PodTimeline:
             with contextlib.suppress(asyncio.CancelledError, aiohttp.ClientError):
                 await task
 
-    def chain_breakdown(self) -> dict[str, float]:
-        """Median ms of each stage over consecutive pods (in creation order)."""
-        order = sorted(self.stamps, key=lambda n: self.stamps[n]["created"])
+    def chain_breakdown(self, part: slice = slice(None)) -> dict[str, float]:
+        """Median ms of each stage over consecutive pods (`part` of them, in creation order)."""
+        order = sorted(self.stamps, key=lambda n: self.stamps[n]["created"])[part]
         stages: dict[str, list[float]] = {
             "pod created → Running": [],
             "Running → Succeeded": [],

@@ -95,8 +95,14 @@ async def bench_chain(steps: int, spawn_ms: float) -> None:
             _line("overhead per step (- bare spawn)", f"{per_step - spawn_ms:.1f} ms", "≤ 20 ms")
             _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB")
             print(f"    {up.rss.describe()}")
+            first, last = (
+                timeline.chain_breakdown(slice(21)),
+                timeline.chain_breakdown(slice(-21, None)),
+            )
+            print("    median per stage, first 20 steps / last 20 steps:")
             for stage, ms in timeline.chain_breakdown().items():
-                _line(f"  median {stage}", f"{ms:.1f} ms")
+                when = f"{first.get(stage, 0):.1f} / {last.get(stage, 0):.1f} ms"
+                _line(f"  {stage}", when, f"all steps {ms:.1f} ms")
 
 
 async def bench_fanout(count: int) -> None:
