@@ -303,10 +303,12 @@ class _Dag:
             parent=parent,
             on_exit=self.frame.call.on_exit,
         )
-        fresh = self.p.node(node_name) is None
-        execute(self.p, call)
-        if fresh:
-            self.active = None
+        before = self.p.node(node_name)
+        fresh = before is None
+        was_running = before is not None and not fulfilled(before)
+        after = execute(self.p, call)
+        if fresh or (was_running and fulfilled(after)):
+            self.active = None  # a child started or finished: count again when asked
         if fresh and group is None:
             self._connect(name, node_name, None)
         steps._lifecycle_hooks(self.p, self.frame, task, node_name, scope, "tasks")

@@ -138,9 +138,13 @@ def _execute_group(
             continue
         item_scope = {**scope, **item_step.get("_item_scope", {})}
         if not done:  # daemons that are up are still watched
+            was_running = child is not None and not fulfilled(child)
             _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
-            if child is None and p.node(child_name) is not None:
-                running += 1
+            now = p.node(child_name)
+            if child is None and now is not None and not fulfilled(now):
+                running += 1  # started in this pass
+            elif was_running and fulfilled(now):
+                running -= 1  # finished in this pass: its slot is free for the next item
         # hooks keep running (and may first fire) after their step has finished
         hooks_done &= _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
     by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}

@@ -95,3 +95,44 @@ spec:
     n = by_name(sim.wf)
     assert n["wf[0].x"]["phase"] == "Succeeded"
     assert n["wf[0].y"]["phase"] == "Succeeded"
+
+
+def test_a_finished_step_frees_its_slot_in_the_same_pass() -> None:
+    """The pass that sees a loop item end starts the next one at once: no event follows our
+    own write, so waiting for another pass would leave the workflow stuck."""
+    steps = Sim(
+        workflow(
+            """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    parallelism: 1
+    steps:
+    - - {name: item, template: t, withSequence: {count: "4"}}
+  - name: t
+    container: {image: alpine, command: ["true"]}
+"""
+        )
+    )
+    steps.run()
+    assert [len(w) for w in steps.waves if w] == [1, 1, 1, 1]
+    assert steps.waves[:4] == [[f"wf[0].item({i}:{i})"] for i in range(4)]
+    dag = Sim(
+        workflow(
+            """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    parallelism: 1
+    dag:
+      tasks:
+      - {name: item, template: t, withSequence: {count: "3"}}
+  - name: t
+    container: {image: alpine, command: ["true"]}
+"""
+        )
+    )
+    dag.run()
+    assert [len(w) for w in dag.waves[:3]] == [1, 1, 1]
