@@ -45,6 +45,11 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
         return _result(p)
     _shutdown_and_deadline(p)
     root = _run_entrypoint(p)
+    if p.finished and not p.created and root is not None and not node_done(root.get("phase")):
+        # Something ended but nothing new started: walk once more, so that work the ending
+        # made possible (a freed slot, a satisfied dependency) starts now. No event would
+        # bring another pass: our own write does not.
+        root = _run_entrypoint(p)
     if root is not None and node_done(root.get("phase")):
         _exit_and_finish(p, root)
     else:

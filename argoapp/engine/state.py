@@ -55,6 +55,8 @@ class Pass:
     volume_claims: list[Obj] = field(default_factory=list)
     source: Any = None  # the workflow's own templates (a templates.Source)
     _daemons: list[Obj] | None = None
+    created: int = 0  # nodes made in this pass
+    finished: int = 0  # nodes that reached a final phase in this pass
 
     def init_counters(self) -> None:
         """Count what the pass needs to know up front (one scan of the nodes)."""
@@ -176,6 +178,7 @@ class Pass:
         if node_done(phase):
             node["finishedAt"] = self.now_text
         self.nodes[nid] = node
+        self.created += 1
         if parent is not None:
             link(parent, node, fresh=True)
         return node
@@ -188,6 +191,7 @@ class Pass:
         if message:
             node["message"] = message
         node["finishedAt"] = self.now_text
+        self.finished += 1
         return node
 
     def set_phase(self, node: Obj, phase: str, message: str | None = None) -> Obj:
