@@ -1,7 +1,9 @@
 """`make bench`: run every benchmark and print its figures.
 
 `make bench ARGS="engine_reconcile localkube_api"` runs only the named modules (a name may be a
-prefix: `engine` runs every engine benchmark).
+prefix: `engine` runs every engine benchmark). Sizes of the engine workflows: BENCH_CHAIN,
+BENCH_FANOUT, BENCH_HUGE (0 skips one). Where the time goes:
+`.venv/bin/python -m benchmarks.engine_profile chain 200` (needs py-spy in the venv).
 """
 
 from __future__ import annotations
