@@ -14,13 +14,13 @@ server's and garbage collector's, done synchronously:
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import Conflict, Forbidden
 from argoapp.localkube.storage import Tx
+from argoapp.model.types import copy_json
 
 Obj = dict[str, Any]
 FOREGROUND = "foregroundDeletion"
@@ -80,7 +80,7 @@ def _mark(
     tx: Tx, res: r.Resource, obj: Obj, finalizers: list[str], *, grace: int | None = None
 ) -> Obj:
     old = obj
-    obj = copy.deepcopy(obj)
+    obj = copy_json(obj)
     meta = obj["metadata"]
     meta["finalizers"] = finalizers
     meta.setdefault("deletionTimestamp", now_rfc3339())
@@ -105,7 +105,7 @@ def _mark_pod(tx: Tx, pod: Obj, grace: int | None) -> Obj:
     if meta.get("deletionTimestamp") and current is not None and current <= grace:
         return pod
     old = pod
-    pod = copy.deepcopy(pod)
+    pod = copy_json(pod)
     pod["metadata"]["deletionTimestamp"] = now_rfc3339()
     pod["metadata"]["deletionGracePeriodSeconds"] = grace
     return tx.put(r.PODS.key, pod, old)
@@ -114,7 +114,7 @@ def _mark_pod(tx: Tx, pod: Obj, grace: int | None) -> Obj:
 def remove(tx: Tx, res: r.Resource, obj: Obj) -> Obj:
     """Delete `obj` for good, then what depended on it."""
     meta = obj["metadata"]
-    gone = tx.remove(res.key, copy.deepcopy(obj))
+    gone = tx.remove(res.key, copy_json(obj))
     for dep_res, dep in tx.dependents(meta["uid"]):
         _drop_owner_if_orphaned(tx, r.by_key(dep_res), dep)
     for ref in meta.get("ownerReferences") or []:
@@ -147,7 +147,7 @@ def release_foreground(tx: Tx, owner: Obj) -> None:
     if res_key is None:
         return
     old = owner
-    owner = copy.deepcopy(owner)
+    owner = copy_json(owner)
     owner["metadata"]["finalizers"] = [f for f in meta["finalizers"] if f != FOREGROUND]
     if owner["metadata"]["finalizers"]:
         tx.put(res_key, owner, old)
@@ -163,7 +163,7 @@ def _res_of(tx: Tx, obj: Obj) -> str | None:
 def _orphan_dependents(tx: Tx, uid: str) -> None:
     for dep_res, dep in tx.dependents(uid):
         old = dep
-        dep = copy.deepcopy(dep)
+        dep = copy_json(dep)
         refs = [
             ref for ref in dep["metadata"].get("ownerReferences") or [] if ref.get("uid") != uid
         ]
@@ -177,7 +177,7 @@ def _orphan_dependents(tx: Tx, uid: str) -> None:
 def _delete_namespace(tx: Tx, ns: Obj, finalizers: list[str]) -> Obj:
     name = ns["metadata"]["name"]
     old = ns
-    ns = copy.deepcopy(ns)
+    ns = copy_json(ns)
     ns["metadata"]["finalizers"] = finalizers
     ns["metadata"].setdefault("deletionTimestamp", now_rfc3339())
     ns.setdefault("status", {})["phase"] = "Terminating"

@@ -14,7 +14,6 @@ is one transaction on the storage thread.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import secrets
 import uuid
@@ -35,6 +34,7 @@ from argoapp.localkube.errors import (
 from argoapp.localkube.resources import Resource
 from argoapp.localkube.storage import Event, Storage, Tx
 from argoapp.localkube.watches import Watch, WatchBus
+from argoapp.model.types import copy_json
 
 Obj = dict[str, Any]
 
@@ -236,7 +236,7 @@ class ObjectService:
             if is_apply and tx.get(res.key, _ns(res, namespace), name) is None:
                 if not isinstance(patch, dict) or not isinstance(patch.get("metadata", {}), dict):
                     raise BadRequest("an apply patch must be an object with object metadata")
-                body = copy.deepcopy(patch)
+                body = copy_json(patch)
                 body.setdefault("metadata", {})["name"] = name
                 return self._create_tx(tx, res, namespace, body, dry_run)
             return self._update_tx(
@@ -265,7 +265,7 @@ class ObjectService:
         old = tx.get(res.key, ns, name)
         if old is None:
             raise not_found(res.plural, name, res.group)
-        new = _prepare(res, namespace, build(copy.deepcopy(old)))
+        new = _prepare(res, namespace, build(copy_json(old)))
         meta = new["metadata"]
         if meta.get("name", name) != name:
             raise BadRequest(
@@ -381,7 +381,7 @@ def _prepare(res: Resource, namespace: str | None, body: Any) -> Obj:
     """A copy of `body` with its kind, apiVersion and namespace checked against the URL."""
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
-    obj = copy.deepcopy(body)
+    obj = copy_json(body)
     for field, want in (("apiVersion", res.group_version), ("kind", res.kind)):
         have = obj.get(field)
         if have not in (None, "", want):
@@ -488,7 +488,7 @@ def _qos_class(spec: Obj) -> str:
 def _merge_update(res: Resource, old: Obj, new: Obj, subresource: str) -> Obj:
     """The object to store for an update of `old` to `new` (main resource or status)."""
     if subresource == "status":
-        result = copy.deepcopy(old)
+        result = copy_json(old)
         if new.get("status") is None:
             result.pop("status", None)
         else:

@@ -10,10 +10,10 @@ kubectl apply: lists of objects that all carry a `name` are merged by name. Its 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from argoapp.localkube.errors import BadRequest, Invalid, UnsupportedMedia
+from argoapp.model.types import copy_json
 
 MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
@@ -47,8 +47,8 @@ def merge_patch(target: Any, patch: Any, *, by_name: bool = False) -> Any:
     if isinstance(patch, list) and by_name and isinstance(target, list):
         return _merge_named_lists(target, patch)
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return copy_json(patch)
+    result = copy_json(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if not isinstance(key, str):
             raise BadRequest(f"object keys must be strings, not {key!r}")
@@ -68,7 +68,7 @@ def _named(items: list[Any]) -> bool:
 def _merge_named_lists(target: list[Any], patch: list[Any]) -> list[Any]:
     if not (_named(target) and _named(patch)):
         return [merge_patch(None, item, by_name=True) for item in patch]
-    result = copy.deepcopy(target)
+    result = copy_json(target)
     index = {item["name"]: i for i, item in enumerate(result)}
     for item in patch:
         if item.get("$patch") == "delete":
@@ -111,15 +111,15 @@ def _child(node: Any, part: str, path: str) -> Any:
 def _add(doc: Any, path: str, value: Any) -> Any:
     parts = _pointer(path)
     if not parts:
-        return copy.deepcopy(value)
+        return copy_json(value)
     parent, last = _parent(doc, parts, path), parts[-1]
     if isinstance(parent, dict):
-        parent[last] = copy.deepcopy(value)
+        parent[last] = copy_json(value)
     elif isinstance(parent, list):
         pos = len(parent) if last == "-" else int(last) if last.isdigit() else -1
         if not 0 <= pos <= len(parent):
             raise Invalid(f"the JSON patch index in {path!r} is out of range")
-        parent.insert(pos, copy.deepcopy(value))
+        parent.insert(pos, copy_json(value))
     else:
         raise Invalid(f"the JSON patch path {path!r} does not name a container")
     return doc
@@ -140,7 +140,7 @@ def _remove(doc: Any, path: str) -> tuple[Any, Any]:
 
 def json_patch(doc: dict[str, Any], ops: list[Any]) -> dict[str, Any]:
     """RFC 6902: add, remove, replace, move, copy and test."""
-    result: Any = copy.deepcopy(doc)
+    result: Any = copy_json(doc)
     for op in ops:
         if not isinstance(op, dict) or "op" not in op or "path" not in op:
             raise BadRequest(f"invalid JSON patch operation: {op!r}")
@@ -157,7 +157,7 @@ def json_patch(doc: dict[str, Any], ops: list[Any]) -> dict[str, Any]:
             if name == "move":
                 result, value = _remove(result, source)
             else:
-                value = copy.deepcopy(_resolve(result, source))
+                value = copy_json(_resolve(result, source))
             result = _add(result, path, value)
         elif name == "test":
             if _resolve(result, path) != op.get("value"):
