@@ -216,7 +216,9 @@ class _Dag:
             return
         limit = int(self.frame.tmpl.get("parallelism") or 0)
         if items is None:
-            if not (limit and node is None and self._active() >= limit):
+            if limit and node is None and self._active() >= limit:
+                self.p.held_back += 1
+            else:
                 self._run_one(name, task, f"{self.node['name']}.{name}", None)
             return
         gname = f"{self.node['name']}.{name}"
@@ -238,6 +240,7 @@ class _Dag:
             child_name = f"{gname}.{item_task['name']}"[len(gname) + 1 :]
             full = f"{self.node['name']}.{child_name}"
             if limit and self.p.node(full) is None and self._active() >= limit:
+                self.p.held_back += 1
                 continue
             self._run_one(name, item_task, full, group)
         self._close_group(group, len(items))

@@ -34,7 +34,10 @@ def may_start(p: Pass, on_exit: bool = False) -> bool:
     if (p.spec.get("shutdown") or p.deadline_passed) and not on_exit:
         return False
     limit = p.spec.get("parallelism")
-    return not (limit and p.active_pods >= int(limit))
+    if limit and p.active_pods >= int(limit):
+        p.held_back += 1
+        return False
+    return True
 
 
 def refused(p: Pass, on_exit: bool) -> str:

@@ -30,7 +30,8 @@ from argoapp.model.types import Obj, copy_json
 
 def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
     """One pass over a workflow: the new Workflow object and the actions to perform."""
-    new = copy_json(wf)
+    # the spec is only read (effective_spec copies it): copy the rest, share the spec
+    new = {k: v if k == "spec" else copy_json(v) for k, v in wf.items()}
     status = new.setdefault("status", {})
     spec = effective_spec(new, observed, settings)
     p = Pass(wf=new, spec=spec, observed=observed, settings=settings, now=now)
@@ -45,7 +46,8 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
         return _result(p)
     _shutdown_and_deadline(p)
     root = _run_entrypoint(p)
-    if p.finished and not p.created and root is not None and not node_done(root.get("phase")):
+    stalled = p.finished and not p.created and p.held_back
+    if stalled and root is not None and not node_done(root.get("phase")):
         # Something ended but nothing new started: walk once more, so that work the ending
         # made possible (a freed slot, a satisfied dependency) starts now. No event would
         # bring another pass: our own write does not.

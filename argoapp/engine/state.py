@@ -57,6 +57,7 @@ class Pass:
     _daemons: list[Obj] | None = None
     created: int = 0  # nodes made in this pass
     finished: int = 0  # nodes that reached a final phase in this pass
+    held_back: int = 0  # work not started in this pass because a limit was reached
 
     def init_counters(self) -> None:
         """Count what the pass needs to know up front (one scan of the nodes)."""

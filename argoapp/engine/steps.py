@@ -133,6 +133,7 @@ def _execute_group(
         child = p.node(child_name)
         done = child is not None and node_done(child.get("phase"))
         if child is None and limit and running >= limit:
+            p.held_back += 1
             continue
         if done and not item_step.get("hooks"):
             continue

@@ -161,16 +161,19 @@ def _sort_error(order: list[str], deps: dict[str, dict[str, bool]]) -> str | Non
             if dep not in seen:
                 return f"invalid dependency {dep}"
     waiting = {t: len(deps[t]) for t in order}
+    dependents: dict[str, list[str]] = {}
+    for t in order:
+        for dep in deps[t]:
+            dependents.setdefault(dep, []).append(t)
     ready = [t for t in order if waiting[t] == 0]
     done = 0
     while ready:
         current = ready.pop()
         done += 1
-        for t in order:
-            if current in deps[t]:
-                waiting[t] -= 1
-                if waiting[t] == 0:
-                    ready.append(t)
+        for t in dependents.get(current, ()):  # a map, so a 10,000-task DAG sorts in linear time
+            waiting[t] -= 1
+            if waiting[t] == 0:
+                ready.append(t)
     return None if done == len(order) else "graph with cycle"
 
 
