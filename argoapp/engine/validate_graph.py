@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any
 
 from argoapp.engine.validate_fields import (
     ValidationError,
@@ -177,6 +178,21 @@ def _sort_error(order: list[str], deps: dict[str, dict[str, bool]]) -> str | Non
     return None if done == len(order) else "graph with cycle"
 
 
+class LayeredScope(set[str]):
+    """A task's own names over the DAG's shared scope, without copying that scope (a copy per
+    task made validating a DAG of thousands of tasks quadratic)."""
+
+    def __init__(self, base: set[str]) -> None:
+        super().__init__()
+        self.base = base
+
+    def __contains__(self, item: object) -> bool:
+        return super().__contains__(item) or item in self.base
+
+    def __or__(self, other: AbstractSet[Any]) -> set[str]:  # type: ignore[override]
+        return set(self).union(self.base, other)
+
+
 def _ancestry(name: str, deps: dict[str, dict[str, bool]]) -> set[str]:
     found: set[str] = set()
     stack = list(deps.get(name, {}))
@@ -282,7 +298,7 @@ def _second_pass(
         scope.add(f"{prefix}.status")
     add_outputs(resolved[task_name], prefix, scope, ck.globals, False, False)
     check_hooks(ck, task, base, where, need_expression=False)
-    task_scope = set(scope)
+    task_scope = LayeredScope(scope)
     ancestry = _ancestry(task_name, deps)
     for ancestor in ancestry:
         looped = bool(tasks[ancestor].get("withItems")) or bool(tasks[ancestor].get("withParam"))
