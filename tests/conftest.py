@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from argoapp.kube.client import Kube
+from argoapp.localkube import credentials
+from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 from argoapp.localkube.objects import ObjectService
+from argoapp.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +49,40 @@ async def service(tmp_path: Path) -> AsyncIterator[ObjectService]:
     await svc.start()
     yield svc
     await svc.close()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One localkube token and CA for the whole run (key generation is not free), copied
+    into each cluster's data dir."""
+    src = tmp_path_factory.mktemp("localkube-creds")
+    credentials.load_or_create(src)
+    return src
+
+
+@pytest.fixture
+async def localkube(tmp_path: Path, pki: Path) -> AsyncIterator[LocalKube]:
+    """A real localkube API over HTTPS, without a kubelet (nothing runs)."""
+    data = tmp_path / "lk"
+    shutil.copytree(pki, data)
+    cluster = LocalKube(LocalKubeSettings(data_dir=data, port=0, run_kubelet=False))
+    await cluster.start()
+    yield cluster
+    await cluster.stop()
+
+
+@pytest.fixture
+async def kube(localkube: LocalKube) -> AsyncIterator[Kube]:
+    """The real `Kube` client connected to `localkube` through its kubeconfig."""
+    client = await Kube.connect(localkube.kubeconfig)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """argoapp's own SQLite store in the test's directory."""
+    s = Store(tmp_path / "argoapp.db")
+    await s.start()
+    yield s
+    await s.close()

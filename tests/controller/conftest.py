@@ -9,10 +9,8 @@ scripted engine (a plain function with the engine's signature) that stands in fo
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,45 +18,10 @@ import pytest
 from argoapp.controller.controller import Controller, Reconcile
 from argoapp.engine.api import Settings
 from argoapp.kube.client import Kube
-from argoapp.localkube import credentials
-from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 from argoapp.model.types import Obj
 from argoapp.store import Store
 
 RunController = Callable[..., Awaitable[Controller]]
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One token and CA for the whole run (key generation is not free), copied per cluster."""
-    src = tmp_path_factory.mktemp("controller-creds")
-    credentials.load_or_create(src)
-    return src
-
-
-@pytest.fixture
-async def localkube(tmp_path: Path, pki: Path) -> AsyncIterator[LocalKube]:
-    data = tmp_path / "lk"
-    shutil.copytree(pki, data)
-    cluster = LocalKube(LocalKubeSettings(data_dir=data, port=0, run_kubelet=False))
-    await cluster.start()
-    yield cluster
-    await cluster.stop()
-
-
-@pytest.fixture
-async def kube(localkube: LocalKube) -> AsyncIterator[Kube]:
-    client = await Kube.connect(localkube.kubeconfig)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = Store(tmp_path / "argoapp.db")
-    await s.start()
-    yield s
-    await s.close()
 
 
 @pytest.fixture

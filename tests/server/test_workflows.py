@@ -174,10 +174,10 @@ async def test_offloaded_nodes_are_loaded_from_the_store(
     api: TestClient[Any, Any], kube: Kube, store: Any
 ) -> None:
     created = await create(api, workflow("big"))
-    created["status"] = {"phase": "Running", "offloadNodeStatusVersion": "fnv:1"}
-    await kube.replace("Workflow", created, NS)
     nodes = {"big": {"id": "big", "name": "big", "phase": "Running", "type": "Pod"}}
-    store.nodes[(created["metadata"]["uid"], "fnv:1")] = nodes
+    version = await store.save_nodes(created["metadata"]["uid"], nodes)
+    created["status"] = {"phase": "Running", "offloadNodeStatusVersion": version}
+    await kube.replace("Workflow", created, NS)
     body = await (await api.get(f"/api/v1/workflows/{NS}/big")).json()
     assert body["status"]["nodes"] == nodes
     body = await (
