@@ -57,8 +57,14 @@ async def test_the_controller_alone_runs_workflows_with_configmap_settings(
         made = await eventually(pod, timeout=60)
         images = {c["image"] for c in made["spec"]["initContainers"] + made["spec"]["containers"]}
         assert "example.com/argoexec:v9" in images
-        wf = await kube.get("Workflow", "alone", "default")
-        assert wf["status"]["phase"] in ("Pending", "Running")
+
+        async def admitted() -> Obj | None:
+            # the pass writes the workflow after creating its pod: wait for that write
+            wf = await kube.get("Workflow", "alone", "default")
+            return wf if (wf.get("status") or {}).get("phase") else None
+
+        wf = await eventually(admitted, timeout=30)
+        assert wf["status"]["phase"] in ("Pending", "Running", "Succeeded", "Failed")
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
