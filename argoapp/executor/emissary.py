@@ -86,6 +86,12 @@ def resolve(argv: Sequence[str]) -> list[str]:
         raise EmissaryError("no command to run after `--`")
     program = argv[0]
     if "/" in program:
+        if program.startswith("/") and not os.path.lexists(program):
+            # localkube runs images' commands from the host: a program the image would have at
+            # this path (`/argosay`) is looked up by name there
+            found = shutil.which(os.path.basename(program))
+            if found is not None:
+                return [found, *argv[1:]]
         return list(argv)
     found = shutil.which(program)
     if found is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from argoapp.localkube.kubelet.commands import (
     CommandError,
     argoapp_argv,
     expand,
+    host_program,
     is_executor_image,
     repository,
     resolve,
@@ -114,3 +116,16 @@ async def test_missing_program_is_a_start_error(service: ObjectService, kubelet:
     assert terminated["exitCode"] == 128
     assert terminated["reason"] == "StartError"
     assert '"no-such-program": executable file not found in $PATH' in terminated["message"]
+
+
+def test_an_absolute_program_the_host_lacks_is_found_by_name(tmp_path: Path) -> None:
+    """Argo's images run `/argosay`; the host has an `argosay` on PATH (the shims)."""
+    tool = tmp_path / "argosay"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    path = f"/usr/bin:{tmp_path}"
+    assert host_program(["/argosay", "echo", "hi"], path) == [str(tool), "echo", "hi"]
+    # a path the host has, or a name nothing on PATH matches, stays as written
+    assert host_program(["/bin/sh", "-c", "x"], path) == ["/bin/sh", "-c", "x"]
+    assert host_program(["/nowhere/tool"], path) == ["/nowhere/tool"]
+    assert host_program(["relative"], path) == ["relative"]

@@ -19,7 +19,9 @@ literal `$`, and an unknown `$(VAR)` stays as written.
 
 from __future__ import annotations
 
+import os
 import posixpath
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -100,7 +102,18 @@ def resolve(
         )
     mapping = _mapping(env)
     argv = [expand(arg, mapping) for arg in argv]
-    return as_argoapp(argv)
+    return host_program(as_argoapp(argv), env.get("PATH", ""))
+
+
+def host_program(argv: list[str], path: str) -> list[str]:
+    """Images are not pulled: a program named by an absolute path the host does not have
+    (Argo's images run `/argosay`, say) runs the program of that name found on PATH, if any.
+    A path the host has, and everything this argoapp program runs, are left as they are."""
+    program = argv[0] if argv else ""
+    if not program.startswith("/") or runs_argoapp(argv) or os.path.lexists(program):
+        return argv
+    found = shutil.which(posixpath.basename(program), path=path or None)
+    return [found, *argv[1:]] if found else argv
 
 
 def as_argoapp(argv: list[str]) -> list[str]:

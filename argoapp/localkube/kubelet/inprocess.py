@@ -41,6 +41,7 @@ from argoapp.executor.init import run_init
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import AlreadyExists, ApiError
 from argoapp.localkube.kubelet import roles
+from argoapp.localkube.kubelet.commands import host_program
 from argoapp.localkube.kubelet.procs import read_json
 from argoapp.localkube.kubelet.runtime import Attempt, Exit, Prepared, Running
 from argoapp.localkube.kubelet.shim import rfc3339_nano, write_json_atomic
@@ -74,6 +75,8 @@ class PodRoles:
     async def start(self, prepared: Prepared) -> Running:
         """Start one container of the pod, taking over the executor's roles."""
         role, argv = roles.classify(prepared.argv)
+        if role == roles.EMISSARY:
+            argv = host_program(argv, prepared.env.get("PATH", ""))
         name = prepared.state.parent.name
         mounts = prepared.box.mounts
         self.var_run = self.var_run or roles.mount_source(mounts, roles.VAR_RUN)
