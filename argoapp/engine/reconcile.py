@@ -19,13 +19,14 @@ from argoapp.engine.api import CreateObject, DeletePod, Event, Observed, Result,
 from argoapp.engine.execute import Call, execute
 from argoapp.engine.hooks import exit_hook_of, run_expression_hooks
 from argoapp.engine.pods import owner_reference
-from argoapp.engine.scope import workflow_globals
+from argoapp.engine.scope import expand, workflow_globals
 from argoapp.engine.state import Pass, parse_time
 from argoapp.engine.templates import Source, by_name, merge_defaults
 from argoapp.engine.validate import ValidationError, validate_workflow
 from argoapp.model import labels
 from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done, workflow_done
 from argoapp.model.types import Obj, copy_json
+from argoapp.template import TemplateError, evaluate
 
 
 def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
@@ -124,12 +125,43 @@ def _admit(p: Pass) -> bool:
         validate_workflow({**p.wf, "spec": p.spec}, p.observed.objects)
     except ValidationError as e:
         return _fail_admission(p, f"invalid spec: {e}")
+    problem = _workflow_metadata(p)
+    if problem:
+        return _fail_admission(p, problem)
     status["phase"] = WorkflowPhase.RUNNING
     status["startedAt"] = p.now_text
     status.setdefault("progress", "0/0")
     _set_labels(p, WorkflowPhase.RUNNING)
     p.act(Event("Normal", "WorkflowRunning", "Workflow Running"))
     return True
+
+
+def _workflow_metadata(p: Pass) -> str:
+    """`spec.workflowMetadata`: labels and annotations put on the workflow, and labels whose
+    values come from expressions over the workflow's variables; "" or what went wrong."""
+    md = p.spec.get("workflowMetadata") or {}
+    if not md:
+        return ""
+    meta = p.wf.setdefault("metadata", {})
+    scope = workflow_globals(p.wf, p.spec)
+    for kind in ("labels", "annotations"):
+        for name, value in (md.get(kind) or {}).items():
+            meta.setdefault(kind, {})[name] = str(value)
+            scope[f"workflow.{kind}.{name}"] = str(value)
+    for name, source in (md.get("labelsFrom") or {}).items():
+        expression = str((source or {}).get("expression") or "")
+        try:
+            value = evaluate(expression, expand(scope))
+        except TemplateError as e:
+            return f"failed to evaluate label {name!r} expression {expression!r}: {e}"
+        if not isinstance(value, str):
+            return (
+                f"failed to evaluate label {name!r} expression {expression!r} evaluated to "
+                f"{type(value).__name__} but must be a string"
+            )
+        meta.setdefault("labels", {})[name] = value
+        scope[f"workflow.labels.{name}"] = value
+    return ""
 
 
 def _fail_admission(p: Pass, message: str) -> bool:
