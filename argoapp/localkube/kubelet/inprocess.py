@@ -119,9 +119,10 @@ class PodRoles:
     # -- fewer status writes ---------------------------------------------------------------
 
     def quiet_start(self, attempt: Running) -> bool:
-        """An in-process init or wait started: the next write (it comes within milliseconds)
-        carries it, as a kubelet's next sync would."""
-        return isinstance(attempt, RoleAttempt)
+        """An in-process init started: its end (within milliseconds) is written and carries
+        it. A wait's start is written: when the mains started first, no other write may
+        follow it for as long as they run, and the pod would look Pending meanwhile."""
+        return isinstance(attempt, RoleAttempt) and attempt.role == roles.INIT
 
     def quiet_exit(self, attempt: Running, ended: Exit) -> bool:
         """No write for an in-process init that succeeded (the mains' start follows at once),
