@@ -173,7 +173,15 @@ class PodRoles:
             assert self.wait_env is not None
             executor_wait.terminate_message(self.wait_env, executor_wait.DEADLINE_MESSAGE)
             self._main_kill_at = now + grace
-            self._signal(lambda n, a: n in names, False)
+        if self._main_kill_at is not None and self._main_kill_at != float("inf"):
+            # SIGTERM each main once, as soon as it runs: one still starting when the deadline
+            # passed is signalled when it appears (else only SIGKILL would end it, a grace later)
+            for name, attempt in list(self.worker.attempts.items()):
+                if name in names and name not in self._terminated:
+                    attempt.terminate()
+                    self._terminated.add(name)
+            if not self.mains_done.is_set() and not names <= self._terminated:
+                recheck = min(recheck or SIDECAR_RECHECK, SIDECAR_RECHECK)
         if self._main_kill_at is not None and now >= self._main_kill_at:
             self._main_kill_at = float("inf")
             self._signal(lambda n, a: n in names, True)
@@ -242,7 +250,7 @@ class PodRoles:
             )
 
 
-SIDECAR_RECHECK = 0.1  # seconds between looks for a sidecar that has not started yet
+SIDECAR_RECHECK = 0.1  # seconds between looks for a container to signal that has not started
 
 
 def _soonest(now: float, delay: float | None, *times: float | None) -> float | None:
