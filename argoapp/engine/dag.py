@@ -23,7 +23,7 @@ from argoapp.engine.outputs import (
     outbound_of,
 )
 from argoapp.engine.scope import node_outputs
-from argoapp.engine.state import Pass, link
+from argoapp.engine.state import Pass, as_int, link
 from argoapp.engine.steps import fulfilled
 from argoapp.model.phases import NodePhase, NodeType, node_done, node_failed
 from argoapp.model.types import Obj
@@ -214,7 +214,7 @@ class _Dag:
         except (loops.LoopError, TemplateError) as e:
             self._leaf(name, NodePhase.ERROR, str(e))
             return
-        limit = int(self.frame.tmpl.get("parallelism") or 0)
+        limit = as_int(self.frame.tmpl.get("parallelism"))
         if items is None:
             if limit and node is None and self._active() >= limit:
                 self.p.held_back += 1
@@ -310,8 +310,11 @@ class _Dag:
         fresh = before is None
         was_running = before is not None and not fulfilled(before)
         after = execute(self.p, call)
-        if fresh or (was_running and fulfilled(after)):
-            self.active = None  # a child started or finished: count again when asked
+        if self.active is not None:  # keep the count current instead of counting again
+            if fresh and after is not None and not fulfilled(after):
+                self.active += 1
+            elif was_running and fulfilled(after):
+                self.active -= 1
         if fresh and group is None:
             self._connect(name, node_name, None)
         steps._lifecycle_hooks(self.p, self.frame, task, node_name, scope, "tasks")

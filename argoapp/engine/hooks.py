@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from argoapp.engine import sync
 from argoapp.engine.api import DeletePod
 from argoapp.engine.scope import expand, node_outputs
 from argoapp.engine.state import Pass
@@ -123,3 +124,4 @@ def kill_daemons(p: Pass, boundary_id: str) -> None:
             if node.get("podName"):
                 p.act(DeletePod(node["podName"]))
             p.finish(node, NodePhase.SUCCEEDED)  # a Retry node of a daemon ends with it
+            sync.release_node(p, str(node["id"]))

@@ -15,7 +15,7 @@ from argoapp.engine.api import CreatePod, DeletePod, RunHttp
 from argoapp.engine.execute import Frame, new_node
 from argoapp.engine.pods import PodRequest, build_pod
 from argoapp.engine.podstatus import PodOutcome, assess
-from argoapp.engine.state import Pass, parse_time, rfc3339
+from argoapp.engine.state import Pass, as_int, parse_time, rfc3339
 from argoapp.model.durations import parse_duration
 from argoapp.model.ids import pod_name
 from argoapp.model.phases import NodePhase, NodeType, node_done
@@ -24,6 +24,8 @@ from argoapp.model.types import Obj
 DEADLINE_MESSAGE = "Step exceeded its deadline"
 # how long a pod that finished may wait for its task result before the node ends without it
 TASK_RESULT_GRACE = 60.0
+# the API server's clock may trail ours a little: only older than this is an earlier run's
+CLOCK_SKEW = timedelta(seconds=3)
 
 
 def may_start(p: Pass, on_exit: bool = False) -> bool:
@@ -34,7 +36,7 @@ def may_start(p: Pass, on_exit: bool = False) -> bool:
     if (p.spec.get("shutdown") or p.deadline_passed) and not on_exit:
         return False
     limit = p.spec.get("parallelism")
-    if limit and p.active_pods >= int(limit):
+    if limit and p.active_pods >= as_int(limit):
         p.held_back += 1
         return False
     return True
@@ -64,12 +66,12 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
             _container_nodes(p, frame, node)
         _check_timeout(p, frame, node, name)  # a pass at the deadline, even if the pod is quiet
         return node
-    pod = p.observed.pods.get(name)
+    pod = _current(p.observed.pods.get(name), node)
     if pod is None:
         return _pod_missing(p, frame, node, name)
     outcome = assess(
         pod,
-        p.observed.task_results.get(node["id"]),
+        _current(p.observed.task_results.get(node["id"]), node),
         frame.tmpl,
         p.now,
     )
@@ -82,7 +84,26 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     return node
 
 
+def _current(obj: Obj | None, node: Obj) -> Obj | None:
+    """The pod (or task result) of this node's run: one made before the node started is left
+    over from an earlier run of the same node (`argo retry` keeps node names), and one being
+    deleted is on its way out; neither speaks for the node."""
+    if obj is None:
+        return None
+    meta = obj.get("metadata") or {}
+    if meta.get("deletionTimestamp"):
+        return None
+    made, started = parse_time(meta.get("creationTimestamp")), parse_time(node.get("startedAt"))
+    if made is not None and started is not None and made < started - CLOCK_SKEW:
+        return None
+    return obj
+
+
 def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
+    node["podName"] = name
+    if name in p.pods_asked:
+        return  # asked already in this pass (a second walk)
+    p.pods_asked.add(name)
     tmpl = dict(frame.tmpl)
     req = PodRequest(
         workflow=p.wf,
@@ -99,7 +120,6 @@ def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
     )
     p.act(CreatePod(build_pod(req, p.settings)))
     p.active_pods += 1
-    node["podName"] = name
 
 
 def _deadline(p: Pass, frame: Frame, node: Obj) -> str | None:

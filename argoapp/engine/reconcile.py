@@ -47,10 +47,10 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
         return _result(p)
     _shutdown_and_deadline(p)
     root = _run_entrypoint(p)
-    stalled = p.finished and not p.created and p.held_back
+    stalled = p.finished and p.held_back
     if stalled and root is not None and not node_done(root.get("phase")):
-        # Something ended but nothing new started: walk once more, so that work the ending
-        # made possible (a freed slot, a satisfied dependency) starts now. No event would
+        # Something ended while a limit held work back: walk once more (idempotent: nodes are
+        # found by name), so that work the ending made possible starts now. No event would
         # bring another pass: our own write does not.
         root = _run_entrypoint(p)
     if root is not None and node_done(root.get("phase")):
@@ -247,6 +247,7 @@ def _shutdown_and_deadline(p: Pass) -> None:
         if node.get("podName"):
             p.act(DeletePod(node["podName"]))
         p.finish(node, NodePhase.FAILED, message)
+        sync.release_node(p, str(node["id"]))
 
 
 def _is_exit_node(p: Pass, node: Obj) -> bool:
@@ -282,6 +283,8 @@ def _exit_and_finish(p: Pass, root: Obj) -> None:
         wf_phase = WorkflowPhase.FAILED
         message = f"Stopped with strategy '{p.spec['shutdown']}'"
     exit_node = _run_exit_handler(p, wf_phase)
+    if exit_node is None and _has_exit_handler(p):
+        return  # it cannot start yet (a lock, a limit): the workflow waits for it
     if exit_node is not None and not node_done(exit_node.get("phase")):
         return
     exit_failed = exit_node is not None and exit_node.get("phase") in (
@@ -296,6 +299,10 @@ def _exit_and_finish(p: Pass, root: Obj) -> None:
         return
     lifecycle.finish_workflow(p, wf_phase, message)
     _set_labels(p, wf_phase, completed=True)
+
+
+def _has_exit_handler(p: Pass) -> bool:
+    return exit_hook_of(p.spec) is not None and p.spec.get("shutdown") != "Terminate"
 
 
 def _run_exit_handler(p: Pass, wf_phase: str) -> Obj | None:

@@ -20,6 +20,15 @@ from argoapp.model.phases import NodePhase, node_done
 from argoapp.model.types import Obj
 
 
+def as_int(value: Any, default: int = 0) -> int:
+    """An integer setting as given (a number or a numeric string); `default` otherwise, so a
+    malformed value never raises out of a pass."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
 def rfc3339(t: datetime) -> str:
     """Kubernetes' timestamp format (second precision, UTC, `Z`)."""
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -45,7 +54,7 @@ class Pass:
     now: datetime
     actions: list[Action] = field(default_factory=list)
     requeue_after: float | None = None
-    pods_created: int = 0
+    pods_asked: set[str] = field(default_factory=set)  # pods this pass asked to create
     # scope values every template sees: workflow.* and global parameters
     globals: dict[str, Any] = field(default_factory=dict)
     deadline: datetime | None = None  # from the workflow's activeDeadlineSeconds

@@ -16,7 +16,7 @@ from argoapp.engine import hooks, loops
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import finish_with_outputs, global_outputs, outbound_of
 from argoapp.engine.scope import node_outputs
-from argoapp.engine.state import Pass
+from argoapp.engine.state import Pass, as_int
 from argoapp.model.phases import NodePhase, NodeType, node_done
 from argoapp.model.types import Obj
 from argoapp.template import TemplateError, evaluate_when, substitute
@@ -125,7 +125,7 @@ def _execute_group(
             _skip(p, frame, sg, f"{sg_name}.{step['name']}", step["name"], "Skipped, empty params")
         else:
             expanded.extend((item_step, step) for item_step in items)
-    limit = int(frame.tmpl.get("parallelism") or 0)
+    limit = as_int(frame.tmpl.get("parallelism"))
     running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
     for item_step, _ in expanded:

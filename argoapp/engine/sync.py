@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from argoapp.engine.api import Acquire, Release
-from argoapp.engine.state import Pass
+from argoapp.engine.state import Pass, as_int
 from argoapp.model.types import Obj
 
 
@@ -45,7 +45,7 @@ def holds(p: Pass, sync: Mapping[str, Any], holder: str) -> tuple[bool, str]:
         if holder in holders:
             _record(p, kind, key, holder)
             continue
-        prio = int(p.spec.get("priority") or 0)
+        prio = as_int(p.spec.get("priority"))
         p.act(Acquire(key, holder, limit, prio))
         waiting = waiting or (
             f"Waiting for {key} lock. Lock status: {min(len(holders), limit)}/{limit}"
@@ -119,6 +119,27 @@ def full_holder(p: Pass, short: str) -> str:
     return f"{p.namespace}/{p.name}/{short}"
 
 
+def release_node(p: Pass, node_id: str) -> None:
+    """Give back what a node holds when it is stopped from outside (shutdown, deadline, a
+    daemon's scope ending), so a later step or the exit handler can take the lock."""
+    holder = f"{p.namespace}/{p.name}/{node_id}"
+    for kind in ("mutex", "semaphore"):
+        section = (p.status.get("synchronization") or {}).get(kind) or {}
+        kept = []
+        for entry in section.get("holding") or []:
+            if entry.get("holder") == node_id:
+                p.act(Release(str(entry.get(kind)), holder))
+                continue
+            if node_id in (entry.get("holders") or []):
+                p.act(Release(str(entry.get(kind)), holder))
+                entry["holders"] = [h for h in entry["holders"] if h != node_id]
+                if not entry["holders"]:
+                    continue
+            kept.append(entry)
+        if section:
+            section["holding"] = kept
+
+
 def release_all(p: Pass) -> None:
     """Give back every lock this workflow or its nodes hold (the workflow ended)."""
     for kind in ("mutex", "semaphore"):
@@ -129,6 +150,8 @@ def release_all(p: Pass) -> None:
             )
             for short in shorts:
                 p.act(Release(str(entry.get(kind)), full_holder(p, str(short))))
+                if short == p.name:  # the root node's id is the workflow's name: free both
+                    p.act(Release(str(entry.get(kind)), f"{p.namespace}/{p.name}/{p.name}"))
         section["holding"] = []
     if "synchronization" in p.status:
         del p.status["synchronization"]

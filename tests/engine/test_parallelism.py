@@ -136,3 +136,22 @@ spec:
     )
     dag.run()
     assert [len(w) for w in dag.waves[:3]] == [1, 1, 1]
+
+
+def test_a_malformed_parallelism_never_raises_out_of_a_pass() -> None:
+    text = """
+spec:
+  entrypoint: main
+  parallelism: "abc"
+  arguments: {parameters: [{name: p, value: x}]}
+  templates:
+  - name: main
+    parallelism: "{{workflow.parameters.p}}"
+    steps:
+    - - {name: s, template: t, withItems: [1, 2]}
+  - name: t
+    container: {image: alpine, command: ["true"]}
+"""
+    sim = Sim(workflow(text))
+    sim.run()  # no exception; a value that is not a number sets no limit
+    assert sim.phase in ("Succeeded", "Failed", "Error")

@@ -123,3 +123,60 @@ spec:
     locks["argo/Mutex/held-elsewhere"] = []
     sim.run()
     assert sim.phase == "Succeeded"
+
+
+def test_an_exit_handler_waiting_for_a_lock_keeps_the_workflow_running() -> None:
+    sim = Sim(
+        workflow(
+            """
+spec:
+  entrypoint: main
+  onExit: cleanup
+  templates:
+  - name: main
+    container: {image: alpine}
+  - name: cleanup
+    synchronization:
+      mutexes: [{name: m}]
+    container: {image: alpine}
+"""
+        )
+    )
+    sim.locks["argo/Mutex/m"] = ["argo/other"]
+    for _ in range(5):
+        sim.step()
+    assert sim.phase == "Running"  # not Succeeded without its exit handler
+    sim.locks["argo/Mutex/m"] = []
+    sim.run()
+    assert sim.phase == "Succeeded"
+    assert sim.nodes()["wf.onExit"]["phase"] == "Succeeded"
+
+
+def test_locks_of_stopped_nodes_and_of_the_root_are_given_back() -> None:
+    """The deadline stops main (a root template holding the mutex); the exit handler needs
+    the same mutex, and nothing is left held when the workflow ends."""
+    sim = Sim(
+        workflow(
+            """
+spec:
+  entrypoint: main
+  activeDeadlineSeconds: 5
+  onExit: cleanup
+  templates:
+  - name: main
+    synchronization:
+      mutexes: [{name: m}]
+    container: {image: alpine}
+  - name: cleanup
+    synchronization:
+      mutexes: [{name: m}]
+    container: {image: alpine}
+"""
+        ),
+        # the root's pod is named after the workflow: it runs until the deadline stops it
+        running_passes=lambda pod: 100 if pod["metadata"]["name"] == "wf" else 0,
+    )
+    sim.run(max_passes=60)
+    assert sim.phase == "Failed"
+    assert sim.nodes()["wf.onExit"]["phase"] == "Succeeded"
+    assert sim.locks.get("argo/Mutex/m", []) == []
