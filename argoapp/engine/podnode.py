@@ -35,8 +35,8 @@ def may_start(p: Pass, on_exit: bool = False) -> bool:
         return False
     if (p.spec.get("shutdown") or p.deadline_passed) and not on_exit:
         return False
-    limit = p.spec.get("parallelism")
-    if limit and p.active_pods >= as_int(limit):
+    limit = as_int(p.spec.get("parallelism"))
+    if limit and p.active_pods >= limit:
         p.held_back += 1
         return False
     return True
