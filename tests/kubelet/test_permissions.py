@@ -7,7 +7,7 @@ from pathlib import Path
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.kubelet import Kubelet
-from argoapp.localkube.kubelet.config import PodPaths
+from argoapp.localkube.kubelet.config import PodPaths, api_access_dir
 from argoapp.localkube.objects import ObjectService
 
 from .harness import finished, logs, pod, sh, status_of, wait_for
@@ -38,13 +38,14 @@ async def test_token_and_pod_areas_are_private_and_still_usable(
     assert (await logs(kubelet, done)).split() == ["test-token", "default", "kept", "tmp"]
 
     paths = PodPaths(data_dir, created["metadata"]["uid"])
+    access = api_access_dir(data_dir, "default")
     for directory in (
-        data_dir / "pods", paths.base, paths.api_access,
+        data_dir / "pods", paths.base, access, data_dir / "api-access",
         data_dir / "pvcs", data_dir / "pvcs" / "default", data_dir / "pvcs" / "default" / "keep",
     ):  # fmt: skip
         assert mode(directory) == 0o700, directory
     for name in ("token", "namespace", "ca.crt"):
-        assert mode(paths.api_access / name) == 0o600, name
+        assert mode(access / name) == 0o600, name
 
 
 async def test_claim_name_cannot_leave_the_claims_directory(

@@ -10,10 +10,13 @@ on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as s
 host has symlinks), every directory on the kubelet's PATH (a version manager's `shims` directory
 brings its whole root: pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), the Python installation
 and argoapp's own package (so `argoapp exec` runs inside). The host's `/etc` is bound read-only
-at `/.localkube/etc` and the container's own `/etc` holds a symlink to each entry there (host
-entries that are themselves symlinks leading elsewhere are bound one by one), so that `/etc`
-stays writable for the container like an image's would while `hosts` and `hostname` are the
-pod's own. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`
+at `/.localkube/etc`; the container's `/etc` is a tmpfs of the sandbox's own holding a symlink to
+each entry there (host entries that are themselves symlinks leading elsewhere are bound one by
+one), so that `/etc` stays writable for the container like an image's would, starts afresh on a
+container restart as an image's layer does, while `hosts` and `hostname` are the pod's own. bwrap
+makes those links in memory: written into the root on disk they were most of a pod's files, and
+on a filesystem without a journal every new inode there costs a scan past the recently deleted
+ones. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`
 and everything else not bound is the container's private root. The PID and UTS namespaces are
 new (the hostname is the pod's); the network is the host's so pods reach localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
@@ -156,9 +159,6 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
     (root / "etc").mkdir(parents=True, exist_ok=True)
     for path, target in layout.symlinks.items():
         _ensure_symlink(root / path.lstrip("/"), target)
-    for name, target in layout.etc_symlinks.items():
-        _ensure_symlink(root / "etc" / name, target)
-    _link_host_etc(root / "etc", layout.etc_links)
     tmp = root / "tmp"
     tmp.mkdir(exist_ok=True)
     os.chmod(tmp, 0o1777)
@@ -167,22 +167,6 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
     workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
-
-
-def _link_host_etc(etc: Path, names: Sequence[str]) -> None:
-    """`etc/<name>` -> the host's, through the read-only bind of /etc at HOST_ETC.
-
-    One bind and a symlink per entry instead of a bind per entry: bwrap's read-only binds cost
-    a mount table scan each, and a hundred of them made up most of a container's start.
-    Done once per root; an entry the container replaced is left alone.
-    """
-    mark = etc / ".localkube-host-etc"
-    if mark.exists():
-        return
-    for name in names:
-        with contextlib.suppress(FileExistsError):
-            os.symlink(f"{HOST_ETC}/{name}", etc / name)
-    mark.touch()
 
 
 def _ensure_symlink(path: Path, target: str) -> None:
@@ -224,7 +208,11 @@ def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence
     out += ["--bind", str(spec.root), "/"]
     for path in layout.binds:
         out += ["--ro-bind", path, path]
-    out += ["--ro-bind", "/etc", HOST_ETC]
+    out += ["--ro-bind", "/etc", HOST_ETC, "--tmpfs", "/etc"]
+    for name in layout.etc_links:
+        out += ["--symlink", f"{HOST_ETC}/{name}", f"/etc/{name}"]
+    for name, target in layout.etc_symlinks.items():
+        out += ["--symlink", target, f"/etc/{name}"]
     for name in layout.etc_binds:
         out += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for name in _POD_ETC:

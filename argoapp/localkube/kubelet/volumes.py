@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from argoapp.localkube.kubelet.commands import CommandError, expand
-from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pvc_dir, pvcs_dir
+from argoapp.localkube.kubelet.config import (
+    KubeletConfig,
+    PodPaths,
+    api_access_dir,
+    pvc_dir,
+    pvcs_dir,
+)
 from argoapp.localkube.kubelet.env import field_value, resource_value
 from argoapp.localkube.kubelet.sources import Sources, key_data
 
@@ -201,16 +207,30 @@ def _projected_files(
 
 
 def _api_access(pod: Obj, paths: PodPaths, cfg: KubeletConfig) -> Volume:
+    """The namespace's shared service account directory, written once per content.
+
+    Shared because the files are the same for every pod of a namespace, and writing three
+    files per pod was a good part of a short pod's start.
+    """
+    namespace = str(pod["metadata"].get("namespace", "default"))
+    where = api_access_dir(paths.data_dir, namespace)
     files = {
         "token": (cfg.api_token.encode(), _PRIVATE_FILE),
-        "namespace": (str(pod["metadata"].get("namespace", "default")).encode(), _PRIVATE_FILE),
+        "namespace": (namespace.encode(), _PRIVATE_FILE),
     }
     if cfg.ca_cert_pem:
         files["ca.crt"] = (cfg.ca_cert_pem, _PRIVATE_FILE)
-    paths.api_access.parent.mkdir(exist_ok=True)
-    private_dir(paths.api_access)
-    write_files(paths.api_access, files)
-    return Volume(paths.api_access, True)
+    key = (where, tuple(sorted((name, content) for name, (content, _) in files.items())))
+    if key not in _WRITTEN:
+        private_dir(where.parent)
+        private_dir(where)
+        write_files(where, files)
+        _WRITTEN.add(key)
+    return Volume(where, True)
+
+
+# What this process has written into each api-access directory (a restart writes it again).
+_WRITTEN: set[tuple[Path, tuple[tuple[str, bytes], ...]]] = set()
 
 
 def private_dir(path: Path) -> None:
