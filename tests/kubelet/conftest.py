@@ -7,6 +7,7 @@ on purpose (a stopped kubelet never kills its pods) are killed when the test end
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -54,11 +55,21 @@ async def kubelet(
 
 
 def kill_leftovers(data_dir: Path) -> None:
-    """SIGKILL every shim (and its container) still running under `data_dir`."""
+    """SIGKILL every container still running under `data_dir`, and its supervisor."""
     for state in data_dir.glob("pods/*/containers/*/*"):
         handle = read_handle(state)
         if handle is not None and handle.alive():
-            with contextlib.suppress(OSError):
-                os.killpg(handle.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(handle.pid, 0)  # the shims of this test process are its children
+            handle.kill_group()
+    kill_supervisor(data_dir)
+
+
+def kill_supervisor(data_dir: Path) -> None:
+    """SIGKILL the container supervisor of `data_dir` (its sandboxes die with it)."""
+    try:
+        pid = json.loads((data_dir / "supervisor.json").read_text())["pid"]
+    except (OSError, ValueError, KeyError):
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)  # the supervisors this test process started are its children

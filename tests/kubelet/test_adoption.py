@@ -14,6 +14,7 @@ from argoapp.localkube.kubelet.procs import read_handle
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.patching import MERGE
 
+from .conftest import kill_supervisor
 from .harness import Obj, finished, gone, logs, phase_in, pod, sh, status_of, until, wait_for
 
 WAIT_FOR_GO = "echo started; while [ ! -e /host/go ]; do sleep 0.05; done; echo done; exit {code}"
@@ -97,7 +98,7 @@ async def test_lost_state_dir_fails_the_pod_without_rerunning(
         await second.stop()
 
 
-async def test_dead_shim_without_exit_code_is_unknown(
+async def test_dead_supervisor_without_exit_code_is_unknown(
     service: ObjectService, kubelet: Kubelet, data_dir: Path, config: KubeletConfig,
     tmp_path: Path,
 ) -> None:  # fmt: skip
@@ -105,7 +106,7 @@ async def test_dead_shim_without_exit_code_is_unknown(
     await kubelet.stop()
     shim = read_handle(attempt_dir(data_dir, created))
     assert shim is not None
-    os.killpg(shim.pid, signal.SIGKILL)
+    kill_supervisor(data_dir)  # the sandboxes die with it, and nothing records their exits
     await until(lambda: not shim.alive())
     second = Kubelet(service, data_dir=data_dir, config=config)
     await second.start()

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from argoapp.localkube.kubelet import procs
 from argoapp.localkube.kubelet.shim import shim_argv
 
+from .conftest import kill_supervisor
 from .harness import until
 
 CRI_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) (F|P) ")
@@ -62,21 +62,59 @@ def test_missing_program_is_a_start_error(tmp_path: Path) -> None:
     assert "definitely-not-a-program" in record["message"]
 
 
-async def test_sigterm_reaches_the_main_process_and_sigusr1_kills_all(tmp_path: Path) -> None:
+async def test_sigterm_reaches_the_main_process_and_kill_ends_all(tmp_path: Path) -> None:
     gentle, rough = tmp_path / "gentle", tmp_path / "rough"
     spec(gentle, ["sh", "-c", "trap 'echo term; exit 9' TERM; touch ready; "
                               "while true; do sleep 0.05; done"])  # fmt: skip
     spec(rough, ["sh", "-c", "trap '' TERM; sleep 60 & touch ready; wait"])
-    handles = [procs.spawn(gentle), procs.spawn(rough)]
-    await until((gentle / "ready").exists)
-    await until((rough / "ready").exists)
-    handles[0].signal(signal.SIGTERM)
-    handles[1].signal(signal.SIGUSR1)
-    async with asyncio.timeout(30):
-        await asyncio.gather(*(procs.wait_gone(h) for h in handles))
+    client = procs.SupervisorClient(tmp_path / "data")
+    try:
+        for state in (gentle, rough):
+            assert (await client.start(state))["startedAt"].endswith("Z")
+        await until((gentle / "ready").exists)
+        await until((rough / "ready").exists)
+        client.signal(gentle, kill=False)
+        client.signal(rough, kill=True)
+        async with asyncio.timeout(30):
+            await asyncio.gather(client.exited(gentle), client.exited(rough))
+    finally:
+        await client.close()
+        kill_supervisor(tmp_path / "data")
     assert json.loads((gentle / "exit.json").read_text())["exitCode"] == 9
     assert json.loads((rough / "exit.json").read_text())["exitCode"] == 137
-    assert not any(h.alive() for h in handles)
+    handles = [procs.read_handle(state) for state in (gentle, rough)]
+    assert not any(h is not None and h.alive() for h in handles)
+
+
+async def test_one_supervisor_serves_every_container_and_a_reconnecting_kubelet(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    spec(first, ["sh", "-c", "while [ ! -e go ]; do sleep 0.05; done; echo done"])
+    spec(second, ["sh", "-c", "exit 3"])
+    data = tmp_path / "data"
+    client = procs.SupervisorClient(data)
+    try:
+        await client.start(first)
+        await client.start(second)
+        await client.exited(second)
+        await client.close()  # a kubelet that stops: the container keeps running
+        supervisor = json.loads((data / "supervisor.json").read_text())["pid"]
+        shims = [json.loads((s / "shim.json").read_text())["supervisor"] for s in (first, second)]
+        assert shims == [supervisor, supervisor]
+        again = procs.SupervisorClient(data)
+        try:
+            (first / "go").touch()
+            async with asyncio.timeout(30):
+                await again.exited(first)
+            await again.exited(tmp_path / "never-started")  # not running here: answered at once
+        finally:
+            await again.close()
+    finally:
+        kill_supervisor(data)
+    assert json.loads((first / "exit.json").read_text())["exitCode"] == 0
+    assert json.loads((second / "exit.json").read_text())["exitCode"] == 3
+    assert b"stdout F done" in (first / "container.log").read_bytes()
 
 
 def test_shim_runs_without_argoapp_on_its_path() -> None:

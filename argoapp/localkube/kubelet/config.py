@@ -10,15 +10,17 @@ Layout under `DATA_DIR`:
     pods/<uid>/pod.json                         namespace, name and uid (orphan clean-up)
     pods/<uid>/roots/<container>/               the container's writable root, bound as `/`
     pods/<uid>/volumes/<volume>/                emptyDir, configMap and secret contents
-    pods/<uid>/volumes/.kube-api-access/        service account token, ca.crt, namespace
     pods/<uid>/bin/                             pod-private programs (`python` -> `python3`)
     pods/<uid>/etc/                             the pod's `hosts` and `hostname`
     pods/<uid>/containers/<container>/<restartCount>/
-        spec.json   what the shim runs        shim.json   the shim's pid and start time
+        spec.json   what the supervisor runs  shim.json   the process's pid and start time
         started.json  when the process began  exit.json   exit code and end time
-        container.log CRI-format log          shim.log    the shim's own errors
+        container.log CRI-format log
         termination-log  bound at the container's terminationMessagePath
     pvcs/<namespace>/<claim>/                   persistentVolumeClaim contents (outlive pods)
+    supervisor.json / supervisor.log            the container supervisor's identity and errors
+    api-access/<namespace>/                     service account token, ca.crt, namespace: the
+                                                same for every pod of a namespace, so shared
 """
 
 from __future__ import annotations
@@ -77,10 +79,6 @@ class PodPaths:
         return self.base / "volumes" / name
 
     @property
-    def api_access(self) -> Path:
-        return self.base / "volumes" / ".kube-api-access"
-
-    @property
     def bin(self) -> Path:
         return self.base / "bin"
 
@@ -101,6 +99,11 @@ def pods_dir(data_dir: Path) -> Path:
 
 def pvcs_dir(data_dir: Path) -> Path:
     return data_dir / "pvcs"
+
+
+def api_access_dir(data_dir: Path, namespace: str) -> Path:
+    """The service account files every pod of `namespace` mounts (read-only)."""
+    return data_dir / "api-access" / namespace
 
 
 def pvc_dir(data_dir: Path, namespace: str, claim: str) -> Path:

@@ -23,7 +23,6 @@ import contextlib
 import logging
 import os
 import shutil
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from argoapp.localkube.errors import ApiError, NotFound
 from argoapp.localkube.kubelet import procs, sandbox
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.logs import LogReader
+from argoapp.localkube.kubelet.procs import SupervisorClient
 from argoapp.localkube.kubelet.runtime import Runtime
 from argoapp.localkube.kubelet.volumes import private_dir
 from argoapp.localkube.kubelet.worker import PodWorker, resource_version
@@ -84,7 +84,6 @@ class Kubelet:
         self._runtime = self._make_runtime()
         if self._runtime.layout is not None:
             await asyncio.to_thread(sandbox.probe, self._runtime.bwrap)
-        self._runtime.shims.fill()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         private_dir(pods_dir(self.data_dir))
         listed = await self.service.list(r.PODS, None)
@@ -99,7 +98,7 @@ class Kubelet:
         cfg = self.config
         if not cfg.sandboxed:
             log.warning(UNSANDBOXED_WARNING)
-            return Runtime(cfg, self.data_dir, None, "")
+            return Runtime(cfg, self.data_dir, None, "", SupervisorClient(self.data_dir))
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise ConfigError(
@@ -108,7 +107,8 @@ class Kubelet:
                 "with --unsandboxed to run pods as plain host processes with no private "
                 "filesystem."
             )
-        return Runtime(cfg, self.data_dir, sandbox.host_layout(cfg.extra_path), bwrap)
+        layout = sandbox.host_layout(cfg.extra_path)
+        return Runtime(cfg, self.data_dir, layout, bwrap, SupervisorClient(self.data_dir))
 
     async def stop(self) -> None:
         """Stop watching and end the workers' tasks; the pods' processes keep running."""
@@ -120,7 +120,7 @@ class Kubelet:
         self._worker_tasks.clear()
         self.workers.clear()
         if self._runtime is not None:
-            await self._runtime.shims.close()
+            await self._runtime.supervisor.close()
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -251,21 +251,22 @@ class Kubelet:
             if uid in known:
                 continue
             paths = PodPaths(self.data_dir, uid)
-            await _kill_all(paths)
+            assert self._runtime is not None
+            await _kill_all(paths, self._runtime.supervisor)
             await asyncio.to_thread(shutil.rmtree, paths.base, True)
 
 
-async def _kill_all(paths: PodPaths) -> None:
-    """SIGKILL every container of a pod area still running, and wait for its shim."""
+async def _kill_all(paths: PodPaths, supervisor: SupervisorClient) -> None:
+    """SIGKILL every container of a pod area still running, and wait until the supervisor is
+    done with it (it writes the exit record last: removing the area before then races it)."""
     containers = paths.base / "containers"
-    handles = []
+    killed = []
     for state in containers.glob("*/*"):
         handle = procs.read_handle(state)
         if handle is not None and handle.alive():
-            handle.signal(signal.SIGUSR1)
-            handles.append(handle)
-    for handle in handles:
+            handle.kill_group()
+            killed.append(state)
+    for state in killed:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
-                await procs.wait_gone(handle)
-        handle.kill_group()
+                await supervisor.exited(state)

@@ -1,14 +1,16 @@
-"""Shim processes as the kubelet sees them: start one, find one again, wait for it, signal it.
+"""The container supervisor as the kubelet sees it: reach it, start attempts, follow them.
 
-Called by the container runtime (`runtime`). A shim is identified by its pid, its start time
-in clock ticks and the boot id, recorded in `shim.json`, so a kubelet that restarts never
-mistakes a recycled pid for its shim. The end of a shim is noticed through a pidfd (an event,
-for shims started by this process and for adopted ones alike), or by polling every 0.2 s where
-pidfds are not available. This module never decides what a container's exit means.
+Called by the container runtime (`runtime`) and by the kubelet's clean-up. `SupervisorClient`
+connects to the supervisor of the kubelet's data dir (see `shim`), starting one when none
+answers, and turns its messages into futures: `start` returns once the process runs (or could
+not start), `exited` once `exit.json` is written. A lost connection is made again and every
+attempt still followed is followed again, so a supervisor that died (and the sandboxes with it)
+answers through its successor, which knows nothing of them: their exits come out unknown. This
+module never decides what a container's exit means.
 
-Signals: SIGTERM asks the shim to pass SIGTERM to the container's main process; SIGUSR1 asks it
-to SIGKILL the whole container; SIGKILL to the shim's process group is the last resort when the
-shim itself does not answer.
+`ShimHandle` names a container's own process (recorded in `shim.json`: pid, start time in clock
+ticks, boot id), so that a recycled pid is never taken for it; it is what the clean-up of
+removed pods kills when no supervisor answers for them.
 """
 
 from __future__ import annotations
@@ -16,22 +18,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
+import select
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argoapp.localkube.kubelet.shim import (
-    WARM_ARG,
-    WARM_NOTIFY_FD,
-    boot_id,
-    proc_start_ticks,
-    shim_argv,
-    write_json_atomic,
-)
+from argoapp.localkube.kubelet.shim import DAEMON_ARG, READY_FD, boot_id, shim_argv, socket_name
 
+log = logging.getLogger(__name__)
 POLL_INTERVAL = 0.2
+_CONNECT_TRIES = 3
+_READY_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class ShimHandle:
     boot_id: str
 
     def alive(self) -> bool:
-        """Whether this very shim is still running (not exited, not a zombie, not a new pid)."""
+        """Whether this very process still runs (not exited, not a zombie, not a new pid)."""
         if self.boot_id and self.boot_id != boot_id():
             return False
         try:
@@ -53,13 +53,8 @@ class ShimHandle:
             return False
         return self.start_ticks is None or int(fields[19]) == self.start_ticks
 
-    def signal(self, sig: int) -> None:
-        if self.alive():
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, sig)
-
     def kill_group(self) -> None:
-        """SIGKILL the shim and everything still in its process group."""
+        """SIGKILL the container's process and everything still in its process group."""
         if self.alive():
             with contextlib.suppress(OSError):
                 os.killpg(self.pid, signal.SIGKILL)
@@ -82,99 +77,8 @@ def read_handle(state: Path) -> ShimHandle | None:
     return ShimHandle(data["pid"], ticks, str(data.get("bootId", "")))
 
 
-@dataclass(frozen=True)
-class _Warm:
-    pid: int
-    control: int  # its stdin: the attempt's state directory is written here
-    notify: int  # its fd 3: readable once the container process started
-
-
-class ShimPool:
-    """Shims started ahead of need, so a container start never waits for Python to start.
-
-    Each is in its own session from the start and outlives the kubelet like any shim; an idle
-    one ends when its stdin closes (`close`, or this process ending).
-    """
-
-    def __init__(self, size: int = 2) -> None:
-        self.size = size
-        self.idle: list[_Warm] = []
-
-    def take(self, state: Path) -> tuple[ShimHandle, int]:
-        """A shim running the attempt in `state`, and the fd that says it started."""
-        warm = self.idle.pop(0) if self.idle else _spawn_warm()
-        try:
-            os.write(warm.control, f"{state}\n".encode())
-        finally:
-            os.close(warm.control)
-        self.fill()
-        return _record(state, warm.pid), warm.notify
-
-    def fill(self) -> None:
-        while len(self.idle) < self.size:
-            self.idle.append(_spawn_warm())
-
-    async def close(self) -> None:
-        """End the idle shims and reap them."""
-        idle, self.idle = self.idle, []
-        for warm in idle:
-            os.close(warm.control)
-            os.close(warm.notify)
-        for warm in idle:
-            with contextlib.suppress(ChildProcessError, OSError):
-                await asyncio.to_thread(os.waitpid, warm.pid, 0)
-
-
-def _spawn_warm() -> _Warm:
-    control_r, control_w = os.pipe()
-    notify_r, notify_w = os.pipe()
-    if notify_w == WARM_NOTIFY_FD:  # dup2 onto itself would keep it close-on-exec
-        moved = os.dup(notify_w)
-        os.close(notify_w)
-        notify_w = moved
-    argv = [*shim_argv(), WARM_ARG]
-    actions = [
-        (os.POSIX_SPAWN_DUP2, control_r, 0),
-        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-        (os.POSIX_SPAWN_DUP2, 1, 2),
-        (os.POSIX_SPAWN_DUP2, notify_w, WARM_NOTIFY_FD),
-    ]
-    try:
-        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
-    finally:
-        os.close(control_r)
-        os.close(notify_w)
-    return _Warm(pid, control_w, notify_r)
-
-
-def spawn(state: Path) -> ShimHandle:
-    """Start a shim for the attempt in `state` (its spec.json written), in its own session."""
-    argv = [*shim_argv(), str(state)]
-    actions = [
-        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 1, str(state / "shim.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-         0o644),
-        (os.POSIX_SPAWN_DUP2, 1, 2),
-    ]  # fmt: skip
-    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
-    return _record(state, pid)
-
-
-def _record(state: Path, pid: int) -> ShimHandle:
-    handle = ShimHandle(pid, proc_start_ticks(pid), boot_id())
-    # The shim writes the same record itself; writing it here as well means a kubelet that
-    # dies right now still finds its shim after a restart. The shim runs from here on, so a
-    # failure to write must not look like a failure to start (which would start it again).
-    with contextlib.suppress(OSError):
-        write_json_atomic(
-            state / "shim.json",
-            {"pid": handle.pid, "startTicks": handle.start_ticks, "bootId": handle.boot_id},
-        )
-    return handle
-
-
 async def wait_gone(handle: ShimHandle) -> None:
-    """Return once the shim has exited (and reap it when it is this process's child)."""
+    """Return once the process has exited (and reap it when it is this process's child)."""
     try:
         fd = os.pidfd_open(handle.pid)
     except (OSError, AttributeError):
@@ -188,11 +92,6 @@ async def wait_gone(handle: ShimHandle) -> None:
         if fd >= 0:
             os.close(fd)
         _reap(handle.pid)
-
-
-async def readable(fd: int) -> None:
-    """Until `fd` can be read (data or EOF)."""
-    await _readable(fd)
 
 
 async def _readable(fd: int) -> None:
@@ -213,3 +112,173 @@ async def _readable(fd: int) -> None:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+@dataclass
+class SupervisorClient:
+    """The kubelet's connection to the supervisor of its data dir."""
+
+    data_dir: Path
+    _writer: asyncio.StreamWriter | None = None
+    _reading: asyncio.Task[None] | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _started: dict[str, list[asyncio.Future[dict[str, Any]]]] = field(default_factory=dict)
+    _exited: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict)
+    _sending: set[asyncio.Task[None]] = field(default_factory=set)
+    _closed: bool = False
+
+    async def start(self, state: Path) -> dict[str, Any]:
+        """Start the attempt whose `spec.json` is in `state`; its start record ({} if none)."""
+        started: asyncio.Future[dict[str, Any]] = self._future(self._started, str(state))
+        await self._send({"start": str(state)})
+        return await started
+
+    async def exited(self, state: Path) -> None:
+        """Until the attempt in `state` is not running (its `exit.json`, if any, is written)."""
+        ended = self._future(self._exited, str(state))
+        await self._send({"follow": str(state)})
+        await ended
+
+    def signal(self, state: Path, *, kill: bool) -> None:
+        """SIGTERM to the attempt's main process, or SIGKILL to all of it (not waited for)."""
+        task = asyncio.ensure_future(self._send({"signal": str(state), "kill": kill}))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def close(self) -> None:
+        """Disconnect; the supervisor keeps the containers running."""
+        self._closed = True
+        for task in list(self._sending):
+            task.cancel()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
+        self._answer_all()
+        _reap_spawned()
+
+    def _future(self, table: dict[str, list[Any]], state: str) -> asyncio.Future[Any]:
+        future = asyncio.get_running_loop().create_future()
+        table.setdefault(state, []).append(future)
+        return future
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        writer = await self._connection()
+        writer.write(json.dumps(message).encode() + b"\n")
+        await writer.drain()
+
+    async def _connection(self) -> asyncio.StreamWriter:
+        async with self._lock:
+            if self._writer is not None and not self._writer.is_closing():
+                return self._writer
+            reader, self._writer = await self._connect()
+            self._reading = asyncio.create_task(self._read(reader), name="kubelet-supervisor")
+            for state in list(self._exited):  # answered by whoever supervises now
+                self._writer.write(json.dumps({"follow": state}).encode() + b"\n")
+            return self._writer
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        name = socket_name(str(self.data_dir))
+        for _ in range(_CONNECT_TRIES):
+            try:
+                return await asyncio.open_unix_connection(name, limit=1 << 20)
+            except (ConnectionRefusedError, FileNotFoundError):
+                await asyncio.to_thread(_spawn_supervisor, self.data_dir)
+        return await asyncio.open_unix_connection(name, limit=1 << 20)
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while line := await reader.readline():
+                self._message(line)
+        except (OSError, ValueError) as e:
+            log.warning("the container supervisor's connection broke: %s", e)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            if not self._closed and (self._exited or self._started):
+                self._answer_started()
+                task = asyncio.ensure_future(self._follow_again())
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+
+    async def _follow_again(self) -> None:
+        await self._connection()
+
+    def _message(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        if "started" in message:
+            for future in self._started.pop(str(message["started"]), []):
+                if not future.done():
+                    future.set_result(message)
+        if "exited" in message:
+            state = str(message["exited"])
+            for future in self._started.pop(state, []):
+                if not future.done():
+                    future.set_result({})
+            for ended in self._exited.pop(state, []):
+                if not ended.done():
+                    ended.set_result(None)
+
+    def _answer_started(self) -> None:
+        """Starts in flight when the connection broke: whether they ran, follow tells."""
+        started, self._started = self._started, {}
+        for futures in started.values():
+            for future in futures:
+                if not future.done():
+                    future.set_result({})
+
+    def _answer_all(self) -> None:
+        self._answer_started()
+        exited, self._exited = self._exited, {}
+        for futures in exited.values():
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+
+
+_spawned: list[int] = []  # supervisors this process started (reaped once they end)
+
+
+def _spawn_supervisor(data_dir: Path) -> None:
+    """Start the supervisor of `data_dir` in its own session; return once it listens."""
+    _reap_spawned()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ready_r, ready_w = os.pipe()
+    if ready_w == READY_FD:  # dup2 onto itself would keep it close-on-exec
+        moved = os.dup(ready_w)
+        os.close(ready_w)
+        ready_w = moved
+    argv = [*shim_argv(), DAEMON_ARG, str(data_dir)]
+    log_path = str(data_dir / "supervisor.log")
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+        (os.POSIX_SPAWN_DUP2, ready_w, READY_FD),
+    ]
+    try:
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
+    finally:
+        os.close(ready_w)
+    _spawned.append(pid)
+    try:
+        select.select([ready_r], [], [], _READY_TIMEOUT)  # one byte, or EOF if it failed
+    finally:
+        os.close(ready_r)
+
+
+def _reap_spawned() -> None:
+    for pid in list(_spawned):
+        with contextlib.suppress(ChildProcessError, OSError):
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        _spawned.remove(pid)

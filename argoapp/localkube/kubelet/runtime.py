@@ -14,8 +14,7 @@ import json
 import os
 import pwd
 import shutil
-import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,7 +31,6 @@ UNKNOWN_REASON = "ContainerStatusUnknown"
 UNKNOWN_MESSAGE = "The container could not be located when the pod was terminated"
 _MESSAGE_LIMIT = 4096
 _TAIL_READ = 256 * 1024
-_STARTED_WAIT = 0.02
 _STARTED_MARKS = ("shim.json", "exit.json", "inprocess.json")
 IN_PROCESS_MARK = "inprocess.json"
 
@@ -77,13 +75,19 @@ class Running(Protocol):
 
 
 class Attempt:
-    """One run of one container, supervised by a shim."""
+    """One run of one container, supervised by the kubelet's supervisor (see `shim`)."""
 
-    def __init__(self, state: Path, handle: procs.ShimHandle, fallback_to_logs: bool) -> None:
+    def __init__(
+        self,
+        state: Path,
+        supervisor: procs.SupervisorClient,
+        fallback_to_logs: bool,
+        started_at: str | None = None,
+    ) -> None:
         self.state = state
-        self.handle = handle
+        self.supervisor = supervisor
         self.fallback_to_logs = fallback_to_logs
-        self.started_at: str | None = None
+        self.started_at = started_at
         self.signalled = False
         self.forced = False
 
@@ -91,41 +95,34 @@ class Attempt:
     def restart_count(self) -> int:
         return int(self.state.name)
 
-    async def wait_started(self) -> None:
-        """Until the process runs (or could not start)."""
-        while self.started_at is None:
-            started = procs.read_json(self.state / "started.json")
-            if started is not None:
-                self.started_at = str(started.get("startedAt"))
-                return
-            if (self.state / "exit.json").exists() or not self.handle.alive():
-                return
-            await asyncio.sleep(_STARTED_WAIT)
-
     async def wait(self) -> Exit:
         """Until the attempt ends; how it ended."""
-        await procs.wait_gone(self.handle)
-        ended = read_exit(self.state, self.fallback_to_logs)
+        await self.supervisor.exited(self.state)
+        ended = await asyncio.to_thread(read_exit, self.state, self.fallback_to_logs)
         if ended is not None:
             return ended
         if self.forced:
             return Exit(137, "Error", "killed with its supervisor", self.started_at)
-        return unknown_exit(self.started_at)
+        return unknown_exit(
+            self.started_at, "The container's supervisor ended without recording an exit code"
+        )
 
     def terminate(self) -> None:
         """SIGTERM to the container's main process."""
         self.signalled = True
-        self.handle.signal(signal.SIGTERM)
+        self.supervisor.signal(self.state, kill=False)
 
     def kill(self) -> None:
         """SIGKILL to every process of the container."""
         self.signalled = True
-        self.handle.signal(signal.SIGUSR1)
+        self.supervisor.signal(self.state, kill=True)
 
     def force(self) -> None:
-        """SIGKILL the shim's whole process group (when the shim does not answer)."""
+        """SIGKILL the container's whole process group (when the supervisor does not)."""
         self.forced = True
-        self.handle.kill_group()
+        handle = procs.read_handle(self.state)
+        if handle is not None:
+            handle.kill_group()
 
 
 def read_exit(state: Path, fallback_to_logs: bool = False) -> Exit | None:
@@ -162,24 +159,16 @@ def _log_tail(path: Path, lines: int = 80, limit: int = 2048) -> bytes:
     return b"\n".join(out)[-limit:]
 
 
-def inspect(state: Path, fallback_to_logs: bool) -> Attempt | Exit:
-    """An attempt found on disk: still running (adopt it), or how it ended."""
+def inspect(
+    state: Path, fallback_to_logs: bool, supervisor: procs.SupervisorClient
+) -> Attempt | Exit:
+    """An attempt found on disk: how it ended, or one to follow (the supervisor says whether
+    it still runs; one that died with its supervisor comes out unknown)."""
     ended = read_exit(state, fallback_to_logs)
     if ended is not None:
         return ended
-    handle = procs.read_handle(state)
     started = procs.read_json(state / "started.json") or {}
-    if handle is not None and handle.alive():
-        attempt = Attempt(state, handle, fallback_to_logs)
-        attempt.started_at = started.get("startedAt")
-        return attempt
-    ended = read_exit(state, fallback_to_logs)  # it may have finished just now
-    if ended is not None:
-        return ended
-    return unknown_exit(
-        started.get("startedAt"),
-        "The container's supervisor ended without recording an exit code",
-    )
+    return Attempt(state, supervisor, fallback_to_logs, started.get("startedAt"))
 
 
 def attempts_on_disk(paths: PodPaths, container: str) -> list[int]:
@@ -221,7 +210,7 @@ class Runtime:
     data_dir: Path
     layout: sandbox.HostLayout | None  # None when unsandboxed
     bwrap: str
-    shims: procs.ShimPool = field(default_factory=procs.ShimPool)
+    supervisor: procs.SupervisorClient
 
     def default_path(self) -> str:
         return ":".join([*self.config.extra_path, *os.get_exec_path()])
@@ -241,17 +230,12 @@ class Runtime:
         return await asyncio.to_thread(self._prepare, pod, container, paths, restart_count, sources)
 
     async def launch(self, prepared: Prepared, argv: list[str] | None = None) -> Attempt:
-        """Start a shim for `prepared` (running `argv` instead of its own when given)."""
+        """Start `prepared` under the supervisor (running `argv` instead of its own if given)."""
         spec = await asyncio.to_thread(self._spec, prepared, argv or prepared.argv)
-        write_json_atomic(prepared.state / "spec.json", spec)
-        handle, notify = self.shims.take(prepared.state)
-        attempt = Attempt(prepared.state, handle, prepared.fallback_to_logs)
-        try:
-            await procs.readable(notify)  # the shim says so once the process runs
-        finally:
-            os.close(notify)
-        await attempt.wait_started()
-        return attempt
+        await asyncio.to_thread(write_json_atomic, prepared.state / "spec.json", spec)
+        started = await self.supervisor.start(prepared.state)
+        at = started.get("startedAt")
+        return Attempt(prepared.state, self.supervisor, prepared.fallback_to_logs, at)
 
     def _prepare(
         self, pod: Obj, container: Obj, paths: PodPaths, restart_count: int, sources: Sources

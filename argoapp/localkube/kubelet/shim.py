@@ -1,48 +1,72 @@
-"""The per-container supervisor ("shim"): runs one container process and records its life on disk.
+"""The container supervisor ("shim"): one process that runs a kubelet's containers and records them.
 
-The kubelet starts one shim per container attempt, in its own session, with the attempt's state
-directory as its only argument (see `config.PodPaths`). The shim reads `spec.json` (argv, env,
-cwd, whether argv is a bwrap sandbox), then:
-- writes `shim.json` (its pid, start time in clock ticks and the boot id) so a kubelet that
-  restarts can tell whether this very shim is still alive;
-- starts the process, writes `started.json`, and copies its stdout and stderr to
+A kubelet keeps one supervisor per data dir (`procs.SupervisorClient` starts it, in its own
+session, and talks to it over a Unix socket in the abstract namespace). For each container
+attempt the kubelet writes `spec.json` (argv, env, cwd, whether argv is a bwrap sandbox) into
+the attempt's state directory (see `config.PodPaths`) and asks for it to be started. The
+supervisor then:
+- starts the process in a process group of its own and writes `shim.json` (its pid, start time
+  in clock ticks and the boot id) so that anyone can tell whether this very process still runs;
+- writes `started.json` once the process runs, and copies its stdout and stderr to
   `container.log` in the CRI format (`<RFC3339Nano> stdout|stderr F|P <line>`);
-- on SIGTERM or SIGINT sends SIGTERM to the container's main process (the command, not the
-  sandbox's init); on SIGUSR1 kills the whole container with SIGKILL;
-- when the process ends, writes `exit.json` (exit code, end time, and a reason when it could not
-  start) with write-then-rename, and exits.
+- on request sends SIGTERM to the container's main process (the command, not the sandbox's
+  init) or SIGKILL to the whole container;
+- when the process ends and its output is drained, writes `exit.json` (exit code, end time, and
+  a reason when it could not start) with write-then-rename, and tells the kubelets following it.
 
-It outlives the kubelet on purpose: pods keep running across an argoapp restart and are adopted.
-It must stay stdlib-only and import nothing from argoapp, because it starts once per container
-and must start fast; `shim_argv()` runs it by file path with `python -I -S` (no site-packages).
-`shim --warm` starts a shim ahead of need, which takes its state directory from stdin (`warm`).
-A frozen binary runs it by dispatching `sys.argv[1] == SHIM_ARG` to `main(sys.argv[2:])` before
-importing anything else.
+It outlives the kubelet on purpose: pods keep running across an argoapp restart, and the next
+kubelet connects again and follows them. It ends once no kubelet is connected and nothing runs.
+One process for every container rather than one per container: a Python process per container
+cost more CPU and memory than the rest of a short pod put together. Sandboxes die with it
+(`bwrap --die-with-parent`), and a kubelet that finds it gone reports their exits unknown.
+
+Protocol, one JSON object per line. Kubelet to supervisor: `{"start": STATE}`, `{"follow":
+STATE}` (answered with `exited` at once when STATE does not run here), `{"signal": STATE,
+"kill": BOOL}`. Supervisor to kubelet: `{"started": STATE, "startedAt": …}` (also sent, before
+`exited`, for a start that failed) and `{"exited": STATE}` once `exit.json` is written.
+
+It must stay stdlib-only and import nothing from argoapp: `shim_argv()` runs it by file path with
+`python -I -S` (no site-packages), and a frozen binary dispatches `sys.argv[1] == SHIM_ARG` to
+`main(sys.argv[2:])` before importing anything else. `shim STATE_DIR` runs one attempt in the
+foreground and exits when it ends (for tests and debugging).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
 SHIM_ARG = "__localkube-shim__"
-WARM_ARG = "--warm"
-WARM_NOTIFY_FD = 3
+DAEMON_ARG = "--daemon"
+READY_FD = 3  # the daemon writes one byte here once it listens
 _PARTIAL_AT = 16 * 1024  # a line longer than this is logged in "P" (partial) pieces, as CRI does
 _BWRAP_FAILED = 1  # bwrap's own exit code when it cannot set up the sandbox or exec the command
+_DRAIN_AFTER_EXIT = 1.0  # seconds to keep reading pipes that something outlived the process with
+_MAIN_PID_TRIES = 50  # looks (every _TICK) for the sandbox's command before SIGTERM gives up
+_TICK = 0.02
+_IDLE_EXIT = 2.0  # seconds with no kubelet and no container before the daemon ends
 
 
 def shim_argv() -> list[str]:
-    """The argv prefix that starts a shim; append the attempt's state directory."""
+    """The argv prefix that starts the supervisor; append its arguments."""
     if getattr(sys, "frozen", False):
         return [sys.executable, SHIM_ARG]
     return [sys.executable, "-I", "-S", os.path.realpath(__file__)]
+
+
+def socket_name(data_dir: str) -> str:
+    """The abstract Unix socket of the supervisor of `data_dir` (no path length limit)."""
+    digest = hashlib.sha256(os.path.realpath(data_dir).encode()).hexdigest()[:32]
+    return f"\0argoapp-kubelet-{digest}"
 
 
 def rfc3339_nano(ns: int | None = None) -> str:
@@ -57,7 +81,7 @@ def write_json_atomic(
 ) -> None:
     """Write `data` to `path` so that readers see either nothing or all of it.
 
-    The temporary name is the writer's own: the kubelet and the shim both write `shim.json`.
+    The temporary name is the writer's own (the kubelet and the supervisor are two writers).
     The rename is what a kubelet restart needs; `durable` adds an fsync, which only a power
     loss needs and which cost ~8 ms per record on a busy disk, several times per container.
     """
@@ -90,7 +114,12 @@ def boot_id() -> str:
 
 
 def children_of(pid: int) -> list[int]:
-    """The pids whose parent is `pid` (found by scanning /proc)."""
+    """The pids whose parent is `pid` (its /proc children list, else a scan of /proc)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        pass
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -109,7 +138,7 @@ class LogWriter:
     """Turns the two output streams into CRI log lines in one file."""
 
     def __init__(self, path: str) -> None:
-        self._file = open(path, "ab")  # noqa: SIM115 - open for the shim's lifetime
+        self._file = open(path, "ab")  # noqa: SIM115 - open for the container's lifetime
         self._pending = {"stdout": b"", "stderr": b""}
 
     def feed(self, stream: str, data: bytes) -> None:
@@ -146,8 +175,8 @@ class LogWriter:
         self._file.close()
 
 
-class Supervisor:
-    """One container process, its signals and its output."""
+class Container:
+    """One container attempt: its process, its output and its records."""
 
     def __init__(self, state: str, spec: dict[str, Any]) -> None:
         self.state = state
@@ -155,36 +184,71 @@ class Supervisor:
         self.sandboxed = bool(spec.get("sandboxed"))
         self.child: subprocess.Popen[bytes] | None = None
         self.init_pid: int | None = None
+        self.streams: dict[int, str] = {}
+        self.info_fd: int | None = None
+        self.info = b""
+        self.logs: LogWriter | None = None
         self.first_stderr = b""
-        self.terminate_asked = False
-        self.kill_asked = False
+        self.exited_at: float | None = None
+        self.started = False
+        self.term_tries = 0  # > 0: SIGTERM asked, the sandbox's command not found yet
+        self.followers: set[Any] = set()
 
-    def start(self, stdout: int, stderr: int) -> str | None:
+    def start(self) -> str | None:
         """Start the process; returns an error message when it cannot be started."""
         argv = list(self.spec["argv"])
         info_r = info_w = -1
         if self.sandboxed:
             info_r, info_w = os.pipe()
             argv[1:1] = ["--info-fd", str(info_w)]
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
         try:
             self.child = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=stderr,
+                stdout=out_w,
+                stderr=err_w,
                 env=self.spec.get("env") or {},
                 cwd=None if self.sandboxed else self.spec.get("cwd") or None,
                 pass_fds=(info_w,) if self.sandboxed else (),
-                process_group=None if self.sandboxed else 0,
+                process_group=0,
             )
         except OSError as e:
+            for fd in (info_r, out_r, err_r):
+                if fd >= 0:
+                    os.close(fd)
             return f'failed to start container process: exec: "{argv[0]}": {e.strerror}'
         finally:
-            if info_w >= 0:
-                os.close(info_w)
-        if info_r >= 0:
-            self.init_pid = _read_info(info_r)
+            for fd in (info_w, out_w, err_w):
+                if fd >= 0:
+                    os.close(fd)
+        self.logs = LogWriter(os.path.join(self.state, "container.log"))
+        self.streams = {out_r: "stdout", err_r: "stderr"}
+        self.info_fd = info_r if info_r >= 0 else None
+        pid = self.child.pid
+        write_json_atomic(
+            os.path.join(self.state, "shim.json"),
+            {"pid": pid, "startTicks": proc_start_ticks(pid), "bootId": boot_id(),
+             "supervisor": os.getpid()},
+        )  # fmt: skip
         return None
+
+    def read_info(self, data: bytes) -> bool:
+        """bwrap's info fd (the sandbox's init pid); True once it is complete (EOF)."""
+        if data:
+            self.info += data
+            return False
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            self.init_pid = int(json.loads(self.info)["child-pid"])
+        return True
+
+    def started_record(self) -> dict[str, Any]:
+        assert self.child is not None
+        record = {"startedAt": rfc3339_nano(), "pid": self.child.pid, "initPid": self.init_pid}
+        write_json_atomic(os.path.join(self.state, "started.json"), record)
+        self.started = True
+        return record
 
     def main_pid(self) -> int | None:
         """The container's main process: the sandbox init's child, or the direct child."""
@@ -193,67 +257,61 @@ class Supervisor:
             return self.child.pid
         if self.init_pid is None:
             return None
-        for _ in range(50):
-            kids = children_of(self.init_pid)
-            if kids:
-                return kids[0]
-            if self.child.poll() is not None:
-                return None
-            time.sleep(0.02)
-        return None
+        kids = children_of(self.init_pid)
+        return kids[0] if kids else None
 
-    def on_signal(self, signum: int) -> None:
-        if self.child is None or self.child.poll() is not None:
+    def terminate(self) -> None:
+        """SIGTERM to the main process (looked for again on later ticks while it starts)."""
+        if self.child is None or self.exited_at is not None:
+            self.term_tries = 0
             return
-        if signum == signal.SIGUSR1:
-            self.kill_asked = True
+        pid = self.main_pid() if self.started else None
+        if pid is not None:
+            _signal(pid, signal.SIGTERM)
+            self.term_tries = 0
+        elif self.term_tries >= _MAIN_PID_TRIES:
+            self.term_tries = 0
             self.kill_all()
-        elif signum in (signal.SIGTERM, signal.SIGINT) and not self.terminate_asked:
-            self.terminate_asked = True
-            pid = self.main_pid()
-            if pid is None:
-                self.kill_all()
-            else:
-                _signal(pid, signal.SIGTERM)
+        else:
+            self.term_tries += 1
 
     def kill_all(self) -> None:
         """SIGKILL every process of the container."""
-        assert self.child is not None
-        if self.sandboxed:
-            # Killing the pid namespace's init takes every process in it down.
-            _signal(self.init_pid or self.child.pid, signal.SIGKILL)
-        else:
-            try:
-                os.killpg(self.child.pid, signal.SIGKILL)
-            except OSError:
-                pass
+        if self.child is None or self.exited_at is not None:
+            return
+        if self.sandboxed and self.init_pid is not None:
+            _signal(self.init_pid, signal.SIGKILL)  # the pid namespace ends with its init
+        with contextlib.suppress(OSError):
+            os.killpg(self.child.pid, signal.SIGKILL)
 
-    def exit_record(self) -> dict[str, Any]:
-        assert self.child is not None
+    def done(self) -> bool:
+        """The process ended and its output is read (or has been waited for long enough)."""
+        if self.exited_at is None:
+            return False
+        return not self.streams or time.monotonic() - self.exited_at > _DRAIN_AFTER_EXIT
+
+    def finish(self) -> None:
+        """Close the log and write `exit.json`."""
+        assert self.child is not None and self.logs is not None
+        for fd in list(self.streams):
+            os.close(fd)
+        self.streams.clear()
+        if self.info_fd is not None:
+            os.close(self.info_fd)
+            self.info_fd = None
+        self.logs.close()
         code = self.child.returncode
         code = 128 - code if code < 0 else code
         record: dict[str, Any] = {"exitCode": code, "finishedAt": rfc3339_nano()}
         text = self.first_stderr.decode(errors="replace")
         if self.sandboxed and code == _BWRAP_FAILED and text.startswith("bwrap: "):
             record.update(exitCode=128, reason="StartError", message=_start_error(text))
-        return record
-
-
-def _read_info(fd: int) -> int | None:
-    data = b""
-    with os.fdopen(fd, "rb") as f:
-        data = f.read()
-    try:
-        return int(json.loads(data)["child-pid"])
-    except (ValueError, KeyError, TypeError):
-        return None
+        write_json_atomic(os.path.join(self.state, "exit.json"), record)
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.kill(pid, sig)
-    except OSError:
-        pass
 
 
 def _start_error(bwrap_line: str) -> str:
@@ -267,121 +325,273 @@ def _start_error(bwrap_line: str) -> str:
     return f"failed to start container process: {line}"
 
 
-def pump(sup: Supervisor, logs: LogWriter, out_r: int, err_r: int, wake_r: int) -> None:
-    """Copy output to the log and serve signals until the process and its pipes are done."""
-    sel = selectors.DefaultSelector()
-    streams = {out_r: "stdout", err_r: "stderr"}
-    for fd in (out_r, err_r, wake_r):
-        os.set_blocking(fd, False)
-        sel.register(fd, selectors.EVENT_READ)
-    assert sup.child is not None
-    exited_at: float | None = None
-    while streams:
-        for key, _ in sel.select(timeout=0.2):
-            fd = int(key.fd)
-            if fd == wake_r:
-                for signum in os.read(fd, 64):
-                    sup.on_signal(signum)
-                continue
-            data = os.read(fd, 65536)
-            if data:
-                if fd == err_r and len(sup.first_stderr) < 512:
-                    sup.first_stderr += data
-                logs.feed(streams[fd], data)
-            else:
-                logs.end(streams.pop(fd))
-                sel.unregister(fd)
-        if exited_at is None and sup.child.poll() is not None:
-            exited_at = time.monotonic()
-            if not sup.sandboxed:
-                sup.kill_all()  # the container ends with its main process, as in a runtime
-        if exited_at is not None and time.monotonic() - exited_at > 1.0:
-            break  # pipes held open by something that survived the kill: stop reading
-    sel.close()
-    sup.child.wait()
+class Daemon:
+    """The supervisor's loop: kubelets' requests, containers' output, exits, signals."""
 
+    def __init__(self, listener: socket.socket | None) -> None:
+        self.sel = selectors.DefaultSelector()
+        self.listener = listener
+        self.running: dict[str, Container] = {}
+        self.clients: dict[socket.socket, bytes] = {}
+        self.wake_r, wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.sel.register(self.wake_r, selectors.EVENT_READ, ("wake",))
+        if listener is not None:
+            listener.setblocking(False)
+            self.sel.register(listener, selectors.EVENT_READ, ("listen",))
 
-def _notify(fd: int | None) -> None:
-    """Tell the kubelet that the process started (or could not): one byte, then EOF."""
-    if fd is None:
-        return
-    try:
-        os.write(fd, b"s")
+    # -- the loop ------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        """Until nothing runs and (as a daemon) no kubelet has been connected for a while."""
+        idle_since: float | None = None
+        while True:
+            for key, _ in self.sel.select(self._timeout(idle_since)):
+                self._ready(key.data, key.fileobj)
+            self._reap()
+            for container in list(self.running.values()):
+                if container.term_tries:
+                    container.terminate()
+                if container.done():
+                    self._finish(container)
+            if self.running or self.clients:
+                idle_since = None
+            elif self.listener is None:
+                return
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= _IDLE_EXIT and not self._accept():
+                return
+
+    def _timeout(self, idle_since: float | None) -> float | None:
+        if any(c.term_tries or c.exited_at is not None for c in self.running.values()):
+            return _TICK
+        if idle_since is not None:
+            return max(_IDLE_EXIT - (time.monotonic() - idle_since), 0.0)
+        return None
+
+    def _ready(self, data: tuple[Any, ...], fileobj: Any) -> None:
+        what = data[0]
+        if what == "wake":
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self.wake_r, 512):
+                    pass
+        elif what == "listen":
+            self._accept()
+        elif what == "client":
+            self._read_client(fileobj)
+        elif what == "info":
+            container = data[1]
+            chunk = _read(container.info_fd)
+            if chunk is not None and container.read_info(chunk):
+                self.sel.unregister(container.info_fd)
+                os.close(container.info_fd)
+                container.info_fd = None
+                self._started(container)
+        else:
+            self._output(data[1], data[2])
+
+    def _output(self, container: Container, fd: int) -> None:
+        chunk = _read(fd)
+        stream = container.streams.get(fd)
+        if stream is None or chunk is None:
+            return
+        if chunk:
+            if stream == "stderr" and len(container.first_stderr) < 512:
+                container.first_stderr += chunk
+            assert container.logs is not None
+            container.logs.feed(stream, chunk)
+            return
+        if container.logs is not None:
+            container.logs.end(stream)
+        self.sel.unregister(fd)
         os.close(fd)
+        del container.streams[fd]
+
+    def _reap(self) -> None:
+        for container in self.running.values():
+            child = container.child
+            if container.exited_at is None and child is not None and child.poll() is not None:
+                container.exited_at = time.monotonic()
+                if not container.sandboxed:
+                    # The container ends with its main process, as in a runtime.
+                    with contextlib.suppress(OSError):
+                        os.killpg(child.pid, signal.SIGKILL)
+
+    # -- containers ----------------------------------------------------------------------
+
+    def start(self, state: str, follower: socket.socket | None) -> None:
+        """Start the attempt in `state` (a repeated request only adds a follower)."""
+        container = self.running.get(state)
+        if container is not None:
+            if follower is not None:
+                container.followers.add(follower)
+            return
+        try:
+            with open(os.path.join(state, "spec.json")) as f:
+                spec = json.load(f)
+            container = Container(state, spec)
+            error = container.start()
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            error = f"failed to start container process: {e}"
+        if follower is not None and container is not None:
+            container.followers.add(follower)
+        if error is not None or container is None:
+            record = {"exitCode": 128, "finishedAt": rfc3339_nano(), "reason": "StartError",
+                      "message": error}  # fmt: skip
+            with contextlib.suppress(OSError):
+                write_json_atomic(os.path.join(state, "exit.json"), record)
+            self._tell({follower} if follower else set(), {"started": state})
+            self._tell({follower} if follower else set(), {"exited": state})
+            return
+        self.running[state] = container
+        for fd, _ in container.streams.items():
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, ("out", container, fd))
+        if container.info_fd is not None:
+            os.set_blocking(container.info_fd, False)
+            self.sel.register(container.info_fd, selectors.EVENT_READ, ("info", container))
+        else:
+            self._started(container)
+
+    def _started(self, container: Container) -> None:
+        if container.started:
+            return
+        record = container.started_record()
+        self._tell(container.followers, {"started": container.state, **record})
+
+    def _finish(self, container: Container) -> None:
+        for fd in container.streams:
+            self.sel.unregister(fd)
+        if container.info_fd is not None:
+            self.sel.unregister(container.info_fd)
+        self._started(container)
+        try:
+            container.finish()
+        except OSError as e:  # its area was removed under it: nobody is left to read it
+            print(f"shim: {container.state}: exit not recorded: {e}", file=sys.stderr)
+        del self.running[container.state]
+        self._tell(container.followers, {"exited": container.state})
+
+    # -- kubelets ------------------------------------------------------------------------
+
+    def _accept(self) -> bool:
+        """Take a waiting connection; False when there was none."""
+        assert self.listener is not None
+        try:
+            conn, _ = self.listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return False
+        conn.setblocking(False)
+        self.clients[conn] = b""
+        self.sel.register(conn, selectors.EVENT_READ, ("client",))
+        return True
+
+    def _read_client(self, conn: socket.socket) -> None:
+        try:
+            data = conn.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(conn)
+            return
+        *lines, rest = (self.clients[conn] + data).split(b"\n")
+        self.clients[conn] = rest
+        for line in lines:
+            try:
+                request = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(request, dict):
+                self._request(conn, request)
+
+    def _request(self, conn: socket.socket, request: dict[str, Any]) -> None:
+        if "start" in request:
+            self.start(str(request["start"]), conn)
+        elif "follow" in request:
+            container = self.running.get(str(request["follow"]))
+            if container is None:
+                self._tell({conn}, {"exited": str(request["follow"])})
+            else:
+                container.followers.add(conn)
+        elif "signal" in request:
+            container = self.running.get(str(request["signal"]))
+            if container is not None and request.get("kill"):
+                container.kill_all()
+            elif container is not None:
+                container.terminate()
+
+    def _tell(self, conns: set[Any], message: dict[str, Any]) -> None:
+        line = json.dumps(message).encode() + b"\n"
+        for conn in list(conns):
+            try:
+                conn.sendall(line)
+            except OSError:  # gone, or not reading: it reconnects and follows again
+                self._drop(conn)
+
+    def _drop(self, conn: socket.socket) -> None:
+        if conn in self.clients:
+            del self.clients[conn]
+            self.sel.unregister(conn)
+        for container in self.running.values():
+            container.followers.discard(conn)
+        conn.close()
+
+
+def _read(fd: int | None) -> bytes | None:
+    """What `fd` has (b"" at its end), or None when nothing is there yet."""
+    if fd is None:
+        return b""
+    try:
+        return os.read(fd, 65536)
+    except (BlockingIOError, InterruptedError):
+        return None
     except OSError:
-        pass
+        return b""
 
 
-def run(state: str, notify: int | None = None) -> int:
-    """Supervise the container attempt described in `state/spec.json`."""
-    with open(os.path.join(state, "spec.json")) as f:
-        spec = json.load(f)
-    write_json_atomic(
-        os.path.join(state, "shim.json"),
-        {"pid": os.getpid(), "startTicks": proc_start_ticks(os.getpid()), "bootId": boot_id()},
-    )
-    sup = Supervisor(state, spec)
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD):
-        signal.signal(signum, lambda *_: None)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    logs = LogWriter(os.path.join(state, "container.log"))
-    error = sup.start(out_w, err_w)
-    os.close(out_w)
-    os.close(err_w)
-    if error is not None:
-        logs.close()
-        write_json_atomic(
-            os.path.join(state, "exit.json"),
-            {
-                "exitCode": 128,
-                "finishedAt": rfc3339_nano(),
-                "reason": "StartError",
-                "message": error,
-            },
-        )
-        _notify(notify)
-        return 0
-    assert sup.child is not None
-    write_json_atomic(
-        os.path.join(state, "started.json"),
-        {"startedAt": rfc3339_nano(), "pid": sup.child.pid, "initPid": sup.init_pid},
-    )
-    _notify(notify)
-    pump(sup, logs, out_r, err_r, wake_r)
-    logs.close()
-    write_json_atomic(os.path.join(state, "exit.json"), sup.exit_record())
+def daemon(data_dir: str) -> int:
+    """Serve the kubelets of `data_dir` until idle; another one already serving it is fine."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(socket_name(data_dir))
+    except OSError:
+        _ready_byte()
+        return 0  # one is already there: the kubelet connects to it
+    listener.listen(64)
+    record = {"pid": os.getpid(), "startTicks": proc_start_ticks(os.getpid()), "bootId": boot_id()}
+    with contextlib.suppress(OSError):
+        write_json_atomic(os.path.join(data_dir, "supervisor.json"), record)
+    _ready_byte()
+    Daemon(listener).serve()
+    listener.close()
     return 0
 
 
-def warm() -> int:
-    """Wait, started and imported, for the kubelet to hand over an attempt on stdin.
+def _ready_byte() -> None:
+    with contextlib.suppress(OSError):
+        os.write(READY_FD, b"r")
+        os.close(READY_FD)
 
-    The kubelet keeps a few of these ready (`procs.ShimPool`) so that a container start does
-    not wait for Python to start. Stdin at EOF (the kubelet stopped or has no use for this
-    shim) ends it. Fd 3 is where it says that the process started.
-    """
-    line = sys.stdin.readline().strip()
-    if not line:
-        return 0
-    log = os.open(os.path.join(line, "shim.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(null)
-    os.close(log)
-    return run(line, notify=WARM_NOTIFY_FD)
+
+def run(state: str) -> int:
+    """Supervise the one attempt described in `state/spec.json`, in the foreground."""
+    supervisor = Daemon(None)
+    supervisor.start(state, None)
+    supervisor.serve()
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    if argv == [WARM_ARG]:
-        return warm()
+    if len(argv) == 2 and argv[0] == DAEMON_ARG:
+        return daemon(argv[1])
     if len(argv) != 1:
-        print("usage: shim STATE_DIR | shim --warm", file=sys.stderr)
+        print("usage: shim STATE_DIR | shim --daemon DATA_DIR", file=sys.stderr)
         return 2
     return run(argv[0])
 

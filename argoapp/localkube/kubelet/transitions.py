@@ -114,7 +114,7 @@ def _resume_attempt(worker: PodWorker, st: ContainerState, attempts: list[int]) 
         if previous is not None:
             cid = container_id(worker.uid, st.name, attempts[-2])
             st.last_terminated = _terminated(previous, cid)
-    found = inspect(worker.paths.attempt(st.name, latest), fallback)
+    found = inspect(worker.paths.attempt(st.name, latest), fallback, worker.runtime.supervisor)
     if isinstance(found, Attempt):
         st.state, st.reason, st.message = "running", "", ""
         st.started_at = seconds(found.started_at)
