@@ -1,7 +1,7 @@
 """Profile `argoapp up` under a chain or a fan-out with py-spy and say where the time goes.
 
 Not part of `make bench`: run `.venv/bin/python -m benchmarks.engine_profile chain 200` (or
-`fanout 2000`) after `.venv/bin/pip install py-spy`. py-spy samples the running server from the
+`fanout 2000`) after `.venv/bin/pip install py-spy`; `PROFILE_KEEP=FILE` keeps the raw samples. py-spy samples the running server from the
 outside (`record --pid --subprocesses`, no code changes) at 200 Hz; the samples are grouped by
 the first matching part of argoapp on the stack and printed as thread-milliseconds per step.
 py-spy leaves out threads it sees idle, so a sum above wall time means several threads were
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -84,6 +85,8 @@ async def profile(shape: str, steps: int) -> None:
             await spy.wait()
         print(f"-- profile: {shape} of {steps}, {status.get('phase')} in {wall:.1f} s")
         summarize(raw, steps)
+        if os.environ.get("PROFILE_KEEP"):  # the raw samples, for a closer look
+            shutil.copy(raw, os.environ["PROFILE_KEEP"])
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ class LocalKube:
             await web.SockSite(self._runner, sock, ssl_context=tls).start()
             credentials.write_kubeconfig(self.kubeconfig, self.url, creds)
             if s.run_kubelet:
+                # One node: scheduling is done as a pod is created (no separate binding).
+                self.service.schedule_to = self.kubelet.config.node_name
                 await self.kubelet.start()
         except BaseException:
             await self.stop()

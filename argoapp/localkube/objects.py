@@ -74,6 +74,9 @@ class ObjectService:
         self.bus = WatchBus()
         self.storage.on_commit = self.bus.publish
         self.bookmark_interval = bookmark_interval
+        # The one node new pods are scheduled to as they are created (None: the kubelet binds
+        # them, a write and a round trip later).
+        self.schedule_to: str | None = None
 
     async def start(self) -> None:
         """Open the database, make the built-in namespaces, collect orphans."""
@@ -189,6 +192,8 @@ class ObjectService:
         if _tracks_generation(res):
             meta["generation"] = 1
         _defaults_on_create(res, obj)
+        if res is r.PODS and self.schedule_to and isinstance(obj.get("spec"), dict):
+            obj["spec"].setdefault("nodeName", self.schedule_to)
         validation.check_object(res, obj)
         if dry_run:
             return obj

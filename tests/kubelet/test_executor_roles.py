@@ -124,7 +124,7 @@ async def test_script_outputs_and_statuses(kube: LocalKube) -> None:
         assert status_of(pod, name)["state"]["terminated"]["reason"] == "Completed"
     # In-process, init and wait leave no shim behind them: the kubelet ran them itself.
     area = kube.settings.data_dir / "pods" / pod["metadata"]["uid"] / "containers"
-    shims = {name: (area / name / "0" / "shim.json").exists() for name in ("init", "wait")}
+    shims = {name: (area / name / "0" / "spec.json").exists() for name in ("init", "wait")}
     in_process = kube.settings.executor_in_process
     assert shims == {"init": not in_process, "wait": not in_process}
 

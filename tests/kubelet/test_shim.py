@@ -45,8 +45,7 @@ def test_log_lines_and_exit_code(tmp_path: Path) -> None:
     assert b"".join(p[2] for p in tail) == long.encode()
     started = json.loads((tmp_path / "started.json").read_text())
     assert started["startedAt"] <= record["finishedAt"]
-    shim = json.loads((tmp_path / "shim.json").read_text())
-    assert shim["pid"] > 0 and shim["startTicks"] > 0
+    assert started["pid"] > 0 and started["startTicks"] > 0
     assert not list(tmp_path.glob(".*.tmp"))  # records are renamed into place
 
 
@@ -100,7 +99,9 @@ async def test_one_supervisor_serves_every_container_and_a_reconnecting_kubelet(
         await client.exited(second)
         await client.close()  # a kubelet that stops: the container keeps running
         supervisor = json.loads((data / "supervisor.json").read_text())["pid"]
-        shims = [json.loads((s / "shim.json").read_text())["supervisor"] for s in (first, second)]
+        shims = [
+            json.loads((s / "started.json").read_text())["supervisor"] for s in (first, second)
+        ]
         assert shims == [supervisor, supervisor]
         again = procs.SupervisorClient(data)
         try:

@@ -13,9 +13,9 @@ Layout under `DATA_DIR`:
     pods/<uid>/bin/                             pod-private programs (`python` -> `python3`)
     pods/<uid>/etc/                             the pod's `hosts` and `hostname`
     pods/<uid>/containers/<container>/<restartCount>/
-        spec.json   what the supervisor runs  shim.json   the process's pid and start time
-        started.json  when the process began  exit.json   exit code and end time
-        container.log CRI-format log
+        spec.json   what the supervisor runs  started.json  when and which process began
+        exit.json   exit code and end time    container.log CRI-format log
+        inprocess.json  an init or wait the kubelet runs itself (role, env, start time)
         termination-log  bound at the container's terminationMessagePath
     pvcs/<namespace>/<claim>/                   persistentVolumeClaim contents (outlive pods)
     supervisor.json / supervisor.log            the container supervisor's identity and errors

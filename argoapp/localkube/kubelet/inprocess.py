@@ -17,7 +17,7 @@ ended (SIGKILL after the grace period), and ARGO_DEADLINE signals the mains as w
 Restarts: an in-process init or wait leaves `inprocess.json` in its attempt directory, and
 `exit.json` when done. A kubelet that restarts runs an unfinished init or wait again in the
 same attempt (both are idempotent: files are rewritten, the task result is created or
-patched); a wrapped container's shim (marked by `emissary.json`) is adopted as any other and
+patched); a wrapped container (marked by `emissary` in its `spec.json`) is adopted as any other and
 wrapped again, and what the emissary leaves behind is written when it ends, or by wait for
 one that ended while no kubelet ran.
 """
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 SIGNALLED = 137  # the emissary's code for a command a signal ended
 EMISSARY_FAILED = 64  # the emissary's code when it could not run the command
 ROLE_FILE = "inprocess.json"  # an init or wait the kubelet runs (an attempt with no shim)
-EMISSARY_FILE = "emissary.json"  # a wrapped container run without its emissary
+EMISSARY_KEY = "emissary"  # in spec.json: a wrapped container run without its emissary
 
 
 class PodRoles:
@@ -84,8 +84,8 @@ class PodRoles:
             return await self.worker.runtime.launch(prepared)
         env = roles.exec_env(prepared.env, mounts, prepared.state)
         if role == roles.EMISSARY:
-            _write_role(prepared.state / EMISSARY_FILE, role, env)
-            inner = await self.worker.runtime.launch(prepared, argv)
+            record = {EMISSARY_KEY: _role_record(role, env)}
+            inner = await self.worker.runtime.launch(prepared, argv, record)
             return EmissaryAttempt(inner, self, name, env)
         if role == roles.WAIT:
             self.wait_env = env
@@ -95,8 +95,12 @@ class PodRoles:
     def adopt(self) -> None:
         """After a kubelet restart: wrap adopted shims of wrapped containers again."""
         for name, attempt in list(self.worker.attempts.items()):
-            record = read_json(attempt.state / EMISSARY_FILE)
-            if isinstance(attempt, Attempt) and record and record.get("role") == roles.EMISSARY:
+            record = (read_json(attempt.state / "spec.json") or {}).get(EMISSARY_KEY)
+            if (
+                isinstance(attempt, Attempt)
+                and isinstance(record, dict)
+                and record.get("role") == roles.EMISSARY
+            ):
                 env = ExecEnv.from_environ(record.get("env") or {})
                 env = replace(env, var_run=Path(str(record.get("varRun"))))
                 self.var_run = self.var_run or env.var_run
@@ -261,11 +265,15 @@ def _soonest(now: float, delay: float | None, *times: float | None) -> float | N
     return max(min(delays), 0.0) if delays else None
 
 
-def _write_role(path: Path, role: str, env: ExecEnv) -> None:
+def _role_record(role: str, env: ExecEnv) -> Obj:
     keep = {"ARGO_CONTAINER_NAME": env.container_name, "ARGO_NODE_ID": env.node_id,
             "ARGO_INCLUDE_SCRIPT_OUTPUT": "true" if env.include_script_output else "false",
             "ARGO_WORKFLOW_NAME": env.workflow_name}  # fmt: skip
-    write_json_atomic(path, {"role": role, "varRun": str(env.var_run), "env": keep})
+    return {"role": role, "varRun": str(env.var_run), "env": keep}
+
+
+def _write_role(path: Path, role: str, env: ExecEnv, started_at: str | None) -> None:
+    write_json_atomic(path, {**_role_record(role, env), "startedAt": started_at})
 
 
 class EmissaryAttempt:
@@ -327,10 +335,9 @@ class RoleAttempt:
         self.started_at: str | None = rfc3339_nano()
         self.signalled = False
         self._killed = asyncio.Event()
-        _write_role(state / ROLE_FILE, role, env)
-        write_json_atomic(state / "started.json", {"startedAt": self.started_at})
-        (state / "container.log").touch()
-        (state / "termination-log").touch()
+        # One record (no started.json, no empty log or termination log: each new file costs):
+        # what ran and since when. A failure writes the log and the termination log.
+        _write_role(state / ROLE_FILE, role, env, self.started_at)
 
     @property
     def restart_count(self) -> int:

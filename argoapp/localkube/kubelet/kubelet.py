@@ -182,15 +182,19 @@ class Kubelet:
     async def _bind(self, pod: Obj) -> None:
         meta = pod["metadata"]
         try:
-            await self.service.patch(
+            bound = await self.service.patch(
                 r.PODS, meta["namespace"], meta["name"], MERGE,
                 {"spec": {"nodeName": self.config.node_name}},
             )  # fmt: skip
         except ApiError as e:
             if not isinstance(e, NotFound):
                 log.warning("pod %s/%s not bound: %s", meta["namespace"], meta["name"], e)
+            return
         finally:
             self._binding.discard(meta["uid"])
+        # Start it now rather than when the watch brings the binding back (a round trip later).
+        if bound["metadata"].get("uid") == meta["uid"]:
+            self._observe(bound)
 
     # -- watch and resync -----------------------------------------------------------------
 

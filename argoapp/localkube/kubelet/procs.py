@@ -8,8 +8,8 @@ attempt still followed is followed again, so a supervisor that died (and the san
 answers through its successor, which knows nothing of them: their exits come out unknown. This
 module never decides what a container's exit means.
 
-`ShimHandle` names a container's own process (recorded in `shim.json`: pid, start time in clock
-ticks, boot id), so that a recycled pid is never taken for it; it is what the clean-up of
+`ShimHandle` names a container's own process (recorded in `started.json`: pid, start time in
+clock ticks, boot id), so that a recycled pid is never taken for it; it is what the clean-up of
 removed pods kills when no supervisor answers for them.
 """
 
@@ -69,7 +69,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def read_handle(state: Path) -> ShimHandle | None:
-    data = read_json(state / "shim.json")
+    data = read_json(state / "started.json")
     if data is None or not isinstance(data.get("pid"), int):
         return None
     ticks = data.get("startTicks")

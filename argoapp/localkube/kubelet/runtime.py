@@ -31,7 +31,7 @@ UNKNOWN_REASON = "ContainerStatusUnknown"
 UNKNOWN_MESSAGE = "The container could not be located when the pod was terminated"
 _MESSAGE_LIMIT = 4096
 _TAIL_READ = 256 * 1024
-_STARTED_MARKS = ("shim.json", "exit.json", "inprocess.json")
+_STARTED_MARKS = ("started.json", "exit.json", "inprocess.json")
 IN_PROCESS_MARK = "inprocess.json"
 
 
@@ -131,7 +131,8 @@ def read_exit(state: Path, fallback_to_logs: bool = False) -> Exit | None:
     if data is None:
         return None
     code = int(data.get("exitCode", 137))
-    started = procs.read_json(state / "started.json") or {}
+    started = procs.read_json(state / "started.json") or procs.read_json(state / IN_PROCESS_MARK)
+    started = started or {}
     reason = str(data.get("reason") or ("Completed" if code == 0 else "Error"))
     message = str(data.get("message") or "") or _termination_message(state, code, fallback_to_logs)
     return Exit(code, reason, message, started.get("startedAt"), data.get("finishedAt"))
@@ -229,10 +230,15 @@ class Runtime:
         paths = PodPaths(self.data_dir, pod["metadata"]["uid"])
         return await asyncio.to_thread(self._prepare, pod, container, paths, restart_count, sources)
 
-    async def launch(self, prepared: Prepared, argv: list[str] | None = None) -> Attempt:
-        """Start `prepared` under the supervisor (running `argv` instead of its own if given)."""
+    async def launch(
+        self, prepared: Prepared, argv: list[str] | None = None, record: Obj | None = None
+    ) -> Attempt:
+        """Start `prepared` under the supervisor (running `argv` instead of its own if given;
+        `record` is kept in its spec.json for whoever adopts it after a restart)."""
         spec = await asyncio.to_thread(self._spec, prepared, argv or prepared.argv)
-        await asyncio.to_thread(write_json_atomic, prepared.state / "spec.json", spec)
+        await asyncio.to_thread(
+            write_json_atomic, prepared.state / "spec.json", spec | (record or {})
+        )
         started = await self.supervisor.start(prepared.state)
         at = started.get("startedAt")
         return Attempt(prepared.state, self.supervisor, prepared.fallback_to_logs, at)

@@ -5,10 +5,11 @@ session, and talks to it over a Unix socket in the abstract namespace). For each
 attempt the kubelet writes `spec.json` (argv, env, cwd, whether argv is a bwrap sandbox) into
 the attempt's state directory (see `config.PodPaths`) and asks for it to be started. The
 supervisor then:
-- starts the process in a process group of its own and writes `shim.json` (its pid, start time
-  in clock ticks and the boot id) so that anyone can tell whether this very process still runs;
-- writes `started.json` once the process runs, and copies its stdout and stderr to
-  `container.log` in the CRI format (`<RFC3339Nano> stdout|stderr F|P <line>`);
+- starts the process in a process group of its own and, once it runs, writes `started.json`
+  (when, its pid, start time in clock ticks and the boot id, so that anyone can tell whether
+  this very process still runs);
+- copies its stdout and stderr to `container.log` in the CRI format
+  (`<RFC3339Nano> stdout|stderr F|P <line>`);
 - on request sends SIGTERM to the container's main process (the command, not the sandbox's
   init) or SIGKILL to the whole container;
 - when the process ends and its output is drained, writes `exit.json` (exit code, end time, and
@@ -226,12 +227,6 @@ class Container:
         self.logs = LogWriter(os.path.join(self.state, "container.log"))
         self.streams = {out_r: "stdout", err_r: "stderr"}
         self.info_fd = info_r if info_r >= 0 else None
-        pid = self.child.pid
-        write_json_atomic(
-            os.path.join(self.state, "shim.json"),
-            {"pid": pid, "startTicks": proc_start_ticks(pid), "bootId": boot_id(),
-             "supervisor": os.getpid()},
-        )  # fmt: skip
         return None
 
     def read_info(self, data: bytes) -> bool:
@@ -244,8 +239,18 @@ class Container:
         return True
 
     def started_record(self) -> dict[str, Any]:
+        """`started.json`: when, and which process (pid, start ticks, boot id: never taken for
+        a recycled pid), written once the sandbox is set up."""
         assert self.child is not None
-        record = {"startedAt": rfc3339_nano(), "pid": self.child.pid, "initPid": self.init_pid}
+        pid = self.child.pid
+        record = {
+            "startedAt": rfc3339_nano(),
+            "pid": pid,
+            "startTicks": proc_start_ticks(pid),
+            "bootId": boot_id(),
+            "initPid": self.init_pid,
+            "supervisor": os.getpid(),
+        }
         write_json_atomic(os.path.join(self.state, "started.json"), record)
         self.started = True
         return record

@@ -46,7 +46,8 @@ CONFIG_RETRY = 2.0
 DEFAULT_GRACE = 30.0
 INTERNAL_MESSAGE = "the kubelet failed while running this pod; localkube's log has the details"
 STOP_POLL = 0.1
-FORCE_AFTER = 5.0  # seconds after SIGKILL before the shim's whole group is killed
+FORCE_AFTER = 5.0  # seconds after SIGKILL before the container's whole group is killed
+FIRST_STATUS_DELAY = 0.05
 
 
 def parse_time(text: Any) -> float | None:
@@ -148,9 +149,12 @@ class PodWorker:
                     self.roles.observe()
                 if self._terminal() and self.attempts:
                     self.request_stop(self._grace_period())
-                await self.publish()
+                first = asyncio.create_task(self._first_status(), name=f"pod-status-{self.name}")
                 flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
-                await self._supervise(flow)
+                try:
+                    await self._supervise(flow)
+                finally:
+                    await _cancelled(first)
             except Exception:
                 # A bug must not end the task: the kubelet would start a new worker at its
                 # next resync, which would fail the same way, again and again.
@@ -163,6 +167,13 @@ class PodWorker:
         finally:
             await _cancelled(flow)
         await self._finish()
+
+    async def _first_status(self) -> None:
+        """The pod's first status, unless a container's start has written one by then: a short
+        pod is Running a few milliseconds after it arrives, and a write less per pod counts."""
+        await asyncio.sleep(FIRST_STATUS_DELAY)
+        if self._published is None:
+            await self.publish()
 
     async def _internal_error(self) -> None:
         if self._terminal():
