@@ -66,6 +66,7 @@ class Tx:
     """The operations of one transaction; `events` collects what it changed."""
 
     conn: sqlite3.Connection
+    rv: int = 0  # the newest resourceVersion (kept here: read once per transaction)
     events: list[Event] = field(default_factory=list)
 
     def get(self, res: str, namespace: str, name: str) -> Obj | None:
@@ -113,17 +114,15 @@ class Tx:
         return [(res, json.loads(body)) for res, body in rows]
 
     def current_rv(self) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
-        return int(row[0]) if row else 0
+        return self.rv
 
     def compacted_through(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key='compacted'").fetchone()
         return int(row[0]) if row else 0
 
     def _next_rv(self) -> int:
-        rv = self.current_rv() + 1
-        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rv', ?)", (rv,))
-        return rv
+        self.rv += 1  # written to `meta` once, at the end of the transaction
+        return self.rv
 
     def put(self, res: str, obj: Obj, old: Obj | None) -> Obj:
         """Insert or replace `obj`, stamping a new resourceVersion; records ADDED/MODIFIED."""
@@ -137,7 +136,8 @@ class Tx:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (res, namespace, name, meta["uid"], rv, body),
         )
-        self._index_owners(res, namespace, name, obj)
+        if _owners(obj) != (_owners(old) if old is not None else []):
+            self._index_owners(res, namespace, name, obj)
         self._record(Event(rv, res, namespace, "MODIFIED" if old else "ADDED", obj, old), body)
         return obj
 
@@ -161,12 +161,10 @@ class Tx:
         self.conn.execute(
             "DELETE FROM owners WHERE res=? AND namespace=? AND name=?", (res, namespace, name)
         )
-        for ref in obj["metadata"].get("ownerReferences") or []:
-            if isinstance(ref, dict) and ref.get("uid"):
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO owners VALUES (?, ?, ?, ?)",
-                    (ref["uid"], res, namespace, name),
-                )
+        for uid in _owners(obj):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO owners VALUES (?, ?, ?, ?)", (uid, res, namespace, name)
+            )
 
     def _record(self, event: Event, body: str) -> None:
         # What selectors saw before the change, so a replayed watch can tell an object that
@@ -195,6 +193,12 @@ class Tx:
         ]
 
 
+def _owners(obj: Obj) -> list[str]:
+    """The uids `obj` names as owners (what the `owners` index holds for it)."""
+    refs = obj["metadata"].get("ownerReferences") or []
+    return [str(r["uid"]) for r in refs if isinstance(r, dict) and r.get("uid")]
+
+
 class Storage:
     """The SQLite file of one localkube, used from one thread."""
 
@@ -207,6 +211,7 @@ class Storage:
         self.on_commit: Callable[[list[Event]], None] = lambda events: None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localkube-db")
         self._conn: sqlite3.Connection | None = None
+        self._rv: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:
@@ -244,16 +249,22 @@ class Storage:
         conn = self._conn
         if conn is None:
             raise RuntimeError("storage is closed")
-        tx = Tx(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if self._rv is None:  # one process owns the file (localkube's lock): read it once
+                row = conn.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
+                self._rv = int(row[0]) if row else 0
+            tx = Tx(conn, self._rv)
             result = fn(tx)
+            if tx.rv != self._rv:
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rv', ?)", (tx.rv,))
             if tx.events:
                 self._compact(tx)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._rv = tx.rv
         if tx.events and self._loop is not None:
             # call_soon_threadsafe keeps FIFO order, so watchers see commit order.
             self._loop.call_soon_threadsafe(self.on_commit, tx.events)
