@@ -92,6 +92,10 @@ class PodRoles:
             await asyncio.to_thread(roles.link_mainctrfs, mounts, env.mainctrfs)
         return RoleAttempt(prepared.state, role, env, self)
 
+    def launches(self, prepared: Prepared) -> bool:
+        """Whether starting `prepared` starts a process (init and wait are run in-process)."""
+        return roles.classify(prepared.argv)[0] not in (roles.INIT, roles.WAIT)
+
     def adopt(self) -> None:
         """After a kubelet restart: wrap adopted shims of wrapped containers again."""
         for name, attempt in list(self.worker.attempts.items()):

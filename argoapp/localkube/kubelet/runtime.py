@@ -14,7 +14,7 @@ import json
 import os
 import pwd
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -212,6 +212,7 @@ class Runtime:
     layout: sandbox.HostLayout | None  # None when unsandboxed
     bwrap: str
     supervisor: procs.SupervisorClient
+    _laid_out: set[Path] = field(default_factory=set)  # attempts `lay_out` already did
 
     def default_path(self) -> str:
         return ":".join([*self.config.extra_path, *os.get_exec_path()])
@@ -235,10 +236,12 @@ class Runtime:
     ) -> Attempt:
         """Start `prepared` under the supervisor (running `argv` instead of its own if given;
         `record` is kept in its spec.json for whoever adopts it after a restart)."""
-        spec = await asyncio.to_thread(self._spec, prepared, argv or prepared.argv)
-        await asyncio.to_thread(
-            write_json_atomic, prepared.state / "spec.json", spec | (record or {})
-        )
+        if prepared.state in self._laid_out:
+            self._laid_out.discard(prepared.state)
+        else:
+            await self.lay_out(prepared)
+        spec = self._spec(prepared, argv or prepared.argv) | (record or {})
+        await asyncio.to_thread(write_json_atomic, prepared.state / "spec.json", spec)
         started = await self.supervisor.start(prepared.state)
         at = started.get("startedAt")
         return Attempt(prepared.state, self.supervisor, prepared.fallback_to_logs, at)
@@ -277,13 +280,29 @@ class Runtime:
         fallback = container.get("terminationMessagePolicy") == "FallbackToLogsOnError"
         return Prepared(state, argv, env, box, home, fallback)
 
-    def _spec(self, prepared: Prepared, argv: list[str]) -> Obj:
+    async def lay_out(self, prepared: Prepared) -> None:
+        """Put on disk what a started container sees (the pod's /etc files and its root), ahead
+        of `launch` when the worker can do it while something else runs."""
+        await asyncio.to_thread(self._lay_out, prepared)
+        self._laid_out.add(prepared.state)
+
+    def forget(self, prepared: Prepared) -> None:
+        """`prepared` will not be launched (its layout stays on disk with the pod's area)."""
+        self._laid_out.discard(prepared.state)
+
+    def _lay_out(self, prepared: Prepared) -> None:
         box, env, home = prepared.box, prepared.env, prepared.home
         sandbox.write_pod_etc(box.pod_etc, box.hostname, self.config.pod_ip)
         sandbox.write_pod_bin(box.pod_bin, shutil.which("python3", path=env["PATH"]))
         if self.layout is None:
+            _unsandboxed_root(box, home)
+        else:
+            sandbox.prepare_root(self.layout, box, home)
+
+    def _spec(self, prepared: Prepared, argv: list[str]) -> Obj:
+        box, env, home = prepared.box, prepared.env, prepared.home
+        if self.layout is None:
             return _unsandboxed_spec(box, argv, env, home)
-        sandbox.prepare_root(self.layout, box, home)
         full = sandbox.bwrap_argv(self.bwrap, self.layout, box, argv)
         return {"sandboxed": True, "argv": full, "env": env}
 
@@ -292,16 +311,20 @@ def _unsandboxed_spec(
     box: sandbox.SandboxSpec, argv: list[str], env: dict[str, str], home: str
 ) -> Obj:
     """Run as a plain host process: mounts only reported, working dir under the pod's area."""
+    cwd = sandbox.host_path_of(box.root, box.mounts, box.working_dir) or box.root
+    env = dict(env)
+    env["HOME"] = str(box.root / home.lstrip("/"))
+    env["LOCALKUBE_MOUNTS"] = json.dumps({m.target: str(m.source) for m in box.mounts})
+    env["LOCALKUBE_TERMINATION_LOG"] = str(box.termination_log)
+    return {"sandboxed": False, "argv": argv, "env": env, "cwd": str(cwd)}
+
+
+def _unsandboxed_root(box: sandbox.SandboxSpec, home: str) -> None:
     box.root.mkdir(parents=True, exist_ok=True)
     box.termination_log.touch()
     cwd = sandbox.host_path_of(box.root, box.mounts, box.working_dir) or box.root
     cwd.mkdir(parents=True, exist_ok=True)
-    env = dict(env)
-    env["HOME"] = str(box.root / home.lstrip("/"))
-    Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
-    env["LOCALKUBE_MOUNTS"] = json.dumps({m.target: str(m.source) for m in box.mounts})
-    env["LOCALKUBE_TERMINATION_LOG"] = str(box.termination_log)
-    return {"sandboxed": False, "argv": argv, "env": env, "cwd": str(cwd)}
+    (box.root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
 
 
 def pod_hostname(pod: Obj) -> str:

@@ -34,7 +34,7 @@ from argoapp.localkube.kubelet.commands import RUN_ERROR, CommandError
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
 from argoapp.localkube.kubelet.env import CONFIG_ERROR
 from argoapp.localkube.kubelet.inprocess import PodRoles
-from argoapp.localkube.kubelet.runtime import Running, Runtime
+from argoapp.localkube.kubelet.runtime import Prepared, Running, Runtime
 from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, PodOutcome, pod_status
 from argoapp.localkube.lifecycle import now_rfc3339
 from argoapp.localkube.objects import ObjectService
@@ -93,6 +93,8 @@ class PodWorker:
         self._killed_at: dict[str, float] = {}
         # Argo's executor roles done by the kubelet itself (see `inprocess`).
         self.roles = PodRoles(self) if runtime.config.executor_in_process else None
+        # Main containers' first attempts, prepared while the init containers run.
+        self._early: dict[str, asyncio.Task[Prepared]] = {}
 
     @property
     def config(self) -> KubeletConfig:
@@ -155,6 +157,7 @@ class PodWorker:
                     await self._supervise(flow)
                 finally:
                     await _cancelled(first)
+                    await self._drop_early()
             except Exception:
                 # A bug must not end the task: the kubelet would start a new worker at its
                 # next resync, which would fail the same way, again and again.
@@ -261,6 +264,8 @@ class PodWorker:
     async def _flow(self) -> None:
         spec = self.pod.get("spec") or {}
         inits = spec.get("initContainers") or []
+        if inits:
+            self._prepare_early(spec.get("containers") or [])
         for container, st in zip(inits, self.inits, strict=True):
             if not await self._run_container(container, st, init=True):
                 await self.publish()
@@ -350,14 +355,41 @@ class PodWorker:
             await self.publish()
         return attempt
 
+    def _prepare_early(self, containers: list[Obj]) -> None:
+        """Prepare the main containers' first attempts now, while the init containers run: a
+        short pod's start is then only its init, then the mains' processes."""
+        for container, st in zip(containers, self.mains, strict=True):
+            if st.state == "waiting" and self.next_attempt.get(st.name, 0) == 0:
+                task = asyncio.create_task(self._prepare(container, 0), name=f"prepare-{st.name}")
+                self._early[st.name] = task
+
+    async def _prepare(self, container: Obj, restart_count: int) -> Prepared:
+        specs.check(self.pod, container)
+        found = await sources.fetch(self.service, self.pod)
+        prepared = await self.runtime.prepare(self.pod, container, restart_count, found)
+        if self.roles is None or self.roles.launches(prepared):
+            await self.runtime.lay_out(prepared)
+        return prepared
+
+    async def _drop_early(self) -> None:
+        """Early preparations no container start used (an init failed, or the pod ended)."""
+        early, self._early = self._early, {}
+        for task in early.values():
+            if not task.done():
+                await _cancelled(task)
+            elif not task.cancelled() and task.exception() is None:  # (retrieved either way)
+                self.runtime.forget(task.result())
+
     async def _create(
         self, container: Obj, st: ContainerState, restart_count: int
     ) -> Running | CommandError:
         """Check the spec, fetch what it refers to, start an attempt; or why it cannot start."""
         try:
-            specs.check(self.pod, container)
-            found = await sources.fetch(self.service, self.pod)
-            prepared = await self.runtime.prepare(self.pod, container, restart_count, found)
+            early = self._early.pop(st.name, None) if restart_count == 0 else None
+            if early is not None:
+                prepared = await early
+            else:
+                prepared = await self._prepare(container, restart_count)
             if self.roles is not None:
                 return await self.roles.start(prepared)
             return await self.runtime.launch(prepared)
@@ -436,7 +468,7 @@ def resource_version(pod: Obj) -> int:
         return 0
 
 
-async def _cancelled(task: asyncio.Task[None] | None) -> None:
+async def _cancelled(task: asyncio.Task[Any] | None) -> None:
     """Cancel `task` unless it is done, and wait for it to end."""
     if task is not None and not task.done():
         task.cancel()
