@@ -4,8 +4,14 @@
 over localkube's kubeconfig, argoapp's store (`DATA_DIR/argoapp.db`), the workflow controller
 (all namespaces), then the Argo API server on `--port`; it prints the URLs and runs until SIGINT
 or SIGTERM. Shutdown goes the other way: stop the Argo HTTP server, stop the controller (its
-watches end, its workers drain), close the client, close the store, then localkube. Pods keep
+watches end, its workers drain), close the clients, close the store, then localkube. Pods keep
 running across a restart and are adopted again.
+
+In local mode the controller calls localkube's object service directly
+(`localkube.inproc.InProcessKube`: no HTTP, TLS or JSON between them, which is most of a
+workflow write's cost); the Argo API server keeps the HTTP client over the kubeconfig.
+`ARGOAPP_KUBE_IN_PROCESS=false` (or 0, no, off) gives the controller the HTTP client too, as
+before.
 
 `run_controller` is `argoapp controller`: the controller alone against any cluster, with its
 settings from a file or from the workflow-controller-configmap.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,9 +34,11 @@ from argoapp.config import ControllerSettings, UpSettings
 from argoapp.controller.controller import Controller
 from argoapp.engine.api import Settings
 from argoapp.errors import ConfigError
+from argoapp.kube.api import KubeApi
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import NotFound
 from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
+from argoapp.localkube.inproc import InProcessKube
 from argoapp.model.types import Obj
 from argoapp.server.app import build_app
 from argoapp.store import Store
@@ -57,15 +66,19 @@ async def run_up(
     )
     engine_settings = config.engine_settings(settings.controller_config)
     kube: Kube | None = None
+    controller_kube: KubeApi | None = None
     store: Store | None = None
     runner: web.AppRunner | None = None
     with _signals(stop.set):
         try:
             await localkube.start()
             kube = await Kube.connect(localkube.kubeconfig)
+            controller_kube = (
+                InProcessKube(localkube.service, host=localkube.url) if kube_in_process() else kube
+            )
             store = Store(settings.data_dir / STORE_FILE)
             await store.start()
-            controller = Controller(kube, store, engine_settings)
+            controller = Controller(controller_kube, store, engine_settings)
             # Owned here and awaited below whatever happens (not in a TaskGroup, so that a
             # ConfigError from the HTTP server reaches the CLI as itself, not in a group).
             ran = asyncio.create_task(controller.run(), name="controller")
@@ -87,11 +100,19 @@ async def run_up(
         finally:
             if runner is not None:
                 await runner.cleanup()
+            if controller_kube is not None and controller_kube is not kube:
+                await controller_kube.close()
             if kube is not None:
                 await kube.close()
             if store is not None:
                 await store.close()
             await localkube.stop()
+
+
+def kube_in_process() -> bool:
+    """Whether local mode's controller calls localkube in process (ARGOAPP_KUBE_IN_PROCESS)."""
+    value = os.environ.get("ARGOAPP_KUBE_IN_PROCESS", "").strip().lower()
+    return value not in ("false", "0", "no", "off")
 
 
 async def _serve(settings: UpSettings, kube: Kube, store: Store) -> web.AppRunner:

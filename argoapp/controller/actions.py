@@ -23,7 +23,7 @@ from typing import Any
 
 from argoapp.controller.locks import LockManager
 from argoapp.engine import api
-from argoapp.kube.client import Kube
+from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import AlreadyExists, KubeError, NotFound
 from argoapp.kube.resources import KINDS, Kind
 from argoapp.model.labels import ANNOTATION_NODE_NAME
@@ -50,7 +50,7 @@ class ActionRunner:
 
     def __init__(
         self,
-        kube: Kube,
+        kube: KubeApi,
         locks: LockManager,
         spawn_http: Callable[[Obj, str, Obj], None],
         *,

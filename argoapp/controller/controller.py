@@ -15,7 +15,7 @@ once at start-up and on their own events, never on the periodic resync.
 
 Lifetime: `run()` owns every task (informers, workers, resync, http requests) in one TaskGroup
 and returns after `stop()`: stop taking work, let in-flight passes finish (bounded by
-`drain_seconds`), then cancel the rest. The caller closes the Kube client and the store after.
+`drain_seconds`), then cancel the rest. The caller closes the Kubernetes client and the store after.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from argoapp.controller.persist import NodeStore, OffloadError, Persister
 from argoapp.controller.queue import Rank, WorkQueue
 from argoapp.controller.throttle import Throttle
 from argoapp.engine import api
-from argoapp.kube.client import Kube
+from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import Conflict, KubeError, NotFound
 from argoapp.kube.informer import Informer
 from argoapp.model.labels import LABEL_COMPLETED, LABEL_CONTROLLER_INSTANCE_ID, LABEL_WORKFLOW
@@ -58,7 +58,7 @@ class Controller:
 
     def __init__(
         self,
-        kube: Kube,
+        kube: KubeApi,
         store: NodeStore | None,
         settings: api.Settings,
         *,

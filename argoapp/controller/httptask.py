@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 
 from argoapp.errors import ArgoappError
-from argoapp.kube.client import Kube
+from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import AlreadyExists, KubeError
 from argoapp.kube.informer import Informer
 from argoapp.model.labels import LABEL_REPORT_OUTPUTS_COMPLETED, LABEL_WORKFLOW
@@ -49,7 +49,7 @@ class HttpRequests:
     (a POST, say) must not be sent twice for that.
     """
 
-    def __init__(self, kube: Kube, spawn: Spawn, results: Informer | None = None) -> None:
+    def __init__(self, kube: KubeApi, spawn: Spawn, results: Informer | None = None) -> None:
         self.kube = kube
         self.spawn = spawn
         self.results = results  # the WorkflowTaskResult informer
@@ -103,7 +103,7 @@ class HttpTemplateError(ArgoappError):
 
 
 async def run_http(
-    kube: Kube, session: aiohttp.ClientSession, wf: Obj, node_id: str, template: Obj
+    kube: KubeApi, session: aiohttp.ClientSession, wf: Obj, node_id: str, template: Obj
 ) -> None:
     """Perform the request and record its outcome as the node's WorkflowTaskResult."""
     namespace = wf["metadata"]["namespace"]
@@ -117,7 +117,7 @@ async def run_http(
 
 
 async def _request(
-    kube: Kube, session: aiohttp.ClientSession, namespace: str, http: Obj
+    kube: KubeApi, session: aiohttp.ClientSession, namespace: str, http: Obj
 ) -> tuple[str, str, str | None]:
     url = str(http.get("url") or "")
     if not url:
@@ -164,7 +164,7 @@ def _succeeded(condition: str, request: Obj, response: Obj) -> tuple[bool, str]:
     return False, f"successCondition {condition!r} evaluated false"
 
 
-async def _headers(kube: Kube, namespace: str, entries: list[Obj]) -> dict[str, str]:
+async def _headers(kube: KubeApi, namespace: str, entries: list[Obj]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for entry in entries:
         name = str(entry.get("name") or "")
@@ -177,7 +177,7 @@ async def _headers(kube: Kube, namespace: str, entries: list[Obj]) -> dict[str, 
     return headers
 
 
-async def _secret_value(kube: Kube, namespace: str, ref: Obj) -> str:
+async def _secret_value(kube: KubeApi, namespace: str, ref: Obj) -> str:
     name, key = str(ref.get("name") or ""), str(ref.get("key") or "")
     try:
         secret = await kube.get("Secret", name, namespace)
@@ -208,7 +208,7 @@ def _body(http: Obj) -> bytes | None:
 
 
 async def write_task_result(
-    kube: Kube, wf: Obj, node_id: str, *, phase: str, message: str, outputs: Obj
+    kube: KubeApi, wf: Obj, node_id: str, *, phase: str, message: str, outputs: Obj
 ) -> None:
     """Create (or update) the node's WorkflowTaskResult, marked complete."""
     meta = wf["metadata"]

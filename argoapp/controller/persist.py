@@ -17,7 +17,7 @@ import json
 from collections import OrderedDict
 from typing import Any, Protocol
 
-from argoapp.kube.client import Kube
+from argoapp.kube.api import KubeApi
 from argoapp.model.types import Obj
 
 OFFLOAD_THRESHOLD = 512 * 1024
@@ -44,7 +44,7 @@ class Persister:
     """Hydrates workflows read from the cache and writes them back once per pass."""
 
     def __init__(
-        self, kube: Kube, store: NodeStore | None, *, threshold: int = OFFLOAD_THRESHOLD
+        self, kube: KubeApi, store: NodeStore | None, *, threshold: int = OFFLOAD_THRESHOLD
     ) -> None:
         self.kube = kube
         self.store = store

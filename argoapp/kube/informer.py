@@ -10,7 +10,8 @@ as synthetic ADDED/MODIFIED/DELETED events, so a handler sees every change once 
 `on_event(type, obj, old)` is called synchronously on the event loop after the cache is updated,
 `old` being the cached object before the change (None for a new one). It must not block; it
 typically enqueues a key. An exception from it is logged and does not stop the informer.
-This module must not talk HTTP itself (that is `client.Kube`) nor be imported by the executor.
+It talks to the API only through `api.KubeApi` (`client.Kube`, or localkube in process) and
+must not be imported by the executor.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from argoapp.kube.client import Kube
+from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import Gone, KubeError
 from argoapp.model.types import Obj
 
@@ -54,7 +55,7 @@ class Informer:
 
     def __init__(
         self,
-        kube: Kube,
+        kube: KubeApi,
         kind: str,
         *,
         namespace: str = "",
