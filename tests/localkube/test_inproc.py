@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from argoapp import runtime
 from argoapp.kube.api import KubeApi
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import KubeError
@@ -251,3 +252,17 @@ async def test_returned_objects_do_not_alias_the_store(pair: Pair) -> None:
     replaced["data"]["k"] = "and again"
     body["metadata"]["labels"] = {"sent": "then changed"}
     assert (await inproc.get("ConfigMap", "cm", "default"))["data"] == {"k": "v", "p": "1"}
+
+
+@pytest.mark.parametrize(
+    ("value", "in_process"),
+    [(None, True), ("", True), ("true", True), ("false", False), ("0", False), (" Off ", False)],
+)
+def test_local_mode_chooses_the_in_process_client_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, in_process: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("ARGOAPP_KUBE_IN_PROCESS", raising=False)
+    else:
+        monkeypatch.setenv("ARGOAPP_KUBE_IN_PROCESS", value)
+    assert runtime.kube_in_process() is in_process
