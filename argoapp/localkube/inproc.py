@@ -270,8 +270,9 @@ class InProcessKube:
         w = await self._call(k, "watch", 200, open_watch)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_seconds if timeout_seconds else None
-        # The initial ADDED events of a watch from "now" are read fresh for this watch alone;
-        # after them (and for every event of a resumed watch) objects are the bus's, shared.
+        # The initial ADDED events of a watch from "now" are read for this watch alone; after
+        # them objects may be the bus's, shared by every watcher (replayed ones are not, but
+        # cannot be told apart from live ones), so those are copied.
         fresh = resource_version in ("", "0")
         events = aiter(w)
         try:
