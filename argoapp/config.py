@@ -25,11 +25,19 @@ AUTH_MODES = ("server", "client")
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
+def _env_flag(name: str) -> bool:
+    """An on-by-default switch: off when the variable is false, 0, no or off."""
+    return os.environ.get(name, "").strip().lower() not in ("false", "0", "no", "off")
+
+
 def executor_in_process_default() -> bool:
     """Whether localkube's kubelet runs the executor roles itself (ARGOAPP_EXECUTOR_IN_PROCESS)."""
-    return os.environ.get("ARGOAPP_EXECUTOR_IN_PROCESS", "").strip().lower() not in (
-        "false", "0", "no", "off",
-    )  # fmt: skip
+    return _env_flag("ARGOAPP_EXECUTOR_IN_PROCESS")
+
+
+def kube_in_process_default() -> bool:
+    """Whether local mode's controller calls localkube in process (ARGOAPP_KUBE_IN_PROCESS)."""
+    return _env_flag("ARGOAPP_KUBE_IN_PROCESS")
 
 
 def default_data_dir() -> Path:
@@ -48,6 +56,9 @@ class UpSettings:
     # ARGOAPP_EXECUTOR_IN_PROCESS=false: run init, wait and the emissary as `argoapp exec`
     # processes in local pods, as on a cluster, instead of in localkube's kubelet.
     executor_in_process: bool = field(default_factory=executor_in_process_default)
+    # ARGOAPP_KUBE_IN_PROCESS=false: the controller talks to localkube over HTTPS, as to a
+    # cluster, instead of calling its object service in the same process.
+    kube_in_process: bool = field(default_factory=kube_in_process_default)
 
     @property
     def images(self) -> dict[str, Any]:

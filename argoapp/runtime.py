@@ -10,8 +10,8 @@ running across a restart and are adopted again.
 In local mode the controller calls localkube's object service directly
 (`localkube.inproc.InProcessKube`: no HTTP, TLS or JSON between them, which is most of a
 workflow write's cost); the Argo API server keeps the HTTP client over the kubeconfig.
-`ARGOAPP_KUBE_IN_PROCESS=false` (or 0, no, off) gives the controller the HTTP client too, as
-before.
+`ARGOAPP_KUBE_IN_PROCESS=false` (or 0, no, off; read by `config.UpSettings`) gives the controller
+the HTTP client too.
 
 `run_controller` is `argoapp controller`: the controller alone against any cluster, with its
 settings from a file or from the workflow-controller-configmap.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,7 +73,9 @@ async def run_up(
             await localkube.start()
             kube = await Kube.connect(localkube.kubeconfig)
             controller_kube = (
-                InProcessKube(localkube.service, host=localkube.url) if kube_in_process() else kube
+                InProcessKube(localkube.service, host=localkube.url)
+                if settings.kube_in_process
+                else kube
             )
             store = Store(settings.data_dir / STORE_FILE)
             await store.start()
@@ -107,12 +108,6 @@ async def run_up(
             if store is not None:
                 await store.close()
             await localkube.stop()
-
-
-def kube_in_process() -> bool:
-    """Whether local mode's controller calls localkube in process (ARGOAPP_KUBE_IN_PROCESS)."""
-    value = os.environ.get("ARGOAPP_KUBE_IN_PROCESS", "").strip().lower()
-    return value not in ("false", "0", "no", "off")
 
 
 async def _serve(settings: UpSettings, kube: Kube, store: Store) -> web.AppRunner:

@@ -1,7 +1,8 @@
 """Profile `argoapp up` under a chain or a fan-out with py-spy and say where the time goes.
 
 Not part of `make bench`: run `.venv/bin/python -m benchmarks.engine_profile chain 200` (or
-`fanout 2000`) after `.venv/bin/pip install py-spy`; `PROFILE_KEEP=FILE` keeps the raw samples. py-spy samples the running server from the
+`fanout 2000`) after `.venv/bin/pip install py-spy`; `PROFILE_KEEP=FILE` keeps the raw
+samples. py-spy samples the running server from the
 outside (`record --pid --subprocesses`, no code changes) at 200 Hz; the samples are grouped by
 the first matching part of argoapp on the stack and printed as thread-milliseconds per step.
 py-spy leaves out threads it sees idle, so a sum above wall time means several threads were

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from argoapp import runtime
+from argoapp import config
 from argoapp.kube.api import KubeApi
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import KubeError
@@ -265,4 +265,4 @@ def test_local_mode_chooses_the_in_process_client_unless_told_not_to(
         monkeypatch.delenv("ARGOAPP_KUBE_IN_PROCESS", raising=False)
     else:
         monkeypatch.setenv("ARGOAPP_KUBE_IN_PROCESS", value)
-    assert runtime.kube_in_process() is in_process
+    assert config.kube_in_process_default() is in_process
