@@ -2,12 +2,15 @@
 
 Argo moves `status.nodes` out of a workflow too large for etcd into its database and leaves
 `status.offloadNodeStatusVersion` behind; argoapp does the same with its SQLite store, above
-`threshold` bytes of nodes JSON (localkube takes requests up to 3 MiB; 512 KiB keeps a workflow
-cheap to watch and list). `hydrate` puts the nodes back before the engine sees the workflow;
+`threshold` bytes of nodes JSON (localkube takes requests up to 3 MiB). The threshold is low,
+64 KiB: a write of the nodes to the store costs one encoding, while a large workflow object
+costs several encodings, decodings and copies per write on its way through the API and its
+watchers, and that grew every step of a long workflow. `hydrate` puts the nodes back before the engine sees the workflow;
 `write` offloads if needed and replaces the object with the resourceVersion it was read at,
 so a `Conflict` reaches the caller (who reloads and recomputes).
 
-Offloaded versions are cached by (uid, version): the version changes whenever the nodes do.
+Offloaded versions are cached by (uid, version), the two newest of each workflow: the version
+changes whenever the nodes do.
 Without a store (`store=None`) nothing is offloaded. Called by `Controller._pass` only.
 """
 
@@ -20,8 +23,9 @@ from typing import Any, Protocol
 from argoapp.kube.api import KubeApi
 from argoapp.model.types import Obj
 
-OFFLOAD_THRESHOLD = 512 * 1024
-_CACHE_SIZE = 256
+OFFLOAD_THRESHOLD = 64 * 1024
+_CACHE_SIZE = 64
+_VERSIONS_KEPT = 2
 
 
 class NodeStore(Protocol):
@@ -91,7 +95,10 @@ class Persister:
         offloaded_before = bool(status.pop("offloadNodeStatusVersion", None))
         nodes = status.get("nodes")
         version = ""
-        if self.store is not None and nodes and _size(nodes) > self.threshold:
+        # Once offloaded, a workflow stays offloaded: its size is not measured again (that
+        # took an encoding of every node, every write).
+        big = offloaded_before or (nodes is not None and _size(nodes) > self.threshold)
+        if self.store is not None and nodes and big:
             uid = wf["metadata"].get("uid", "")
             version = await self.store.save_nodes(uid, nodes)
             self._remember(uid, version, nodes)
@@ -101,8 +108,14 @@ class Persister:
         return {**wf, "status": status}, version, offloaded_before
 
     def _remember(self, uid: str, version: str, nodes: dict[str, Any]) -> None:
+        """Keep the newest versions of each workflow (the one just written, and the one the
+        informer may still hold): a version is the whole node status, megabytes in memory for
+        a big workflow, and older ones are never read again."""
         self._cache[(uid, version)] = nodes
         self._cache.move_to_end((uid, version))
+        mine = [key for key in self._cache if key[0] == uid]
+        for key in mine[:-_VERSIONS_KEPT]:
+            del self._cache[key]
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
 
