@@ -35,6 +35,7 @@ from argoapp.controller.persist import NodeStore, OffloadError, Persister
 from argoapp.controller.queue import Rank, WorkQueue
 from argoapp.controller.throttle import Throttle
 from argoapp.engine import api
+from argoapp.engine.podstatus import observed_pod
 from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import Conflict, KubeError, NotFound
 from argoapp.kube.informer import Informer
@@ -333,7 +334,12 @@ class Controller:
                 on_event=self._on_workflow,
             ),
             "Pod": Informer(
-                self.kube, "Pod", namespace=ns, label_selector=LABEL_WORKFLOW, on_event=self._on_pod
+                self.kube,
+                "Pod",
+                namespace=ns,
+                label_selector=LABEL_WORKFLOW,
+                on_event=self._on_pod,
+                transform=observed_pod,
             ),
             "WorkflowTaskResult": Informer(
                 self.kube, "WorkflowTaskResult", namespace=ns, on_event=self._on_task_result

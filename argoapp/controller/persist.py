@@ -5,9 +5,9 @@ Argo moves `status.nodes` out of a workflow too large for etcd into its database
 `threshold` bytes of nodes JSON (localkube takes requests up to 3 MiB). The threshold is low,
 64 KiB: a write of the nodes to the store costs one encoding, while a large workflow object
 costs several encodings, decodings and copies per write on its way through the API and its
-watchers, and that grew every step of a long workflow. `hydrate` puts the nodes back before the engine sees the workflow;
-`write` offloads if needed and replaces the object with the resourceVersion it was read at,
-so a `Conflict` reaches the caller (who reloads and recomputes).
+watchers, and that grew every step of a long workflow. `hydrate` puts the nodes back before
+the engine sees the workflow; `write` offloads if needed and replaces the object with the
+resourceVersion it was read at, so a `Conflict` reaches the caller (who reloads and recomputes).
 
 Offloaded versions are cached by (uid, version), the two newest of each workflow: the version
 changes whenever the nodes do.

@@ -282,3 +282,21 @@ def _parse(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def observed_pod(pod: Obj) -> Obj:
+    """What the engine reads of a pod: its metadata and status, and of its spec the node and
+    each container's name and resources. A controller keeps every workflow pod in memory, and
+    the rest (commands, environments with the whole template, volumes) was most of each."""
+    spec = pod.get("spec") or {}
+    kept: Obj = {}
+    if "nodeName" in spec:
+        kept["nodeName"] = spec["nodeName"]
+    for key in ("initContainers", "containers"):
+        if key in spec:
+            kept[key] = [
+                {k: c[k] for k in ("name", "resources") if k in c}
+                for c in spec[key] or []
+                if isinstance(c, dict)
+            ]
+    return {k: v for k, v in pod.items() if k != "spec"} | {"spec": kept}

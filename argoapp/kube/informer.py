@@ -63,8 +63,11 @@ class Informer:
         field_selector: str = "",
         on_event: EventHandler | None = None,
         timeout_seconds: int = 300,
+        transform: Callable[[Obj], Obj] | None = None,
     ) -> None:
         self.kube = kube
+        # What is kept of each object (as client-go's SetTransform): the parts its users read.
+        self.transform = transform
         self.kind = kind
         self.namespace = namespace
         self.label_selector = label_selector
@@ -138,7 +141,7 @@ class Informer:
             )
             rv = rv or str(page.get("metadata", {}).get("resourceVersion") or "")
             for item in page.get("items") or []:
-                fresh[object_key(item)] = item
+                fresh[object_key(item)] = self.transform(item) if self.transform else item
             continue_ = str(page.get("metadata", {}).get("continue") or "")
             if not continue_:
                 break
@@ -178,6 +181,8 @@ class Informer:
         if kind == "BOOKMARK":
             self.resource_version = rv or self.resource_version
             return
+        if self.transform is not None:
+            obj = self.transform(obj)
         key = object_key(obj)
         old = self.cache.get(key)
         if kind == "DELETED":

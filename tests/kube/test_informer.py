@@ -123,3 +123,21 @@ async def test_bookmarks_advance_the_resource_version(start_localkube: StartLoca
                 await kube.create("ConfigMap", configmap(f"elsewhere{i}", "argo"))
             await until(lambda: int(informer.resource_version) >= listed + 3)
         assert seen == []
+
+
+async def test_transform_shapes_what_is_cached_and_reported(kube: Kube) -> None:
+    await kube.create("ConfigMap", configmap("kept", v="1", big="x" * 1000), "default")
+
+    def trim(obj: Obj) -> Obj:
+        return {**obj, "data": {"v": (obj.get("data") or {}).get("v", "")}}
+
+    seen: Seen = []
+    informer = Informer(
+        kube, "ConfigMap", namespace="default", on_event=recorder(seen), transform=trim
+    )
+    async with running(informer):
+        assert informer.get("default", "kept")["data"] == {"v": "1"}  # listed, then trimmed
+        await kube.create("ConfigMap", configmap("later", v="2", big="y" * 1000), "default")
+        await until(lambda: informer.get("default", "later") is not None)
+        assert informer.get("default", "later")["data"] == {"v": "2"}  # watched, then trimmed
+    assert ("ADDED", "later", "2") in seen
