@@ -11,7 +11,7 @@ from argoapp.localkube.kubelet import Kubelet
 from argoapp.localkube.kubelet.config import PodPaths
 from argoapp.localkube.objects import ObjectService
 
-from .harness import Obj, gone, phase_in, pod, sh, until, wait_for
+from .harness import Obj, finished, gone, logs, phase_in, pod, sh, until, wait_for
 
 TRAP = "trap 'echo got-term > /host/{name}; exit 0' TERM; echo ready > /host/ready-{name}; " \
     "while true; do sleep 0.1; done"  # fmt: skip
@@ -93,4 +93,19 @@ async def test_forced_deletion_kills_at_once(
     await until_exists(tmp_path / "ready-forced")
     await service.delete(r.PODS, "default", "forced", grace_period_seconds=0)
     area = PodPaths(data_dir, created["metadata"]["uid"]).base
+    await until(lambda: not area.exists())
+
+
+async def test_finished_pod_keeps_no_worker_and_is_still_deleted_and_cleaned(
+    service: ObjectService, kubelet: Kubelet, data_dir: Path
+) -> None:
+    created = await service.create(r.PODS, "default", pod("done", sh("main", "echo bye")))
+    uid = created["metadata"]["uid"]
+    done = await finished(service, "done")
+    assert done["status"]["phase"] == "Succeeded"
+    await until(lambda: uid not in kubelet.workers)  # nothing runs: no worker holds it
+    area = PodPaths(data_dir, uid).base
+    assert area.exists() and await logs(kubelet, done) == "bye\n"  # logs outlive the worker
+    await service.delete(r.PODS, "default", "done", grace_period_seconds=30)
+    await gone(service, "done")  # a worker came back for the deletion and finished it
     await until(lambda: not area.exists())

@@ -68,6 +68,10 @@ class Kubelet:
         # uid -> resourceVersion of pods whose workers finished their deletion, so that a list
         # taken before the deletion cannot bring them back.
         self._finished: dict[str, int] = {}
+        # uid -> resourceVersion of finished pods not deleted yet, whose workers have ended
+        # (a worker per finished pod held its pod and state for as long as the pod existed);
+        # a deletion starts a worker again, which reads what it needs back from disk.
+        self._idle: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runtime: Runtime | None = None
 
@@ -140,6 +144,10 @@ class Kubelet:
         uid = meta["uid"]
         if uid in self._finished:
             return
+        if uid in self._idle:
+            if not meta.get("deletionTimestamp"):
+                return
+            del self._idle[uid]
         node = spec.get("nodeName")
         if not node:
             if uid not in self._binding and not meta.get("deletionTimestamp"):
@@ -169,15 +177,25 @@ class Kubelet:
             del self._worker_tasks[uid]
             worker = self.workers.pop(uid, None)
             if worker is not None and not task.cancelled() and task.exception() is None:
-                self._finished[uid] = resource_version(worker.pod)
+                if worker.idle:
+                    self._idle[uid] = resource_version(worker.pod)
+                else:
+                    self._finished[uid] = resource_version(worker.pod)
         if not task.cancelled() and task.exception() is not None:
             log.error("pod worker %s failed", task.get_name(), exc_info=task.exception())
 
     def _forget(self, pod: Obj) -> None:
         """A pod is gone from the API."""
-        worker = self.workers.get(pod["metadata"]["uid"])
+        uid = pod["metadata"]["uid"]
+        worker = self.workers.get(uid)
         if worker is not None:
             worker.removed()
+        elif self._idle.pop(uid, None) is not None:
+            self._spawn(self._remove_area(uid), f"remove-{uid}")
+
+    async def _remove_area(self, uid: str) -> None:
+        """A finished pod deleted for good: nothing of it runs; its files go."""
+        await asyncio.to_thread(shutil.rmtree, PodPaths(self.data_dir, uid).base, True)
 
     async def _bind(self, pod: Obj) -> None:
         meta = pod["metadata"]
@@ -232,6 +250,10 @@ class Kubelet:
             # A worker that has seen a newer version of its pod than this list knows it exists.
             if uid not in present and resource_version(worker.pod) <= rv:
                 worker.removed()
+        for uid, idle_rv in list(self._idle.items()):
+            if uid not in present and idle_rv <= rv:
+                del self._idle[uid]
+                self._spawn(self._remove_area(uid), f"remove-{uid}")
         for uid, finished_rv in list(self._finished.items()):
             if uid not in present and finished_rv < rv:
                 del self._finished[uid]

@@ -86,6 +86,7 @@ class PodWorker:
         self.outcome: PodOutcome | None = None
         self.deleting = False
         self.gone = False
+        self.idle = False  # ended with the pod finished and not deleted (see Kubelet._idle)
         self.start_time = (pod.get("status") or {}).get("startTime") or now_rfc3339()
         self._wake = asyncio.Event()
         self._publishing = asyncio.Lock()
@@ -154,10 +155,12 @@ class PodWorker:
                 first = asyncio.create_task(self._first_status(), name=f"pod-status-{self.name}")
                 flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
                 try:
-                    await self._supervise(flow)
+                    self.idle = await self._supervise(flow)
                 finally:
                     await _cancelled(first)
                     await self._drop_early()
+                if self.idle:
+                    return
             except Exception:
                 # A bug must not end the task: the kubelet would start a new worker at its
                 # next resync, which would fail the same way, again and again.
@@ -166,7 +169,7 @@ class PodWorker:
                 await _cancelled(flow)
                 await self._internal_error()
                 flow = asyncio.create_task(self._drain(), name=f"pod-drain-{self.name}")
-                await self._supervise(flow)
+                await self._supervise(flow, may_idle=False)
         finally:
             await _cancelled(flow)
         await self._finish()
@@ -195,8 +198,10 @@ class PodWorker:
             self._exited()
         await self.publish()
 
-    async def _supervise(self, flow: asyncio.Task[None] | None) -> None:
-        """Until the flow is done and the pod deleted: deadlines, stops, signals."""
+    async def _supervise(self, flow: asyncio.Task[None] | None, *, may_idle: bool = True) -> bool:
+        """Until the flow is done and the pod deleted (False), or the pod finished with nothing
+        left running (True: the worker may end until the deletion comes): deadlines, stops,
+        signals."""
         while True:
             self._check_deadline()
             if self.stop is not None:
@@ -206,7 +211,9 @@ class PodWorker:
             if flow_done and flow is not None:
                 flow.result()
             if flow_done and (self.deleting or self.gone):
-                return
+                return False
+            if may_idle and flow_done and not self.attempts and self._settled():
+                return True
             self._wake.clear()
             timeout = STOP_POLL if self.stop is not None and not flow_done else self._idle()
             if roles_due is not None:
@@ -241,6 +248,14 @@ class PodWorker:
         if time.time() >= deadline:
             self.fail_pod("DeadlineExceeded", "Pod was active on the node longer than the "
                        "specified deadline")  # fmt: skip
+
+    def _settled(self) -> bool:
+        """The pod's final status is written (and the API has it)."""
+        return (
+            self._published is not None
+            and self._published.get("phase") in TERMINAL
+            and (self.pod.get("status") or {}).get("phase") in TERMINAL
+        )
 
     def _terminal(self) -> bool:
         return (self.pod.get("status") or {}).get("phase") in TERMINAL or (
