@@ -51,6 +51,10 @@ SettingsFrom = Callable[[Obj], api.Settings]
 RESYNC_SECONDS = 300.0
 DRAIN_SECONDS = 10.0
 GUARD_RESTART_SECONDS = 1.0
+# Pod and task result events of one workflow come in bursts (a step's result, then its pod's
+# end, a millisecond apart): one pass a few milliseconds after the first takes them all, where
+# a pass each cost a reconcile (and often a write) each, the more the bigger the workflow.
+COALESCE_SECONDS = 0.003
 POSTPONED = "Workflow processing has been postponed because too many workflows are already running"
 
 
@@ -363,12 +367,12 @@ class Controller:
     def _on_pod(self, kind: str, obj: Obj, old: Obj | None) -> None:
         key = self.pods.update(kind, obj, old)
         if key is not None:
-            self.queue.add(key)
+            self.queue.add_after(key, COALESCE_SECONDS)
 
     def _on_task_result(self, kind: str, obj: Obj, old: Obj | None) -> None:
         key = self.task_results.update(kind, obj, old)
         if key is not None:
-            self.queue.add(key)
+            self.queue.add_after(key, COALESCE_SECONDS)
 
     def _on_configmap(self, kind: str, obj: Obj, old: Obj | None) -> None:
         meta = obj.get("metadata") or {}
