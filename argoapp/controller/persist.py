@@ -31,11 +31,15 @@ _VERSIONS_KEPT = 2
 class NodeStore(Protocol):
     """The part of `argoapp.store.Store` that keeps offloaded node status."""
 
-    async def save_nodes(self, uid: str, nodes: dict[str, Any]) -> str: ...
+    async def save_nodes(
+        self, uid: str, nodes: dict[str, Any], base: tuple[str, dict[str, Any]] | None = None
+    ) -> tuple[str, list[str]]: ...
 
     async def load_nodes(self, uid: str, version: str) -> dict[str, Any] | None: ...
 
-    async def prune_nodes(self, uid: str, keep_version: str) -> None: ...
+    async def prune_nodes(
+        self, uid: str, keep_version: str, node_ids: list[str] | None = None
+    ) -> None: ...
 
     async def delete_nodes(self, uid: str) -> None: ...
 
@@ -73,13 +77,14 @@ class Persister:
 
     async def write(self, wf: Obj) -> Obj:
         """Replace the workflow (offloading its nodes when large); the object the API returned."""
-        body, version, offloaded_before = await self._offload(wf)
+        body, version, written_ids, offloaded_before = await self._offload(wf)
         written = await self.kube.replace("Workflow", body)
         if self.store is not None:
             uid = wf["metadata"].get("uid", "")
-            if version:
-                await self.store.prune_nodes(uid, version)
-            elif offloaded_before:
+            if version and written_ids:
+                # Only now: until the object names the new version, the old one must stay whole.
+                await self.store.prune_nodes(uid, version, written_ids)
+            elif not version and offloaded_before:
                 await self.store.delete_nodes(uid)
         return written
 
@@ -90,22 +95,24 @@ class Persister:
         if self.store is not None:
             await self.store.delete_nodes(uid)
 
-    async def _offload(self, wf: Obj) -> tuple[Obj, str, bool]:
+    async def _offload(self, wf: Obj) -> tuple[Obj, str, list[str], bool]:
         status = dict(wf.get("status") or {})
-        offloaded_before = bool(status.pop("offloadNodeStatusVersion", None))
+        before = str(status.pop("offloadNodeStatusVersion", None) or "")
         nodes = status.get("nodes")
-        version = ""
+        version, written_ids = "", list[str]()
         # Once offloaded, a workflow stays offloaded: its size is not measured again (that
         # took an encoding of every node, every write).
-        big = offloaded_before or (nodes is not None and _size(nodes) > self.threshold)
+        big = bool(before) or (nodes is not None and _size(nodes) > self.threshold)
         if self.store is not None and nodes and big:
             uid = wf["metadata"].get("uid", "")
-            version = await self.store.save_nodes(uid, nodes)
+            known = self._cache.get((uid, before)) if before else None
+            base = (before, known) if known is not None else None
+            version, written_ids = await self.store.save_nodes(uid, nodes, base)
             self._remember(uid, version, nodes)
             del status["nodes"]
             status["offloadNodeStatusVersion"] = version
             self.offloads += 1
-        return {**wf, "status": status}, version, offloaded_before
+        return {**wf, "status": status}, version, written_ids, bool(before)
 
     def _remember(self, uid: str, version: str, nodes: dict[str, Any]) -> None:
         """Keep the newest versions of each workflow (the one just written, and the one the

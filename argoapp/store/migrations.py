@@ -31,6 +31,27 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- Offloaded nodes one row per node and version in which it changed (body NULL: the
+        -- node was removed then), so that a write stores what changed, not every node; the
+        -- newest version of each workflow, and the oldest still readable after pruning.
+        CREATE TABLE offloaded_node_rows (
+            uid TEXT NOT NULL,
+            node_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            body TEXT,
+            PRIMARY KEY (uid, node_id, seq)
+        );
+        CREATE TABLE offloaded_node_seqs (
+            uid TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            pruned INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -73,17 +73,23 @@ class Store:
 
     # --- offloaded node status ---
 
-    async def save_nodes(self, uid: str, nodes: Obj) -> str:
-        """Store a workflow's nodes; returns their content version."""
-        return await self.transact(lambda conn: offload.save(conn, uid, nodes))
+    async def save_nodes(
+        self, uid: str, nodes: Obj, base: offload.Base | None = None
+    ) -> tuple[str, list[str]]:
+        """Store a workflow's nodes, writing only what differs from `base` (a stored version
+        and its nodes); returns the version and the ids of the nodes written."""
+        return await self.transact(lambda conn: offload.save(conn, uid, nodes, base))
 
     async def load_nodes(self, uid: str, version: str) -> Obj | None:
         """The nodes saved under (uid, version), or None."""
         return await self.read(lambda conn: offload.load(conn, uid, version))
 
-    async def prune_nodes(self, uid: str, keep_version: str) -> None:
-        """Delete every version of the workflow's nodes but `keep_version`."""
-        await self.transact(lambda conn: offload.prune(conn, uid, keep_version))
+    async def prune_nodes(
+        self, uid: str, keep_version: str, node_ids: list[str] | None = None
+    ) -> None:
+        """Delete what versions older than `keep_version` alone needed (for `node_ids` only,
+        when given: the nodes the save of `keep_version` wrote)."""
+        await self.transact(lambda conn: offload.prune(conn, uid, keep_version, node_ids))
 
     async def delete_nodes(self, uid: str) -> None:
         """Delete every version of the workflow's nodes."""

@@ -175,7 +175,7 @@ async def test_offloaded_nodes_are_loaded_from_the_store(
 ) -> None:
     created = await create(api, workflow("big"))
     nodes = {"big": {"id": "big", "name": "big", "phase": "Running", "type": "Pod"}}
-    version = await store.save_nodes(created["metadata"]["uid"], nodes)
+    version, _ = await store.save_nodes(created["metadata"]["uid"], nodes)
     created["status"] = {"phase": "Running", "offloadNodeStatusVersion": version}
     await kube.replace("Workflow", created, NS)
     body = await (await api.get(f"/api/v1/workflows/{NS}/big")).json()

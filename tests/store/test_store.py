@@ -44,7 +44,7 @@ async def test_restart_keeps_nodes(tmp_path: Path) -> None:
     path = tmp_path / "argoapp.db"
     s = Store(path)
     await s.start()
-    version = await s.save_nodes("uid-1", {"n1": {"phase": "Running"}})
+    version, _ = await s.save_nodes("uid-1", {"n1": {"phase": "Running"}})
     await s.close()
     s = Store(path)
     await s.start()
@@ -57,21 +57,55 @@ async def test_ten_thousand_nodes_round_trip(store: Store) -> None:
         f"wf-{i}": {"id": f"wf-{i}", "phase": "Succeeded", "children": [f"wf-{i + 1}"]}
         for i in range(10_000)
     }
-    version = await store.save_nodes("big", nodes)
-    assert version.startswith("sha256-")
+    version, written = await store.save_nodes("big", nodes)
+    assert version.startswith("seq-") and len(written) == 10_000
     assert await store.load_nodes("big", version) == nodes
-    # The same content is the same version, whatever order the keys came in.
+    # The same content on top of the version it was read at is that version, nothing written.
     again = dict(reversed(list(nodes.items())))
-    assert await store.save_nodes("big", again) == version
+    assert await store.save_nodes("big", again, (version, nodes)) == (version, [])
+
+
+async def test_a_save_on_a_base_writes_what_changed_and_every_version_reads_whole(
+    store: Store,
+) -> None:
+    v1_nodes = {f"n{i}": {"phase": "Running", "i": i} for i in range(50)}
+    v1, _ = await store.save_nodes("w", v1_nodes)
+    v2_nodes = {**v1_nodes, "n3": {"phase": "Succeeded", "i": 3}, "new": {"phase": "Pending"}}
+    del v2_nodes["n7"]
+    v2, written = await store.save_nodes("w", v2_nodes, (v1, v1_nodes))
+    assert sorted(written) == ["n3", "n7", "new"]  # changed, added, removed: nothing else
+    assert await store.load_nodes("w", v1) == v1_nodes  # the old version is still whole
+    assert await store.load_nodes("w", v2) == v2_nodes
+    await store.prune_nodes("w", v2, written)
+    assert await store.load_nodes("w", v1) is None  # pruned: no longer readable, not partial
+    assert await store.load_nodes("w", v2) == v2_nodes
+    rows = await store.read(
+        lambda c: c.execute("SELECT COUNT(*) FROM offloaded_node_rows WHERE uid='w'").fetchone()
+    )
+    assert rows[0] == 50  # one row per node left (n7's rows and tombstone are gone)
+
+
+async def test_a_base_that_is_not_the_newest_version_writes_everything(store: Store) -> None:
+    v1, _ = await store.save_nodes("w", {"a": {"x": 1}, "b": {"x": 1}})
+    v2, _ = await store.save_nodes(
+        "w", {"a": {"x": 2}, "b": {"x": 1}}, (v1, {"a": {"x": 1}, "b": {"x": 1}})
+    )
+    # A writer still on v1 (its write of the object conflicted): a full version, b removed.
+    v3, written = await store.save_nodes("w", {"a": {"x": 3}}, (v1, {"a": {"x": 1}, "b": {"x": 1}}))
+    assert sorted(written) == ["a", "b"]
+    assert await store.load_nodes("w", v3) == {"a": {"x": 3}}
+    assert await store.load_nodes("w", v2) == {"a": {"x": 2}, "b": {"x": 1}}
 
 
 async def test_versions_prune_and_delete(store: Store) -> None:
-    v1 = await store.save_nodes("u", {"a": {"phase": "Running"}})
-    v2 = await store.save_nodes("u", {"a": {"phase": "Succeeded"}})
-    other = await store.save_nodes("other", {"b": {}})
+    v1, _ = await store.save_nodes("u", {"a": {"phase": "Running"}})
+    v2, written = await store.save_nodes(
+        "u", {"a": {"phase": "Succeeded"}}, (v1, {"a": {"phase": "Running"}})
+    )
+    other, _ = await store.save_nodes("other", {"b": {}})
     assert v1 != v2
     assert await store.load_nodes("u", "nope") is None
-    await store.prune_nodes("u", keep_version=v2)
+    await store.prune_nodes("u", keep_version=v2, node_ids=written)
     assert await store.load_nodes("u", v1) is None
     assert await store.load_nodes("u", v2) == {"a": {"phase": "Succeeded"}}
     await store.delete_nodes("u")
@@ -80,13 +114,14 @@ async def test_versions_prune_and_delete(store: Store) -> None:
 
 
 async def test_concurrent_saves_from_many_tasks(store: Store) -> None:
-    async def save(i: int) -> tuple[str, str]:
-        return f"uid-{i % 10}", await store.save_nodes(f"uid-{i % 10}", {"n": {"i": i}})
+    async def save(i: int) -> tuple[str, str, int]:
+        version, _ = await store.save_nodes(f"uid-{i % 10}", {"n": {"i": i}})
+        return f"uid-{i % 10}", version, i
 
     saved = await asyncio.gather(*(save(i) for i in range(200)))
-    for i, (uid, version) in enumerate(saved):
+    for uid, version, i in saved:
         assert await store.load_nodes(uid, version) == {"n": {"i": i}}
-    assert len(await store.node_versions()) == 200
+    assert len(await store.node_versions()) == 10  # each workflow's newest version
 
 
 async def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None:
@@ -128,10 +163,10 @@ async def test_a_closed_store_says_so(tmp_path: Path) -> None:
 
 
 async def test_a_failed_transaction_changes_nothing(store: Store) -> None:
-    version = await store.save_nodes("u", {"a": {}})
+    version, _ = await store.save_nodes("u", {"a": {}})
 
     def half(conn: sqlite3.Connection) -> None:
-        conn.execute("DELETE FROM offloaded_nodes")
+        conn.execute("DELETE FROM offloaded_node_rows")
         raise ValueError("stop")
 
     with pytest.raises(ValueError):
@@ -142,3 +177,20 @@ async def test_a_failed_transaction_changes_nothing(store: Store) -> None:
 async def test_a_missing_directory_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot open"):
         await Store(tmp_path / "nowhere" / "argoapp.db").start()
+
+
+async def test_first_schema_versions_are_still_read_and_pruned(store: Store) -> None:
+    legacy = "sha256-0123456789abcdef0123456789abcdef"
+
+    def old_row(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO offloaded_nodes (uid, version, nodes, updated_at) VALUES (?, ?, ?, ?)",
+            ("u", legacy, '{"a":{"phase":"Running"}}', "2026-01-01T00:00:00Z"),
+        )
+
+    await store.transact(old_row)
+    assert await store.load_nodes("u", legacy) == {"a": {"phase": "Running"}}
+    version, written = await store.save_nodes("u", {"a": {"phase": "Succeeded"}})
+    await store.prune_nodes("u", version, written)
+    assert await store.load_nodes("u", legacy) is None
+    assert await store.load_nodes("u", version) == {"a": {"phase": "Succeeded"}}
