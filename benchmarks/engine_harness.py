@@ -10,9 +10,11 @@ these are measurements, never tests, and they assert nothing about time.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -206,18 +208,28 @@ async def argoapp_up(env: dict[str, str] | None = None) -> AsyncIterator[Up]:
             await _stop(proc)
 
 
+_LEFT: list[str] = []  # data dirs of finished runs, removed when the benchmarks end
+
+
 @contextlib.contextmanager
 def _fresh_dir(prefix: str) -> Iterator[str]:
-    """A temporary directory, removed afterwards and the removal written out (`sync`).
+    """A temporary directory, removed only when the benchmarks end (and the removal synced).
 
-    On ext4 without a journal (these machines), a new file skips over every inode whose
-    deletion is not yet written back, so a benchmark that starts right after the previous one
-    deleted its ~100,000 files paid for that deletion, and figures swung by half. Real
-    installs delete pods a few at a time; the benchmarks measure argoapp, not the last run.
+    On ext4 without a journal (these machines), a new inode skips over every inode deleted in
+    the last minute, so a run that started right after the previous one removed its ~50,000
+    files ran up to twice as slow, and each run more so. Real installs delete pods a few at a
+    time; the benchmarks measure argoapp, not the previous run's clean-up.
     """
-    os.sync()
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        yield tmp
+    if not _LEFT:
+        atexit.register(_remove_left)
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    _LEFT.append(tmp)
+    yield tmp
+
+
+def _remove_left() -> None:
+    for path in _LEFT:
+        shutil.rmtree(path, ignore_errors=True)
     os.sync()
 
 

@@ -7,7 +7,8 @@
    and the time of a full GET (all nodes) and of a list request.
 
 Targets from the issue are printed next to the figures; nothing asserts them. Sizes can be
-changed with env vars for a quick run: BENCH_CHAIN, BENCH_FANOUT, BENCH_HUGE (0 skips one).
+changed with env vars for a quick run: BENCH_CHAIN, BENCH_FANOUT, BENCH_HUGE (0 skips one);
+BENCH_CHAIN_MODES=true runs the chain with the in-process executor only.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _pids_now() -> int:
 
 async def bench_chain(steps: int, spawn_ms: float) -> None:
     """Benchmark 1, once per executor setting."""
-    for in_process in ("true", "false"):
+    for in_process in os.environ.get("BENCH_CHAIN_MODES", "true,false").split(","):
         async with argoapp_up({"ARGOAPP_EXECUTOR_IN_PROCESS": in_process}) as up:
             await _run(up, chain(2), 60)  # warm-up: imports, first pod, caches
             timeline = PodTimeline(up)
