@@ -366,7 +366,13 @@ class Controller:
 
     def _on_pod(self, kind: str, obj: Obj, old: Obj | None) -> None:
         key = self.pods.update(kind, obj, old)
-        if key is not None:
+        if key is None:
+            return
+        if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            # A pod's end moves its workflow on at once (its task result came first: the
+            # executor reports before it exits), taking any coalescing timer's place.
+            self.queue.add_now(key)
+        else:
             self.queue.add_after(key, COALESCE_SECONDS)
 
     def _on_task_result(self, kind: str, obj: Obj, old: Obj | None) -> None:

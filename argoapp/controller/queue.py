@@ -76,6 +76,13 @@ class WorkQueue:
         heapq.heappush(self._heap, (self.rank(key), next(self._seq), key))
         self._notify()
 
+    def add_now(self, key: str) -> None:
+        """Queue `key` now and drop its timer: the pass it gets sets whatever timer it needs."""
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.handle.cancel()
+        self.add(key)
+
     def add_after(self, key: str, delay: float) -> None:
         """Queue `key` after `delay` seconds, unless an earlier timer for it is already set."""
         if self._closed:

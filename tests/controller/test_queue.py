@@ -83,3 +83,14 @@ async def test_shutdown_wakes_every_waiting_worker_with_none() -> None:
     assert await asyncio.gather(*waiting) == [None, None, None]
     q.add("ns/b")
     assert await q.get() is None
+
+
+async def test_add_now_queues_at_once_and_drops_the_timer() -> None:
+    q = WorkQueue()
+    q.add_after("ns/a", 60)  # a coalescing (or requeue) timer
+    q.add_now("ns/a")
+    assert q.pending_timer("ns/a") is None
+    assert await q.get() == "ns/a"
+    q.done("ns/a")
+    await asyncio.sleep(0.02)
+    assert len(q) == 0 and q.stats.timers_fired == 0
