@@ -77,13 +77,16 @@ class Persister:
 
     async def write(self, wf: Obj) -> Obj:
         """Replace the workflow (offloading its nodes when large); the object the API returned."""
+        before = str((wf.get("status") or {}).get("offloadNodeStatusVersion") or "")
         body, version, written_ids, offloaded_before = await self._offload(wf)
         written = await self.kube.replace("Workflow", body)
         if self.store is not None:
             uid = wf["metadata"].get("uid", "")
-            if version and written_ids:
-                # Only now: until the object names the new version, the old one must stay whole.
-                await self.store.prune_nodes(uid, version, written_ids)
+            if version and written_ids and before:
+                # Only now (until the object names the new version, the old one must stay
+                # whole), and one version behind: a reader that got the previous object
+                # (the API server, a watch) can still load its nodes.
+                await self.store.prune_nodes(uid, before, written_ids)
             elif not version and offloaded_before:
                 await self.store.delete_nodes(uid)
         return written

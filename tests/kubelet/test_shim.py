@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,8 @@ def test_missing_program_is_a_start_error(tmp_path: Path) -> None:
 
 
 async def test_sigterm_reaches_the_main_process_and_kill_ends_all(tmp_path: Path) -> None:
-    gentle, rough = tmp_path / "gentle", tmp_path / "rough"
+    area = tmp_path / "data" / "pods" / "uid" / "containers"  # the supervisor serves no other
+    gentle, rough = area / "gentle" / "0", area / "rough" / "0"
     spec(gentle, ["sh", "-c", "trap 'echo term; exit 9' TERM; touch ready; "
                               "while true; do sleep 0.05; done"])  # fmt: skip
     spec(rough, ["sh", "-c", "trap '' TERM; sleep 60 & touch ready; wait"])
@@ -88,7 +90,8 @@ async def test_sigterm_reaches_the_main_process_and_kill_ends_all(tmp_path: Path
 async def test_one_supervisor_serves_every_container_and_a_reconnecting_kubelet(
     tmp_path: Path,
 ) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
+    area = tmp_path / "data" / "pods" / "uid" / "containers"
+    first, second = area / "first" / "0", area / "second" / "0"
     spec(first, ["sh", "-c", "while [ ! -e go ]; do sleep 0.05; done; echo done"])
     spec(second, ["sh", "-c", "exit 3"])
     data = tmp_path / "data"
@@ -125,3 +128,40 @@ def test_shim_runs_without_argoapp_on_its_path() -> None:
     out = subprocess.run([sys.executable, "-I", "-c", probe, argv[3]], capture_output=True,
                          text=True, check=True, timeout=30)  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+async def test_the_supervisor_runs_nothing_outside_its_pods_and_nobody_else_reaches_it(
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "elsewhere"
+    spec(outside, ["sh", "-c", "touch ran"])
+    data = tmp_path / "data"
+    client = procs.SupervisorClient(data)
+    try:
+        assert await client.start(outside) == {}  # refused: answered as not running
+        await client.exited(outside)
+    finally:
+        await client.close()
+        kill_supervisor(data)
+    assert not (outside / "ran").exists() and not (outside / "started.json").exists()
+    sock = data / "supervisor.sock"
+    assert sock.is_socket() and stat.S_IMODE(sock.stat().st_mode) & 0o077 == 0
+
+
+async def test_a_start_asked_again_is_answered_with_the_running_attempt(tmp_path: Path) -> None:
+    state = tmp_path / "data" / "pods" / "uid" / "containers" / "main" / "0"
+    spec(state, ["sh", "-c", "while [ ! -e go ]; do sleep 0.05; done"])
+    data = tmp_path / "data"
+    first, again = procs.SupervisorClient(data), procs.SupervisorClient(data)
+    try:
+        started = await first.start(state)
+        async with asyncio.timeout(10):  # a kubelet restarted mid-start asks again: not blocked
+            assert (await again.start(state))["startedAt"] == started["startedAt"]
+        (state / "go").touch()
+        async with asyncio.timeout(30):
+            await again.exited(state)
+    finally:
+        await first.close()
+        await again.close()
+        kill_supervisor(data)
+    assert json.loads((state / "exit.json").read_text())["exitCode"] == 0

@@ -177,7 +177,11 @@ class Kubelet:
             del self._worker_tasks[uid]
             worker = self.workers.pop(uid, None)
             if worker is not None and not task.cancelled() and task.exception() is None:
-                if worker.idle:
+                if worker.idle and worker.gone:  # deleted for good while it was ending
+                    self._spawn(self._remove_area(uid), f"remove-{uid}")
+                elif worker.idle and worker.deleting:  # deletion came as it ended: see to it
+                    self._start_worker(worker.pod)
+                elif worker.idle:
                     self._idle[uid] = resource_version(worker.pod)
                 else:
                     self._finished[uid] = resource_version(worker.pod)

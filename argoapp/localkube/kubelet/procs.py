@@ -166,16 +166,28 @@ class SupervisorClient:
         return future
 
     async def _send(self, message: dict[str, Any]) -> None:
-        writer = await self._connection()
-        writer.write(json.dumps(message).encode() + b"\n")
-        await writer.drain()
+        """Send `message`, on a new connection if the one there broke (once)."""
+        for last in (False, True):
+            writer = await self._connection()
+            try:
+                writer.write(json.dumps(message).encode() + b"\n")
+                await writer.drain()
+                return
+            except (ConnectionError, OSError):
+                if last:
+                    raise
+                writer.close()
+                if self._writer is writer:
+                    self._writer = None
 
     async def _connection(self) -> asyncio.StreamWriter:
         async with self._lock:
             if self._writer is not None and not self._writer.is_closing():
                 return self._writer
             reader, self._writer = await self._connect()
-            self._reading = asyncio.create_task(self._read(reader), name="kubelet-supervisor")
+            self._reading = asyncio.create_task(
+                self._read(reader, self._writer), name="kubelet-supervisor"
+            )
             for state in list(self._exited):  # answered by whoever supervises now
                 self._writer.write(json.dumps({"follow": state}).encode() + b"\n")
             return self._writer
@@ -189,15 +201,15 @@ class SupervisorClient:
                 await asyncio.to_thread(_spawn_supervisor, self.data_dir)
         return await asyncio.open_unix_connection(name, limit=1 << 20)
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
+    async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while line := await reader.readline():
                 self._message(line)
         except (OSError, ValueError) as e:
             log.warning("the container supervisor's connection broke: %s", e)
         finally:
-            if self._writer is not None:
-                self._writer.close()
+            writer.close()
+            if self._writer is writer:  # (not a newer connection made meanwhile)
                 self._writer = None
             if not self._closed and (self._exited or self._started):
                 self._answer_started()

@@ -43,6 +43,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -55,6 +56,8 @@ _DRAIN_AFTER_EXIT = 1.0  # seconds to keep reading pipes that something outlived
 _MAIN_PID_TRIES = 50  # looks (every _TICK) for the sandbox's command before SIGTERM gives up
 _TICK = 0.02
 _IDLE_EXIT = 2.0  # seconds with no kubelet and no container before the daemon ends
+_SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
+_LINE_MAX = 1 << 20  # a request line longer than this ends the connection
 
 
 def shim_argv() -> list[str]:
@@ -65,9 +68,17 @@ def shim_argv() -> list[str]:
 
 
 def socket_name(data_dir: str) -> str:
-    """The abstract Unix socket of the supervisor of `data_dir` (no path length limit)."""
-    digest = hashlib.sha256(os.path.realpath(data_dir).encode()).hexdigest()[:32]
-    return f"\0argoapp-kubelet-{digest}"
+    """The supervisor's socket: a file in `data_dir` (0700), so that neither other users nor
+    pods (which share the host's network, hence its abstract sockets) can reach it. A data dir
+    too long for a socket path gets a private directory in the temp dir instead."""
+    path = os.path.join(os.path.realpath(data_dir), "supervisor.sock")
+    if len(path.encode()) < _SOCKET_PATH_MAX:
+        return path
+    digest = hashlib.sha256(os.path.realpath(data_dir).encode()).hexdigest()[:24]
+    private = os.path.join(tempfile.gettempdir(), f"argoapp-{os.getuid()}-{digest}")
+    os.makedirs(private, mode=0o700, exist_ok=True)
+    os.chmod(private, 0o700)
+    return os.path.join(private, "s")
 
 
 def rfc3339_nano(ns: int | None = None) -> str:
@@ -143,16 +154,11 @@ class LogWriter:
         self._pending = {"stdout": b"", "stderr": b""}
 
     def feed(self, stream: str, data: bytes) -> None:
-        buf = self._pending[stream] + data
-        out = []
-        while True:
-            cut = buf.find(b"\n")
-            if cut < 0:
-                break
-            out.append(self._line(stream, b"F", buf[:cut]))
-            buf = buf[cut + 1 :]
+        *lines, buf = (self._pending[stream] + data).split(b"\n")
+        prefix = b"%s %s " % (rfc3339_nano().encode(), stream.encode())  # one stamp a chunk
+        out = [b"%sF %s\n" % (prefix, line) for line in lines]
         while len(buf) >= _PARTIAL_AT:
-            out.append(self._line(stream, b"P", buf[:_PARTIAL_AT]))
+            out.append(b"%sP %s\n" % (prefix, buf[:_PARTIAL_AT]))
             buf = buf[_PARTIAL_AT:]
         self._pending[stream] = buf
         self._write(out)
@@ -192,6 +198,7 @@ class Container:
         self.first_stderr = b""
         self.exited_at: float | None = None
         self.started = False
+        self.record: dict[str, Any] = {}  # started.json's content
         self.term_tries = 0  # > 0: SIGTERM asked, the sandbox's command not found yet
         self.followers: set[Any] = set()
 
@@ -215,16 +222,27 @@ class Container:
                 pass_fds=(info_w,) if self.sandboxed else (),
                 process_group=0,
             )
-        except OSError as e:
+        except (OSError, ValueError, IndexError, TypeError) as e:
             for fd in (info_r, out_r, err_r):
                 if fd >= 0:
                     os.close(fd)
-            return f'failed to start container process: exec: "{argv[0]}": {e.strerror}'
+            reason = e.strerror if isinstance(e, OSError) else str(e)
+            return f'failed to start container process: exec: "{argv[:1]}": {reason}'
         finally:
             for fd in (info_w, out_w, err_w):
                 if fd >= 0:
                     os.close(fd)
-        self.logs = LogWriter(os.path.join(self.state, "container.log"))
+        try:
+            self.logs = LogWriter(os.path.join(self.state, "container.log"))
+        except OSError as e:  # nowhere to log to: it does not run unsupervised
+            self.streams = {out_r: "stdout", err_r: "stderr"}
+            self.kill_all()
+            self.child.wait()
+            for fd in (info_r, out_r, err_r):
+                if fd >= 0:
+                    os.close(fd)
+            self.streams = {}
+            return f"failed to start container process: cannot write its log: {e.strerror}"
         self.streams = {out_r: "stdout", err_r: "stderr"}
         self.info_fd = info_r if info_r >= 0 else None
         return None
@@ -333,9 +351,10 @@ def _start_error(bwrap_line: str) -> str:
 class Daemon:
     """The supervisor's loop: kubelets' requests, containers' output, exits, signals."""
 
-    def __init__(self, listener: socket.socket | None) -> None:
+    def __init__(self, listener: socket.socket | None, pods: str | None = None) -> None:
         self.sel = selectors.DefaultSelector()
         self.listener = listener
+        self.pods = pods  # attempts are accepted under this directory only (None: anywhere)
         self.running: dict[str, Container] = {}
         self.clients: dict[socket.socket, bytes] = {}
         self.wake_r, wake_w = os.pipe()
@@ -352,10 +371,13 @@ class Daemon:
 
     def serve(self) -> None:
         """Until nothing runs and (as a daemon) no kubelet has been connected for a while."""
-        idle_since: float | None = None
+        idle_since: float | None = time.monotonic()  # one that never gets a kubelet ends too
         while True:
             for key, _ in self.sel.select(self._timeout(idle_since)):
-                self._ready(key.data, key.fileobj)
+                try:
+                    self._ready(key.data, key.fileobj)
+                except Exception as e:  # one container's or one kubelet's trouble, not all
+                    self._failed(key.data, e)
             self._reap()
             for container in list(self.running.values()):
                 if container.term_tries:
@@ -370,6 +392,19 @@ class Daemon:
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since >= _IDLE_EXIT and not self._accept():
                 return
+
+    def _failed(self, data: tuple[Any, ...], error: Exception) -> None:
+        """An event could not be handled: a container's is killed (its exit is recorded when
+        it ends), a kubelet's connection is dropped (it connects again)."""
+        print(f"shim: {data[0]}: {type(error).__name__}: {error}", file=sys.stderr)
+        if data[0] in ("out", "info") and isinstance(data[1], Container):
+            container = data[1]
+            for fd in list(container.streams):
+                with contextlib.suppress(KeyError, ValueError, OSError):
+                    self.sel.unregister(fd)
+                    os.close(fd)
+                container.streams.pop(fd, None)
+            container.kill_all()
 
     def _timeout(self, idle_since: float | None) -> float | None:
         if any(c.term_tries or c.exited_at is not None for c in self.running.values()):
@@ -431,9 +466,11 @@ class Daemon:
     def start(self, state: str, follower: socket.socket | None) -> None:
         """Start the attempt in `state` (a repeated request only adds a follower)."""
         container = self.running.get(state)
-        if container is not None:
+        if container is not None:  # asked again (a kubelet that restarted): it runs already
             if follower is not None:
                 container.followers.add(follower)
+                if container.started:
+                    self._tell({follower}, {"started": state, **container.record})
             return
         try:
             with open(os.path.join(state, "spec.json")) as f:
@@ -465,7 +502,12 @@ class Daemon:
     def _started(self, container: Container) -> None:
         if container.started:
             return
-        record = container.started_record()
+        try:
+            record = container.started_record()
+        except OSError as e:
+            print(f"shim: {container.state}: start not recorded: {e}", file=sys.stderr)
+            container.started, record = True, {"startedAt": rfc3339_nano()}
+        container.record = record
         self._tell(container.followers, {"started": container.state, **record})
 
     def _finish(self, container: Container) -> None:
@@ -476,7 +518,7 @@ class Daemon:
         self._started(container)
         try:
             container.finish()
-        except OSError as e:  # its area was removed under it: nobody is left to read it
+        except Exception as e:  # its area was removed under it, or the disk refused
             print(f"shim: {container.state}: exit not recorded: {e}", file=sys.stderr)
         del self.running[container.state]
         self._tell(container.followers, {"exited": container.state})
@@ -506,6 +548,9 @@ class Daemon:
             self._drop(conn)
             return
         *lines, rest = (self.clients[conn] + data).split(b"\n")
+        if len(rest) > _LINE_MAX:
+            self._drop(conn)
+            return
         self.clients[conn] = rest
         for line in lines:
             try:
@@ -516,6 +561,10 @@ class Daemon:
                 self._request(conn, request)
 
     def _request(self, conn: socket.socket, request: dict[str, Any]) -> None:
+        for key in ("start", "follow", "signal"):
+            if key in request and not self._allowed(str(request[key])):
+                self._tell({conn}, {"exited": str(request[key])})  # nothing of ours runs there
+                return
         if "start" in request:
             self.start(str(request["start"]), conn)
         elif "follow" in request:
@@ -530,6 +579,12 @@ class Daemon:
                 container.kill_all()
             elif container is not None:
                 container.terminate()
+
+    def _allowed(self, state: str) -> bool:
+        if self.pods is None:
+            return True
+        real = os.path.realpath(state)
+        return real.startswith(self.pods + os.sep)
 
     def _tell(self, conns: set[Any], message: dict[str, Any]) -> None:
         line = json.dumps(message).encode() + b"\n"
@@ -562,20 +617,48 @@ def _read(fd: int | None) -> bytes | None:
 
 def daemon(data_dir: str) -> int:
     """Serve the kubelets of `data_dir` until idle; another one already serving it is fine."""
+    _raise_fd_limit()
+    name = socket_name(data_dir)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        listener.bind(socket_name(data_dir))
-    except OSError:
+        probe.connect(name)
         _ready_byte()
         return 0  # one is already there: the kubelet connects to it
+    except OSError:
+        pass  # nobody answers: a socket file left by a supervisor that ended is replaced
+    finally:
+        probe.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name)
+    old_mask = os.umask(0o077)
+    try:
+        listener.bind(name)
+    except OSError:
+        _ready_byte()
+        return 0
+    finally:
+        os.umask(old_mask)
     listener.listen(64)
     record = {"pid": os.getpid(), "startTicks": proc_start_ticks(os.getpid()), "bootId": boot_id()}
     with contextlib.suppress(OSError):
         write_json_atomic(os.path.join(data_dir, "supervisor.json"), record)
     _ready_byte()
-    Daemon(listener).serve()
+    Daemon(listener, os.path.join(os.path.realpath(data_dir), "pods")).serve()
     listener.close()
+    with contextlib.suppress(OSError):
+        os.unlink(name)
     return 0
+
+
+def _raise_fd_limit() -> None:
+    """Three descriptors per running container: take the hard limit, not the usual 1024."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _ready_byte() -> None:
