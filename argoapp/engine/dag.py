@@ -22,6 +22,7 @@ from argoapp.engine.outputs import (
     global_outputs,
     outbound_of,
 )
+from argoapp.engine.podnode import held_as_before, note_held
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass, as_int, link
 from argoapp.engine.steps import fulfilled
@@ -239,10 +240,16 @@ class _Dag:
         for item_task in items:
             child_name = f"{gname}.{item_task['name']}"[len(gname) + 1 :]
             full = f"{self.node['name']}.{child_name}"
-            if limit and self.p.node(full) is None and self._active() >= limit:
+            fresh = self.p.node(full) is None
+            if limit and fresh and self._active() >= limit:
                 self.p.held_back += 1
                 continue
+            if held_as_before(self.p, task, fresh):
+                continue
+            held = self.p.held_back
             self._run_one(name, item_task, full, group)
+            if fresh:
+                note_held(self.p, task, held, self.p.node(full) is not None)
         self._close_group(group, len(items))
 
     def _active(self) -> int:

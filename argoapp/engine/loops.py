@@ -8,6 +8,7 @@ substitution uses. `aggregate` gives a loop's outputs as JSON lists for the step
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,17 +27,35 @@ def is_loop(step: Mapping[str, Any]) -> bool:
     return any(step.get(k) is not None for k in LOOP_KEYS)
 
 
+# The last expansions, by the step and its items as JSON: every pass walks every loop again,
+# and building thousands of item steps each time would cost more than the rest of the pass.
+# Callers only read what `expand` returns, so a cached expansion is handed out as it is.
+_EXPANDED: OrderedDict[tuple[str, str], list[Obj]] = OrderedDict()
+_EXPANDED_ITEMS = 50_000  # items kept in all, so the cache stays a few MB
+
+
 def expand(step: Obj, scope: Mapping[str, Any]) -> list[Obj] | None:
     """The steps a looping step stands for (None when it does not loop)."""
     items = _items(step, scope)
     if items is None:
         return None
     base = {k: v for k, v in step.items() if k not in LOOP_KEYS}
+    try:
+        key = (json.dumps(base, sort_keys=True), json.dumps(items))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and (cached := _EXPANDED.get(key)) is not None:
+        _EXPANDED.move_to_end(key)
+        return cached
     name = step["name"]
     out = []
     for i, item in enumerate(items):
         label, item_scope = _describe(item)
         out.append({**base, "name": f"{name}({i}:{label})", "_item_scope": item_scope})
+    if key is not None and len(out) <= _EXPANDED_ITEMS:
+        _EXPANDED[key] = out
+        while sum(len(v) for v in _EXPANDED.values()) > _EXPANDED_ITEMS:
+            _EXPANDED.popitem(last=False)
     return out
 
 

@@ -35,11 +35,34 @@ def may_start(p: Pass, on_exit: bool = False) -> bool:
         return False
     if (p.spec.get("shutdown") or p.deadline_passed) and not on_exit:
         return False
-    limit = as_int(p.spec.get("parallelism"))
-    if limit and p.active_pods >= limit:
+    if _workflow_full(p):
         p.held_back += 1
         return False
     return True
+
+
+def _workflow_full(p: Pass) -> bool:
+    limit = as_int(p.spec.get("parallelism"))
+    return bool(limit and p.active_pods >= limit)
+
+
+def held_as_before(p: Pass, loop: Obj, fresh: bool) -> bool:
+    """Whether a fresh item of a loop step or task waits for a slot as an earlier item did in
+    this pass (`note_held`), with the workflow's `parallelism` still full. Thousands of
+    waiting items are then passed over without resolving each one on every pass."""
+    if fresh and id(loop) in p.held_loops and _workflow_full(p):
+        p.held_back += 1
+        return True
+    return False
+
+
+def note_held(p: Pass, loop: Obj, held_before: int, created: bool) -> None:
+    """Remember that a fresh item of `loop` was held back by the workflow's `parallelism`
+    (nothing created, a hold counted), when every item would be: they share the template
+    (validation refuses a templated template name) and have no `when` to decide first."""
+    if created or p.held_back == held_before or not _workflow_full(p) or loop.get("when"):
+        return
+    p.held_loops.add(id(loop))
 
 
 def refused(p: Pass, on_exit: bool) -> str:

@@ -47,9 +47,8 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
         return _result(p)
     _shutdown_and_deadline(p)
     root = _run_entrypoint(p)
-    stalled = p.finished and p.held_back
-    if stalled and root is not None and not node_done(root.get("phase")):
-        # Something ended while a limit held work back: walk once more (idempotent: nodes are
+    if p.ended_after_hold and root is not None and not node_done(root.get("phase")):
+        # Something ended after a limit held work back: walk once more (idempotent: nodes are
         # found by name), so that work the ending made possible starts now. No event would
         # bring another pass: our own write does not.
         root = _run_entrypoint(p)

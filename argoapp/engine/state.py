@@ -67,6 +67,11 @@ class Pass:
     created: int = 0  # nodes made in this pass
     finished: int = 0  # nodes that reached a final phase in this pass
     held_back: int = 0  # work not started in this pass because a limit was reached
+    # a node ended after something was held back: the walk may have passed over work the
+    # ending made possible (work held back after an ending saw the freed slot already)
+    ended_after_hold: bool = False
+    # loop steps and tasks (by id) whose fresh items the workflow's `parallelism` held back
+    held_loops: set[int] = field(default_factory=set)
 
     def init_counters(self) -> None:
         """Count what the pass needs to know up front (one scan of the nodes)."""
@@ -202,6 +207,8 @@ class Pass:
             node["message"] = message
         node["finishedAt"] = self.now_text
         self.finished += 1
+        if self.held_back:
+            self.ended_after_hold = True
         return node
 
     def set_phase(self, node: Obj, phase: str, message: str | None = None) -> Obj:

@@ -15,6 +15,7 @@ from typing import Any
 from argoapp.engine import hooks, loops
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import finish_with_outputs, global_outputs, outbound_of
+from argoapp.engine.podnode import held_as_before, note_held
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass, as_int
 from argoapp.model.phases import NodePhase, NodeType, node_done
@@ -128,7 +129,7 @@ def _execute_group(
     limit = as_int(frame.tmpl.get("parallelism"))
     running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
-    for item_step, _ in expanded:
+    for item_step, step in expanded:
         child_name = f"{sg_name}.{item_step['name']}"
         child = p.node(child_name)
         done = child is not None and node_done(child.get("phase"))
@@ -137,11 +138,16 @@ def _execute_group(
             continue
         if done and not item_step.get("hooks"):
             continue
+        if held_as_before(p, step, child is None):
+            continue
         item_scope = {**scope, **item_step.get("_item_scope", {})}
         if not done:  # daemons that are up are still watched
             was_running = child is not None and not fulfilled(child)
+            held = p.held_back
             _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
             now = p.node(child_name)
+            if child is None:
+                note_held(p, step, held, now is not None)
             if child is None and now is not None and not fulfilled(now):
                 running += 1  # started in this pass
             elif was_running and fulfilled(now):

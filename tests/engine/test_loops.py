@@ -207,3 +207,23 @@ spec:
     # the next task hangs under each item, not under the group
     assert all(k["children"] == [n["wf.after"]["id"]] for k in kids)
     assert json.loads(inputs_of(n["wf.after"])["m"]) == ["a", "b"]
+
+
+def test_expansions_are_reused_only_for_the_same_step_and_items() -> None:
+    """Every pass expands every loop again, so expansions are kept; a step that differs in
+    anything but its name's items, or items that changed, get their own."""
+    from argoapp.engine import loops
+
+    step = {"name": "s", "template": "t", "withItems": ["a", "b"]}
+    first = loops.expand(step, {})
+    assert loops.expand(dict(step), {}) is first
+    other_args = {**step, "arguments": {"parameters": [{"name": "p", "value": "1"}]}}
+    assert loops.expand(other_args, {})[0]["arguments"] == other_args["arguments"]
+    changed = loops.expand({**step, "withItems": ["a", "c"]}, {})
+    assert [s["name"] for s in changed] == ["s(0:a)", "s(1:c)"]
+    params = {**step, "withParam": "{{inputs.parameters.xs}}"}
+    del params["withItems"]
+    one = loops.expand(params, {"inputs.parameters.xs": '["x"]'})
+    two = loops.expand(params, {"inputs.parameters.xs": '["x", "y"]'})
+    assert [s["name"] for s in one] == ["s(0:x)"]
+    assert [s["_item_scope"]["item"] for s in two] == ["x", "y"]

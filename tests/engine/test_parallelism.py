@@ -4,7 +4,7 @@ its own running children."""
 from __future__ import annotations
 
 from argoapp.model.types import Obj
-from tests.engine.golden import Sim, by_name, workflow
+from tests.engine.golden import Sim, by_name, tmpl_of, workflow
 
 
 def max_running(sim: Sim) -> int:
@@ -155,3 +155,64 @@ spec:
     sim = Sim(workflow(text))
     sim.run()  # no exception; a value that is not a number sets no limit
     assert sim.phase in ("Succeeded", "Failed", "Error")
+
+
+def test_workflow_parallelism_refills_every_freed_slot_in_the_same_pass() -> None:
+    """Items waiting for the workflow's `parallelism` are passed over cheaply once one was held
+    back, but a slot freed in a pass is still taken in that pass, for steps and DAGs alike."""
+    for kind in ("steps", "dag"):
+        sim = Sim(fan_out("  parallelism: 2", kind=kind), running_passes=lambda pod: 1)
+        sim.run()
+        waves = [len(w) for w in sim.waves if w]
+        assert waves[:2] == [2, 2], kind  # two end each pass and two start in their place
+        assert len(sim.created) == (5 if kind == "steps" else 6)
+
+
+def test_items_with_a_condition_are_decided_while_others_wait_for_a_slot() -> None:
+    text = """
+spec:
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: s, template: work, withItems: [1, 2, 3, 4], when: "{{item}} != 3"}
+  - name: work
+    container: {image: alpine}
+"""
+    sim = Sim(workflow(text), running_passes=lambda pod: 3)
+    sim.step()
+    nodes = sim.nodes()
+    assert nodes["s(2:3)"]["phase"] == "Skipped"  # decided at once, as Argo does
+    assert "s(1:2)" not in nodes and "s(3:4)" not in nodes  # waiting for the slot
+    sim.run()
+    assert [n for n in sim.nodes() if n.startswith("s(")] and sim.phase == "Succeeded"
+    assert len(sim.created) == 3
+
+
+def test_a_slot_freed_after_an_item_was_held_is_taken_in_the_same_pass() -> None:
+    """Items of x's loop wait for the workflow's limit; y's pod, later in the walk, ends: the
+    same pass walks once more and starts the next item (no event would bring another pass)."""
+    text = """
+spec:
+  entrypoint: main
+  parallelism: 2
+  templates:
+  - name: main
+    steps:
+    - - {name: x, template: x}
+      - {name: y, template: q}
+  - name: x
+    steps:
+    - - {name: first, template: p}
+    - - {name: loop, template: l, withItems: [1, 2]}
+  - {name: p, container: {image: alpine}}
+  - {name: q, container: {image: alpine}}
+  - {name: l, container: {image: alpine}}
+"""
+    passes = {"p": 0, "q": 2, "l": 5}
+    sim = Sim(workflow(text), running_passes=lambda pod: passes[tmpl_of(pod)["name"]])
+    sim.until(lambda s: s.nodes().get("y", {}).get("phase") == "Succeeded")
+    assert "loop(1:2)" in sim.nodes()  # started by the pass that saw y end
+    sim.run()
+    assert sim.phase == "Succeeded"
