@@ -219,7 +219,7 @@ class ObjectService:
             raise BadRequest("the request body must be a JSON object")
         return await self.storage.run(
             lambda tx: self._update_tx(
-                tx, res, namespace, name, lambda _old: body, subresource, dry_run
+                tx, res, namespace, name, lambda _old: copy_json(body), subresource, dry_run
             )
         )
 
@@ -270,7 +270,10 @@ class ObjectService:
         old = tx.get(res.key, ns, name)
         if old is None:
             raise not_found(res.plural, name, res.group)
-        new = _prepare(res, namespace, build(copy_json(old)))
+        # Builds never change `old`; a merge patch's result shares with it what the patch
+        # leaves alone, and so does what is stored: nothing below changes a shared part (the
+        # top level and metadata are copied), which saves copying a pod on every status patch.
+        new = _prepare(res, namespace, build(old), copy=False)
         meta = new["metadata"]
         if meta.get("name", name) != name:
             raise BadRequest(
@@ -382,11 +385,18 @@ class ObjectService:
         )
 
 
-def _prepare(res: Resource, namespace: str | None, body: Any) -> Obj:
-    """A copy of `body` with its kind, apiVersion and namespace checked against the URL."""
+def _prepare(res: Resource, namespace: str | None, body: Any, *, copy: bool = True) -> Obj:
+    """`body` with its kind, apiVersion and namespace checked against the URL: a copy, or
+    with `copy=False` (a body built from the stored object) a copy of its top level and
+    metadata, the parts an update changes."""
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
-    obj = copy_json(body)
+    if copy:
+        obj = copy_json(body)
+    else:  # the parts changed below, so that nothing shared with the stored object changes
+        obj = dict(body)
+        if isinstance(obj.get("metadata"), dict):
+            obj["metadata"] = dict(obj["metadata"])
     for field, want in (("apiVersion", res.group_version), ("kind", res.kind)):
         have = obj.get(field)
         if have not in (None, "", want):
@@ -493,7 +503,7 @@ def _qos_class(spec: Obj) -> str:
 def _merge_update(res: Resource, old: Obj, new: Obj, subresource: str) -> Obj:
     """The object to store for an update of `old` to `new` (main resource or status)."""
     if subresource == "status":
-        result = copy_json(old)
+        result = {**old, "metadata": dict(old["metadata"])}
         if new.get("status") is None:
             result.pop("status", None)
         else:

@@ -1,7 +1,8 @@
 """The patch formats of Kubernetes: JSON merge, strategic merge, JSON patch, apply.
 
-Pure functions from (document, patch) to a new document; they never mutate their inputs and
-raise `BadRequest` / `Invalid` / `UnsupportedMedia` with the reason a client can act on.
+Pure functions from (document, patch) to a new document; they never mutate their inputs (a
+merge's result shares with the document the parts the patch leaves alone) and raise
+`BadRequest` / `Invalid` / `UnsupportedMedia` with the reason a client can act on.
 
 Strategic merge is done with merge semantics, plus the one rule that matters for pods and
 kubectl apply: lists of objects that all carry a `name` are merged by name. Its `$patch`,
@@ -48,7 +49,9 @@ def merge_patch(target: Any, patch: Any, *, by_name: bool = False) -> Any:
         return _merge_named_lists(target, patch)
     if not isinstance(patch, dict):
         return copy_json(patch)
-    result = copy_json(target) if isinstance(target, dict) else {}
+    # a shallow copy per patched level: copying the whole document at every level of the
+    # patch made a status patch of a pod copy the pod several times over
+    result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if not isinstance(key, str):
             raise BadRequest(f"object keys must be strings, not {key!r}")
@@ -68,7 +71,7 @@ def _named(items: list[Any]) -> bool:
 def _merge_named_lists(target: list[Any], patch: list[Any]) -> list[Any]:
     if not (_named(target) and _named(patch)):
         return [merge_patch(None, item, by_name=True) for item in patch]
-    result = copy_json(target)
+    result = list(target)
     index = {item["name"]: i for i, item in enumerate(result)}
     for item in patch:
         if item.get("$patch") == "delete":

@@ -221,7 +221,7 @@ def fold_string_data(obj: Obj) -> None:
         isinstance(v, str) for v in string_data.values()
     ):
         raise BadRequest("stringData must be a map of strings")
-    data = obj.setdefault("data", {}) or {}
+    data = dict(obj.get("data") or {})  # a copy: `data` may be the stored object's
     for key, value in string_data.items():
         data[key] = base64.b64encode(value.encode()).decode()
     obj["data"] = data
