@@ -2,8 +2,9 @@
 
 Not part of `make bench`: run `.venv/bin/python -m benchmarks.engine_profile chain 200` (or
 `fanout 2000`) after `.venv/bin/pip install py-spy`; `PROFILE_KEEP=FILE` keeps the raw
-samples. py-spy samples the running server from the
-outside (`record --pid --subprocesses`, no code changes) at 200 Hz; the samples are grouped by
+samples, `PROFILE_GIL=1` samples only the thread holding the GIL (the work that serializes).
+py-spy samples the running server from the outside (`record --pid --subprocesses`, no code
+changes) at 200 Hz; the samples are grouped by
 the first matching part of argoapp on the stack and printed as thread-milliseconds per step.
 py-spy leaves out threads it sees idle, so a sum above wall time means several threads were
 busy (or waiting for the GIL) at once.
@@ -57,6 +58,8 @@ def summarize(raw: str, steps: int) -> None:
     with open(raw) as f:
         for line in f:
             stack, _, n = line.rstrip().rpartition(" ")
+            if not n.isdigit():  # a process's command line can break a record over lines
+                continue
             total += int(n)
             procs = stack.count("process ")
             name = next((p for p, test in PARTS if test(stack, procs)), "other (asyncio, idle)")
@@ -78,6 +81,7 @@ async def profile(shape: str, steps: int) -> None:
             spy = await asyncio.create_subprocess_exec(
                 spy_exe, "record", "--pid", str(up.proc.pid), "--subprocesses", "--nonblocking",
                 "--rate", str(RATE), "--format", "raw", "--output", raw,
+                *(["--gil"] if os.environ.get("PROFILE_GIL") else []),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
             await asyncio.sleep(1.5)  # py-spy attaches
@@ -85,9 +89,9 @@ async def profile(shape: str, steps: int) -> None:
             spy.send_signal(2)
             await spy.wait()
         print(f"-- profile: {shape} of {steps}, {status.get('phase')} in {wall:.1f} s")
-        summarize(raw, steps)
         if os.environ.get("PROFILE_KEEP"):  # the raw samples, for a closer look
             shutil.copy(raw, os.environ["PROFILE_KEEP"])
+        summarize(raw, steps)
 
 
 if __name__ == "__main__":
