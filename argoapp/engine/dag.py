@@ -12,6 +12,7 @@ target's `continueOn` covers it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from argoapp.engine import dag_phase, hooks, loops, steps
@@ -22,7 +23,7 @@ from argoapp.engine.outputs import (
     global_outputs,
     outbound_of,
 )
-from argoapp.engine.podnode import held_as_before, note_held
+from argoapp.engine.podnode import held_as_before, note_held, start_item
 from argoapp.engine.scope import node_outputs
 from argoapp.engine.state import Pass, as_int, link
 from argoapp.engine.steps import fulfilled
@@ -55,6 +56,7 @@ class _Dag:
         }
         self.visited: set[str] = set()
         self.active: int | None = None  # running children, counted when `parallelism` asks
+        self._counted_at = 0  # `Pass.finished` when they were counted
         self.scope: dict[str, Any] = dict(frame.scope)
         for name in self.tasks:
             self._add_scope(name)
@@ -244,17 +246,25 @@ class _Dag:
             if limit and fresh and self._active() >= limit:
                 self.p.held_back += 1
                 continue
-            if held_as_before(self.p, task, fresh):
+            if held_as_before(self.p, task, fresh, partial(self._resolvable, item_task)):
                 continue
-            held = self.p.held_back
+            held = start_item(self.p)
             self._run_one(name, item_task, full, group)
             if fresh:
                 note_held(self.p, task, held, self.p.node(full) is not None)
         self._close_group(group, len(items))
 
+    def _resolvable(self, task: Obj) -> bool:
+        scope = {**self.scope, **task.get("_item_scope", {})}
+        return steps.resolvable(task, scope, "_item_scope", "hooks", "onExit")
+
     def _active(self) -> int:
-        """Pods, steps and DAGs running in this DAG: what its `parallelism` limits (Argo)."""
-        if self.active is None:
+        """Pods, steps and DAGs running in this DAG: what its `parallelism` limits (Argo).
+
+        Counted once, then kept current as its tasks start and end; counted again after
+        any node ended, as one below a task's own node (a retry's attempt) may have."""
+        if self.active is None or self._counted_at != self.p.finished:
+            self._counted_at = self.p.finished
             bid, kinds = self.node["id"], (NodeType.POD, NodeType.STEPS, NodeType.DAG)
             self.active = sum(
                 1

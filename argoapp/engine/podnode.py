@@ -9,6 +9,7 @@ HTTP nodes are run by the controller (RunHttp) and report through a task result 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from argoapp.engine.api import CreatePod, DeletePod, RunHttp
@@ -46,23 +47,39 @@ def _workflow_full(p: Pass) -> bool:
     return bool(limit and p.active_pods >= limit)
 
 
-def held_as_before(p: Pass, loop: Obj, fresh: bool) -> bool:
+def held_as_before(p: Pass, loop: Obj, fresh: bool, resolves: Callable[[], bool]) -> bool:
     """Whether a fresh item of a loop step or task waits for a slot as an earlier item did in
     this pass (`note_held`), with the workflow's `parallelism` still full. Thousands of
-    waiting items are then passed over without resolving each one on every pass."""
-    if fresh and id(loop) in p.held_loops and _workflow_full(p):
+    waiting items are then passed over without running each one's template on every pass;
+    each item's own arguments are still resolved (`resolves`), so that an item that cannot
+    be resolved fails at once, as it would have."""
+    if fresh and id(loop) in p.held_loops and _workflow_full(p) and resolves():
         p.held_back += 1
         return True
     return False
 
 
+def start_item(p: Pass) -> int:
+    """Before a fresh item runs: the count of holds that `note_held` compares with."""
+    p.plain_hold = False
+    return p.held_back
+
+
 def note_held(p: Pass, loop: Obj, held_before: int, created: bool) -> None:
     """Remember that a fresh item of `loop` was held back by the workflow's `parallelism`
-    (nothing created, a hold counted), when every item would be: they share the template
-    (validation refuses a templated template name) and have no `when` to decide first."""
-    if created or p.held_back == held_before or not _workflow_full(p) or loop.get("when"):
+    (nothing created, a hold counted) when every item would be: they share the template
+    (validation refuses a templated template name), which neither memoizes (a cached item
+    is made without a slot) nor takes a lock (each item queues for it), and have no `when`
+    to decide first."""
+    if created or p.held_back == held_before or not p.plain_hold or loop.get("when"):
         return
-    p.held_loops.add(id(loop))
+    if _workflow_full(p):
+        p.held_loops[id(loop)] = loop  # kept, so that no other step takes its id meanwhile
+
+
+def _hold(p: Pass, frame: Frame) -> None:
+    """A pod or http node refused by `may_start`: note whether any item would be."""
+    p.plain_hold = not frame.tmpl.get("memoize") and not frame.tmpl.get("synchronization")
 
 
 def refused(p: Pass, on_exit: bool) -> str:
@@ -82,6 +99,7 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
         if why := refused(p, frame.call.on_exit):
             return new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.FAILED, message=why)
         if not may_start(p, frame.call.on_exit):
+            _hold(p, frame)
             return None
         node = new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.PENDING)
         _create_pod(p, frame, node, name)
@@ -256,6 +274,7 @@ def execute_http(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
         if why := refused(p, frame.call.on_exit):
             return new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.FAILED, message=why)
         if not may_start(p, frame.call.on_exit):
+            _hold(p, frame)
             return None
         node = new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.RUNNING)
     result = p.observed.task_results.get(node["id"])

@@ -70,8 +70,10 @@ class Pass:
     # a node ended after something was held back: the walk may have passed over work the
     # ending made possible (work held back after an ending saw the freed slot already)
     ended_after_hold: bool = False
-    # loop steps and tasks (by id) whose fresh items the workflow's `parallelism` held back
-    held_loops: set[int] = field(default_factory=set)
+    # loop steps and tasks (by id) whose fresh items the workflow's `parallelism` held back,
+    # and whether the last hold was of a template any item of its loop would be held at
+    held_loops: dict[int, Obj] = field(default_factory=dict)
+    plain_hold: bool = False
 
     def init_counters(self) -> None:
         """Count what the pass needs to know up front (one scan of the nodes)."""

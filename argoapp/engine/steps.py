@@ -10,13 +10,14 @@ have; it fails when a step failed that `continueOn` does not cover. Each pass re
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from argoapp.engine import hooks, loops
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import finish_with_outputs, global_outputs, outbound_of
-from argoapp.engine.podnode import held_as_before, note_held
-from argoapp.engine.scope import node_outputs
+from argoapp.engine.podnode import held_as_before, note_held, start_item
+from argoapp.engine.scope import UNRESOLVED, node_outputs
 from argoapp.engine.state import Pass, as_int
 from argoapp.model.phases import NodePhase, NodeType, node_done
 from argoapp.model.types import Obj
@@ -138,12 +139,13 @@ def _execute_group(
             continue
         if done and not item_step.get("hooks"):
             continue
-        if held_as_before(p, step, child is None):
-            continue
         item_scope = {**scope, **item_step.get("_item_scope", {})}
+        resolves = partial(resolvable, item_step, item_scope, "_item_scope")
+        if held_as_before(p, step, child is None, resolves):
+            continue
         if not done:  # daemons that are up are still watched
             was_running = child is not None and not fulfilled(child)
-            held = p.held_back
+            held = start_item(p)
             _run_step(p, frame, steps_node, sg, item_step, child_name, item_scope)
             now = p.node(child_name)
             if child is None:
@@ -158,6 +160,17 @@ def _execute_group(
     if not hooks_done:
         return sg
     return _group_outcome(p, frame, sg, by_name, scope)
+
+
+def resolvable(step: Obj, scope: dict[str, Any], *leave_out: str) -> bool:
+    """Whether the step (without the keys `leave_out`) resolves in `scope`, every argument
+    included (one that does not is for the template's inputs to decide)."""
+    try:
+        holder = resolve_holder({k: v for k, v in step.items() if k not in leave_out}, scope)
+    except TemplateError:
+        return False
+    params = (holder.get("arguments") or {}).get("parameters") or []
+    return not any(UNRESOLVED in prm for prm in params)
 
 
 def _run_step(

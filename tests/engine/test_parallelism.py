@@ -3,8 +3,11 @@ its own running children."""
 
 from __future__ import annotations
 
+import json
+
+from argoapp.engine.api import Acquire
 from argoapp.model.types import Obj
-from tests.engine.golden import Sim, by_name, tmpl_of, workflow
+from tests.engine.golden import Objects, Sim, by_name, tmpl_of, workflow
 
 
 def max_running(sim: Sim) -> int:
@@ -216,3 +219,127 @@ spec:
     assert "loop(1:2)" in sim.nodes()  # started by the pass that saw y end
     sim.run()
     assert sim.phase == "Succeeded"
+
+
+# Items passed over while the workflow's limit is full must still do, in that pass, whatever
+# they would have done without a slot: a memoized item found in the cache, an item that
+# cannot bind its inputs, an item queueing for a lock.
+
+_HELD_HEAD = """
+spec:
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: x, template: plain}
+"""
+
+
+def test_a_cached_item_is_made_while_the_others_wait() -> None:
+    text = """
+spec:
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - name: s
+        template: work
+        arguments: {parameters: [{name: x, value: "{{item}}"}]}
+        withItems: [1, 2, 3]
+  - name: work
+    inputs: {parameters: [{name: x}]}
+    memoize: {key: "k-{{inputs.parameters.x}}", cache: {configMap: {name: cache}}}
+    container: {image: alpine}
+"""
+    entry = {"nodeID": "n", "outputs": {}, "creationTimestamp": "2026-01-01T00:00:00Z"}
+    cache = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "cache", "namespace": "argo"},
+        "data": {"k-3": json.dumps(entry)},
+    }
+    sim = Sim(workflow(text), objects=Objects(cache), running_passes=lambda pod: 5)
+    sim.step()
+    nodes = sim.nodes()
+    assert nodes["s(2:3)"]["phase"] == "Succeeded"  # from the cache, no slot needed
+    assert "s(1:2)" not in nodes
+
+
+def test_an_item_that_cannot_bind_its_inputs_fails_while_the_others_wait() -> None:
+    text = (
+        _HELD_HEAD
+        + """      - name: s
+        template: work
+        arguments: {parameters: [{name: v, value: "{{item.a}}"}]}
+        withItems: [{a: "1"}, {b: "2"}]
+  - name: work
+    inputs: {parameters: [{name: v}]}
+    container: {image: alpine}
+  - name: plain
+    container: {image: alpine}
+"""
+    )
+    sim = Sim(workflow(text), running_passes=lambda pod: 5)
+    sim.step()
+    nodes = sim.nodes()
+    assert nodes["s(1:b:2)"]["phase"] == "Failed"
+    assert "s(0:a:1)" not in nodes
+
+
+def test_items_waiting_for_a_slot_keep_their_place_in_a_lock_queue() -> None:
+    text = (
+        _HELD_HEAD
+        + """      - {name: s, template: work, withItems: [1, 2, 3]}
+  - name: work
+    synchronization: {semaphores: [{configMapKeyRef: {name: sem, key: k}}]}
+    container: {image: alpine}
+  - name: plain
+    container: {image: alpine}
+"""
+    )
+    sem = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "sem", "namespace": "argo"},
+        "data": {"k": "5"},
+    }
+    sim = Sim(workflow(text), objects=Objects(sem), running_passes=lambda pod: 5)
+    first = sim.step()
+    assert len([a for a in first.actions if isinstance(a, Acquire)]) == 3
+    sim.step()
+    sim.step()
+    holding = sim.wf["status"]["synchronization"]["semaphore"]["holding"][0]["holders"]
+    assert len(holding) == 3  # every item granted a permit stays recorded as its holder
+
+
+def test_a_dag_slot_freed_by_a_retried_attempt_is_taken_in_the_same_pass() -> None:
+    """An attempt of a retried task fails and its retry waits for its backoff: the DAG's
+    `parallelism` counts pods, so the slot is free and the next task starts at once."""
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    parallelism: 2
+    dag:
+      tasks:
+      - {name: a, template: quick}
+      - {name: b, template: slow, depends: a}
+      - {name: r, template: flaky}
+      - {name: z, template: slow}
+  - {name: quick, container: {image: alpine}}
+  - {name: slow, container: {image: alpine}}
+  - name: flaky
+    retryStrategy: {limit: 3, backoff: {duration: "60s"}}
+    container: {image: alpine}
+"""
+    passes = {"quick": 1, "slow": 10, "flaky": 1}
+    sim = Sim(
+        workflow(text),
+        running_passes=lambda pod: passes[tmpl_of(pod)["name"]],
+        outcome=lambda pod: (1, None) if tmpl_of(pod)["name"] == "flaky" else (0, None),
+    )
+    sim.until(lambda s: s.nodes().get("r(0)", {}).get("phase") == "Failed")
+    assert {"b", "z"} <= set(sim.nodes())  # both started in the pass that saw a and r(0) end
