@@ -15,7 +15,7 @@ from argoapp.localkube.kubelet.status import (
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.patching import MERGE
 
-from .harness import finished, pod, sh, status_of
+from .harness import finished, phase_in, pod, sh, status_of, wait_for
 
 NOW = "2024-01-01T00:00:00Z"
 
@@ -164,3 +164,17 @@ async def test_fallback_message_of_a_big_log_is_its_last_lines(
     done = await finished(service, "loud")
     message = status_of(done, "main")["state"]["terminated"]["message"]
     assert message == "\n".join(str(i) for i in range(100000 - 79, 100001))
+
+
+async def test_a_status_held_back_for_later_changes_is_still_written(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    """Statuses that are not final wait a moment for the next change (a short pod's start
+    and end make one write); a container that keeps running is still reported Running soon,
+    and the final status follows at once when it ends."""
+    await service.create(r.PODS, "default", pod("slow", sh("main", "sleep 3")))
+    running = await wait_for(service, "slow", phase_in("Running"), timeout=2.5)
+    assert status_of(running, "main")["state"].get("running")
+    done = await finished(service, "slow")
+    assert done["status"]["phase"] == "Succeeded"
+    assert int(done["metadata"]["resourceVersion"]) > int(running["metadata"]["resourceVersion"])

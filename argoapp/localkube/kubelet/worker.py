@@ -47,7 +47,10 @@ DEFAULT_GRACE = 30.0
 INTERNAL_MESSAGE = "the kubelet failed while running this pod; localkube's log has the details"
 STOP_POLL = 0.1
 FORCE_AFTER = 5.0  # seconds after SIGKILL before the container's whole group is killed
-FIRST_STATUS_DELAY = 0.05
+# A status that is not final waits this long for the changes after it, so that a short
+# container's start and end make one write (Kubernetes promises no client sees every phase);
+# a final status is written at once.
+STATUS_DEFER = 0.1
 
 
 def parse_time(text: Any) -> float | None:
@@ -91,6 +94,7 @@ class PodWorker:
         self._wake = asyncio.Event()
         self._publishing = asyncio.Lock()
         self._published: Obj | None = None
+        self._deferred: asyncio.Task[None] | None = None
         self._killed_at: dict[str, float] = {}
         # Argo's executor roles done by the kubelet itself (see `inprocess`).
         self.roles = PodRoles(self) if runtime.config.executor_in_process else None
@@ -158,6 +162,7 @@ class PodWorker:
                     self.idle = await self._supervise(flow)
                 finally:
                     await _cancelled(first)
+                    await _cancelled(self._deferred)
                     await self._drop_early()
                 if self.idle:
                     return
@@ -175,11 +180,10 @@ class PodWorker:
         await self._finish()
 
     async def _first_status(self) -> None:
-        """The pod's first status, unless a container's start has written one by then: a short
-        pod is Running a few milliseconds after it arrives, and a write less per pod counts."""
-        await asyncio.sleep(FIRST_STATUS_DELAY)
+        """The pod's first status, even when no container has changed yet."""
+        await asyncio.sleep(STATUS_DEFER)
         if self._published is None:
-            await self.publish()
+            await self.publish(now=True)
 
     async def _internal_error(self) -> None:
         if self._terminal():
@@ -423,12 +427,17 @@ class PodWorker:
 
     # -- status and deletion -------------------------------------------------------------
 
-    async def publish(self) -> None:
-        """Write the pod's status if it changed."""
+    async def publish(self, *, now: bool = False) -> None:
+        """Write the pod's status if it changed: a final one (or with `now`) at once, any other
+        within STATUS_DEFER, together with what changes meanwhile."""
         async with self._publishing:
-            await self._publish()
+            await self._publish(now)
 
-    async def _publish(self) -> None:
+    async def _publish_deferred(self) -> None:
+        await asyncio.sleep(STATUS_DEFER)
+        await self.publish(now=True)
+
+    async def _publish(self, now: bool) -> None:
         if self.gone:
             return
         status = pod_status(
@@ -436,6 +445,12 @@ class PodWorker:
             host_ip=self.config.host_ip, pod_ip=self.config.pod_ip, outcome=self.outcome,
         )  # fmt: skip
         if self._published is not None and _same(status, self._published):
+            return
+        if not now and status.get("phase") not in TERMINAL:
+            if self._deferred is None or self._deferred.done():
+                self._deferred = asyncio.create_task(
+                    self._publish_deferred(), name=f"pod-status-{self.name}"
+                )
             return
         try:
             stored = await self.service.patch(
