@@ -59,6 +59,15 @@ class PodTimeline:
             url = f"{server}{path}?watch=1"
             self._tasks.append(asyncio.create_task(self._watch(url, headers, ctx, on)))
 
+    async def resource_version(self) -> int:
+        """localkube's newest resourceVersion: one more per object write."""
+        server, token, ctx = self._kube()
+        url = f"{server}/api/v1/namespaces/{NS}/pods?limit=1"
+        async with self.up.http.get(
+            url, headers={"Authorization": f"Bearer {token}"}, ssl=ctx
+        ) as resp:
+            return int((await resp.json())["metadata"]["resourceVersion"])
+
     async def _watch(self, url: str, headers: dict[str, str], ctx: Any, on: OnEvent) -> None:
         timeout = aiohttp.ClientTimeout(total=None)
         async with self.up.http.get(url, headers=headers, ssl=ctx, timeout=timeout) as resp:

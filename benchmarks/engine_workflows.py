@@ -110,11 +110,14 @@ async def bench_fanout(count: int) -> None:
     """Benchmark 2."""
     async with argoapp_up() as up:
         await _run(up, chain(1), 60)
+        before = await PodTimeline(up).resource_version()
         _name, wall, status = await _run(up, fanout(count, 50), 900)
+        writes = await PodTimeline(up).resource_version() - before
         print(f"-- engine: withSequence {count} items at parallelism 50")
         _line("phase", str(status.get("phase")))
         _line("wall time", f"{wall:.2f} s", "≤ 10 s (2,000 items)")
         _line("per item", f"{wall / count * 1000:.1f} ms")
+        _line("object writes per item", f"{writes / count:.1f}")
         _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB", "≤ 300 MB")
         print(f"    {up.rss.describe()}")
 
