@@ -174,10 +174,10 @@ class _Dag:
         if target is None:
             return
         if group is not None:
-            link(group, target, fresh=True)
+            link(self.p, group, target, fresh=True)
             return
         if not self.deps[name]:
-            link(self.node, target, fresh=True)
+            link(self.p, self.node, target, fresh=True)
             return
         for dep in self.deps[name]:
             dnode = self.task_node(dep)
@@ -186,7 +186,7 @@ class _Dag:
             for oid in outbound_of(self.p, dnode["id"]):
                 out = self.p.node_by_id(oid)
                 if out is not None:
-                    link(out, target)
+                    link(self.p, out, target)
 
     def _leaf(
         self,

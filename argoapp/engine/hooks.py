@@ -112,7 +112,9 @@ def run_expression_hooks(
         if child is None:
             started.append({"phase": NodePhase.PENDING})  # fired, but cannot start yet
             continue
-        child.setdefault("nodeFlag", {})["hooked"] = True
+        if not (child.get("nodeFlag") or {}).get("hooked"):  # an ended node is shared
+            child = p.own(child)
+            child.setdefault("nodeFlag", {})["hooked"] = True
         started.append(child)
     return started
 

@@ -67,7 +67,8 @@ def progress(p: Pass) -> None:
         total += 1
         finished = node.get("phase") == NodePhase.SUCCEEDED
         done += int(finished)
-        node["progress"] = "1/1" if finished else "0/1"
+        if node.get("progress") != (progress := "1/1" if finished else "0/1"):
+            p.own(node)["progress"] = progress
     p.status["progress"] = f"{done}/{total}"
     running = any(
         n.get("type") == NodeType.POD and n.get("phase") == NodePhase.RUNNING

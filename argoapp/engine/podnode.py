@@ -9,11 +9,13 @@ HTTP nodes are run by the controller (RunHttp) and report through a task result 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
 from argoapp.engine.api import CreatePod, DeletePod, RunHttp
 from argoapp.engine.execute import Frame, new_node
+from argoapp.engine.loops import LOOP_KEYS
 from argoapp.engine.pods import PodRequest, build_pod
 from argoapp.engine.podstatus import PodOutcome, assess
 from argoapp.engine.state import Pass, as_int, parse_time, rfc3339
@@ -51,12 +53,15 @@ def held_as_before(p: Pass, loop: Obj, fresh: bool, resolves: Callable[[], bool]
     """Whether a fresh item of a loop step or task waits for a slot as an earlier item did in
     this pass (`note_held`), with the workflow's `parallelism` still full. Thousands of
     waiting items are then passed over without running each one's template on every pass;
-    each item's own arguments are still resolved (`resolves`), so that an item that cannot
+    each item's own references are still resolved (`resolves`), so that an item that cannot
     be resolved fails at once, as it would have."""
-    if fresh and id(loop) in p.held_loops and _workflow_full(p) and resolves():
-        p.held_back += 1
-        return True
-    return False
+    held = p.held_loops.get(id(loop)) if fresh else None
+    if held is None or not _workflow_full(p):
+        return False
+    if held[1] and not resolves():  # only a step with references can fail to resolve
+        return False
+    p.held_back += 1
+    return True
 
 
 def start_item(p: Pass) -> int:
@@ -74,7 +79,9 @@ def note_held(p: Pass, loop: Obj, held_before: int, created: bool) -> None:
     if created or p.held_back == held_before or not p.plain_hold or loop.get("when"):
         return
     if _workflow_full(p):
-        p.held_loops[id(loop)] = loop  # kept, so that no other step takes its id meanwhile
+        # the step is kept, so that no other takes its id meanwhile
+        fixed = {k: v for k, v in loop.items() if k not in LOOP_KEYS}
+        p.held_loops[id(loop)] = (loop, "{{" in json.dumps(fixed, default=str))
 
 
 def _hold(p: Pass, frame: Frame) -> None:

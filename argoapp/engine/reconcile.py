@@ -32,10 +32,11 @@ from argoapp.template import TemplateError, evaluate
 def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
     """One pass over a workflow: the new Workflow object and the actions to perform."""
     # the spec is only read (effective_spec copies it): copy the rest, share the spec
-    new = {k: v if k == "spec" else copy_json(v) for k, v in wf.items()}
-    status = new.setdefault("status", {})
+    new = {k: v if k in ("spec", "status") else copy_json(v) for k, v in wf.items()}
+    status, shared = _copy_status(wf.get("status") or {})
+    new["status"] = status
     spec = effective_spec(new, observed, settings)
-    p = Pass(wf=new, spec=spec, observed=observed, settings=settings, now=now)
+    p = Pass(wf=new, spec=spec, observed=observed, settings=settings, now=now, shared=shared)
     if workflow_done(status.get("phase")):
         lifecycle.after_completion(p)
         return _result(p)
@@ -59,6 +60,23 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
     lifecycle.progress(p)
     lifecycle.node_events(p, wf)
     return _result(p)
+
+
+def _copy_status(status: Obj) -> tuple[Obj, set[str]]:
+    """A copy of the status to change, but for the nodes that had ended: those are shared
+    (see `Pass.own`), and their ids returned. Copying thousands of ended nodes was most of a
+    pass over a big workflow."""
+    copied = {k: copy_json(v) for k, v in status.items() if k != "nodes"}
+    shared: set[str] = set()
+    if "nodes" in status:
+        nodes = copied["nodes"] = {}
+        for nid, node in status["nodes"].items():
+            if node_done(node.get("phase")):
+                nodes[nid] = node
+                shared.add(nid)
+            else:
+                nodes[nid] = copy_json(node)
+    return copied, shared
 
 
 def _result(p: Pass) -> Result:

@@ -17,7 +17,7 @@ from argoapp.engine.api import Action, Observed, Settings
 from argoapp.engine.templates import Resolved
 from argoapp.model.ids import node_id
 from argoapp.model.phases import NodePhase, node_done
-from argoapp.model.types import Obj
+from argoapp.model.types import Obj, copy_json
 
 
 def as_int(value: Any, default: int = 0) -> int:
@@ -70,9 +70,11 @@ class Pass:
     # a node ended after something was held back: the walk may have passed over work the
     # ending made possible (work held back after an ending saw the freed slot already)
     ended_after_hold: bool = False
+    # ids of the nodes shared with the workflow the pass was given (see `own`)
+    shared: set[str] = field(default_factory=set)
     # loop steps and tasks (by id) whose fresh items the workflow's `parallelism` held back,
     # and whether the last hold was of a template any item of its loop would be held at
-    held_loops: dict[int, Obj] = field(default_factory=dict)
+    held_loops: dict[int, tuple[Obj, bool]] = field(default_factory=dict)
     plain_hold: bool = False
 
     def init_counters(self) -> None:
@@ -145,6 +147,17 @@ class Pass:
         return 0.0 if t is None else (self.now - t).total_seconds()
 
     # ---- nodes -------------------------------------------------------------------------
+    def own(self, node: Obj) -> Obj:
+        """The node itself, to change. A node that had ended before the pass is shared with
+        the workflow the pass was given (ended nodes are most of a big workflow and never
+        change again, but for new children), so it is copied first; callers change what
+        this returns, never a reference they held before."""
+        nid = node["id"]
+        if nid in self.shared:
+            self.shared.discard(nid)
+            self.nodes[nid] = copy_json(self.nodes[nid])
+        return self.nodes.get(nid, node)
+
     def node_id(self, name: str) -> str:
         return node_id(self.name, name)
 
@@ -197,7 +210,7 @@ class Pass:
         self.nodes[nid] = node
         self.created += 1
         if parent is not None:
-            link(parent, node, fresh=True)
+            link(self, parent, node, fresh=True)
         return node
 
     def finish(self, node: Obj, phase: str, message: str = "") -> Obj:
@@ -226,12 +239,14 @@ class Pass:
         return self.finish(node, phase, message or "")
 
 
-def link(parent: Obj, child: Obj, *, fresh: bool = False) -> None:
+def link(p: Pass, parent: Obj, child: Obj, *, fresh: bool = False) -> None:
     """Make `child` a child of `parent` (once). `fresh`: the child was created in this pass,
-    so it cannot be there already — no scan of a parent with thousands of children."""
-    children: list[str] = parent.setdefault("children", [])
+    so it cannot be there already — no scan of a parent with thousands of children. A node
+    that has ended still gains children (a DAG task's dependents, a step's exit hook)."""
+    children: list[str] = parent.get("children") or []
     if fresh:
-        if not children or children[-1] != child["id"]:
-            children.append(child["id"])
-    elif child["id"] not in children:
-        children.append(child["id"])
+        if children and children[-1] == child["id"]:
+            return
+    elif child["id"] in children:
+        return
+    p.own(parent).setdefault("children", []).append(child["id"])

@@ -85,19 +85,19 @@ def _link_group(p: Pass, steps_node: Obj, sg: Obj, i: int, name: str) -> None:
     from argoapp.engine.state import link
 
     if i == 0:
-        link(steps_node, sg)
+        link(p, steps_node, sg)
         return
     prev = p.node(f"{name}[{i - 1}]")
     if prev is None:
         return
     if not prev.get("children"):
-        link(prev, sg)
+        link(p, prev, sg)
         return
     for cid in prev["children"]:
         for out_id in outbound_of(p, cid):
             out = p.node_by_id(out_id)
             if out is not None:
-                link(out, sg)
+                link(p, out, sg)
 
 
 def _outbound(p: Pass, sg: Obj | None) -> list[str]:

@@ -101,8 +101,13 @@ class Sim:
         )
 
     def reconcile(self) -> Result:
-        """One pass without acting on it (the workflow is not replaced)."""
-        return reconcile(self.wf, self.observed(), self.now, self.settings)
+        """One pass without acting on it (the workflow is not replaced). The pass must leave
+        the workflow it was given as it was: the controller keeps it (the informer's copy,
+        the base of the next offloaded write), and the engine shares parts of it."""
+        before = copy.deepcopy(self.wf)
+        result = reconcile(self.wf, self.observed(), self.now, self.settings)
+        assert self.wf == before, _changed(before, self.wf)
+        return result
 
     def step(self) -> Result:
         """One pass: reconcile, persist, perform the actions, let the clock and pods move."""
@@ -199,6 +204,19 @@ class Sim:
             self._pending_results[nid] = (self.result_delay, result)
         else:
             self.results[nid] = result
+
+
+def _changed(before: Obj, after: Obj) -> str:
+    """Which nodes a pass changed in the workflow it was given (for the assertion)."""
+    old = (before.get("status") or {}).get("nodes") or {}
+    new = (after.get("status") or {}).get("nodes") or {}
+    diff = []
+    for nid, node in old.items():
+        now = new.get(nid) or {}
+        if node != now:
+            keys = sorted(k for k in {*node, *now} if node.get(k) != now.get(k))
+            diff.append(f"{node.get('type')} {node.get('displayName')} {node.get('phase')}: {keys}")
+    return "the pass changed its input: " + ("; ".join(diff) or "outside the nodes")
 
 
 def _running_pod(pod: Obj, at: str) -> Obj:

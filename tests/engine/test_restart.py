@@ -95,3 +95,36 @@ def test_observed_pods_are_never_created_again() -> None:
     counts = Counter(node_name_of(a.pod) for a in sim.of(CreatePod))
     assert max(counts.values()) == 1
     assert "wf.R(1)" in counts  # the retry made a second attempt, as a new node
+
+
+def test_nodes_that_had_ended_are_changed_only_in_the_new_workflow() -> None:
+    """A pass shares the nodes that had ended with the workflow it was given; what it still
+    changes on them (a hook's flag missing from an older build's node, a new child) lands in
+    its own copy. `Sim.reconcile` asserts the given workflow is left as it was."""
+    text = """
+spec:
+  entrypoint: main
+  hooks:
+    running: {expression: workflow.status == "Running", template: h}
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: slow}
+  - {name: slow, container: {image: alpine, command: [slow]}}
+  - {name: h, container: {image: alpine}}
+"""
+    sim = Sim(workflow(text), running_passes=lambda pod: 8 if "slow" in str(pod) else 1)
+
+    def hook(s: Sim) -> Obj | None:
+        node = s.nodes().get("wf.hooks.running")
+        return node if node is not None and node["phase"] == "Succeeded" else None
+
+    sim.until(lambda s: hook(s) is not None)
+    ended = hook(sim)
+    assert ended is not None and ended["nodeFlag"] == {"hooked": True}
+    del ended["nodeFlag"]  # as an older build wrote it
+    sim.step()
+    again = hook(sim)
+    assert again is not None and again["nodeFlag"] == {"hooked": True}
+    sim.run()
+    assert sim.phase == "Succeeded"
