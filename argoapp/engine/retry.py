@@ -48,7 +48,8 @@ def execute_with_retries(
         )
     if node_done(rnode.get("phase")):
         return rnode
-    attempts = list(p.children(rnode))
+    # a lifecycle hook of the step is a child of its Retry node too, but no attempt (Argo)
+    attempts = [c for c in p.children(rnode) if not (c.get("nodeFlag") or {}).get("hooked")]
     if attempts and not node_done(attempts[-1].get("phase")):
         last = once(p, call, resolved, attempts[-1]["name"], rnode, len(attempts) - 1)
         if last is None or not node_done(last.get("phase")):

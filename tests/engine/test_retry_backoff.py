@@ -207,3 +207,30 @@ spec:
     # exit 2 twice: retried; exit 1: the expression says stop
     assert [t["phase"] for t in attempts(sim)] == ["Failed", "Failed", "Failed"]
     assert retry["message"] == "retryStrategy.expression evaluated to false"
+
+
+def test_a_hook_of_a_retried_step_is_not_taken_for_an_attempt() -> None:
+    """A lifecycle hook fired while a retried step runs hangs under its Retry node; the
+    attempt still running stays the one followed, and the step ends when it does."""
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: a
+        template: slow
+        hooks:
+          running: {expression: steps.a.status == "Running", template: c}
+  - {name: c, container: {image: alpine}}
+  - name: slow
+    retryStrategy: {limit: 2}
+    container: {image: alpine, command: [slow]}
+"""
+    sim = Sim(workflow(text), running_passes=lambda pod: 6 if "slow" in str(pod) else 1)
+    sim.run()
+    nodes = sim.nodes()
+    assert sim.phase == "Succeeded"
+    assert nodes["a(0)"]["phase"] == "Succeeded"  # the attempt, followed to its end
+    assert "a(1)" not in nodes
+    assert nodes["a.hooks.running"]["phase"] == "Succeeded"
