@@ -23,6 +23,10 @@ def workflow_key_of(obj: Obj) -> str | None:
     return f"{meta.get('namespace', '')}/{name}"
 
 
+def _labels(obj: Obj) -> dict[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
 class ByWorkflow:
     """Object names of one kind, grouped by the workflow they belong to."""
 
@@ -42,12 +46,14 @@ class ByWorkflow:
         return after or before
 
     def objects(self, workflow_key: str) -> dict[str, Obj]:
-        """This workflow's objects by name, as the informer has them now."""
-        namespace = workflow_key.partition("/")[0]
+        """This workflow's objects by name, as the informer has them now (every pass asks,
+        for thousands of pods in a big workflow: the engine only looks them up by name)."""
+        namespace, _, workflow = workflow_key.partition("/")
         found: dict[str, Obj] = {}
-        for name in sorted(self._names.get(workflow_key, ())):
-            obj = self.informer.get(namespace, name)
-            if obj is not None and workflow_key_of(obj) == workflow_key:
+        get = self.informer.get
+        for name in self._names.get(workflow_key, ()):
+            obj = get(namespace, name)
+            if obj is not None and _labels(obj).get(LABEL_WORKFLOW) == workflow:
                 found[name] = obj
         return found
 
