@@ -23,10 +23,6 @@ def workflow_key_of(obj: Obj) -> str | None:
     return f"{meta.get('namespace', '')}/{name}"
 
 
-def _labels(obj: Obj) -> dict[str, str]:
-    return (obj.get("metadata") or {}).get("labels") or {}
-
-
 class ByWorkflow:
     """Object names of one kind, grouped by the workflow they belong to."""
 
@@ -48,12 +44,12 @@ class ByWorkflow:
     def objects(self, workflow_key: str) -> dict[str, Obj]:
         """This workflow's objects by name, as the informer has them now (every pass asks,
         for thousands of pods in a big workflow: the engine only looks them up by name)."""
-        namespace, _, workflow = workflow_key.partition("/")
+        namespace = workflow_key.partition("/")[0]
         found: dict[str, Obj] = {}
         get = self.informer.get
-        for name in self._names.get(workflow_key, ()):
+        for name in self._names.get(workflow_key, ()):  # kept current by every event
             obj = get(namespace, name)
-            if obj is not None and _labels(obj).get(LABEL_WORKFLOW) == workflow:
+            if obj is not None:
                 found[name] = obj
         return found
 

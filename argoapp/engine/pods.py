@@ -19,7 +19,6 @@ does, so a patch may change a main container's command.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +27,7 @@ from argoapp.engine import podparts
 from argoapp.engine.api import Settings
 from argoapp.engine.podpatch import apply, parse
 from argoapp.model import labels as L
-from argoapp.model.types import Obj
+from argoapp.model.types import Obj, copy_json
 
 MAIN = "main"
 WAIT = "wait"
@@ -87,14 +86,14 @@ def build_pod(req: PodRequest, settings: Settings) -> Obj:
         "volumes": [
             {"name": "var-run-argo", "emptyDir": {}},
             {"name": "tmp-dir-argo", "emptyDir": {}},
-            *copy.deepcopy(tmpl.get("volumes") or []),
+            *copy_json(tmpl.get("volumes") or []),
         ],
     }
     _scheduling(pod_spec, req.spec, tmpl)
     if tmpl.get("activeDeadlineSeconds") is not None:
         pod_spec["activeDeadlineSeconds"] = _int(tmpl["activeDeadlineSeconds"])
     if req.spec.get("imagePullSecrets"):
-        pod_spec["imagePullSecrets"] = copy.deepcopy(req.spec["imagePullSecrets"])
+        pod_spec["imagePullSecrets"] = copy_json(req.spec["imagePullSecrets"])
     if req.spec.get("hostNetwork") is not None:
         pod_spec["hostNetwork"] = req.spec["hostNetwork"]
     podparts.add_volume_references(pod_spec, tmpl, req.spec, req.volume_claims)
@@ -166,13 +165,13 @@ def _executor_container(name: str, command: list[str], req: PodRequest, s: Setti
     ]
     if s.instance_id:
         env.append({"name": "ARGO_INSTANCE_ID", "value": s.instance_id})
-    env.extend(copy.deepcopy(list(s.executor.get("env") or [])))
+    env.extend(copy_json(list(s.executor.get("env") or [])))
     ctr: Obj = {"name": name, "image": s.executor_image, "command": command, "env": env}
     if s.executor_pull_policy:
         ctr["imagePullPolicy"] = s.executor_pull_policy
     for key in ("resources", "securityContext", "args"):
         if s.executor.get(key):
-            ctr[key] = copy.deepcopy(s.executor[key])
+            ctr[key] = copy_json(s.executor[key])
     return ctr
 
 
@@ -197,10 +196,10 @@ def _standard_env(pod_spec: Obj, req: PodRequest) -> None:
     for ctr in pod_spec["initContainers"]:
         own = [{"name": "ARGO_CONTAINER_NAME", "value": ctr["name"]}]
         own.append({"name": "ARGO_TEMPLATE", "value": template})
-        ctr["env"] = [*(ctr.get("env") or []), *own, *copy.deepcopy(common)]
+        ctr["env"] = [*(ctr.get("env") or []), *own, *copy_json(common)]
     for ctr in pod_spec["containers"]:
         own = [{"name": "ARGO_CONTAINER_NAME", "value": ctr["name"]}]
-        ctr["env"] = [*(ctr.get("env") or []), *own, *copy.deepcopy(common)]
+        ctr["env"] = [*(ctr.get("env") or []), *own, *copy_json(common)]
 
 
 def _patched(pod_spec: Obj, req: PodRequest) -> Obj:
@@ -247,13 +246,13 @@ def _scheduling(pod_spec: Obj, spec: Obj, tmpl: Obj) -> None:
         if value in (None, "", {}, []):
             value = spec.get(wf_key)
         if value not in (None, "", {}, []):
-            pod_spec[key] = copy.deepcopy(value)
+            pod_spec[key] = copy_json(value)
     aliases = [*(spec.get("hostAliases") or []), *(tmpl.get("hostAliases") or [])]
     if aliases:
-        pod_spec["hostAliases"] = copy.deepcopy(aliases)
+        pod_spec["hostAliases"] = copy_json(aliases)
     for key in ("dnsPolicy", "dnsConfig"):
         if spec.get(key) is not None:
-            pod_spec[key] = copy.deepcopy(spec[key])
+            pod_spec[key] = copy_json(spec[key])
 
 
 def _metadata(meta: Obj, spec: Obj, tmpl: Obj) -> None:

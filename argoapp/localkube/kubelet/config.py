@@ -49,7 +49,7 @@ class KubeletConfig:
     # doubling up to `max_restart_backoff` (a real kubelet's CrashLoopBackOff: 10 s to 5 min).
     restart_backoff: float = 10.0
     max_restart_backoff: float = 300.0
-    resync_interval: float = 10.0
+    resync_interval: float = 60.0  # a safety net under the watch (a kubelet's syncFrequency)
     host_ip: str = "127.0.0.1"
     pod_ip: str = "127.0.0.1"
     # Run Argo's executor roles (init, wait, the emissary around each wrapped container) in

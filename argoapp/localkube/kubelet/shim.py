@@ -100,7 +100,7 @@ def write_json_atomic(
     folder, name = os.path.split(os.fspath(path))
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
-        json.dump(data, f)
+        f.write(json.dumps(data))  # json.dump encodes in Python, piece by piece
         if durable:
             f.flush()
             os.fsync(f.fileno())

@@ -26,9 +26,9 @@ nothing of it; the pod's processes run as this same user and keep full access.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import posixpath
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,9 +248,15 @@ def write_files(directory: Path, files: Mapping[str, tuple[bytes, int]]) -> None
         write_atomic(target, content, mode)
 
 
+_SERIAL = itertools.count()  # temporary names of `write_atomic`
+
+
 def write_atomic(target: Path, content: bytes, mode: int = _DEFAULT_MODE) -> None:
     """Replace `target` in one step (containers of a pod may be prepared at the same time)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    # a name of our own, created exclusively (mkstemp's random names cost more than the
+    # write); the counter makes it unique per call, the key's start says what it is for
+    tmp = str(target.parent / f".{target.name[:64]}.{os.getpid()}.{next(_SERIAL)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content)
