@@ -16,7 +16,7 @@ from typing import Any
 from argoapp.engine.api import Action, Observed, Settings
 from argoapp.engine.templates import Resolved
 from argoapp.model.ids import node_id
-from argoapp.model.phases import NodePhase, node_done
+from argoapp.model.phases import NodePhase, NodeType, node_done
 from argoapp.model.types import Obj, copy_json
 
 
@@ -97,8 +97,7 @@ class Pass:
         return list(self._daemons or [])
 
     def pod_finished(self, node: Obj) -> None:
-        """A pod node just ended: it no longer counts against `parallelism`."""
-        self.active_pods = max(0, self.active_pods - 1)
+        """A pod node just ended from its pod's outcome: pod GC and global outputs."""
         from argoapp.engine.lifecycle import pod_gc_on_node
 
         pod_gc_on_node(self, node)
@@ -222,6 +221,8 @@ class Pass:
             node["message"] = message
         node["finishedAt"] = self.now_text
         self.finished += 1
+        if node.get("type") == NodeType.POD:  # however it ended: its pod, a deadline, a stop
+            self.active_pods = max(0, self.active_pods - 1)  # no longer against `parallelism`
         if self.held_back:
             self.ended_after_hold = True
         return node

@@ -4,6 +4,7 @@ its own running children."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from argoapp.engine.api import Acquire
 from argoapp.model.types import Obj
@@ -343,3 +344,28 @@ spec:
     )
     sim.until(lambda s: s.nodes().get("r(0)", {}).get("phase") == "Failed")
     assert {"b", "z"} <= set(sim.nodes())  # both started in the pass that saw a and r(0) end
+
+
+def test_a_pod_node_ended_without_its_pod_frees_its_slot_in_the_same_pass() -> None:
+    """A node can end without its pod's outcome (the pod deleted, a deadline, a stop): its
+    slot under the workflow's `parallelism` is free for the next item at once."""
+    text = """
+spec:
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: s, template: work, withItems: [1, 2]}
+  - name: work
+    container: {image: alpine}
+"""
+    sim = Sim(workflow(text), running_passes=lambda pod: 50, tick=timedelta(seconds=40))
+    sim.step()
+    sim.step()
+    (first,) = sim.pods
+    del sim.pods[first]  # deleted behind the controller's back
+    sim.step()
+    nodes = sim.nodes()
+    assert nodes["s(0:1)"]["phase"] == "Error" and nodes["s(0:1)"]["message"] == "pod deleted"
+    assert "s(1:2)" in nodes  # started in the pass that ended s(0:1)
