@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
@@ -165,3 +166,72 @@ async def test_a_start_asked_again_is_answered_with_the_running_attempt(tmp_path
         await again.close()
         kill_supervisor(data)
     assert json.loads((state / "exit.json").read_text())["exitCode"] == 0
+
+
+_SLOW_KUBELET = r"""
+import json, runpy, selectors, socket, sys
+shim = runpy.run_path(sys.argv[1])
+daemon = shim["Daemon"](None)
+mine, kubelet = socket.socketpair()
+mine.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+mine.setblocking(False)
+daemon.clients[mine] = b""
+daemon.sel.register(mine, selectors.EVENT_READ, ("client",))
+for i in range(2000):  # far more than the socket holds while the kubelet does not read
+    daemon._tell({mine}, {"event": "exited", "n": i, "pad": "x" * 200})
+assert mine in daemon.clients and daemon.outbox[mine], "a kubelet that is slow to read was dropped"
+got, buf = [], b""
+kubelet.settimeout(5)
+while len(got) < 2000:
+    for key, events in daemon.sel.select(0):
+        if events & selectors.EVENT_WRITE:
+            daemon._flush(key.fileobj)
+    buf += kubelet.recv(65536)
+    *lines, buf = buf.split(b"\n")
+    got += [json.loads(line)["n"] for line in lines]
+assert got == list(range(2000)), "messages lost or out of order"
+assert not daemon.outbox[mine]
+print("ok")
+"""
+
+
+def test_a_kubelet_slow_to_read_gets_every_message_in_order() -> None:
+    """The supervisor keeps what a busy kubelet has not read yet instead of dropping it (a
+    dropped kubelet reconnects, but every pod it follows must be asked about again)."""
+    script = shim_argv()[3]
+    out = subprocess.run([sys.executable, "-I", "-c", _SLOW_KUBELET, script],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+async def test_a_supervisor_ending_leaves_its_successors_socket_alone(tmp_path: Path) -> None:
+    """A kubelet that finds nobody listening starts the next supervisor, which binds the
+    same name; the one that is ending must not remove that socket on its way out."""
+    state = tmp_path / "data" / "pods" / "uid" / "containers" / "main" / "0"
+    spec(state, ["true"])
+    data = tmp_path / "data"
+    client = procs.SupervisorClient(data)
+    try:
+        await client.start(state)
+        await client.exited(state)
+    finally:
+        await client.close()
+    pid = json.loads((data / "supervisor.json").read_text())["pid"]
+    sock = data / "supervisor.sock"
+    sock.unlink()  # as if the next supervisor had replaced it
+    successor = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        successor.bind(str(sock))
+        theirs = sock.stat().st_ino
+        await until(lambda: _ended(pid), timeout=30)  # idle, it ends
+        assert sock.is_socket() and sock.stat().st_ino == theirs
+    finally:
+        successor.close()
+
+
+def _ended(pid: int) -> bool:
+    """Whether our child `pid` has ended (and is reaped)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True

@@ -55,6 +55,7 @@ _BWRAP_FAILED = 1  # bwrap's own exit code when it cannot set up the sandbox or 
 _DRAIN_AFTER_EXIT = 1.0  # seconds to keep reading pipes that something outlived the process with
 _MAIN_PID_TRIES = 50  # looks (every _TICK) for the sandbox's command before SIGTERM gives up
 _TICK = 0.02
+_OUTBOX_MAX = 16 << 20  # bytes a kubelet may leave unread before it is dropped
 _IDLE_EXIT = 2.0  # seconds with no kubelet and no container before the daemon ends
 _SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
 _LINE_MAX = 1 << 20  # a request line longer than this ends the connection
@@ -357,6 +358,7 @@ class Daemon:
         self.pods = pods  # attempts are accepted under this directory only (None: anywhere)
         self.running: dict[str, Container] = {}
         self.clients: dict[socket.socket, bytes] = {}
+        self.outbox: dict[socket.socket, bytearray] = {}  # what each kubelet has yet to read
         self.wake_r, wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(wake_w, False)
@@ -373,9 +375,12 @@ class Daemon:
         """Until nothing runs and (as a daemon) no kubelet has been connected for a while."""
         idle_since: float | None = time.monotonic()  # one that never gets a kubelet ends too
         while True:
-            for key, _ in self.sel.select(self._timeout(idle_since)):
+            for key, events in self.sel.select(self._timeout(idle_since)):
                 try:
-                    self._ready(key.data, key.fileobj)
+                    if events & selectors.EVENT_WRITE:
+                        self._flush(key.fileobj)
+                    if events & selectors.EVENT_READ:
+                        self._ready(key.data, key.fileobj)
                 except Exception as e:  # one container's or one kubelet's trouble, not all
                     self._failed(key.data, e)
             self._reap()
@@ -587,14 +592,39 @@ class Daemon:
         return real.startswith(self.pods + os.sep)
 
     def _tell(self, conns: set[Any], message: dict[str, Any]) -> None:
+        """Send `message` to each kubelet in `conns`. What a busy kubelet cannot take yet
+        waits in its outbox, sent as its socket drains: a kubelet is dropped only when gone
+        or when it has not read for megabytes (it then connects and follows again)."""
         line = json.dumps(message).encode() + b"\n"
         for conn in list(conns):
-            try:
-                conn.sendall(line)
-            except OSError:  # gone, or not reading: it reconnects and follows again
+            if conn not in self.clients:
+                continue
+            box = self.outbox.setdefault(conn, bytearray())
+            was_empty = not box
+            box += line
+            if len(box) > _OUTBOX_MAX:
                 self._drop(conn)
+            elif was_empty:
+                self._flush(conn)
+
+    def _flush(self, conn: Any) -> None:
+        box = self.outbox.get(conn)
+        if conn not in self.clients or box is None:
+            return
+        try:
+            sent = conn.send(box) if box else 0
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._drop(conn)
+            return
+        del box[:sent]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if box else 0)
+        if self.sel.get_key(conn).events != events:
+            self.sel.modify(conn, events, ("client",))
 
     def _drop(self, conn: socket.socket) -> None:
+        self.outbox.pop(conn, None)
         if conn in self.clients:
             del self.clients[conn]
             self.sel.unregister(conn)
@@ -640,6 +670,7 @@ def daemon(data_dir: str) -> int:
     finally:
         os.umask(old_mask)
     listener.listen(64)
+    bound = os.stat(name)
     record = {"pid": os.getpid(), "startTicks": proc_start_ticks(os.getpid()), "bootId": boot_id()}
     with contextlib.suppress(OSError):
         write_json_atomic(os.path.join(data_dir, "supervisor.json"), record)
@@ -647,7 +678,10 @@ def daemon(data_dir: str) -> int:
     Daemon(listener, os.path.join(os.path.realpath(data_dir), "pods")).serve()
     listener.close()
     with contextlib.suppress(OSError):
-        os.unlink(name)
+        # a kubelet that found nobody listening may have started the next supervisor on
+        # this name meanwhile: its socket is not ours to remove
+        if os.stat(name).st_ino == bound.st_ino:
+            os.unlink(name)
     return 0
 
 
