@@ -235,3 +235,21 @@ def _ended(pid: int) -> bool:
         return os.waitpid(pid, os.WNOHANG)[0] == pid
     except ChildProcessError:
         return True
+
+
+async def test_a_plain_process_ends_with_its_supervisor(tmp_path: Path) -> None:
+    """Sandboxes die with the supervisor (bwrap --die-with-parent); an unsandboxed container's
+    process is told too, so that a kubelet that reports its exit as unknown never has it run
+    on beside a new attempt."""
+    state = tmp_path / "data" / "pods" / "uid" / "containers" / "main" / "0"
+    spec(state, ["sleep", "120"])
+    data = tmp_path / "data"
+    client = procs.SupervisorClient(data)
+    try:
+        await client.start(state)
+        pid = json.loads((state / "started.json").read_text())["pid"]
+        assert Path(f"/proc/{pid}").exists()
+    finally:
+        await client.close()
+        kill_supervisor(data)
+    await until(lambda: not Path(f"/proc/{pid}").exists(), timeout=10)

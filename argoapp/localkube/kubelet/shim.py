@@ -222,6 +222,9 @@ class Container:
                 cwd=None if self.sandboxed else self.spec.get("cwd") or None,
                 pass_fds=(info_w,) if self.sandboxed else (),
                 process_group=0,
+                # bwrap's --die-with-parent ends a sandbox with us; a plain process is told
+                # the same way (what it starts itself is beyond reach without a sandbox)
+                preexec_fn=None if self.sandboxed else _die_with_parent,
             )
         except (OSError, ValueError, IndexError, TypeError) as e:
             for fd in (info_r, out_r, err_r):
@@ -347,6 +350,14 @@ def _start_error(bwrap_line: str) -> str:
             "executable file not found in $PATH"
         )
     return f"failed to start container process: {line}"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the supervisor ends (PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 class Daemon:
