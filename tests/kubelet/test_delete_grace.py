@@ -109,3 +109,26 @@ async def test_finished_pod_keeps_no_worker_and_is_still_deleted_and_cleaned(
     await service.delete(r.PODS, "default", "done", grace_period_seconds=30)
     await gone(service, "done")  # a worker came back for the deletion and finished it
     await until(lambda: not area.exists())
+
+
+async def test_a_pod_whose_init_failed_leaves_no_area_behind(
+    service: ObjectService, kubelet: Kubelet, data_dir: Path
+) -> None:
+    """Main containers are prepared while the init runs; when the init fails at once, those
+    preparations finish before the pod's area is removed, so nothing is left behind."""
+    mounts = [{"name": f"v{i}", "mountPath": f"/v{i}"} for i in range(20)]
+    volumes = [{"name": f"v{i}", "emptyDir": {}} for i in range(20)]
+    uids = []
+    for i in range(5):
+        manifest = pod(
+            f"initfail{i}", sh("main", "true", volumeMounts=mounts), sh("side", "true"),
+            init=[sh("init", "exit 1")], volumes=volumes, restartPolicy="Never",
+        )  # fmt: skip
+        uids.append((await service.create(r.PODS, "default", manifest))["metadata"]["uid"])
+    for i in range(5):
+        assert (await finished(service, f"initfail{i}"))["status"]["phase"] == "Failed"
+        await service.delete(r.PODS, "default", f"initfail{i}", grace_period_seconds=0)
+    for i, uid in enumerate(uids):
+        await gone(service, f"initfail{i}")
+        area = PodPaths(data_dir, uid).base
+        await until(lambda area=area: not area.exists())

@@ -391,13 +391,13 @@ class PodWorker:
         return prepared
 
     async def _drop_early(self) -> None:
-        """Early preparations no container start used (an init failed, or the pod ended)."""
+        """Early preparations no container start used (an init failed, or the pod ended).
+        They are waited for, not cancelled: a cancelled task would leave its thread writing
+        the container's root while the pod's area is being removed."""
         early, self._early = self._early, {}
         for task in early.values():
-            if not task.done():
-                await _cancelled(task)
-            elif not task.cancelled() and task.exception() is None:  # (retrieved either way)
-                self.runtime.forget(task.result())
+            with contextlib.suppress(Exception):
+                self.runtime.forget(await asyncio.shield(task))
 
     async def _create(
         self, container: Obj, st: ContainerState, restart_count: int
