@@ -64,6 +64,7 @@ class Pass:
     volume_claims: list[Obj] = field(default_factory=list)
     source: Any = None  # the workflow's own templates (a templates.Source)
     _daemons: list[Obj] | None = None
+    _nodes: dict[str, Obj] | None = None  # status.nodes, looked up thousands of times a pass
     created: int = 0  # nodes made in this pass
     finished: int = 0  # nodes that reached a final phase in this pass
     held_back: int = 0  # work not started in this pass because a limit was reached
@@ -124,8 +125,9 @@ class Pass:
 
     @property
     def nodes(self) -> dict[str, Obj]:
-        nodes: dict[str, Obj] = self.status.setdefault("nodes", {})
-        return nodes
+        if self._nodes is None:
+            self._nodes = self.status.setdefault("nodes", {})
+        return self._nodes
 
     @property
     def now_text(self) -> str:

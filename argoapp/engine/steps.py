@@ -159,7 +159,7 @@ def _execute_group(
     by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}
     if not hooks_done:
         return sg
-    return _group_outcome(p, frame, sg, by_name, scope)
+    return _group_outcome(p, frame, sg, group, by_name, scope)
 
 
 def resolvable(step: Obj, scope: dict[str, Any], *leave_out: str) -> bool:
@@ -256,12 +256,23 @@ def _running_children(p: Pass, sg: Obj) -> int:
 
 
 def _group_outcome(
-    p: Pass, frame: Frame, sg: Obj, by_name: dict[str, Obj], scope: dict[str, Any]
+    p: Pass,
+    frame: Frame,
+    sg: Obj,
+    group: list[Obj],
+    by_name: dict[str, Obj],
+    scope: dict[str, Any],
 ) -> Obj:
     complete = True
+    # exit hooks start (and are waited for) only where a step of the group has one
+    exits = any(hooks.exit_hook_of(step) is not None for step in group)
     for child in list(p.children(sg)):
         if not fulfilled(child):
             complete = False
+            if not exits:
+                break
+            continue
+        if not exits:
             continue
         step = by_name.get(child["name"])
         ran = step is None or not node_done(child.get("phase"))
