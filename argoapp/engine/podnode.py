@@ -109,6 +109,7 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
             _hold(p, frame)
             return None
         node = new_node(p, frame, NodeType.POD, inputs, phase=NodePhase.PENDING)
+        p.active_pods += 1  # (a pod made again for a node already counted is not counted)
         _create_pod(p, frame, node, name)
         if frame.tmpl.get("containerSet"):
             _container_nodes(p, frame, node)
@@ -167,7 +168,6 @@ def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
         volume_claims=p.volume_claims,
     )
     p.act(CreatePod(build_pod(req, p.settings)))
-    p.active_pods += 1
 
 
 def _deadline(p: Pass, frame: Frame, node: Obj) -> str | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from argoapp.engine.api import Acquire
+from argoapp.engine.api import Acquire, CreatePod
 from argoapp.model.types import Obj
-from tests.engine.golden import Objects, Sim, by_name, tmpl_of, workflow
+from tests.engine.golden import Objects, Sim, by_name, node_name_of, tmpl_of, workflow
 
 
 def max_running(sim: Sim) -> int:
@@ -369,3 +369,28 @@ spec:
     nodes = sim.nodes()
     assert nodes["s(0:1)"]["phase"] == "Error" and nodes["s(0:1)"]["message"] == "pod deleted"
     assert "s(1:2)" in nodes  # started in the pass that ended s(0:1)
+
+
+def test_a_pod_made_again_for_a_waiting_node_takes_no_second_slot() -> None:
+    """A pending node whose pod vanished before it was seen gets its pod made again; it still
+    holds one slot, so the slot that an ending frees goes to the next item."""
+    text = """
+spec:
+  entrypoint: main
+  parallelism: 2
+  templates:
+  - name: main
+    steps:
+    - - {name: s, template: work, withItems: [1, 2, 3]}
+  - name: work
+    container: {image: alpine}
+"""
+    sim = Sim(
+        workflow(text), running_passes=lambda pod: 0 if node_name_of(pod).endswith("(1:2)") else 10
+    )
+    sim.step()
+    del sim.pods[sim.created[0]]  # s(0:1)'s pod, gone before the controller saw it
+    second = sim.step()
+    remade = [a.pod["metadata"]["name"] for a in second.actions if isinstance(a, CreatePod)]
+    assert sim.created[0] in remade
+    assert "s(2:3)" in sim.nodes()  # s(1:2) ended: its slot went to s(2:3) at once
