@@ -8,11 +8,11 @@ Kubernetes Events Argo emits for node transitions, by comparing with the workflo
 
 from __future__ import annotations
 
-from typing import Any
-
 from argoapp.engine.api import DeleteObject, DeletePod, DeleteWorkflow, Event
 from argoapp.engine.state import Pass, parse_time
 from argoapp.model.durations import parse_duration
+from argoapp.model.labels import selects
+from argoapp.model.phases import WORKFLOW_DONE as _WORKFLOW_DONE
 from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done
 from argoapp.model.types import Obj
 
@@ -98,46 +98,64 @@ def node_events(p: Pass, before: Obj) -> None:
         p.act(Event(kind, reason, message, node_name=str(node["name"])))
 
 
-def pod_gc_on_node(p: Pass, node: Obj) -> None:
-    """podGC strategies that act as each pod finishes."""
+def pod_gc(p: Pass) -> None:
+    """`podGC`: delete the pods its strategy and `labelSelector` pick, `deleteDelayDuration`
+    (else the controller's `podGCDeleteDelayDuration`, 5 s) after each became due: its pod's
+    end (OnPodCompletion, OnPodSuccess) or the workflow's (OnWorkflowCompletion,
+    OnWorkflowSuccess). Runs every pass; a pod already being deleted is left to it."""
     gc = p.spec.get("podGC") or {}
     strategy = gc.get("strategy")
-    name = node.get("podName")
-    if not name or not _gc_selects(p, node, gc):
+    phase = p.status.get("phase")
+    per_pod = strategy in ("OnPodCompletion", "OnPodSuccess")
+    at_end = (strategy == "OnWorkflowCompletion" and phase in _WORKFLOW_DONE) or (
+        strategy == "OnWorkflowSuccess" and phase == WorkflowPhase.SUCCEEDED
+    )
+    if not (per_pod or at_end):
         return
-    if strategy == "OnPodCompletion" or (
-        strategy == "OnPodSuccess" and node.get("phase") == NodePhase.SUCCEEDED
-    ):
-        p.act(DeletePod(str(name)))
+    delay = _gc_delay(p, gc)
+    ended = parse_time(p.status.get("finishedAt"))
+    seen: set[str] = set()
+    for node in p.nodes.values():
+        name = node.get("podName")
+        if not name or name in seen or node.get("type") != NodeType.POD:
+            continue
+        seen.add(name)
+        pod = p.observed.pods.get(name)
+        if pod is None or (pod.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        if per_pod:
+            if not node_done(node.get("phase")):
+                continue
+            if strategy == "OnPodSuccess" and node.get("phase") != NodePhase.SUCCEEDED:
+                continue
+            due = parse_time(node.get("finishedAt"))
+        else:
+            due = ended
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        if due is None or not selects(gc.get("labelSelector"), labels):
+            continue
+        left = delay - (p.now - due).total_seconds()
+        if left <= 0:
+            p.act(DeletePod(str(name)))
+        else:
+            p.requeue(left)
 
 
-def _gc_selects(p: Pass, node: Obj, gc: Obj) -> bool:
-    selector = (gc.get("labelSelector") or {}).get("matchLabels") or {}
-    if not selector:
-        return True
-    # pods carry the template's podMetadata labels; we only know the workflow's here
-    wanted = dict(selector)
-    meta = p.spec.get("podMetadata") or {}
-    have: dict[str, Any] = dict(meta.get("labels") or {})
-    for tmpl in p.spec.get("templates") or []:
-        if tmpl.get("name") == node.get("templateName"):
-            have.update((tmpl.get("metadata") or {}).get("labels") or {})
-    return all(have.get(k) == v for k, v in wanted.items())
+def _gc_delay(p: Pass, gc: Obj) -> float:
+    own = gc.get("deleteDelayDuration")
+    if own is not None:
+        try:
+            return float(parse_duration(str(own)))
+        except ValueError:
+            pass  # validation reports it; the controller's delay stands
+    return p.settings.pod_gc_delete_delay
 
 
 def after_completion(p: Pass) -> None:
-    """Pod GC at workflow end and the TTL strategy (runs on every pass once finished)."""
+    """Pod GC, PVC GC and the TTL strategy (runs on every pass once finished)."""
     status = p.status
     phase = status.get("phase")
-    gc = p.spec.get("podGC") or {}
-    strategy = gc.get("strategy")
-    if strategy == "OnWorkflowCompletion" or (
-        strategy == "OnWorkflowSuccess" and phase == WorkflowPhase.SUCCEEDED
-    ):
-        for node in p.nodes.values():
-            pod = node.get("podName")
-            if pod and pod in p.observed.pods and _gc_selects(p, node, gc):
-                p.act(DeletePod(str(pod)))
+    pod_gc(p)
     for claim in status.get("persistentVolumeClaims") or []:
         gc_claims = (p.spec.get("volumeClaimGC") or {}).get("strategy", "OnWorkflowCompletion")
         if gc_claims == "OnWorkflowCompletion" or phase == WorkflowPhase.SUCCEEDED:

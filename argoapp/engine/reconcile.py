@@ -57,6 +57,8 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
         _exit_and_finish(p, root)
     else:
         _run_workflow_hooks(p)
+    if not workflow_done(status.get("phase")):  # a finished one had it in after_completion
+        lifecycle.pod_gc(p)
     lifecycle.progress(p)
     lifecycle.node_events(p, wf)
     return _result(p)

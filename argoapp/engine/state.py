@@ -98,10 +98,7 @@ class Pass:
         return list(self._daemons or [])
 
     def pod_finished(self, node: Obj) -> None:
-        """A pod node just ended from its pod's outcome: pod GC and global outputs."""
-        from argoapp.engine.lifecycle import pod_gc_on_node
-
-        pod_gc_on_node(self, node)
+        """A pod node just ended from its pod's outcome: its global outputs."""
         from argoapp.engine.outputs import export_globals
 
         export_globals(self, node)

@@ -35,3 +35,35 @@ EXECUTOR_BINARY = f"{VAR_RUN_ARGO}/argoexec"
 SCRIPT_PATH = "/argo/staging/script"
 INPUT_ARTIFACTS_DIR = "/argo/inputs/artifacts"
 MAIN_CONTAINER_FS = "/mainctrfs"
+
+
+def selects(selector: object, labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes LabelSelector object (`matchLabels` and `matchExpressions` with
+    In, NotIn, Exists, DoesNotExist) picks an object with `labels`. An empty one picks all; a
+    malformed one picks nothing (validation reports it)."""
+    if not selector:
+        return True
+    if not isinstance(selector, dict):
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(str(key)) != str(value):
+            return False
+    for term in selector.get("matchExpressions") or []:
+        if not isinstance(term, dict):
+            return False
+        key, op = str(term.get("key", "")), term.get("operator")
+        values = [str(v) for v in term.get("values") or []]
+        present = key in labels
+        if op == "In":
+            ok = present and labels[key] in values
+        elif op == "NotIn":
+            ok = not present or labels[key] not in values
+        elif op == "Exists":
+            ok = present
+        elif op == "DoesNotExist":
+            ok = not present
+        else:
+            return False
+        if not ok:
+            return False
+    return True

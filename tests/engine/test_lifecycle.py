@@ -4,6 +4,7 @@ TTL strategy's DeleteWorkflow."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from argoapp.engine.api import DeletePod, DeleteWorkflow, Event
 from argoapp.model.types import Obj
@@ -83,20 +84,50 @@ def test_finished_workflow_is_left_alone() -> None:
     assert not [a for a in res.actions if not isinstance(a, DeletePod)]
 
 
-def test_pod_gc_on_pod_completion_deletes_each_pod_as_it_ends() -> None:
-    wf = workflow(TWO)
-    wf["spec"]["podGC"] = {"strategy": "OnPodCompletion"}
-    sim = Sim(wf, fail_b)
+def _gc_run(wf: Obj, outcome: Any = None, passes: int = 10) -> Sim:
+    """Run to the end, then `passes` more (the simulated clock moves 1 s a pass)."""
+    sim = Sim(wf, outcome or (lambda p: (0, None)))
     sim.run()
-    pods = {n["podName"] for n in by_name(sim.wf).values() if n.get("podName")}
-    assert {a.name for a in sim.of(DeletePod)} == pods
+    for _ in range(passes):
+        sim.step()
+    return sim
+
+
+def test_pod_gc_on_pod_completion_deletes_each_pod_after_the_delay() -> None:
+    wf = workflow(TWO)
+    wf["spec"]["podGC"] = {"strategy": "OnPodCompletion"}  # the controller's 5 s delay
+    sim = Sim(wf, fail_b)
+    ended_at: dict[str, int] = {}
+    deleted_at: dict[str, int] = {}
+    for i in range(30):
+        res = sim.step()
+        for node in by_name(sim.wf).values():
+            if node.get("podName") and node["phase"] in ("Succeeded", "Failed"):
+                ended_at.setdefault(node["podName"], i)
+        for act in res.actions:
+            if isinstance(act, DeletePod):
+                deleted_at.setdefault(act.name, i)
+    assert set(deleted_at) == set(ended_at) and len(ended_at) == 2
+    assert all(deleted_at[pod] - ended_at[pod] >= 5 for pod in ended_at)
+
+
+def test_pod_gc_without_a_delay_deletes_a_pod_in_the_pass_it_ends() -> None:
+    wf = workflow(TWO)
+    wf["spec"]["podGC"] = {"strategy": "OnPodCompletion", "deleteDelayDuration": "0s"}
+    sim = Sim(wf, fail_b)
+    for _ in range(20):
+        res = sim.step()
+        ended = {
+            n["podName"] for n in by_name(res.workflow).values()
+            if n.get("podName") and n["phase"] in ("Succeeded", "Failed")
+        }  # fmt: skip
+        assert ended <= {a.name for a in sim.of(DeletePod)}
 
 
 def test_pod_gc_on_pod_success_keeps_failed_pods() -> None:
     wf = workflow(TWO)
     wf["spec"]["podGC"] = {"strategy": "OnPodSuccess"}
-    sim = Sim(wf, fail_b)
-    sim.run()
+    sim = _gc_run(wf, fail_b)
     n = by_name(sim.wf)
     assert {a.name for a in sim.of(DeletePod)} == {n["wf[0].a"]["podName"]}
 
@@ -104,10 +135,38 @@ def test_pod_gc_on_pod_success_keeps_failed_pods() -> None:
 def test_pod_gc_on_workflow_success_waits_for_the_end_and_success() -> None:
     for outcome, expect_deleted in ((None, True), (fail_b, False)):
         wf = workflow(TWO)
-        wf["spec"]["podGC"] = {"strategy": "OnWorkflowSuccess"}
+        wf["spec"]["podGC"] = {"strategy": "OnWorkflowSuccess", "deleteDelayDuration": "3s"}
         sim = Sim(wf, outcome or (lambda p: (0, None)))
         sim.run()
+        assert not sim.of(DeletePod)  # not before the end, nor at it (the delay)
+        for _ in range(5):
+            sim.step()
         assert bool(sim.of(DeletePod)) == expect_deleted
+
+
+def test_pod_gc_picks_pods_by_their_labels() -> None:
+    text = """
+spec:
+  entrypoint: main
+  podGC:
+    strategy: OnPodCompletion
+    deleteDelayDuration: 0s
+    labelSelector:
+      matchLabels: {gc: "yes"}
+      matchExpressions: [{key: tier, operator: NotIn, values: [keep]}]
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: a}
+      - {name: b, template: b}
+      - {name: c, template: c}
+  - {name: a, metadata: {labels: {gc: "yes"}}, container: {image: alpine}}
+  - {name: b, metadata: {labels: {gc: "yes", tier: keep}}, container: {image: alpine}}
+  - {name: c, container: {image: alpine}}
+"""
+    sim = _gc_run(workflow(text), passes=2)
+    n = by_name(sim.wf)
+    assert {a.name for a in sim.of(DeletePod)} == {n["wf[0].a"]["podName"]}
 
 
 def test_ttl_deletes_the_workflow_after_the_delay() -> None:
@@ -139,3 +198,23 @@ def test_invalid_workflow_fails_at_admission() -> None:
     assert sim.wf["status"]["message"].startswith("invalid spec:")
     assert labels(sim)["workflows.argoproj.io/completed"] == "true"
     assert not sim.created
+
+
+def test_label_selectors_as_kubernetes_reads_them() -> None:
+    from argoapp.model.labels import selects
+
+    labels = {"a": "1", "b": "2"}
+    assert selects({}, labels) and selects(None, labels)
+    assert selects({"matchLabels": {"a": "1"}}, labels)
+    assert not selects({"matchLabels": {"a": "2"}}, labels)
+
+    def expr(op: str, *values: str) -> dict[str, Any]:
+        return {"matchExpressions": [{"key": "a", "operator": op, "values": list(values)}]}
+
+    assert selects(expr("In", "1", "3"), labels) and not selects(expr("In", "3"), labels)
+    assert selects(expr("NotIn", "3"), labels) and not selects(expr("NotIn", "1"), labels)
+    assert selects(expr("Exists"), labels) and not selects(expr("DoesNotExist"), labels)
+    assert not selects(expr("Sometimes"), labels)  # malformed: picks nothing
+    assert selects(
+        {"matchExpressions": [{"key": "z", "operator": "NotIn", "values": ["1"]}]}, labels
+    )
