@@ -89,7 +89,7 @@ class Controller:
         self.metrics = ControllerMetrics(workers=self.worker_count)
         self.queue = WorkQueue(rank=self._rank)
         self.locks = LockManager()
-        self.throttle = Throttle(settings.parallelism)
+        self.throttle = Throttle(settings.parallelism, settings.namespace_parallelism)
         persist_kw = {} if offload_threshold is None else {"threshold": offload_threshold}
         self.persister = Persister(kube, store, **persist_kw)
         self.informers = self._make_informers()
@@ -313,6 +313,7 @@ class Controller:
     async def _admitted(self, key: str, wf: Obj) -> bool:
         """Controller-wide parallelism: may this workflow run now? Marks it postponed if not."""
         self.throttle.limit = self.settings.parallelism
+        self.throttle.namespace_limit = self.settings.namespace_parallelism
         status = wf.get("status") or {}
         if workflow_done(status.get("phase")) or self.throttle.admit(key, self._rank(key)):
             return True

@@ -1,4 +1,5 @@
-"""Controller-wide `parallelism`: at most N workflows run at once, the rest wait their turn.
+"""Controller-wide `parallelism` and `namespaceParallelism`: at most N workflows run at once
+(and at most M in one namespace), the rest wait their turn.
 
 Argo's throttler admits workflows in order of `spec.priority` (high first) then creation time.
 A workflow holds its slot from admission until it completes (or is deleted); one that already
@@ -12,21 +13,23 @@ from argoapp.controller.queue import Rank
 
 
 class Throttle:
-    """Which workflow keys may run; `admit` asks, `release` frees a slot."""
+    """Which workflow keys (`namespace/name`) may run; `admit` asks, `release` frees a slot.
+    `limit` caps them all (`parallelism`), `namespace_limit` each namespace's
+    (`namespaceParallelism`); 0 is no cap."""
 
-    def __init__(self, limit: int = 0) -> None:
+    def __init__(self, limit: int = 0, namespace_limit: int = 0) -> None:
         self.limit = limit
+        self.namespace_limit = namespace_limit
         self._running: set[str] = set()
         self._waiting: dict[str, Rank] = {}
 
     def admit(self, key: str, rank: Rank) -> bool:
-        """May `key` run now? It waits (keeping its rank) when every slot is taken."""
-        if self.limit <= 0 or key in self._running:
+        """May `key` run now? It waits (keeping its rank) while the slots it needs are taken
+        and better-ranked waiters come first."""
+        if (self.limit <= 0 and self.namespace_limit <= 0) or key in self._running:
             return True
         self._waiting[key] = rank
-        free = self.limit - len(self._running)
-        ahead = sorted(self._waiting, key=lambda k: self._waiting[k])[: max(0, free)]
-        if key not in ahead:
+        if key not in self._admissible():
             return False
         del self._waiting[key]
         self._running.add(key)
@@ -43,10 +46,29 @@ class Throttle:
         if key not in self._running:
             return []
         self._running.discard(key)
-        if self.limit <= 0:
+        if self.limit <= 0 and self.namespace_limit <= 0:
             return []
-        free = self.limit - len(self._running)
-        return sorted(self._waiting, key=lambda k: self._waiting[k])[: max(0, free)]
+        return self._admissible()
+
+    def _admissible(self) -> list[str]:
+        """The waiters that the free slots take, best rank first; one whose namespace is full
+        does not hold up those behind it from other namespaces."""
+        total = len(self._running)
+        per_namespace: dict[str, int] = {}
+        for key in self._running:
+            ns = _namespace(key)
+            per_namespace[ns] = per_namespace.get(ns, 0) + 1
+        chosen = []
+        for key in sorted(self._waiting, key=lambda k: self._waiting[k]):
+            if 0 < self.limit <= total:
+                break
+            ns = _namespace(key)
+            if 0 < self.namespace_limit <= per_namespace.get(ns, 0):
+                continue
+            chosen.append(key)
+            total += 1
+            per_namespace[ns] = per_namespace.get(ns, 0) + 1
+        return chosen
 
     @property
     def running(self) -> int:
@@ -55,3 +77,7 @@ class Throttle:
     @property
     def waiting(self) -> int:
         return len(self._waiting)
+
+
+def _namespace(key: str) -> str:
+    return key.partition("/")[0]

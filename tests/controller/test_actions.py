@@ -228,6 +228,40 @@ async def test_controller_parallelism_admits_in_priority_order(
     assert started == ["p-first", "p-high"]
 
 
+async def test_namespace_parallelism_caps_each_namespace(
+    kube: Kube, run_controller: RunController
+) -> None:
+    started: list[str] = []
+
+    def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
+        name = wf["metadata"]["name"]
+        if (wf.get("status") or {}).get("phase") in (None, "", "Pending"):
+            started.append(name)
+            return Result(with_status(wf, phase="Running"))
+        if "finish" in wf["metadata"].get("labels", {}):
+            return Result(with_status(wf, phase="Succeeded"))
+        return Result(wf)
+
+    await kube.create("Namespace", {"metadata": {"name": "team"}})
+    await run_controller(engine, settings=Settings(namespace_parallelism=1))
+    await kube.create("Workflow", workflow("n-first"))
+    await eventually(lambda: _true("n-first" in started))
+    await kube.create("Workflow", workflow("n-second"))
+    other = workflow("n-other")
+    other["metadata"]["namespace"] = "team"
+    await kube.create("Workflow", other)
+    await eventually(lambda: _true("n-other" in started))  # another namespace: not held up
+
+    async def message(name: str) -> str:
+        wf = await kube.get("Workflow", name, "default")
+        return str(wf.get("status", {}).get("message", ""))
+
+    await eventually(lambda: _contains(message("n-second"), "postponed"))
+    assert "n-second" not in started
+    await kube.patch("Workflow", "n-first", {"metadata": {"labels": {"finish": "1"}}}, "default")
+    await eventually(lambda: _true("n-second" in started))
+
+
 async def _eq(value: object, expected: str) -> bool:
     return bool(await value == expected)  # type: ignore[misc]
 

@@ -91,3 +91,20 @@ def test_waiters_can_be_found_by_the_configmap_that_sets_their_limit() -> None:
     assert not locks.acquire("default/Mutex/m", "d", 1, "default/d")
     assert locks.waiting_workflows("default/ConfigMap/limits/") == ["default/b"]
     assert locks.waiting_workflows("default/ConfigMap/other/") == []
+
+
+def test_namespace_parallelism_caps_each_namespace_and_lets_others_pass() -> None:
+    throttle = Throttle(limit=3, namespace_limit=1)
+    assert throttle.admit("a/one", (0.0, 1.0))
+    assert not throttle.admit("a/two", (0.0, 2.0))  # namespace a is full
+    assert throttle.admit("b/one", (0.0, 3.0))  # not held up by a/two
+    assert not throttle.admit("b/two", (0.0, 4.0))
+    assert throttle.release("a/one") == ["a/two"]
+    assert throttle.admit("a/two", (0.0, 2.0))
+    assert throttle.admit("c/one", (0.0, 5.0))  # the third slot is free
+    assert not throttle.admit("c/two", (0.0, 6.0))  # the controller-wide limit: 3 run
+    assert throttle.running == 3
+    only_namespaces = Throttle(namespace_limit=2)
+    assert all(only_namespaces.admit(f"x/{i}", (0.0, float(i))) for i in range(2))
+    assert not only_namespaces.admit("x/2", (0.0, 2.0))
+    assert only_namespaces.admit("y/0", (0.0, 3.0))
