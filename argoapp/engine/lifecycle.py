@@ -58,18 +58,29 @@ def _resources(p: Pass) -> dict[str, int]:
     return total
 
 
+# Nodes whose own progress is counted (Argo's "executable" types); the others sum theirs.
+_COUNTED = (NodeType.POD, NodeType.CONTAINER, NodeType.HTTP, NodeType.PLUGIN, NodeType.SUSPEND)
+_COMPLETE = (NodePhase.SUCCEEDED, NodePhase.SKIPPED, NodePhase.OMITTED)
+
+
 def progress(p: Pass) -> None:
-    """`status.progress` and each non-leaf node's progress: finished pods over all pods."""
+    """Argo's progress `N/M`: each counted node 0/1 until it succeeds (or is skipped); every
+    other node the sum of the counted nodes below it, each once, when there are any (so a
+    group that continued past a failure can read 1/2); the workflow the sum of all."""
     done = total = 0
     for node in p.nodes.values():
-        if node.get("type") != NodeType.POD:
-            continue
-        total += 1
-        finished = node.get("phase") == NodePhase.SUCCEEDED
-        done += int(finished)
-        if node.get("progress") != (progress := "1/1" if finished else "0/1"):
-            p.own(node)["progress"] = progress
+        if node.get("type") in _COUNTED:
+            complete = node.get("phase") in _COMPLETE
+            total += 1
+            done += int(complete)
+            _set_progress(p, node, "1/1" if complete else "0/1")
     p.status["progress"] = f"{done}/{total}"
+    sums = _tree_sums(p)
+    for nid, node in p.nodes.items():
+        if node.get("type") not in _COUNTED:
+            n, m = sums[nid] if sums is not None else _sum_progress(p, node)
+            if m > 0:
+                _set_progress(p, node, f"{n}/{m}")
     running = any(
         n.get("type") == NodeType.POD and n.get("phase") == NodePhase.RUNNING
         for n in p.nodes.values()
@@ -78,6 +89,70 @@ def progress(p: Pass) -> None:
         conditions = [c for c in p.status.get("conditions") or [] if c.get("type") != "PodRunning"]
         conditions.append({"type": "PodRunning", "status": "True" if running else "False"})
         p.status["conditions"] = conditions
+
+
+def _set_progress(p: Pass, node: Obj, value: str) -> None:
+    if node.get("progress") != value:
+        p.own(node)["progress"] = value
+
+
+def _own_progress(node: Obj) -> tuple[int, int]:
+    """A counted node's own progress, as `progress` has just set it."""
+    if node.get("type") not in _COUNTED:
+        return 0, 0
+    return (1, 1) if node.get("phase") in _COMPLETE else (0, 1)
+
+
+def _tree_sums(p: Pass) -> dict[str, tuple[int, int]] | None:
+    """Every node's sum at once, bottom up, when no node has two parents (steps, loops and
+    DAGs without joins: most workflows); None otherwise. Walking each node's descendants
+    instead costs the square of a chain's length on every pass."""
+    nodes = p.nodes
+    parents: set[str] = set()
+    for node in nodes.values():
+        for cid in node.get("children") or []:
+            if cid in parents:
+                return None
+            parents.add(cid)
+    sums: dict[str, tuple[int, int]] = {}
+    entered: set[str] = set()  # a malformed status with a cycle must not loop for ever
+    for root in nodes:
+        stack: list[tuple[str, bool]] = [(root, False)]
+        while stack:
+            nid, expanded = stack.pop()
+            if expanded:
+                n = m = 0
+                for cid in nodes[nid].get("children") or []:
+                    if cid in nodes:
+                        cn, cm = sums.get(cid, (0, 0))
+                        on, om = _own_progress(nodes[cid])
+                        n, m = n + cn + on, m + cm + om
+                sums[nid] = (n, m)
+            elif nid not in entered:
+                entered.add(nid)
+                stack.append((nid, True))
+                stack.extend((c, False) for c in nodes[nid].get("children") or [] if c in nodes)
+    return sums
+
+
+def _sum_progress(p: Pass, node: Obj) -> tuple[int, int]:
+    """The progress of the counted nodes below `node`, each once (a DAG task is reached
+    through each task it depends on). A walk, not a recursion: chains run thousands deep."""
+    n = m = 0
+    seen: set[str] = set()
+    stack = list(node.get("children") or [])
+    while stack:
+        cid = stack.pop()
+        if cid in seen:
+            continue
+        seen.add(cid)
+        child = p.nodes.get(cid)
+        if child is None:
+            continue
+        stack.extend(child.get("children") or [])
+        own_n, own_m = _own_progress(child)
+        n, m = n + own_n, m + own_m
+    return n, m
 
 
 def node_events(p: Pass, before: Obj) -> None:

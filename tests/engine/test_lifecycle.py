@@ -218,3 +218,49 @@ def test_label_selectors_as_kubernetes_reads_them() -> None:
     assert selects(
         {"matchExpressions": [{"key": "z", "operator": "NotIn", "values": ["1"]}]}, labels
     )
+
+
+def test_progress_of_groups_and_the_workflow_as_argo_sums_it() -> None:
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: t}
+    - - {name: b, template: t}
+      - {name: c, template: bad, continueOn: {failed: true}}
+  - {name: t, container: {image: alpine}}
+  - {name: bad, container: {image: alpine, command: [fail]}}
+"""
+    failing = lambda pod: (1, None) if "fail" in str(pod) else (0, None)  # noqa: E731
+    sim = Sim(workflow(text), failing, running_passes=lambda pod: 1)
+    sim.until(lambda s: s.nodes().get("a", {}).get("phase") == "Succeeded")
+    assert sim.wf["status"]["progress"].startswith("1/")  # a done, the rest not yet
+    sim.run()
+    n = sim.nodes()
+    assert sim.phase == "Succeeded"
+    assert sim.wf["status"]["progress"] == "2/3"  # a failed pod is not complete
+    assert n["b"]["progress"] == "1/1" and n["c"]["progress"] == "0/1"
+    assert n["[1]"]["progress"] == "1/2"  # it continued past the failure
+    assert n["wf"]["progress"] == "2/3"
+
+
+def test_progress_counts_a_joined_dag_task_once() -> None:
+    text = """
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: a, template: t}
+      - {name: b, template: t, depends: a}
+      - {name: c, template: t, depends: a}
+      - {name: d, template: t, depends: b && c}
+  - {name: t, container: {image: alpine}}
+"""
+    sim = Sim(workflow(text))
+    sim.run()
+    assert sim.wf["status"]["progress"] == "4/4"
+    assert sim.nodes()["wf"]["progress"] == "4/4"  # d is reached through b and c
