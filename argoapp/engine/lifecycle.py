@@ -66,7 +66,21 @@ _COMPLETE = (NodePhase.SUCCEEDED, NodePhase.SKIPPED, NodePhase.OMITTED)
 def progress(p: Pass) -> None:
     """Argo's progress `N/M`: each counted node 0/1 until it succeeds (or is skipped); every
     other node the sum of the counted nodes below it, each once, when there are any (so a
-    group that continued past a failure can read 1/2); the workflow the sum of all."""
+    group that continued past a failure can read 1/2); the workflow the sum of all. It can
+    change only when nodes are made or end, so other passes keep what the last one set."""
+    if p.created or p.finished or "progress" not in p.status:
+        _node_progress(p)
+    running = any(
+        n.get("type") == NodeType.POD and n.get("phase") == NodePhase.RUNNING
+        for n in p.nodes.values()
+    )
+    if p.status.get("phase") == WorkflowPhase.RUNNING:
+        conditions = [c for c in p.status.get("conditions") or [] if c.get("type") != "PodRunning"]
+        conditions.append({"type": "PodRunning", "status": "True" if running else "False"})
+        p.status["conditions"] = conditions
+
+
+def _node_progress(p: Pass) -> None:
     done = total = 0
     for node in p.nodes.values():
         if node.get("type") in _COUNTED:
@@ -81,14 +95,6 @@ def progress(p: Pass) -> None:
             n, m = sums[nid] if sums is not None else _sum_progress(p, node)
             if m > 0:
                 _set_progress(p, node, f"{n}/{m}")
-    running = any(
-        n.get("type") == NodeType.POD and n.get("phase") == NodePhase.RUNNING
-        for n in p.nodes.values()
-    )
-    if p.status.get("phase") == WorkflowPhase.RUNNING:
-        conditions = [c for c in p.status.get("conditions") or [] if c.get("type") != "PodRunning"]
-        conditions.append({"type": "PodRunning", "status": "True" if running else "False"})
-        p.status["conditions"] = conditions
 
 
 def _set_progress(p: Pass, node: Obj, value: str) -> None:
