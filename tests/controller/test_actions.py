@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import pytest
@@ -27,6 +27,8 @@ from argoapp.kube.errors import NotFound
 from argoapp.model.types import Obj
 
 from .conftest import RunController, eventually, with_status, workflow
+
+Engine = Callable[[Obj, Observed, datetime, Settings], Result]
 
 
 @pytest.fixture
@@ -196,19 +198,26 @@ async def test_events_are_recorded_and_an_expired_workflow_is_deleted(
     assert node["metadata"]["annotations"]["workflows.argoproj.io/node-name"] == "x"
 
 
-async def test_controller_parallelism_admits_in_priority_order(
-    kube: Kube, run_controller: RunController
-) -> None:
-    started: list[str] = []
+def _starting_engine(started: list[str]) -> Engine:
+    """An engine that notes each workflow it starts (Running) and finishes one labelled
+    `finish`: what a test of admission needs to see."""
 
     def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
-        name = wf["metadata"]["name"]
         if (wf.get("status") or {}).get("phase") in (None, "", "Pending"):
-            started.append(name)
+            started.append(wf["metadata"]["name"])
             return Result(with_status(wf, phase="Running"))
         if "finish" in wf["metadata"].get("labels", {}):
             return Result(with_status(wf, phase="Succeeded"))
         return Result(wf)
+
+    return engine
+
+
+async def test_controller_parallelism_admits_in_priority_order(
+    kube: Kube, run_controller: RunController
+) -> None:
+    started: list[str] = []
+    engine = _starting_engine(started)
 
     await run_controller(engine, settings=Settings(parallelism=1))
     await kube.create("Workflow", workflow("p-first"))
@@ -232,15 +241,7 @@ async def test_namespace_parallelism_caps_each_namespace(
     kube: Kube, run_controller: RunController
 ) -> None:
     started: list[str] = []
-
-    def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
-        name = wf["metadata"]["name"]
-        if (wf.get("status") or {}).get("phase") in (None, "", "Pending"):
-            started.append(name)
-            return Result(with_status(wf, phase="Running"))
-        if "finish" in wf["metadata"].get("labels", {}):
-            return Result(with_status(wf, phase="Succeeded"))
-        return Result(wf)
+    engine = _starting_engine(started)
 
     await kube.create("Namespace", {"metadata": {"name": "team"}})
     await run_controller(engine, settings=Settings(namespace_parallelism=1))
