@@ -18,7 +18,7 @@ from aiohttp import web
 import argoapp
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
-from argoapp.server import cron, templates, workflow_ops, workflows
+from argoapp.server import cron, info, streams, templates, workflow_ops, workflows
 from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
 from argoapp.server.errors import Handler, error_middleware
 
@@ -62,6 +62,7 @@ def build_app(
     kube: Kube | None = None,
     store: NodeStore | None = None,
     auth_mode: str = "server",
+    info_settings: info.InfoSettings | None = None,
 ) -> web.Application:
     """The API application; with `kube` None only version and healthz are served."""
     if auth_mode not in AUTH_MODES:
@@ -71,6 +72,8 @@ def build_app(
     )
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
+    app[info.INFO] = info_settings or info.InfoSettings()
+    info.setup(app)
     if kube is not None:
         app[KUBE] = kube
         app[STORE] = store
@@ -79,4 +82,5 @@ def build_app(
         workflow_ops.setup(app)
         templates.setup(app)
         cron.setup(app)
+        streams.setup(app)
     return app
