@@ -165,7 +165,7 @@ class Kubelet:
     def _start_worker(self, pod: Obj) -> None:
         assert self._runtime is not None
         uid = pod["metadata"]["uid"]
-        worker = PodWorker(self.service, self._runtime, pod)
+        worker = PodWorker(self.service, self._runtime, pod, self.workers)
         worker.update(pod)
         self.workers[uid] = worker
         task = asyncio.create_task(worker.run(), name=f"pod-{pod['metadata']['name']}")

@@ -23,6 +23,7 @@ import contextlib
 import logging
 import shutil
 import time
+from collections.abc import Sized
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,10 +48,20 @@ DEFAULT_GRACE = 30.0
 INTERNAL_MESSAGE = "the kubelet failed while running this pod; localkube's log has the details"
 STOP_POLL = 0.1
 FORCE_AFTER = 5.0  # seconds after SIGKILL before the container's whole group is killed
-# A status that is not final waits this long for the changes after it, so that a short
+# A status that is not final waits a while for the changes after it, so that a short
 # container's start and end make one write (Kubernetes promises no client sees every phase);
-# a final status is written at once.
+# a final status is written at once. The wait grows with the number of pods the kubelet runs:
+# an idle kubelet reports within 0.1 s; a busy one coalesces for up to 1 s (a real kubelet
+# relists its containers once a second), which at a 50-pod fan-out halves the pod writes and
+# the controller passes they cause.
 STATUS_DEFER = 0.1
+STATUS_DEFER_MAX = 1.0
+STATUS_DEFER_PER_POD = 0.02
+
+
+def status_defer(pods: int) -> float:
+    """How long a non-final status waits, with `pods` pod workers running."""
+    return min(STATUS_DEFER_MAX, max(STATUS_DEFER, STATUS_DEFER_PER_POD * pods))
 
 
 def parse_time(text: Any) -> float | None:
@@ -70,9 +81,12 @@ class StopRequest:
 class PodWorker:
     """Runs one pod and reports its status."""
 
-    def __init__(self, service: ObjectService, runtime: Runtime, pod: Obj) -> None:
+    def __init__(
+        self, service: ObjectService, runtime: Runtime, pod: Obj, peers: Sized = ()
+    ) -> None:
         self.service = service
         self.runtime = runtime
+        self.peers = peers  # the kubelet's running workers, this one included
         self.pod = pod
         meta = pod["metadata"]
         self.uid, self.namespace, self.name = meta["uid"], meta["namespace"], meta["name"]
@@ -181,7 +195,7 @@ class PodWorker:
 
     async def _first_status(self) -> None:
         """The pod's first status, even when no container has changed yet."""
-        await asyncio.sleep(STATUS_DEFER)
+        await asyncio.sleep(status_defer(len(self.peers)))
         if self._published is None:
             await self.publish(now=True)
 
@@ -429,12 +443,12 @@ class PodWorker:
 
     async def publish(self, *, now: bool = False) -> None:
         """Write the pod's status if it changed: a final one (or with `now`) at once, any other
-        within STATUS_DEFER, together with what changes meanwhile."""
+        within `status_defer`, together with what changes meanwhile."""
         async with self._publishing:
             await self._publish(now)
 
     async def _publish_deferred(self) -> None:
-        await asyncio.sleep(STATUS_DEFER)
+        await asyncio.sleep(status_defer(len(self.peers)))
         await self.publish(now=True)
 
     async def _publish(self, now: bool) -> None:
