@@ -6,27 +6,26 @@ paths of `/api/v1/…` and `/apis/G/V/…` (`handlers`, `streams`). `cluster.Loc
 tests run it with `web.AppRunner` + `web.TCPSite` on the shared event loop.
 
 It only translates HTTP to `objects.ObjectService` calls and back; it stores nothing and
-enforces no API rule beyond parsing. Every request needs the bearer token. Every failure
-leaves as a `Status` body: `ApiError`s with their own code, aiohttp's routing errors as 404,
+enforces no API rule beyond parsing. Every request needs a bearer token localkube knows and
+an RBAC rule allowing it (`rbac_http.auth_middleware`; the admin token passes at once). Every
+failure leaves as a `Status` body: `ApiError`s with their own code, aiohttp's routing errors as 404,
 405 and 413, and anything unexpected as a logged 500 "internal error" with no traceback.
 """
 
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from argoapp.localkube import discovery, handlers, openapi
+from argoapp.localkube import discovery, handlers, openapi, rbac, rbac_http
 from argoapp.localkube.errors import (
     ApiError,
     MethodNotAllowed,
     NotFound,
     TooLarge,
-    Unauthorized,
 )
 from argoapp.localkube.handlers import API, Api
 from argoapp.localkube.objects import ObjectService
@@ -47,8 +46,12 @@ def build_app(
     service: ObjectService, *, token: str, logs: PodLogSource | None = None
 ) -> web.Application:
     """The localkube API application over `service`, guarded by `token`."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_statuses, _auth])
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[_statuses, rbac_http.auth_middleware]
+    )
     app[API] = Api(service=service, token=token, logs=logs, streams=Streams())
+    app[rbac_http.AUTHORIZER] = rbac.Authorizer(service, token)
+    app.add_routes(rbac_http.routes())
     app.add_routes(discovery.routes())
     app.add_routes(openapi.routes())
     app.add_routes(resource_routes())
@@ -91,18 +94,6 @@ async def _statuses(request: web.Request, handler: Handler) -> web.StreamRespons
     except Exception:
         log.exception("localkube: %s %s failed", request.method, request.path_qs)
         return _status_response(ApiError("internal error"))
-
-
-@web.middleware
-async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require `Authorization: Bearer <token>` on every request."""
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    expected = request.app[API].token
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        presented.strip().encode(), expected.encode()
-    ):
-        raise Unauthorized("Unauthorized")
-    return await handler(request)
 
 
 def _prefix(res: Resource) -> str:

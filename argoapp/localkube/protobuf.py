@@ -89,6 +89,28 @@ _MESSAGES: dict[str, dict[int, tuple[str, str]]] = {
     "RoleBinding": {
         1: ("metadata", "ObjectMeta"), 2: ("subjects", "[]Subject"), 3: ("roleRef", "RoleRef"),
     },
+    # what `kubectl auth can-i` and `kubectl create token` send (the RBAC module answers them)
+    "SelfSubjectAccessReview": {
+        1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectAccessReviewSpec"),
+        3: ("status", _SKIP),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "string"), 2: ("verb", "string"), 3: ("group", "string"),
+        4: ("version", "string"), 5: ("resource", "string"), 6: ("subresource", "string"),
+        7: ("name", "string"), 8: ("fieldSelector", _SKIP), 9: ("labelSelector", _SKIP),
+    },
+    "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    "TokenRequest": {
+        1: ("metadata", "ObjectMeta"), 2: ("spec", "TokenRequestSpec"), 3: ("status", _SKIP),
+    },
+    "TokenRequestSpec": {
+        1: ("audiences", "[]string"), 3: ("boundObjectRef", _SKIP),
+        4: ("expirationSeconds", "int"),
+    },
 }
 # fmt: on
 _MESSAGES["ClusterRoleBinding"] = _MESSAGES["RoleBinding"]
@@ -103,6 +125,8 @@ _KINDS = {
     (_RBAC, "ClusterRole"): "ClusterRole",
     (_RBAC, "RoleBinding"): "RoleBinding",
     (_RBAC, "ClusterRoleBinding"): "ClusterRoleBinding",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
 }
 
 
