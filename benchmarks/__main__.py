@@ -12,13 +12,20 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from benchmarks import engine_reconcile, engine_workflows, localkube_api, localkube_pods
+from benchmarks import (
+    archive_query,
+    engine_reconcile,
+    engine_workflows,
+    localkube_api,
+    localkube_pods,
+)
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[None]]] = {
     "localkube_api": localkube_api.run,
     "localkube_pods": localkube_pods.run,
     "engine_reconcile": engine_reconcile.run,
     "engine_workflows": engine_workflows.run,
+    "archive_query": archive_query.run,
 }
 
 

@@ -52,6 +52,40 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        -- The workflow archive (Argo's persistence.archive): one row per finished workflow,
+        -- newest first by sort_key (finishedAt, else creationTimestamp; fixed-width UTC text).
+        -- summary is what lists show; workflow the whole object with its nodes.
+        CREATE TABLE archived_workflows (
+            uid TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sort_key TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            workflow TEXT NOT NULL
+        );
+        CREATE INDEX archived_workflows_order ON archived_workflows (sort_key, uid);
+        CREATE INDEX archived_workflows_namespace ON archived_workflows (namespace, sort_key, uid);
+        CREATE INDEX archived_workflows_name ON archived_workflows (name);
+        -- Labels one row each, with the order key copied in: a selector term key=value walks
+        -- (key, value, sort_key, uid) in list order; other terms probe (uid, key).
+        CREATE TABLE archived_workflow_labels (
+            uid TEXT NOT NULL REFERENCES archived_workflows (uid) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            sort_key TEXT NOT NULL,
+            PRIMARY KEY (uid, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX archived_workflow_labels_select
+            ON archived_workflow_labels (key, value, sort_key, uid);
+        """,
+    ),
 ]
 
 

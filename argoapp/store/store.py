@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from argoapp.errors import ArgoappError, ConfigError
 from argoapp.model.types import Obj
-from argoapp.store import migrations, offload
+from argoapp.store import archive, migrations, offload
 
 T = TypeVar("T")
 
@@ -98,6 +98,52 @@ class Store:
     async def node_versions(self) -> list[tuple[str, str]]:
         """Every stored (uid, version), for garbage collection."""
         return await self.read(offload.versions)
+
+    # --- the workflow archive (documented in argoapp.store.archive) ---
+
+    async def archive_put(self, wf: Obj) -> None:
+        """Archive a finished workflow (replacing the copy with its uid)."""
+        await self.transact(lambda conn: archive.put(conn, wf))
+
+    async def archive_get(self, uid: str) -> Obj | None:
+        """The archived workflow with this uid, or None."""
+        return await self.read(lambda conn: archive.get(conn, uid))
+
+    async def archive_list(
+        self, query: archive.ArchiveQuery, limit: int = 0, continue_token: str = ""
+    ) -> tuple[list[Obj], str]:
+        """One page of archived workflow summaries, newest first, and the next token."""
+        return await self.read(lambda conn: archive.list_page(conn, query, limit, continue_token))
+
+    async def archive_rows(
+        self, query: archive.ArchiveQuery, limit: int = 0
+    ) -> list[tuple[str, str, Obj]]:
+        """Matches as (sort key, uid, summary), newest first: for merging with live ones."""
+        return await self.read(lambda conn: archive.list_rows(conn, query, limit))
+
+    async def archive_count(self, query: archive.ArchiveQuery) -> int:
+        """How many archived workflows match."""
+        return await self.read(lambda conn: archive.count(conn, query))
+
+    async def archive_has(self, uids: list[str]) -> set[str]:
+        """Those of `uids` that are archived."""
+        return await self.read(lambda conn: archive.has(conn, uids))
+
+    async def archive_delete(self, uid: str) -> bool:
+        """Delete an archived workflow; False when there was none."""
+        return await self.transact(lambda conn: archive.delete(conn, uid))
+
+    async def archive_label_keys(self) -> list[str]:
+        """Every label key of archived workflows, sorted."""
+        return await self.read(archive.label_keys)
+
+    async def archive_label_values(self, key: str) -> list[str]:
+        """Every value of label `key` among archived workflows, sorted."""
+        return await self.read(lambda conn: archive.label_values(conn, key))
+
+    async def archive_expire(self, before: datetime.datetime) -> int:
+        """Delete what finished before `before` (archiveTTL); how many rows went."""
+        return await self.transact(lambda conn: archive.expire(conn, before))
 
     # --- the database thread ---
 
