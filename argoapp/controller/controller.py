@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from argoapp.controller.actions import ActionRunner
+from argoapp.controller.cron import CronController
 from argoapp.controller.httptask import HttpRequests
 from argoapp.controller.locks import LockManager
 from argoapp.controller.metrics import ControllerMetrics
@@ -99,6 +100,9 @@ class Controller:
         self.pods = ByWorkflow(self.informers["Pod"])
         self.task_results = ByWorkflow(self.informers["WorkflowTaskResult"])
         self.lookup = CacheLookup(self.informers)
+        self.cron = CronController(
+            kube, self.workflows, self.lookup, namespace=namespace, instance_id=settings.instance_id
+        )
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -128,12 +132,14 @@ class Controller:
                     events = tg.create_task(
                         self._guard(self.actions.record_events, "event recorder"), name="events"
                     )
+                    cron = tg.create_task(self._guard(self.cron.run, "cron"), name="cron")
                     self._ready.set()
                     await self._stopping.wait()
                     self.queue.shutdown()
                     await self._drain(workers)
                     resync.cancel()
                     events.cancel()
+                    cron.cancel()
                 for task in [*watches, *self._side_tasks]:
                     task.cancel()
         finally:
