@@ -107,9 +107,11 @@ def up(
     asyncio.run(run_up(settings, say=lambda line: click.echo(line)))
 
 
+from argoapp.cli.argo import register  # noqa: E402
 from argoapp.cli.controller import controller  # noqa: E402
 
 cli.add_command(controller)
+register(cli)
 
 
 _EXEC_LOG_OPTS = (

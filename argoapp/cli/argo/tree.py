@@ -1,0 +1,136 @@
+"""The node tree `argo get` prints under a workflow: STEP TEMPLATE PODNAME DURATION MESSAGE.
+
+Argo's nodes form a graph (a DAG task lists its dependents as children, a step lists the next
+step group); the tree shown is the containment one instead: a Steps node shows its step groups
+(a group of one as `├───`, a wider group as `├─┬─` then `│ ├─`), a DAG node every node inside
+its boundary, a Retry or TaskGroup node its own children. Nodes outside the main tree (an exit
+handler) follow as their own roots. Called by `show.workflow_text`; pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argoapp.cli.argo.render import colour, short_duration, span, table
+from argoapp.model.ids import pod_name
+
+Node = dict[str, Any]
+
+_ICONS = {
+    "Pending": ("◷", "yellow"),
+    "Running": ("●", "cyan"),
+    "Succeeded": ("✔", "green"),
+    "Skipped": ("○", "white"),
+    "Omitted": ("○", "white"),
+    "Error": ("⚠", "red"),
+    "Failed": ("✖", "red"),
+}
+_BOUNDARIES = ("Steps", "DAG")
+_CONTAINERS = ("Retry", "TaskGroup")
+HEADER = ("STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE")
+
+
+def icon(node: Node, colours: bool) -> str:
+    """The status symbol of a node (a suspended node waiting shows ǁ)."""
+    phase = str(node.get("phase") or "Pending")
+    if node.get("type") == "Suspend" and phase == "Running":
+        return colour("ǁ", "cyan", colours)
+    symbol, fg = _ICONS.get(phase, ("◷", "yellow"))
+    return colour(symbol, fg, colours)
+
+
+@dataclass
+class _Tree:
+    wf_name: str
+    nodes: dict[str, Node]
+    at: datetime
+    colours: bool
+    rows: list[list[str]]
+
+    def children(self, node: Node) -> list[Node]:
+        kind = node.get("type")
+        if kind in _BOUNDARIES:
+            inside = [n for n in self.nodes.values() if n.get("boundaryID") == node.get("id")]
+            if kind == "Steps":
+                return _by_start([n for n in inside if n.get("type") == "StepGroup"])
+            held = {c for n in inside if n.get("type") in _CONTAINERS for c in _ids(n)}
+            members = [n for n in inside if n.get("id") not in held]
+            return _by_start([n for n in members if n.get("type") != "StepGroup"])
+        if kind in _CONTAINERS:
+            return _by_start([self.nodes[c] for c in _ids(node) if c in self.nodes])
+        return []
+
+    def row(self, lead: str, node: Node) -> None:
+        template = str(node.get("templateName") or "")
+        ref = node.get("templateRef") or {}
+        if not template and ref:
+            template = f"{ref.get('name', '')}/{ref.get('template', '')}"
+        pod = ""
+        if node.get("type") == "Pod":
+            pod = pod_name(self.wf_name, str(node.get("name") or ""), template if not ref else "")
+        seconds = span(node.get("startedAt"), node.get("finishedAt"), self.at)
+        name = f"{lead}{icon(node, self.colours)} {node.get('displayName') or node.get('name')}"
+        duration = short_duration(seconds) if seconds is not None and pod else ""
+        self.rows.append([name, template, pod, duration, str(node.get("message") or "")])
+
+    def walk(self, node: Node, prefix: str) -> None:
+        kids = self.children(node)
+        if node.get("type") == "Steps":
+            self._groups(kids, prefix)
+            return
+        for i, kid in enumerate(kids):
+            last = i == len(kids) - 1
+            self.row(prefix + ("└─" if last else "├─"), kid)
+            self.walk(kid, prefix + ("  " if last else "│ "))
+
+    def _groups(self, groups: list[Node], prefix: str) -> None:
+        for g, group in enumerate(groups):
+            last_group = g == len(groups) - 1
+            steps = _by_start(
+                [
+                    self.nodes[c]
+                    for c in _ids(group)
+                    if c in self.nodes and self.nodes[c].get("type") != "StepGroup"
+                ]
+            )
+            bar = "  " if last_group else "│ "
+            for s, step in enumerate(steps):
+                if s == 0:
+                    lead = ("└─" if last_group else "├─") + ("┬─" if len(steps) > 1 else "──")
+                    below = bar + ("│ " if len(steps) > 1 else "  ")
+                else:
+                    last = s == len(steps) - 1
+                    lead = bar + ("└─" if last else "├─")
+                    below = bar + ("  " if last else "│ ")
+                self.row(prefix + lead, step)
+                self.walk(step, prefix + below)
+
+
+def _ids(node: Node) -> list[str]:
+    return [str(c) for c in node.get("children") or []]
+
+
+def _by_start(nodes: list[Node]) -> list[Node]:
+    return sorted(nodes, key=lambda n: (n.get("startedAt") or "~", str(n.get("name") or "")))
+
+
+def render(wf: dict[str, Any], at: datetime, *, colours: bool = False) -> str:
+    """The tree table of a workflow's nodes; empty when it has none yet."""
+    name = str((wf.get("metadata") or {}).get("name") or "")
+    nodes: dict[str, Node] = dict((wf.get("status") or {}).get("nodes") or {})
+    if not nodes:
+        return ""
+    tree = _Tree(name, nodes, at, colours, [])
+    root = nodes.get(name) or next(iter(nodes.values()))
+    referenced = {c for n in nodes.values() for c in _ids(n)}
+    others = [
+        n
+        for n in nodes.values()
+        if n is not root and not n.get("boundaryID") and n.get("id") not in referenced
+    ]
+    for top in [root, *_by_start(others)]:
+        tree.row(" ", top)
+        tree.walk(top, " ")
+    return table(HEADER, tree.rows, gap=2)
