@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,13 +40,16 @@ from argoapp.kube.client import Kube
 from argoapp.kube.errors import NotFound
 from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 from argoapp.localkube.inproc import InProcessKube
+from argoapp.localkube.keptlogs import KeptLogs
 from argoapp.model.types import Obj
 from argoapp.server.app import build_app
+from argoapp.server.info import info_from_config
 from argoapp.store import Store
 
 log = logging.getLogger(__name__)
 
 STORE_FILE = "argoapp.db"
+SERVER_FILE = "server.json"  # read by the CLI (argoapp/cli/argo/client.py)
 
 
 async def run_up(
@@ -85,14 +90,16 @@ async def run_up(
             ran = asyncio.create_task(controller.run(), name="controller")
             try:
                 runner = await _serve(settings, kube, store)
+                url = write_server_file(settings)
                 say(f"argoapp is up (local mode, data in {settings.data_dir})")
-                say(f"  Argo API and UI: http://{settings.address}:{settings.port}")
+                say(f"  Argo API and UI: {url}")
                 kubectl = f"kubectl --kubeconfig {localkube.kubeconfig}"
                 say(f"  localkube:       {localkube.url}  ({kubectl})")
                 say("Press Ctrl-C to stop.")
                 await _until(stop, ran)
                 say("argoapp is stopping")
             finally:
+                remove_server_file(settings.data_dir)
                 if runner is not None:
                     await runner.cleanup()
                     runner = None
@@ -110,13 +117,55 @@ async def run_up(
             await localkube.stop()
 
 
+def write_server_file(settings: UpSettings) -> str:
+    """Record where the API listens in `DATA_DIR/server.json` (0600) for the CLI; its URL.
+
+    The CLI with no ARGO_SERVER reads it (and `DATA_DIR/token` when authMode is client).
+    """
+    host = settings.address
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    url = f"http://{host}:{settings.port}"
+    info = {
+        "url": url,
+        "pid": os.getpid(),
+        "authMode": settings.auth_mode,
+        "insecureSkipVerify": url.startswith("https:"),
+    }
+    path = settings.data_dir / SERVER_FILE
+    partial = path.with_name(SERVER_FILE + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(info, f)
+    os.replace(partial, path)
+    return url
+
+
+def remove_server_file(data_dir: Path) -> None:
+    """Forget the recorded address on a clean stop (only if it is still this process's)."""
+    path = data_dir / SERVER_FILE
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 async def _serve(settings: UpSettings, kube: Kube, store: Store) -> web.AppRunner:
     """The Argo API server on --address:--port, started.
 
     Only the `server` auth mode exists so far (client mode arrives with the API server's own
     issue), so the API is served without auth, on the address asked for (loopback by default).
     """
-    app = build_app(kube=kube, store=store, auth_mode="server")
+    app = build_app(
+        kube=kube,
+        store=store,
+        auth_mode="server",
+        info_settings=info_from_config(settings.controller_config),
+        kept_logs=KeptLogs(settings.data_dir),
+    )
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     try:
