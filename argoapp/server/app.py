@@ -18,7 +18,7 @@ from aiohttp import web
 import argoapp
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
-from argoapp.server import cron, info, streams, templates, workflow_ops, workflows
+from argoapp.server import cron, info, logs, streams, templates, workflow_ops, workflows
 from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
 from argoapp.server.errors import Handler, error_middleware
 
@@ -63,6 +63,7 @@ def build_app(
     store: NodeStore | None = None,
     auth_mode: str = "server",
     info_settings: info.InfoSettings | None = None,
+    kept_logs: logs.KeptLogSource | None = None,
 ) -> web.Application:
     """The API application; with `kube` None only version and healthz are served."""
     if auth_mode not in AUTH_MODES:
@@ -83,4 +84,6 @@ def build_app(
         templates.setup(app)
         cron.setup(app)
         streams.setup(app)
+        app[logs.KEPT_LOGS] = kept_logs
+        logs.setup(app)
     return app

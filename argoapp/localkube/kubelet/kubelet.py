@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from argoapp.errors import ConfigError
+from argoapp.localkube import keptlogs
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import ApiError, NotFound
 from argoapp.localkube.kubelet import procs, sandbox
@@ -178,7 +179,7 @@ class Kubelet:
             worker = self.workers.pop(uid, None)
             if worker is not None and not task.cancelled() and task.exception() is None:
                 if worker.idle and worker.gone:  # deleted for good while it was ending
-                    self._spawn(self._remove_area(uid), f"remove-{uid}")
+                    self._spawn(self._remove_area(uid, worker.pod), f"remove-{uid}")
                 elif worker.idle and worker.deleting:  # deletion came as it ended: see to it
                     self._start_worker(worker.pod)
                 elif worker.idle:
@@ -195,11 +196,12 @@ class Kubelet:
         if worker is not None:
             worker.removed()
         elif self._idle.pop(uid, None) is not None:
-            self._spawn(self._remove_area(uid), f"remove-{uid}")
+            self._spawn(self._remove_area(uid, pod), f"remove-{uid}")
 
-    async def _remove_area(self, uid: str) -> None:
-        """A finished pod deleted for good: nothing of it runs; its files go."""
-        await asyncio.to_thread(shutil.rmtree, PodPaths(self.data_dir, uid).base, True)
+    async def _remove_area(self, uid: str, pod: Obj | None = None) -> None:
+        """A finished pod deleted for good: nothing of it runs; its files go (a workflow
+        pod's logs are kept when the pod is known: `keptlogs`)."""
+        await asyncio.to_thread(keptlogs.remove_area, PodPaths(self.data_dir, uid), pod)
 
     async def _bind(self, pod: Obj) -> None:
         meta = pod["metadata"]

@@ -21,13 +21,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import time
 from collections.abc import Sized
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from argoapp.localkube import keptlogs
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import ApiError, NotFound
 from argoapp.localkube.kubelet import sources, specs, transitions
@@ -486,7 +486,7 @@ class PodWorker:
             if not self._terminal() and self.outcome is None:
                 self.outcome = PodOutcome("Failed")
             await self.publish()
-        await asyncio.to_thread(shutil.rmtree, self.paths.base, True)
+        await asyncio.to_thread(keptlogs.remove_area, self.paths, self.pod)  # logs outlive it
         if self.gone:
             return
         try:
