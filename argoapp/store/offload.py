@@ -41,7 +41,9 @@ def save(
     base_seq = _seq(base[0]) if base is not None else None
     if base is not None and base_seq is not None and base_seq == _current_seq(conn, uid):
         old = base[1]
-        changed = [k for k, v in nodes.items() if old.get(k) != v]
+        # Nodes the engine did not touch are the very objects of the base: `is` settles
+        # those without comparing their fields.
+        changed = [k for k, v in nodes.items() if (o := old.get(k)) is not v and o != v]
         removed = [k for k in old if k not in nodes]
     else:  # no usable base: every node, and a tombstone for each stored node that is gone
         changed = list(nodes)
