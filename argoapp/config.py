@@ -98,7 +98,13 @@ def check_controller_config(data: Any, source: str) -> dict[str, Any]:
         raise ConfigError(
             f"{source}: `images` must map each image to {{entrypoint: [...], cmd: [...]}}"
         )
-    for key in ("executor", "mainContainer", "workflowDefaults", "artifactRepository"):
+    for key in (
+        "executor",
+        "mainContainer",
+        "workflowDefaults",
+        "artifactRepository",
+        "persistence",
+    ):
         if data.get(key) is not None and not isinstance(data[key], dict):
             raise ConfigError(f"{source}: `{key}` must be a mapping")
     for key in ("parallelism", "namespaceParallelism"):
@@ -146,6 +152,7 @@ def engine_settings(config: dict[str, Any], *, executor_image: str | None = None
         namespace_parallelism=int(config.get("namespaceParallelism") or 0),
         pod_gc_delete_delay=delay_seconds,
         artifact_repository=dict(config.get("artifactRepository") or {}),
+        persistence=dict(config.get("persistence") or {}),
     )
 
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from argoapp.controller.actions import ActionRunner
+from argoapp.controller.archiving import Archiver
 from argoapp.controller.cron import CronController
 from argoapp.controller.httptask import HttpRequests
 from argoapp.controller.locks import LockManager
@@ -93,6 +94,9 @@ class Controller:
         self.throttle = Throttle(settings.parallelism, settings.namespace_parallelism)
         persist_kw = {} if offload_threshold is None else {"threshold": offload_threshold}
         self.persister = Persister(kube, store, **persist_kw)
+        self.archiver = Archiver(
+            kube, store, lambda: self.settings, self.persister.hydrate, self._spawn
+        )
         self.informers = self._make_informers()
         self.http = HttpRequests(kube, self._spawn, self.informers["WorkflowTaskResult"])
         self.actions = ActionRunner(kube, self.locks, self.http.start)
@@ -124,6 +128,7 @@ class Controller:
                 ]
                 if await self._until_stopping(self._wait_synced()):
                     self._start_up()
+                    self._spawn(self.archiver.run(), "archive-ttl")
                     workers = [
                         tg.create_task(self._worker(), name=f"worker-{i}")
                         for i in range(self.worker_count)
@@ -268,6 +273,7 @@ class Controller:
             failed = not await self._write(key, cached, result.workflow) or failed
         if workflow_done((result.workflow.get("status") or {}).get("phase")):
             outcome.requeue.extend(self.throttle.release(key))
+            self.archiver.finished(self.workflows.get(namespace, name))
         for other in outcome.requeue:
             self.queue.add(other)
         if result.requeue_after is not None and not outcome.deleted:

@@ -44,6 +44,7 @@ class Settings:
     namespace_parallelism: int = 0
     pod_gc_delete_delay: float = 5.0
     artifact_repository: Mapping[str, Any] = field(default_factory=dict)
+    persistence: Mapping[str, Any] = field(default_factory=dict)  # archive settings (controller)
 
 
 @dataclass(frozen=True)
