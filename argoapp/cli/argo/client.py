@@ -13,7 +13,8 @@ pull aiohttp in. Errors are `ArgoappError`s with a one-line message:
     ArgoappError
      ├── NoServer      nothing answers at the address, or no address is known
      └── ApiError      the server answered with an error body ({"code", "message"})
-          └── NotFound HTTP 404
+          ├── NotFound HTTP 404 about an object
+          └── NoRoute  HTTP 404 about the path: the server lacks the call
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ class ApiError(ArgoappError):
 
 
 class NotFound(ApiError):
-    """HTTP 404: the object (or the route) does not exist."""
+    """HTTP 404: the object does not exist."""
+
+
+class NoRoute(ApiError):
+    """HTTP 404 naming no object: this server does not serve the call (an older server)."""
 
 
 def _truthy(value: str | None) -> bool | None:
@@ -192,7 +197,7 @@ class ArgoClient:
         if response.status >= 400:
             raw = response.read()
             connection.close()
-            raise _error(response.status, raw, self.conn)
+            raise _error(response.status, raw, self.conn, f"{method} {path}")
         return connection, response
 
     def request(
@@ -253,7 +258,7 @@ def _message(line: bytes) -> Any | None:
     return doc.get("result") if isinstance(doc, dict) else None
 
 
-def _error(status: int, raw: bytes, conn: Connection) -> ApiError:
+def _error(status: int, raw: bytes, conn: Connection, call: str) -> ApiError:
     message, code = "", None
     try:
         doc = json.loads(raw)
@@ -266,6 +271,10 @@ def _error(status: int, raw: bytes, conn: Connection) -> ApiError:
         message = f"the Argo server at {conn.url} wants a valid token ({hint})" + (
             f": {message}" if message else ""
         )
+    if status == 404 and message.lower() in ("", "not found"):
+        # A missing object is named in the message; a bare "Not Found" is a missing route.
+        text = f"the Argo server at {conn.url} does not serve {call}"
+        return NoRoute(status, text, code if isinstance(code, int) else None)
     message = message or f"HTTP {status}"
     cls = NotFound if status == 404 else ApiError
     return cls(status, message, code if isinstance(code, int) else None)

@@ -22,6 +22,7 @@ from argoapp.cli.argo.render import age, name_of, now, parse_time, table, timest
 
 Obj = dict[str, Any]
 CRON = templates.Kind("CronWorkflow", "/api/v1/cron-workflows/{ns}", "cronWorkflow")
+_PAST = {"suspend": "suspended", "resume": "resumed"}
 _OUTPUT = click.option("-o", "--output", type=click.Choice(["name", "json", "yaml", "wide"]))
 
 
@@ -125,7 +126,7 @@ def switch(client: ArgoClient, names: tuple[str, ...], action: str) -> None:
             )
         except NotFound:
             raise NotFound(404, f"CronWorkflow {name} not found in {namespace}") from None
-        click.echo(f"CronWorkflow '{name}' {action}d")
+        click.echo(f"CronWorkflow '{name}' {_PAST[action]}")
 
 
 @click.group(name="cron")

@@ -74,8 +74,9 @@ def timestamp(value: object, at: datetime | None = None) -> str:
     t = parse_time(value)
     if t is None:
         return ""
-    ago = long_duration(((at or now()) - t).total_seconds()).split(" ")
-    relative = " ".join(ago[:2]) + " ago"
+    seconds = ((at or now()) - t).total_seconds()
+    words = " ".join(long_duration(abs(seconds)).split(" ")[:2])
+    relative = f"{words} ago" if seconds >= 0 else f"{words} from now"
     return f"{t.astimezone().strftime('%a %b %d %H:%M:%S %z')} ({relative})"
 
 

@@ -93,7 +93,8 @@ def after_submit(
         for name in names:
             print_logs(client, namespace, name, None, LogOptions(follow=True))
     if wait:
-        if not watching.wait(client, namespace, names, ignore_not_found=False):
+        quiet = output in ("name", "json", "yaml")
+        if not watching.wait(client, namespace, names, ignore_not_found=False, quiet=quiet):
             sys.exit(1)
     elif watch:
         for name in names:

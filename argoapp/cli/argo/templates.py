@@ -19,7 +19,7 @@ from argoapp.cli.argo.client import ArgoClient, NotFound
 from argoapp.cli.argo.lint import lint_documents
 from argoapp.cli.argo.manifests import objects_of_kind
 from argoapp.cli.argo.options import server_options
-from argoapp.cli.argo.render import age, emit, name_of, table, timestamp
+from argoapp.cli.argo.render import emit, name_of, table, timestamp
 
 Obj = dict[str, Any]
 
@@ -123,10 +123,10 @@ def print_list(objs: list[Obj], output: str | None, *, namespaces: bool) -> None
     elif not objs:
         click.echo("No objects found")
     else:
-        header = ["NAMESPACE", "NAME", "AGE"] if namespaces else ["NAME", "AGE"]
+        header = ["NAMESPACE", "NAME"] if namespaces else ["NAME"]
         rows = [
             ([str((o.get("metadata") or {}).get("namespace", ""))] if namespaces else [])
-            + [name_of(o), age((o.get("metadata") or {}).get("creationTimestamp"))]
+            + [name_of(o)]
             for o in objs
         ]
         click.echo(table(header, rows))

@@ -96,8 +96,16 @@ def watch(client: ArgoClient, namespace: str, name: str) -> Workflow:
     return wf
 
 
-def wait(client: ArgoClient, namespace: str, names: list[str], *, ignore_not_found: bool) -> bool:
-    """Wait for each workflow to end; True when every one succeeded."""
+def wait(
+    client: ArgoClient,
+    namespace: str,
+    names: list[str],
+    *,
+    ignore_not_found: bool,
+    quiet: bool = False,
+) -> bool:
+    """Wait for each workflow to end; True when every one succeeded. Unless `quiet`, print
+    `NAME PHASE at TIME` for each (quiet when the output is meant for machines: -o name)."""
     ok = True
     for name in names:
         wf: Workflow = {}
@@ -110,6 +118,7 @@ def wait(client: ArgoClient, namespace: str, names: list[str], *, ignore_not_fou
             raise
         status = wf.get("status") or {}
         phase = str(status.get("phase") or "Deleted")
-        click.echo(f"{name} {phase} at {status.get('finishedAt') or '-'}")
+        if not quiet:
+            click.echo(f"{name} {phase} at {status.get('finishedAt') or '-'}")
         ok = ok and phase == "Succeeded"
     return ok

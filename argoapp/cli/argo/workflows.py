@@ -80,11 +80,12 @@ def selected(
     since: str = "",
     older: str = "",
     chunk_size: int = 0,
+    nodes: bool = False,
 ) -> list[Workflow]:
-    """The workflows the list flags pick."""
+    """The workflows the list flags pick (with their nodes only when `nodes`)."""
     namespace = "" if all_namespaces else client.conn.namespace
     sel = label_selector(selector, running=running, completed=completed, status=status)
-    wfs = list_all(client, namespace, sel, chunk_size=chunk_size)
+    wfs = list_all(client, namespace, sel, chunk_size=chunk_size, nodes=nodes)
     at = now()
     if since:
         cutoff = _seconds(since, "--since")
@@ -127,7 +128,8 @@ def list_cmd(
     client: ArgoClient, all_namespaces: bool, output: str | None, no_headers: bool, **flags: Any
 ) -> None:
     """List workflows."""
-    wfs = selected(client, all_namespaces=all_namespaces, **flags)
+    wide = output == "wide"  # P/R/C counts the nodes
+    wfs = selected(client, all_namespaces=all_namespaces, nodes=wide, **flags)
     show.print_workflows(wfs, output, namespaces=all_namespaces)
 
 
