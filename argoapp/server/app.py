@@ -18,12 +18,12 @@ from aiohttp import web
 import argoapp
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
-from argoapp.server import cron, info, logs, streams, templates, workflow_ops, workflows
+from argoapp.server import auth, cron, info, logs, streams, templates, workflow_ops, workflows
 from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
 from argoapp.server.errors import Handler, error_middleware
 
 ARGO_VERSION = "v3.7.0"
-AUTH_MODES = ("server",)
+AUTH_MODES = ("server", "client")
 
 
 def version_body() -> dict[str, str]:
@@ -67,7 +67,7 @@ def build_app(
 ) -> web.Application:
     """The API application; with `kube` None only version and healthz are served."""
     if auth_mode not in AUTH_MODES:
-        raise ConfigError(f"--auth-mode {auth_mode} is not supported yet (supported: server)")
+        raise ConfigError(f"--auth-mode {auth_mode} is not one of {', '.join(AUTH_MODES)}")
     app = web.Application(
         client_max_size=3 * 1024 * 1024, middlewares=[_version_header, error_middleware]
     )
@@ -79,6 +79,7 @@ def build_app(
         app[KUBE] = kube
         app[STORE] = store
         app[AUTH_MODE] = auth_mode
+        auth.setup(app, kube, auth_mode)
         workflows.setup(app)
         workflow_ops.setup(app)
         templates.setup(app)

@@ -2,8 +2,8 @@
 node store, and request parsing helpers (query booleans and ints, JSON bodies).
 
 `kube_for(request)` is the one place that decides whose identity a request uses. In `server`
-auth mode it is the server's own client; client mode (the next step) will read the bearer token
-here and return `kube.with_token(token)`. Handlers never touch `request.app[KUBE]` directly.
+auth mode it is the server's own client; in `client` mode the caller's bearer token's client
+(`auth.client_for`: 401 without a token). Handlers never touch `request.app[KUBE]` directly.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aiohttp import web
 
 from argoapp.kube.client import Kube
 from argoapp.model.types import Obj
+from argoapp.server import auth
 from argoapp.server.errors import ApiError, Code, invalid
 
 
@@ -30,10 +31,9 @@ AUTH_MODE = web.AppKey("auth_mode", str)
 
 
 def kube_for(request: web.Request) -> Kube:
-    """The client this request acts with (server mode: the server's own identity)."""
-    mode = request.app[AUTH_MODE]
-    if mode != "server":
-        raise ApiError(Code.UNIMPLEMENTED, f"auth mode {mode!r} is not supported yet")
+    """The client this request acts with: the server's own, or the caller's (client mode)."""
+    if request.app[AUTH_MODE] == "client":
+        return auth.client_for(request)
     return request.app[KUBE]
 
 
