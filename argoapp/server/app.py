@@ -18,7 +18,17 @@ from aiohttp import web
 import argoapp
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
-from argoapp.server import auth, cron, info, logs, streams, templates, workflow_ops, workflows
+from argoapp.server import (
+    auth,
+    cron,
+    info,
+    logs,
+    metrics,
+    streams,
+    templates,
+    workflow_ops,
+    workflows,
+)
 from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
 from argoapp.server.errors import Handler, error_middleware
 
@@ -64,6 +74,7 @@ def build_app(
     auth_mode: str = "server",
     info_settings: info.InfoSettings | None = None,
     kept_logs: logs.KeptLogSource | None = None,
+    controller: metrics.ControllerView | None = None,
 ) -> web.Application:
     """The API application; with `kube` None only version and healthz are served."""
     if auth_mode not in AUTH_MODES:
@@ -80,6 +91,7 @@ def build_app(
         app[STORE] = store
         app[AUTH_MODE] = auth_mode
         auth.setup(app, kube, auth_mode)
+        metrics.setup(app, controller, kube)
         workflows.setup(app)
         workflow_ops.setup(app)
         templates.setup(app)
