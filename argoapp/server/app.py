@@ -25,6 +25,7 @@ from argoapp.server import (
     logs,
     metrics,
     streams,
+    sync,
     templates,
     workflow_ops,
     workflows,
@@ -99,4 +100,5 @@ def build_app(
         streams.setup(app)
         app[logs.KEPT_LOGS] = kept_logs
         logs.setup(app)
+        sync.setup(app)
     return app
