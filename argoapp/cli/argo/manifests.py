@@ -165,14 +165,17 @@ def apply_submit_options(obj: dict[str, Any], opts: SubmitOptions) -> dict[str, 
     """Set the options on a Workflow (or a CronWorkflow's workflowSpec); returns `obj`."""
     meta = obj.setdefault("metadata", {})
     spec = obj.setdefault("spec", {})
+    labelled = meta
     if obj.get("kind") == "CronWorkflow":
+        # The labels are for the workflows it makes; the name stays the cron workflow's.
+        labelled = spec.setdefault("workflowMetadata", {}) if opts.labels else {}
         spec = spec.setdefault("workflowSpec", {})
     if opts.entrypoint:
         spec["entrypoint"] = opts.entrypoint
     if opts.service_account:
         spec["serviceAccountName"] = opts.service_account
     if opts.labels:
-        meta.setdefault("labels", {}).update(opts.labels)
+        labelled.setdefault("labels", {}).update(opts.labels)
     if opts.generate_name:
         meta["generateName"] = opts.generate_name
         meta.pop("name", None)
