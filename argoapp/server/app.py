@@ -19,6 +19,7 @@ import argoapp
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
 from argoapp.server import (
+    archived,
     auth,
     cron,
     info,
@@ -97,6 +98,7 @@ def build_app(
         workflow_ops.setup(app)
         templates.setup(app)
         cron.setup(app)
+        archived.setup(app)
         streams.setup(app)
         app[logs.KEPT_LOGS] = kept_logs
         logs.setup(app)

@@ -4,9 +4,11 @@ workflow template, cluster workflow template or cron workflow.
 Objects are stored through the request's Kubernetes client (`context.kube_for`) and returned as
 Kubernetes returns them. Reads put offloaded nodes back into `status.nodes` before the `fields`
 selection. The list is Argo's: filtered by the label selector in Kubernetes and by Argo's field
-selector keys here, sorted running-first then newest, and paged by offset (`continue` is the
-offset as a string, as Argo Server pages its merged live+archived list). The state-changing
-calls (resume, stop, retry, …) are in `workflow_ops`.
+selector keys here, sorted running first (newest created first), then finished ones (latest
+finished first), merged with the archived workflows of the store, newest first, in keyset pages
+(`archived_merge`); `get` falls back to the newest archived workflow of that name when no live
+one has it, as Argo Server does. The state-changing calls (resume, stop, retry, …) are in
+`workflow_ops`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from typing import Any
 from aiohttp import web
 
 from argoapp.engine.submit import from_cron_workflow, from_workflow_template
+from argoapp.kube.errors import NotFound
 from argoapp.model.types import Obj
+from argoapp.server import archived
+from argoapp.server.archived_merge import merged_page
 from argoapp.server.context import (
     body_bool,
     json_body,
@@ -30,8 +35,9 @@ from argoapp.server.context import (
 )
 from argoapp.server.errors import ApiError, Code, invalid
 from argoapp.server.fields import Fields
-from argoapp.server.listing import ListFilter, sort_workflows
+from argoapp.server.listing import ListFilter
 from argoapp.server.validation import hydrate, validate
+from argoapp.store.archive import ArchiveQuery
 
 WORKFLOW = "Workflow"
 API_VERSION = "argoproj.io/v1alpha1"
@@ -104,10 +110,27 @@ async def load(request: web.Request, namespace: str, name: str) -> Obj:
 async def get(request: web.Request) -> web.Response:
     namespace, name = request.match_info["namespace"], request.match_info["name"]
     fields = Fields(request.query.get("fields", ""))
-    wf = await load(request, namespace, name)
+    try:
+        wf = await load(request, namespace, name)
+    except NotFound:
+        wf = await _archived(request, namespace, name)
     if not fields.will_exclude("status.nodes"):
         await hydrate(wf, store_of(request), strict=False)
     return json_response(fields.clean(wf))
+
+
+async def _archived(request: web.Request, namespace: str, name: str) -> Obj:
+    """The newest archived workflow `namespace/name` (Argo's get falls back to the archive);
+    the live NotFound when there is none."""
+    store = archived.archive_of(request)
+    found = (
+        await store.archive_list(ArchiveQuery(namespace=namespace, name=name), 1) if store else None
+    )
+    uid = ((found[0][0].get("metadata") or {}).get("uid") if found and found[0] else None) or ""
+    wf = await store.archive_get(uid) if store and uid else None
+    if wf is None:
+        raise ApiError(Code.NOT_FOUND, f'workflows.argoproj.io "{name}" not found')
+    return wf
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -132,36 +155,33 @@ async def list_workflows(request: web.Request) -> web.Response:
         finished_before=q.get("finishedBefore", ""),
     )
     limit = query_int(request, "listOptions.limit")
-    offset = _offset(q.get("listOptions.continue", ""))
-    kube = kube_for(request)
-    listed = await kube.list(
+    if limit < 0:
+        raise invalid("listOptions.limit must be >= 0")
+    listed = await kube_for(request).list(
         WORKFLOW, flt.namespace or namespace, label_selector=q.get("listOptions.labelSelector", "")
     )
-    items = sort_workflows([w for w in listed.get("items") or [] if flt.matches(w)])
-    page = items[offset : offset + limit] if limit > 0 else items[offset:]
+    everything = listed.get("items") or []
+    uids = {str((w.get("metadata") or {}).get("uid") or "") for w in everything}
+    query, _ = archived.query_from(request, namespace)
+    page = await merged_page(
+        [w for w in everything if flt.matches(w)],
+        uids,
+        archived.archive_of(request),
+        query,
+        limit,
+        q.get("listOptions.continue", ""),
+        count_remaining=flt.show_remaining,
+    )
     if not fields.will_exclude("items.status.nodes"):
         store = store_of(request)
-        for wf in page:
+        for wf in page.items:
             await hydrate(wf, store, strict=False)
     meta: Obj = {"resourceVersion": (listed.get("metadata") or {}).get("resourceVersion", "")}
-    remaining = len(items) - offset - len(page)
-    if remaining > 0:
-        meta["continue"] = str(offset + len(page))
+    if page.continue_token:
+        meta["continue"] = page.continue_token
     if flt.show_remaining:
-        meta["remainingItemCount"] = max(remaining, 0)
-    return json_response(fields.clean({"metadata": meta, "items": page}))
-
-
-def _offset(raw: str) -> int:
-    if not raw:
-        return 0
-    try:
-        offset = int(raw)
-    except ValueError:
-        raise invalid("listOptions.continue must be int") from None
-    if offset < 0:
-        raise invalid("listOptions.continue must >= 0")
-    return offset
+        meta["remainingItemCount"] = page.remaining
+    return json_response(fields.clean({"metadata": meta, "items": page.items}))
 
 
 async def submit(request: web.Request) -> web.Response:

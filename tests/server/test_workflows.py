@@ -121,7 +121,7 @@ async def test_list_filters_by_label_and_name_and_nested_fields(api: TestClient[
     assert (await resp.json())["message"] == "unsupported requirement x=y"
 
 
-async def test_list_pages_by_offset(api: TestClient[Any, Any]) -> None:
+async def test_list_pages_by_continue_token(api: TestClient[Any, Any]) -> None:
     for name in ("p1", "p2", "p3"):
         await create(api, workflow(name))
     seen: list[str] = []
@@ -129,7 +129,7 @@ async def test_list_pages_by_offset(api: TestClient[Any, Any]) -> None:
     resp = await api.get(f"/api/v1/workflows/{NS}", params=params)
     body = await resp.json()
     seen += [i["metadata"]["name"] for i in body["items"]]
-    assert len(seen) == 2 and body["metadata"]["continue"] == "2"
+    assert len(seen) == 2 and body["metadata"]["continue"]  # opaque: a keyset position
     params["listOptions.continue"] = body["metadata"]["continue"]
     body = await (await api.get(f"/api/v1/workflows/{NS}", params=params)).json()
     seen += [i["metadata"]["name"] for i in body["items"]]
