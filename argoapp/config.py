@@ -59,6 +59,11 @@ class UpSettings:
     # ARGOAPP_KUBE_IN_PROCESS=false: the controller talks to localkube over HTTPS, as to a
     # cluster, instead of calling its object service in the same process.
     kube_in_process: bool = field(default_factory=kube_in_process_default)
+    # TLS on the API port: --secure (a self-signed certificate kept in the data dir unless
+    # --tls-cert/--tls-key give one); local mode on loopback defaults to plain HTTP.
+    secure: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @property
     def images(self) -> dict[str, Any]:
@@ -168,6 +173,18 @@ class ControllerSettings:
     executor_image: str | None = None
     workers: int = 8
     data_dir: Path = field(default_factory=default_data_dir)
+
+
+@dataclass(frozen=True)
+class ServerSettings(ControllerSettings):
+    """What `argoapp server` runs with: the controller's settings plus the API's."""
+
+    address: str = "0.0.0.0"
+    port: int = 2746
+    auth_mode: str = "client"
+    secure: bool = True
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 def controller_namespace() -> str:
