@@ -22,6 +22,7 @@ from argoapp.server import (
     archived,
     auth,
     cron,
+    events,
     info,
     logs,
     metrics,
@@ -103,4 +104,5 @@ def build_app(
         app[logs.KEPT_LOGS] = kept_logs
         logs.setup(app)
         sync.setup(app)
+        events.setup(app)
     return app
