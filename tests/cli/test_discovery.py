@@ -1,0 +1,49 @@
+"""Where the CLI looks for the Argo server: the argo CLI's environment, else the data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from argoapp.cli.argo.client import NoServer, discover
+
+
+def test_argo_server_is_secure_unless_told_otherwise() -> None:
+    conn = discover(env={"ARGO_SERVER": "argo.example:2746", "ARGO_TOKEN": "abc"})
+    assert (conn.url, conn.token, conn.namespace) == (
+        "https://argo.example:2746",
+        "Bearer abc",
+        "default",
+    )
+    env = {
+        "ARGO_SERVER": "localhost:2746",
+        "ARGO_SECURE": "false",
+        "ARGO_TOKEN": "Bearer xyz",
+        "ARGO_NAMESPACE": "argo",
+        "ARGO_BASE_HREF": "/argo/",
+        "ARGO_INSECURE_SKIP_VERIFY": "true",
+    }
+    conn = discover(env=env)
+    assert conn.url == "http://localhost:2746/argo"
+    assert conn.token == "Bearer xyz" and conn.namespace == "argo"
+    assert conn.insecure_skip_verify
+    flags = discover(server="other:1", namespace="ns", token="t", secure=True, env=env)
+    assert (flags.url, flags.namespace, flags.token) == ("https://other:1/argo", "ns", "Bearer t")
+
+
+def test_local_appliance_from_the_data_dir(tmp_path: Path) -> None:
+    env = {"ARGOAPP_DATA_DIR": str(tmp_path)}
+    with pytest.raises(NoServer, match="argoapp up"):
+        discover(env=env)
+    info = {"url": "http://127.0.0.1:2746", "pid": 1, "authMode": "client"}
+    (tmp_path / "server.json").write_text(json.dumps(info))
+    (tmp_path / "token").write_text("secret\n")
+    conn = discover(env=env)
+    assert (conn.url, conn.token) == ("http://127.0.0.1:2746", "Bearer secret")
+    assert conn.source == str(tmp_path / "server.json")
+
+    (tmp_path / "server.json").write_text(json.dumps(info | {"authMode": "server"}))
+    assert discover(env=env).token == ""
+    assert discover(env=env | {"ARGO_TOKEN": "mine"}).token == "Bearer mine"
