@@ -41,7 +41,12 @@ from argoapp.engine.podstatus import observed_pod
 from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import Conflict, KubeError, NotFound
 from argoapp.kube.informer import Informer
-from argoapp.model.labels import LABEL_COMPLETED, LABEL_CONTROLLER_INSTANCE_ID, LABEL_WORKFLOW
+from argoapp.model.labels import (
+    LABEL_COMPLETED,
+    LABEL_CONTROLLER_INSTANCE_ID,
+    LABEL_PARALLELISM_LIMIT,
+    LABEL_WORKFLOW,
+)
 from argoapp.model.phases import workflow_done
 from argoapp.model.types import Obj
 
@@ -98,6 +103,15 @@ class Controller:
             kube, store, lambda: self.settings, self.persister.hydrate, self._spawn
         )
         self.informers = self._make_informers()
+        # Not among `informers`: the controller does not wait for it (a controller that may
+        # not list Namespaces still runs; their parallelism labels are then not seen). All of
+        # them, not a label selector: a namespace losing its label must be seen too.
+        self.namespaces = Informer(
+            kube,
+            "Namespace",
+            field_selector=f"metadata.name={namespace}" if namespace else "",
+            on_event=self._on_namespace,
+        )
         self.http = HttpRequests(kube, self._spawn, self.informers["WorkflowTaskResult"])
         self.actions = ActionRunner(kube, self.locks, self.http.start)
         self.workflows = self.informers["Workflow"]
@@ -124,7 +138,7 @@ class Controller:
                 self._tg = tg
                 watches = [
                     tg.create_task(self._guard(inf.run, f"{kind} informer"), name=f"inf-{kind}")
-                    for kind, inf in self.informers.items()
+                    for kind, inf in [*self.informers.items(), ("Namespace", self.namespaces)]
                 ]
                 if await self._until_stopping(self._wait_synced()):
                     self._start_up()
@@ -392,6 +406,19 @@ class Controller:
         key = self.task_results.update(kind, obj, old)
         if key is not None:
             self.queue.add_after(key, COALESCE_SECONDS)
+
+    def _on_namespace(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        meta = obj.get("metadata") or {}
+        text = (meta.get("labels") or {}).get(LABEL_PARALLELISM_LIMIT)
+        limit = None
+        if kind != "DELETED" and text is not None:
+            try:
+                limit = int(text)
+            except ValueError:
+                log.warning("namespace %s: label %s=%r is not a number; ignored",
+                            meta.get("name"), LABEL_PARALLELISM_LIMIT, text)  # fmt: skip
+        for key in self.throttle.set_namespace_limit(str(meta.get("name") or ""), limit):
+            self.queue.add(key)
 
     def _on_configmap(self, kind: str, obj: Obj, old: Obj | None) -> None:
         meta = obj.get("metadata") or {}

@@ -1,5 +1,7 @@
 """Controller-wide `parallelism` and `namespaceParallelism`: at most N workflows run at once
-(and at most M in one namespace), the rest wait their turn.
+(and at most M in one namespace), the rest wait their turn. A namespace labelled
+`workflows.argoproj.io/parallelism-limit` has that limit instead of `namespaceParallelism`
+(the controller keeps `namespace_limits` from its Namespace informer).
 
 Argo's throttler admits workflows in order of `spec.priority` (high first) then creation time.
 A workflow holds its slot from admission until it completes (or is deleted); one that already
@@ -20,13 +22,14 @@ class Throttle:
     def __init__(self, limit: int = 0, namespace_limit: int = 0) -> None:
         self.limit = limit
         self.namespace_limit = namespace_limit
+        self.namespace_limits: dict[str, int] = {}  # namespace -> its label's limit
         self._running: set[str] = set()
         self._waiting: dict[str, Rank] = {}
 
     def admit(self, key: str, rank: Rank) -> bool:
         """May `key` run now? It waits (keeping its rank) while the slots it needs are taken
         and better-ranked waiters come first."""
-        if (self.limit <= 0 and self.namespace_limit <= 0) or key in self._running:
+        if not self._capped() or key in self._running:
             return True
         self._waiting[key] = rank
         if key not in self._admissible():
@@ -46,9 +49,23 @@ class Throttle:
         if key not in self._running:
             return []
         self._running.discard(key)
-        if self.limit <= 0 and self.namespace_limit <= 0:
+        if not self._capped():
             return []
         return self._admissible()
+
+    def set_namespace_limit(self, namespace: str, limit: int | None) -> list[str]:
+        """A namespace's label limit changed (None: no label); the waiters now admissible."""
+        if limit is None:
+            self.namespace_limits.pop(namespace, None)
+        else:
+            self.namespace_limits[namespace] = limit
+        return self._admissible()
+
+    def _capped(self) -> bool:
+        return self.limit > 0 or self.namespace_limit > 0 or bool(self.namespace_limits)
+
+    def _namespace_cap(self, namespace: str) -> int:
+        return self.namespace_limits.get(namespace, self.namespace_limit)
 
     def _admissible(self) -> list[str]:
         """The waiters that the free slots take, best rank first; one whose namespace is full
@@ -63,7 +80,7 @@ class Throttle:
             if 0 < self.limit <= total:
                 break
             ns = _namespace(key)
-            if 0 < self.namespace_limit <= per_namespace.get(ns, 0):
+            if 0 < self._namespace_cap(ns) <= per_namespace.get(ns, 0):
                 continue
             chosen.append(key)
             total += 1

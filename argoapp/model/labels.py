@@ -18,6 +18,8 @@ LABEL_ARCHIVE_STRATEGY = f"{PREFIX}/archive-strategy"
 LABEL_CONFIGMAP_TYPE = f"{PREFIX}/configmap-type"
 LABEL_CONTROLLER_INSTANCE_ID = f"{PREFIX}/controller-instanceid"
 LABEL_CREATOR = f"{PREFIX}/creator"
+# On a Namespace: how many of its workflows may run at once (instead of namespaceParallelism).
+LABEL_PARALLELISM_LIMIT = f"{PREFIX}/parallelism-limit"
 
 ANNOTATION_NODE_ID = f"{PREFIX}/node-id"
 ANNOTATION_NODE_NAME = f"{PREFIX}/node-name"

@@ -263,6 +263,45 @@ async def test_namespace_parallelism_caps_each_namespace(
     await eventually(lambda: _true("n-second" in started))
 
 
+async def test_a_namespace_parallelism_label_caps_that_namespace(
+    kube: Kube, run_controller: RunController
+) -> None:
+    started: list[str] = []
+    engine = _starting_engine(started)
+    labels = {"workflows.argoproj.io/parallelism-limit": "1"}
+    await kube.create("Namespace", {"metadata": {"name": "capped", "labels": labels}})
+    await run_controller(engine)  # no namespaceParallelism: the label alone caps it
+    for name in ("c-first", "c-second"):
+        wf = workflow(name)
+        wf["metadata"]["namespace"] = "capped"
+        await kube.create("Workflow", wf)
+    await eventually(lambda: _true(len(started) == 1))
+
+    async def postponed(name: str = "") -> bool:
+        items = (await kube.list("Workflow", "capped"))["items"]
+        return any(
+            "postponed" in (w.get("status") or {}).get("message", "")
+            and w["metadata"]["name"].startswith(name)
+            for w in items
+        )
+
+    await eventually(postponed)
+    await kube.create("Workflow", workflow("c-free"))  # default has no label: not held
+    await eventually(lambda: _true("c-free" in started))
+    assert len([n for n in started if n.startswith("c-") and n != "c-free"]) == 1
+    raised = {"metadata": {"labels": {"workflows.argoproj.io/parallelism-limit": "2"}}}
+    await kube.patch("Namespace", "capped", raised)
+    await eventually(lambda: _true({"c-first", "c-second"} <= set(started)))
+    third = workflow("c-third")
+    third["metadata"]["namespace"] = "capped"
+    await kube.create("Workflow", third)
+    await eventually(lambda: postponed("c-third"))
+    assert "c-third" not in started
+    unlabelled = {"metadata": {"labels": {"workflows.argoproj.io/parallelism-limit": None}}}
+    await kube.patch("Namespace", "capped", unlabelled)  # no label, no cap
+    await eventually(lambda: _true("c-third" in started))
+
+
 async def _eq(value: object, expected: str) -> bool:
     return bool(await value == expected)  # type: ignore[misc]
 

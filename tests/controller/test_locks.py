@@ -108,3 +108,21 @@ def test_namespace_parallelism_caps_each_namespace_and_lets_others_pass() -> Non
     assert all(only_namespaces.admit(f"x/{i}", (0.0, float(i))) for i in range(2))
     assert not only_namespaces.admit("x/2", (0.0, 2.0))
     assert only_namespaces.admit("y/0", (0.0, 3.0))
+
+
+def test_a_namespace_label_limit_replaces_namespace_parallelism_for_that_namespace() -> None:
+    throttle = Throttle(namespace_limit=1)
+    throttle.set_namespace_limit("big", 2)
+    assert throttle.admit("big/0", (0.0, 0.0))
+    assert throttle.admit("big/1", (0.0, 1.0))  # its label allows two
+    assert not throttle.admit("big/2", (0.0, 2.0))
+    assert throttle.admit("small/0", (0.0, 3.0))
+    assert not throttle.admit("small/1", (0.0, 4.0))  # namespaceParallelism still applies
+    assert throttle.set_namespace_limit("big", 3) == ["big/2"]  # a raised label wakes it
+    assert throttle.admit("big/2", (0.0, 2.0))
+    labelled_only = Throttle()  # no controller setting: the label alone caps its namespace
+    labelled_only.set_namespace_limit("x", 1)
+    assert labelled_only.admit("x/0", (0.0, 0.0))
+    assert not labelled_only.admit("x/1", (0.0, 1.0))
+    assert labelled_only.admit("y/0", (0.0, 2.0))
+    assert labelled_only.set_namespace_limit("x", None) == ["x/1"]  # label removed
