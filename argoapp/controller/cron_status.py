@@ -12,10 +12,11 @@ Nothing here does I/O or reads the clock (`now` is an argument); it must not imp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from argoapp.controller.cron_schedule import Schedule, ScheduleError, parse, zone_named
+from argoapp.controller.cron_schedule import Every, Schedule, ScheduleError, parse, zone_named
 from argoapp.controller.cron_vars import expression_env, parse_time, when_scope
 from argoapp.engine.operations import rfc3339
 from argoapp.engine.submit import from_cron_workflow
@@ -89,16 +90,30 @@ def missed_run(cron: Obj, parsed: list[Schedule], now: datetime) -> datetime | N
     )
     if used is not None and used != schedule_signature(cron):
         return None  # the schedule changed since: its past firings were never due
-    window_start = max(last, now - _seconds(deadline))
     for schedule in parsed:
-        missed = None
-        at = schedule.next(window_start)
-        steps = 0
-        while at is not None and at < now and steps < _MAX_MISSED_STEPS:
-            missed, at, steps = at, schedule.next(at), steps + 1
+        missed = _latest_firing(schedule, last, now, _seconds(deadline))
         if missed is not None and missed > last and now < missed + _seconds(deadline):
             return missed
     return None
+
+
+def _latest_firing(
+    schedule: Schedule, last: datetime, now: datetime, deadline: timedelta
+) -> datetime | None:
+    """The latest firing after `last` and before `now` (one older than `deadline` may be
+    reported as None: it would not run anyway)."""
+    if isinstance(schedule, Every):
+        # Intervals count from the last run: their phase depends on it, so no shortcut.
+        base = last.replace(microsecond=0)
+        steps = math.ceil((now - base).total_seconds() / schedule.seconds) - 1
+        return base + timedelta(seconds=steps * schedule.seconds) if steps >= 1 else None
+    # A wall-clock schedule is the same from any start: look only inside the deadline.
+    missed = None
+    at = schedule.next(max(last, now - deadline))
+    steps = 0
+    while at is not None and at < now and steps < _MAX_MISSED_STEPS:
+        missed, at, steps = at, schedule.next(at), steps + 1
+    return missed
 
 
 def child_workflow(cron: Obj, scheduled: datetime) -> Obj:

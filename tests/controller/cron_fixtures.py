@@ -82,6 +82,8 @@ def cron_workflow(name: str, *schedules: str, **spec: Any) -> Obj:
         "metadata": {"name": name, "namespace": NS},
         "spec": {
             "schedules": list(schedules) or ["* * * * *"],
+            # Without a timezone a cron runs in the machine's zone (as Argo's): pin it.
+            "timezone": "UTC",
             "workflowSpec": {
                 "entrypoint": "main",
                 "templates": [

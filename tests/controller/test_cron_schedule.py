@@ -252,3 +252,9 @@ def test_the_controller_accepts_what_validation_accepts(spec: str) -> None:
     except ScheduleError:
         parsed = False
     assert valid == parsed
+
+
+def test_without_a_zone_the_machine_zone_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    at = parse("0 9 * * *").next(datetime(2024, 6, 1, tzinfo=UTC))
+    assert at == datetime(2024, 6, 2, 0, 0, tzinfo=UTC)
