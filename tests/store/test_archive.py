@@ -4,6 +4,7 @@ label keys and values, and upgrading a database made before the archive existed.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -216,19 +217,21 @@ async def test_expire_deletes_what_finished_before(store: Store) -> None:
 async def test_an_old_database_gains_the_archive(tmp_path: Path) -> None:
     path = tmp_path / "argoapp.db"
     # A database as the release before the archive left it: migrations 1 and 2, and data.
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute(migrations.SCHEMA_VERSION_TABLE)
         for number, script in migrations.MIGRATIONS[:2]:
             conn.executescript(script)
             conn.execute("INSERT INTO schema_version VALUES (?, 'then')", (number,))
+        conn.commit()
     old = Store(path)
     await old.start()
     version, _ = await old.save_nodes("uid-x", {"n": {"phase": "Running"}})
     await old.close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("DELETE FROM schema_version WHERE version > 2")
         conn.execute("DROP TABLE archived_workflow_labels")
         conn.execute("DROP TABLE archived_workflows")
+        conn.commit()
     s = Store(path)
     await s.start()
     try:
