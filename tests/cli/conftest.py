@@ -68,14 +68,16 @@ class Cli:
         )
 
 
-def start_up(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_up(
+    data_dir: Path, log: Path, *extra: str, auth_mode: str = "server"
+) -> tuple[subprocess.Popen[bytes], int]:
     """Start `argoapp up` and wait until it has written server.json."""
     port = free_port()
     data_dir.mkdir(parents=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "argoapp", "up", "--data-dir", str(data_dir),
-             "--port", str(port), "--kube-port", "0", "--auth-mode", "server"],
+             "--port", str(port), "--kube-port", "0", "--auth-mode", auth_mode, *extra],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + 60

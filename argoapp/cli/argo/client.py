@@ -271,8 +271,9 @@ def _error(status: int, raw: bytes, conn: Connection, call: str) -> ApiError:
         message = f"the Argo server at {conn.url} wants a valid token ({hint})" + (
             f": {message}" if message else ""
         )
-    if status == 404 and message.lower() in ("", "not found"):
-        # A missing object is named in the message; a bare "Not Found" is a missing route.
+    if status == 404 and message in ("", "Not Found"):
+        # A missing object is named in the message (Argo's own archive says "not found"); the
+        # HTTP reason phrase alone, "Not Found", is a missing route.
         text = f"the Argo server at {conn.url} does not serve {call}"
         return NoRoute(status, text, code if isinstance(code, int) else None)
     message = message or f"HTTP {status}"
