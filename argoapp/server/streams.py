@@ -4,12 +4,15 @@
 
 `serve(request, source)` writes every item of `source` as one `{"result": item}` message in the
 framing Argo's gateway picks from the `Accept` header: server-sent events
-(`data: {"result": …} \\n\\n`, keep-alive comments `:\\n`) when it asks for
-`text/event-stream`, else newline-delimited JSON (keep-alives are empty lines). Keep-alives go
-out when nothing was sent for `KEEPALIVE` seconds (15, Argo's), so proxies keep the connection
-open and a client that went away is noticed. A failure once the stream has started ends it with
-one `{"error": {…}}` message (grpc-gateway's stream error); a client that disconnects ends it
-quietly. The source runs in a task this module owns and always cancels and awaits.
+(`data: {"result": …} \\n\\n`) when it asks for `text/event-stream`, else newline-delimited
+JSON. As Argo's gateway, the `fields` query parameter also applies to each whole message (so
+`fields=result.object.metadata.name` leaves out `result.type`), and server-sent events get a
+keep-alive comment (`:\\n`) when nothing was sent for `KEEPALIVE` seconds (15, Argo's) so that
+proxies keep the connection open; JSON lines get none (a blank line would break line-by-line
+JSON readers), but the stream still wakes up as often to notice a client that went away. A
+failure once the stream has started ends it with one `{"error": {…}}` message (grpc-gateway's
+stream error); a client that disconnects ends it quietly. The source runs in a task this module
+owns and always cancels and awaits.
 
 Handlers here check what they can (namespace, selectors, the `@latest` alias) before the stream
 starts, so those failures are ordinary error answers. Watches resume from the last
@@ -84,11 +87,12 @@ async def serve(request: web.Request, source: AsyncIterator[Any]) -> web.StreamR
     resp.headers["Cache-Control"] = "no-cache"
     resp.enable_chunked_encoding()
     keepalive = request.app.get(KEEPALIVE, DEFAULT_KEEPALIVE)
+    fields = Fields(request.query.get("fields", ""))
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(_QUEUE)
     pump = asyncio.create_task(_pump(source, queue), name="api-stream-source")
     try:
         await resp.prepare(request)
-        await _relay(request, resp, queue, sse, keepalive)
+        await _relay(request, resp, queue, sse, keepalive, fields)
     except ConnectionError:
         pass  # the client went away: nothing to tell it
     finally:
@@ -118,13 +122,15 @@ async def _relay(
     queue: asyncio.Queue[tuple[str, Any]],
     sse: bool,
     keepalive: float,
+    fields: Fields,
 ) -> None:
     while not _client_gone(request):
         try:
             async with asyncio.timeout(keepalive):
                 kind, item = await queue.get()
         except TimeoutError:
-            await resp.write(b":\n" if sse else b"\n")
+            if sse:
+                await resp.write(b":\n")
             continue
         if kind == "end":
             return
@@ -132,7 +138,7 @@ async def _relay(
             if not isinstance(item, ConnectionError):
                 await resp.write(_encode(_error_message(item), sse))
             return
-        await resp.write(_encode({"result": item}, sse))
+        await resp.write(_encode(fields.clean({"result": item}), sse))
 
 
 def _client_gone(request: web.Request) -> bool:

@@ -99,7 +99,15 @@ async def test_workflow_watch_as_json_lines_with_fields(api: TestClient[Any, Any
     assert resp.status == 200
     assert resp.headers["Content-Type"] == "application/json"
     message = await Lines(resp).message()
-    assert message == {"result": {"type": "ADDED", "object": {"metadata": {"name": "lined"}}}}
+    # As Argo's gateway: the paths apply to the whole message, so `result.type` is left out.
+    assert message == {"result": {"object": {"metadata": {"name": "lined"}}}}
+    resp.close()
+    resp = await api.get(
+        f"/api/v1/workflow-events/{NS}", params={"fields": "result.type,result.object.kind"}
+    )
+    assert await Lines(resp).message() == {
+        "result": {"type": "ADDED", "object": {"kind": "Workflow"}}
+    }
     resp.close()
 
 
