@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -163,7 +163,7 @@ class CronController:
         except TimeoutError:
             pass
 
-    async def _guarded(self, work: Any, what: str) -> None:
+    async def _guarded(self, work: Coroutine[Any, Any, None], what: str) -> None:
         """One step of the loop; a failure is logged and the loop goes on."""
         try:
             await work
