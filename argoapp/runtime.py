@@ -14,7 +14,12 @@ workflow write's cost); the Argo API server keeps the HTTP client over the kubec
 the HTTP client too.
 
 `run_controller` is `argoapp controller`: the controller alone against any cluster, with its
-settings from a file or from the workflow-controller-configmap.
+settings from a file or from the workflow-controller-configmap. `run_server` is
+`argoapp server`: that controller plus the Argo API (TLS and `client` auth by default), as
+`argoapp up` runs them but against a kubeconfig or in-cluster credentials.
+
+Auth in local mode: in `client` mode (the default) the API token is made at first start
+(`localkube.api_user`, `DATA_DIR/token`) and a login link carrying it is printed.
 """
 
 from __future__ import annotations
@@ -25,25 +30,28 @@ import json
 import logging
 import os
 import signal
+import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aiohttp import web
 
 from argoapp import config
-from argoapp.config import ControllerSettings, UpSettings
+from argoapp.config import ControllerSettings, ServerSettings, UpSettings
 from argoapp.controller.controller import Controller
 from argoapp.engine.api import Settings
 from argoapp.errors import ConfigError
 from argoapp.kube.api import KubeApi
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import NotFound
+from argoapp.localkube.api_user import ensure_api_user
 from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 from argoapp.localkube.inproc import InProcessKube
 from argoapp.localkube.keptlogs import KeptLogs
 from argoapp.model.types import Obj
 from argoapp.server.app import build_app
 from argoapp.server.info import info_from_config
+from argoapp.server.tls import server_context
 from argoapp.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,6 +84,9 @@ async def run_up(
     with _signals(stop.set):
         try:
             await localkube.start()
+            token = ""
+            if settings.auth_mode == "client":
+                token = await ensure_api_user(localkube.service, settings.data_dir)
             kube = await Kube.connect(localkube.kubeconfig)
             controller_kube = (
                 InProcessKube(localkube.service, host=localkube.url)
@@ -89,10 +100,12 @@ async def run_up(
             # ConfigError from the HTTP server reaches the CLI as itself, not in a group).
             ran = asyncio.create_task(controller.run(), name="controller")
             try:
-                runner = await _serve(settings, kube, store)
+                runner = await _serve(settings, kube, store, controller)
                 url = write_server_file(settings)
                 say(f"argoapp is up (local mode, data in {settings.data_dir})")
                 say(f"  Argo API and UI: {url}")
+                if token:
+                    say(f"  Log in:          {url}/?token={token}")
                 kubectl = f"kubectl --kubeconfig {localkube.kubeconfig}"
                 say(f"  localkube:       {localkube.url}  ({kubectl})")
                 say("Press Ctrl-C to stop.")
@@ -127,7 +140,8 @@ def write_server_file(settings: UpSettings) -> str:
         host = "127.0.0.1"
     elif ":" in host:
         host = f"[{host}]"
-    url = f"http://{host}:{settings.port}"
+    scheme = "https" if settings.secure or settings.tls_cert else "http"
+    url = f"{scheme}://{host}:{settings.port}"
     info = {
         "url": url,
         "pid": os.getpid(),
@@ -153,28 +167,39 @@ def remove_server_file(data_dir: Path) -> None:
         pass
 
 
-async def _serve(settings: UpSettings, kube: Kube, store: Store) -> web.AppRunner:
-    """The Argo API server on --address:--port, started.
-
-    Only the `server` auth mode exists so far (client mode arrives with the API server's own
-    issue), so the API is served without auth, on the address asked for (loopback by default).
-    """
+async def _serve(
+    settings: UpSettings, kube: Kube, store: Store, controller: Controller
+) -> web.AppRunner:
+    """The Argo API server on --address:--port, started, in the auth mode asked for."""
     app = build_app(
         kube=kube,
         store=store,
-        auth_mode="server",
+        auth_mode=settings.auth_mode,
         info_settings=info_from_config(settings.controller_config),
         kept_logs=KeptLogs(settings.data_dir),
+        controller=controller,
     )
+    tls = server_context(
+        secure=settings.secure,
+        cert=settings.tls_cert,
+        key=settings.tls_key,
+        data_dir=settings.data_dir,
+        address=settings.address,
+    )
+    return await _listen(app, settings.address, settings.port, tls)
+
+
+async def _listen(
+    app: web.Application, address: str, port: int, tls: ssl.SSLContext | None
+) -> web.AppRunner:
+    """`app` served on address:port (with TLS when `tls` is given), started."""
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     try:
-        await web.TCPSite(runner, settings.address, settings.port).start()
+        await web.TCPSite(runner, address, port, ssl_context=tls).start()
     except OSError as e:
         await runner.cleanup()
-        raise ConfigError(
-            f"cannot listen on {settings.address}:{settings.port}: {e.strerror}"
-        ) from None
+        raise ConfigError(f"cannot listen on {address}:{port}: {e.strerror}") from None
     return runner
 
 
@@ -183,40 +208,100 @@ async def run_controller(settings: ControllerSettings) -> None:
     kube = await Kube.connect(settings.kubeconfig, context=settings.context)
     store: Store | None = None
     try:
-        home = settings.namespace or config.controller_namespace()
-        cm_key = (home, settings.configmap)
-        controller_config = settings.controller_config
-        if controller_config is None:
-            controller_config = await _configmap_config(kube, *cm_key)
-        else:
-            await kube.list("Workflow", settings.namespace, limit=1)  # fail fast, clearly
-
-        def from_configmap(cm: Obj) -> Settings:
-            return config.engine_settings(
-                config.controller_config_from_configmap(cm),
-                executor_image=settings.executor_image,
-            )
-
-        engine_settings = config.engine_settings(
-            controller_config, executor_image=settings.executor_image
-        )
+        controller_config = await _controller_config(kube, settings)
         store = Store(_data_dir(settings.data_dir) / STORE_FILE)
         await store.start()
-        controller = Controller(
-            kube,
-            store,
-            engine_settings,
-            namespace=settings.namespace,
-            workers=settings.workers,
-            configmap=cm_key if settings.controller_config is None else None,
-            settings_from=from_configmap,
-        )
+        controller = _cluster_controller(kube, store, settings, controller_config)
         with _signals(controller.stop):
             await controller.run()
     finally:
         await kube.close()
         if store is not None:
             await store.close()
+
+
+async def run_server(
+    settings: ServerSettings,
+    *,
+    say: Callable[[str], None] = print,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """`argoapp server`: the controller and the Argo API against a cluster, until stopped."""
+    stop = stop or asyncio.Event()
+    tls = server_context(
+        secure=settings.secure,
+        cert=settings.tls_cert,
+        key=settings.tls_key,
+        data_dir=_data_dir(settings.data_dir),
+        address=settings.address,
+    )
+    kube = await Kube.connect(settings.kubeconfig, context=settings.context)
+    store: Store | None = None
+    try:
+        controller_config = await _controller_config(kube, settings)
+        store = Store(settings.data_dir / STORE_FILE)
+        await store.start()
+        controller = _cluster_controller(kube, store, settings, controller_config)
+        app = build_app(
+            kube=kube,
+            store=store,
+            auth_mode=settings.auth_mode,
+            info_settings=info_from_config(controller_config),
+            controller=controller,
+        )
+        with _signals(stop.set):
+            ran = asyncio.create_task(controller.run(), name="controller")
+            runner: web.AppRunner | None = None
+            try:
+                runner = await _listen(app, settings.address, settings.port, tls)
+                scheme = "https" if tls is not None else "http"
+                say(
+                    f"argoapp server: Argo API and UI on {scheme}://{settings.address}:"
+                    f"{settings.port} (auth mode {settings.auth_mode}), against {kube.host}"
+                )
+                await _until(stop, ran)
+            finally:
+                if runner is not None:
+                    await runner.cleanup()
+                controller.stop()
+                await ran
+    finally:
+        await kube.close()
+        if store is not None:
+            await store.close()
+
+
+def _configmap_key(settings: ControllerSettings) -> tuple[str, str]:
+    return (settings.namespace or config.controller_namespace(), settings.configmap)
+
+
+async def _controller_config(kube: Kube, settings: ControllerSettings) -> Obj:
+    """The controller config from --controller-config, else from the ConfigMap."""
+    if settings.controller_config is None:
+        return await _configmap_config(kube, *_configmap_key(settings))
+    await kube.list("Workflow", settings.namespace, limit=1)  # fail fast, clearly
+    return settings.controller_config
+
+
+def _cluster_controller(
+    kube: Kube, store: Store, settings: ControllerSettings, controller_config: Obj
+) -> Controller:
+    """The controller of cluster mode (`argoapp controller` and `argoapp server`)."""
+
+    def from_configmap(cm: Obj) -> Settings:
+        return config.engine_settings(
+            config.controller_config_from_configmap(cm), executor_image=settings.executor_image
+        )
+
+    return Controller(
+        kube,
+        store,
+        config.engine_settings(controller_config, executor_image=settings.executor_image),
+        namespace=settings.namespace,
+        workers=settings.workers,
+        configmap=_configmap_key(settings) if settings.controller_config is None else None,
+        settings_from=from_configmap,
+    )
 
 
 async def _configmap_config(kube: Kube, namespace: str, name: str) -> Obj:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 import argoapp
+from argoapp.cli.server import tls_options
 from argoapp.errors import ArgoappError
 
 
@@ -75,6 +76,7 @@ def cli() -> None:
     is_flag=True,
     help="Run pods as plain host processes when bubblewrap is missing.",
 )
+@tls_options(secure=False)
 def up(
     data_dir: Path | None,
     address: str,
@@ -83,6 +85,9 @@ def up(
     controller_config: Path | None,
     auth_mode: str,
     unsandboxed: bool,
+    secure: bool,
+    tls_cert: Path | None,
+    tls_key: Path | None,
 ) -> None:
     """Run argoapp in local mode: localkube, the kubelet and the Argo API, in the foreground."""
     import asyncio
@@ -98,6 +103,9 @@ def up(
         controller_config=config.load_controller_config(controller_config),
         auth_mode=auth_mode,
         sandboxed=not unsandboxed,
+        secure=secure,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )
     from argoapp.runtime import run_up
 
@@ -109,10 +117,10 @@ def up(
 
 from argoapp.cli.argo import register  # noqa: E402
 from argoapp.cli.controller import controller  # noqa: E402
-from argoapp.cli.db import db  # noqa: E402
+from argoapp.cli.server import server  # noqa: E402
 
 cli.add_command(controller)
-cli.add_command(db)
+cli.add_command(server)
 register(cli)
 
 
