@@ -86,6 +86,12 @@ async def serve(request: web.Request, source: AsyncIterator[Any]) -> web.StreamR
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-cache"
     resp.enable_chunked_encoding()
+    # `app`'s middleware stamps answers after the handler, too late for a stream's headers;
+    # imported here because `app` imports this module.
+    from argoapp.server.app import version_body
+
+    version = version_body()["version"]
+    resp.headers["argo-version"] = resp.headers["Grpc-Metadata-Argo-Version"] = version
     keepalive = request.app.get(KEEPALIVE, DEFAULT_KEEPALIVE)
     fields = Fields(request.query.get("fields", ""))
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(_QUEUE)

@@ -158,8 +158,14 @@ async def test_kubernetes_events_stream(api: TestClient[Any, Any], kube: Kube) -
         "message": "Workflow Running",
         "type": "Normal",
     }
+    other = {**event, "metadata": {"name": "x.1"}, "involvedObject": {"kind": "Pod", "name": "x"}}
+    await kube.create("Event", other, NS)
     await kube.create("Event", event, NS)
-    resp = await api.get(f"/api/v1/stream/events/{NS}", headers=SSE)
+    resp = await api.get(
+        f"/api/v1/stream/events/{NS}",
+        params={"listOptions.fieldSelector": "involvedObject.kind=Workflow,involvedObject.name=wf"},
+        headers=SSE,
+    )
     assert resp.status == 200
     message = await Lines(resp).message()
     got = message["result"]
@@ -178,3 +184,9 @@ async def test_a_client_that_goes_away_ends_the_stream(fast: TestClient[Any, Any
     # The handler notices at its next keep-alive and ends, taking its watch task with it.
     await asyncio.wait(sources)
     assert sources[0].cancelled()
+
+
+async def test_streams_carry_the_argo_version_header(api: TestClient[Any, Any]) -> None:
+    resp = await api.get(f"/api/v1/workflow-events/{NS}")
+    assert resp.headers["argo-version"].startswith("v3.")
+    resp.close()
