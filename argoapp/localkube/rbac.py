@@ -163,6 +163,10 @@ BUILTIN_CLUSTER_ROLES: dict[str, tuple[Rule, ...]] = {
 }
 
 
+# a subject's rules: those granted everywhere, and those of each namespace
+_Rules = tuple[tuple[Rule, ...], dict[str, tuple[Rule, ...]]]
+
+
 @dataclass(frozen=True)
 class _Binding:
     subjects: tuple[tuple[str, str, str], ...]  # (kind, name, namespace)
@@ -192,7 +196,7 @@ class _Index:
     accounts: dict[tuple[str, str], str] = field(default_factory=dict)  # -> uid
     secret_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (ns, sa)
 
-    def rules_for(self, s: Subject) -> tuple[tuple[Rule, ...], dict[str, tuple[Rule, ...]]]:
+    def rules_for(self, s: Subject) -> _Rules:
         """The subject's rules everywhere, and those of each namespace."""
         everywhere: list[Rule] = []
         by_namespace: dict[str, list[Rule]] = {}
@@ -249,7 +253,8 @@ class Authorizer:
         self._loading = asyncio.Lock()
         self._subjects: dict[str, Subject | None] = {}
         self._decisions: dict[tuple[str, Attributes], bool] = {}
-        self._rules: dict[Subject, tuple[tuple[Rule, ...], dict[str, tuple[Rule, ...]]]] = {}
+        # by (user, groups): a subject's rules do not depend on which of its tokens is used
+        self._rules: dict[tuple[str, tuple[str, ...]], _Rules] = {}
         storage = getattr(service, "storage", None)  # absent from tests' stand-in services
         if storage is not None:
             previous = storage.on_commit
@@ -312,9 +317,12 @@ class Authorizer:
         index = self._index
         if index is None:
             return False  # changed since authentication: the client retries
-        rules = self._rules.get(subject)
+        who = (subject.user, subject.groups)
+        rules = self._rules.get(who)
         if rules is None:
-            rules = self._rules[subject] = index.rules_for(subject)
+            if len(self._rules) >= MAX_CACHED:
+                self._rules.clear()
+            rules = self._rules[who] = index.rules_for(subject)
         everywhere, by_namespace = rules
         if any(rule.allows(a) for rule in everywhere):
             return True
