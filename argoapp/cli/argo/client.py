@@ -189,7 +189,13 @@ class ArgoClient:
             response = connection.getresponse()
         except ssl.SSLError as e:
             connection.close()
-            raise NoServer(f"TLS with the Argo server at {self.conn.url} failed: {e}") from None
+            hint = ""
+            if isinstance(e, ssl.SSLCertVerificationError):
+                hint = " (to trust it anyway: -k or ARGO_INSECURE_SKIP_VERIFY=true)"
+            reason = getattr(e, "verify_message", None) or e.reason or str(e)
+            raise NoServer(
+                f"TLS with the Argo server at {self.conn.url} failed: {reason}{hint}"
+            ) from None
         except (OSError, http.client.HTTPException) as e:
             connection.close()
             reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
