@@ -305,7 +305,9 @@ class CronController:
 
     def _follow(self, key: str, cron: Obj, status: Obj) -> None:
         """Bring `status.active` up to date from the cache before a policy looks at it."""
-        children = self._children().get(str(cron["metadata"].get("uid")), [])
+        children = cs.children_by_owner(self.workflows.items()).get(
+            str(cron["metadata"].get("uid")), []
+        )
         followed = cs.follow_children({**cron, "status": status}, children, self._pending_of(key))
         if followed is not None:
             status.clear()
@@ -358,15 +360,6 @@ class CronController:
 
     # --- following the children ---
 
-    def _children(self) -> dict[str, list[Obj]]:
-        """Cached workflows owned by a CronWorkflow, by the owner's uid."""
-        grouped: dict[str, list[Obj]] = {}
-        for wf in self.workflows.items():
-            uid = cs.owner_uid(wf)
-            if uid is not None:
-                grouped.setdefault(uid, []).append(wf)
-        return grouped
-
     def _pending_of(self, key: str) -> set[str]:
         """Children we made that the cache may not have yet (forgotten after a while)."""
         made = self._pending.get(key)
@@ -379,7 +372,7 @@ class CronController:
 
     async def _sync_all(self) -> None:
         """Argo's periodic sync: history limits, then `status.active` and the counters."""
-        grouped = self._children()
+        grouped = cs.children_by_owner(self.workflows.items())
         for cron in self.informer.items():
             key = object_key(cron)
             await self._guarded(

@@ -160,6 +160,16 @@ def owner_uid(wf: Obj) -> str | None:
     return None
 
 
+def children_by_owner(workflows: Iterable[Obj]) -> dict[str, list[Obj]]:
+    """Workflows controlled by a CronWorkflow, grouped by the owner's uid."""
+    grouped: dict[str, list[Obj]] = {}
+    for wf in workflows:
+        uid = owner_uid(wf)
+        if uid is not None:
+            grouped.setdefault(uid, []).append(wf)
+    return grouped
+
+
 def object_ref(wf: Obj) -> Obj:
     """The ObjectReference `status.active` keeps for a child."""
     meta = wf.get("metadata") or {}
