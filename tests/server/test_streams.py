@@ -190,3 +190,21 @@ async def test_streams_carry_the_argo_version_header(api: TestClient[Any, Any]) 
     resp = await api.get(f"/api/v1/workflow-events/{NS}")
     assert resp.headers["argo-version"].startswith("v3.")
     resp.close()
+
+
+async def test_watch_restores_offloaded_nodes_before_fields(
+    api: TestClient[Any, Any], kube: Kube, store: Store
+) -> None:
+    resp = await api.post(f"/api/v1/workflows/{NS}", json={"workflow": workflow("big")})
+    created = await resp.json()
+    nodes = {"big": {"id": "big", "name": "big", "phase": "Running", "type": "Pod"}}
+    version, _ = await store.save_nodes(created["metadata"]["uid"], nodes)
+    created["status"] = {"phase": "Running", "offloadNodeStatusVersion": version}
+    await kube.replace("Workflow", created, NS)
+    resp = await api.get(
+        f"/api/v1/workflow-events/{NS}",
+        params={"fields": "result.object.status.nodes,result.object.status.phase"},
+    )
+    message = await Lines(resp).message()
+    assert message == {"result": {"object": {"status": {"phase": "Running", "nodes": nodes}}}}
+    resp.close()
