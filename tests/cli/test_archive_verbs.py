@@ -1,5 +1,6 @@
-"""The archive verbs, against an `argoapp up` that archives finished workflows and wants a
-token (its default `client` auth mode): the CLI finds both in the data dir by itself."""
+"""The archive verbs, against an `argoapp up` that archives finished workflows, serves TLS with
+a self-signed certificate and wants a token (its default `client` auth mode): the CLI finds the
+address, that it may skip verifying, and the token in the data dir by itself."""
 
 from __future__ import annotations
 
@@ -23,7 +24,13 @@ def argo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     config = home / "controller.yaml"
     config.write_text("persistence:\n  archive: true\n")
     proc, port = start_up(
-        home / "data", home / "up.log", "--controller-config", str(config), auth_mode="client"
+        home / "data",
+        home / "up.log",
+        "--controller-config",
+        str(config),
+        "--secure",
+        "true",
+        auth_mode="client",
     )
     yield Cli(home / "data", port)
     stop_up(proc)
@@ -39,7 +46,10 @@ def archived(argo: Cli, name: str) -> dict[str, object]:
     raise AssertionError(f"{name} was never archived")
 
 
-def test_token_from_the_data_dir(argo: Cli) -> None:
+def test_token_and_tls_from_the_data_dir(argo: Cli) -> None:
+    server = json.loads((argo.data_dir / "server.json").read_text())
+    assert server["url"] == f"https://127.0.0.1:{argo.port}"
+    assert server["insecureSkipVerify"] is True
     token = (argo.data_dir / "token").read_text().strip()
     assert argo.ok("auth", "token").strip() == f"Bearer {token}"
     refused = argo.run("list", "--token", "wrong")
