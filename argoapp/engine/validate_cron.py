@@ -10,6 +10,7 @@ steps and month/day names), an optional `CRON_TZ=`/`TZ=` prefix, or a descriptor
 from __future__ import annotations
 
 import re
+import zoneinfo
 
 from argoapp.engine.validate_fields import ValidationError, as_dict, as_list, text
 from argoapp.model.types import Obj
@@ -106,6 +107,7 @@ def parse_schedule(schedule: str) -> None:
         raise ScheduleError("empty spec string")
     if spec.startswith(("TZ=", "CRON_TZ=")):
         parts = spec.split(None, 1)
+        _zone(parts[0].partition("=")[2])
         spec = parts[1].strip() if len(parts) > 1 else ""
         if not spec:
             raise ScheduleError("empty spec string")
@@ -126,6 +128,14 @@ def parse_schedule(schedule: str) -> None:
     for field, (low, high, names) in zip(fields, _FIELDS, strict=True):
         for expr in field.split(","):
             _range(expr, low, high, names)
+
+
+def _zone(name: str) -> None:
+    """robfig/cron refuses a time zone it cannot load, with this message."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"provided bad location {name}: unknown time zone {name}") from None
 
 
 def _schedules(spec: Obj) -> list[str]:

@@ -73,6 +73,19 @@ def test_malformed_schedule_message() -> None:
     )
 
 
+def test_an_unknown_time_zone_is_refused_at_create() -> None:
+    bad = cron(schedule="0 1 * * *")
+    bad["spec"]["timezone"] = "Mars/Olympus"
+    rejects(
+        bad,
+        "cron schedule CRON_TZ=Mars/Olympus 0 1 * * * is malformed: "
+        "provided bad location Mars/Olympus: unknown time zone Mars/Olympus",
+    )
+    good = cron(schedule="0 1 * * *")
+    good["spec"]["timezone"] = "America/New_York"
+    validate_cron_workflow(good, EmptyLookup())
+
+
 def test_schedule_is_required() -> None:
     rejects(cron(), "cron workflow must have a schedule (spec.schedule or spec.schedules)")
 
