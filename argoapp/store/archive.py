@@ -38,6 +38,7 @@ from argoapp.model.types import Obj
 from argoapp.store.archive_selector import Requirement
 
 _STATUS_SUMMARY = ("phase", "startedAt", "finishedAt", "estimatedDuration", "progress", "message")
+_SMALL_SET = 5000  # label rows below which a count tests a term as a set, not by probes
 _META_SUMMARY = ("name", "namespace", "uid", "creationTimestamp", "labels", "annotations")
 
 
@@ -208,8 +209,31 @@ def list_rows(
 
 
 def count(conn: sqlite3.Connection, query: ArchiveQuery) -> int:
-    sql, params = _select(query, "COUNT(*)", count=True)
+    # A count visits every match, so a term whose own rows are few is cheaper as one set
+    # built once than as a probe per match (a 1-in-1000 `!rare` over 60,000 matches: 12 ms
+    # instead of 75); a term with many rows stays a probe.
+    driver = _driver(query, True)
+    small = frozenset(
+        r for r in query.selector if r is not driver and _rows_at_most(conn, r, _SMALL_SET)
+    )
+    sql, params = _select(query, "COUNT(*)", count=True, as_sets=small)
     return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _rows_at_most(conn: sqlite3.Connection, req: Requirement, limit: int) -> bool:
+    """Whether at most `limit` label rows back the term `req` (reads at most limit + 1)."""
+    sql, params = _term_rows(req)
+    found = conn.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {limit + 1})", params).fetchone()
+    return int(found[0]) <= limit
+
+
+def _term_rows(req: Requirement) -> tuple[str, list[Any]]:
+    """The uids of the label rows a term is about (present, or with one of its values)."""
+    if req.op in ("exists", "!exists"):
+        return "SELECT uid FROM archived_workflow_labels WHERE key = ?", [req.key]
+    marks = ",".join("?" * len(req.values))
+    sql = f"SELECT uid FROM archived_workflow_labels WHERE key = ? AND value IN ({marks})"
+    return sql, [req.key, *req.values]
 
 
 def label_keys(conn: sqlite3.Connection) -> list[str]:
@@ -250,10 +274,16 @@ def _driver(query: ArchiveQuery, count: bool) -> Requirement | None:
     return None
 
 
-def _select(query: ArchiveQuery, columns: str, *, count: bool) -> tuple[str, list[Any]]:
+def _select(
+    query: ArchiveQuery,
+    columns: str,
+    *,
+    count: bool,
+    as_sets: frozenset[Requirement] = frozenset(),
+) -> tuple[str, list[Any]]:
     driver = _driver(query, count)
     where, params = _row_conditions(query)
-    probes, probe_params = _label_probes(query, driver)
+    probes, probe_params = _label_probes(query, driver, as_sets)
     values: list[Any]
     if driver is None:
         order_from = "w"
@@ -328,9 +358,12 @@ def _row_conditions(q: ArchiveQuery) -> tuple[list[str], list[Any]]:
     return conds, params
 
 
-def _label_probes(q: ArchiveQuery, driver: Requirement | None) -> tuple[list[str], list[Any]]:
-    """A primary-key probe of the labels table per selector term (but the driving one);
-    `{uid}` stands for the uid column of the row being tested."""
+def _label_probes(
+    q: ArchiveQuery, driver: Requirement | None, as_sets: frozenset[Requirement]
+) -> tuple[list[str], list[Any]]:
+    """A condition per selector term (but the driving one): a primary-key probe of the labels
+    table, or for the terms in `as_sets` a membership test in the set of their uids, built
+    once. `{uid}` stands for the uid column of the row being tested."""
     conds: list[str] = []
     params: list[Any] = []
     probe = "EXISTS (SELECT 1 FROM archived_workflow_labels l WHERE l.uid = {uid} AND l.key = ?"
@@ -338,7 +371,11 @@ def _label_probes(q: ArchiveQuery, driver: Requirement | None) -> tuple[list[str
         if req is driver:
             continue
         negate = "NOT " if req.op in ("!=", "notin", "!exists") else ""
-        if req.op in ("exists", "!exists"):
+        if req in as_sets:
+            sql, values = _term_rows(req)
+            conds.append(f"{{uid}} {negate}IN ({sql})")
+            params += values
+        elif req.op in ("exists", "!exists"):
             conds.append(f"{negate}{probe})")
             params.append(req.key)
         else:
