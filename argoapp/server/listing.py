@@ -1,11 +1,11 @@
-"""How Argo Server filters and orders a workflow list.
+"""How Argo Server filters a workflow list.
 
 Argo's list does not hand `listOptions.fieldSelector` to Kubernetes: it reads its own keys
 (`metadata.namespace=`, `metadata.name=`/`==`/`!=`, `spec.startedAt>`/`<`,
 `ext.showRemainingItemCount=`) and rejects others with "unsupported requirement". `nameFilter`
 (Exact, Prefix, Contains, NotEquals) says how `metadata.name` compares; `createdAfter` and
-`finishedBefore` are RFC 3339 bounds. Items come back running first (newest created first), then
-finished ones, most recently finished first (Argo's `Workflows.Less`).
+`finishedBefore` are RFC 3339 bounds. The order of the list (Argo's `Workflows.Less`, extended
+to archived workflows) and its pages are `archived_merge`'s.
 """
 
 from __future__ import annotations
@@ -111,16 +111,3 @@ def _name_matches(name: str, wanted: str, how: str) -> bool:
     if how == "NotEquals":
         return name != wanted
     return name == wanted
-
-
-def sort_workflows(items: list[Obj]) -> list[Obj]:
-    """Running first (newest created first), then finished (latest finished first)."""
-
-    def key(wf: Obj) -> tuple[int, float]:
-        finished = _time(wf, "status", "finishedAt")
-        if finished is None:
-            created = _time(wf, "metadata", "creationTimestamp") or _EPOCH
-            return (0, -created.timestamp())
-        return (1, -finished.timestamp())
-
-    return sorted(items, key=key)
