@@ -145,8 +145,17 @@ def list_text(wfs: Sequence[Workflow], *, namespaces: bool, wide: bool, uid: boo
     return table(header, rows)
 
 
+def without_header(text: str) -> str:
+    return "\n".join(text.splitlines()[1:])
+
+
 def print_workflows(
-    wfs: Sequence[Workflow], output: str | None, *, namespaces: bool, uid: bool = False
+    wfs: Sequence[Workflow],
+    output: str | None,
+    *,
+    namespaces: bool,
+    uid: bool = False,
+    headers: bool = True,
 ) -> None:
     """A list of workflows in the `-o` format asked for (the table by default)."""
     if output == "name":
@@ -155,6 +164,7 @@ def print_workflows(
     elif output in ("json", "yaml"):
         emit(list(wfs), output)
     elif wfs:
-        click.echo(list_text(wfs, namespaces=namespaces, wide=output == "wide", uid=uid))
+        text = list_text(wfs, namespaces=namespaces, wide=output == "wide", uid=uid)
+        click.echo(text if headers else without_header(text))
     else:
         click.echo("No workflows found")

@@ -17,7 +17,7 @@ from argoapp.cli.argo import show, watching
 from argoapp.cli.argo.client import ArgoClient, NotFound
 from argoapp.cli.argo.logs import LogOptions, print_logs
 from argoapp.cli.argo.options import OUTPUT_GET, OUTPUT_LIST, server_options
-from argoapp.cli.argo.render import now, parse_time
+from argoapp.cli.argo.render import name_of, now, parse_time
 from argoapp.model.durations import parse_duration
 
 Workflow = dict[str, Any]
@@ -122,15 +122,22 @@ def list_flags(fn: Any) -> Any:
 @list_flags
 @click.option("--older", default="", help="Only those finished longer ago than this (1d).")
 @click.option("--chunk-size", type=int, default=0, help="Page size of each request (0: one).")
-@click.option("--no-headers", is_flag=True, hidden=True)
+@click.option("--prefix", default="", help="Only names starting with this.")
+@click.option("--no-headers", is_flag=True, help="No column names.")
 @click.option("-o", "--output", type=OUTPUT_LIST, default=None)
 def list_cmd(
-    client: ArgoClient, all_namespaces: bool, output: str | None, no_headers: bool, **flags: Any
+    client: ArgoClient,
+    all_namespaces: bool,
+    output: str | None,
+    prefix: str,
+    no_headers: bool,
+    **flags: Any,
 ) -> None:
     """List workflows."""
     wide = output == "wide"  # P/R/C counts the nodes
     wfs = selected(client, all_namespaces=all_namespaces, nodes=wide, **flags)
-    show.print_workflows(wfs, output, namespaces=all_namespaces)
+    wfs = [wf for wf in wfs if name_of(wf).startswith(prefix)]
+    show.print_workflows(wfs, output, namespaces=all_namespaces, headers=not no_headers)
 
 
 @click.command()
