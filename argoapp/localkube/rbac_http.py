@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -74,7 +75,7 @@ def _bearer(request: web.Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-Handler = Any  # aiohttp's middleware handler: Callable[[web.Request], Awaitable[StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
@@ -84,8 +85,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     token = _bearer(request)
     if token and authorizer.is_admin(token):
         request[SUBJECT] = rbac.ADMIN
-        response: web.StreamResponse = await handler(request)
-        return response
+        return await handler(request)
     subject = await authorizer.authenticate(token) if token else None
     if subject is None:
         raise Unauthorized("Unauthorized")
@@ -94,8 +94,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not authorizer.allowed(token, subject, a):
         raise _forbidden(subject, a)
     request[SUBJECT] = subject
-    response = await handler(request)
-    return response
+    return await handler(request)
 
 
 def _forbidden(subject: rbac.Subject, a: rbac.Attributes) -> Forbidden:
