@@ -8,8 +8,9 @@ default) is read from Kubernetes with timestamps, which order the lines and are 
 unless `logOptions.timestamps` asks for them; `grep` (a regular expression) keeps matching lines.
 Without `follow` the lines of all pods come sorted by time (in windows of `SORT_WINDOW` bytes, so
 a huge log never sits in memory whole); with `follow` lines are sent as they come, pods that start
-later are picked up from a pod watch, and the stream ends once the workflow has completed (or
-is deleted) and every pod's log has ended.
+later are picked up from a pod watch (a pod whose container has not started yet is tried again
+at its next change), and the stream ends once the workflow has completed (or is deleted) and
+every pod's log has ended.
 
 Logs outlive pods: a `KeptLogSource` (in local mode localkube's kept logs, passed in by the
 runtime; none in cluster mode) has the logs of the workflow's deleted pods, read when a pod is no
@@ -23,7 +24,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -31,7 +32,7 @@ from typing import Protocol
 from aiohttp import web
 
 from argoapp.kube.client import Kube
-from argoapp.kube.errors import KubeError, NotFound
+from argoapp.kube.errors import BadRequest, KubeError, NotFound
 from argoapp.model.labels import LABEL_COMPLETED, LABEL_WORKFLOW
 from argoapp.model.types import Obj
 from argoapp.server.context import kube_for, query_bool, query_int
@@ -64,6 +65,10 @@ class KeptLogSource(Protocol):
 
 
 KEPT_LOGS: web.AppKey[KeptLogSource | None] = web.AppKey("kept_logs")
+
+
+class NotStarted(Exception):
+    """A followed pod's container has not started: try again at the pod's next change."""
 
 
 @dataclass(frozen=True)
@@ -217,15 +222,21 @@ class _Reader:
     async def lines(self, pod: str, *, follow: bool) -> AsyncIterator[Entry]:
         """One pod's lines, from Kubernetes, or kept when the pod is gone."""
         req = self.req
+        sent = False
         try:
             chunks = self._live(pod, follow)
             async for entry in self._entries(pod, chunks):
+                sent = True
                 yield entry
             return
         except NotFound:
             pass
+        except BadRequest:
+            if follow and not sent:
+                raise NotStarted(pod) from None  # its container has not started yet
+            return  # as Argo: a pod whose log cannot be read is left out
         except KubeError:
-            return  # as Argo: a pod whose log cannot be read (not started, …) is left out
+            return
         if self.kept is not None:
             chunks = self.kept.read(
                 req.namespace, req.workflow, pod, req.container,
@@ -285,6 +296,7 @@ class _Reader:
         queue: asyncio.Queue[Entry | None] = asyncio.Queue(_QUEUE)
         tasks: set[asyncio.Task[None]] = set()
         streamed: set[str] = set()
+        ended = asyncio.Event()
         active = 0
 
         def start(name: str, follow: bool) -> None:
@@ -293,7 +305,15 @@ class _Reader:
                 return
             streamed.add(name)
             active += 1
-            tasks.add(asyncio.create_task(self._pump(name, follow, queue), name=f"log-{name}"))
+            pump = self._pump(name, follow, queue, retry)
+            tasks.add(asyncio.create_task(pump, name=f"log-{name}"))
+
+        def retry(name: str) -> None:
+            """A pod whose container had not started: at its next change, or now if the
+            workflow has ended (no change will come)."""
+            streamed.discard(name)
+            if ended.is_set():
+                start(name, False)
 
         for pod in pods:
             if not _pending(pod):
@@ -302,7 +322,7 @@ class _Reader:
             start(name, False)
         active += 1
         watcher = asyncio.create_task(
-            self._watch_pods(labels, fields, rv, start, queue), name="log-pod-watch"
+            self._watch_pods(labels, fields, rv, start, queue, ended), name="log-pod-watch"
         )
         try:
             while active:
@@ -316,16 +336,30 @@ class _Reader:
                 task.cancel()
             await asyncio.gather(*tasks, watcher, return_exceptions=True)
 
-    async def _pump(self, pod: str, follow: bool, queue: asyncio.Queue[Entry | None]) -> None:
+    async def _pump(
+        self,
+        pod: str,
+        follow: bool,
+        queue: asyncio.Queue[Entry | None],
+        retry: Callable[[str], None],
+    ) -> None:
         try:
             async for entry in self.lines(pod, follow=follow):
                 await queue.put(entry)
+        except NotStarted:
+            retry(pod)
         except Exception:
             log.exception("the log of pod %s/%s failed", self.req.namespace, pod)
         await queue.put(None)  # not when cancelled: then nobody reads the queue any more
 
     async def _watch_pods(
-        self, labels: str, fields: str, rv: str, start: _Start, queue: asyncio.Queue[Entry | None]
+        self,
+        labels: str,
+        fields: str,
+        rv: str,
+        start: _Start,
+        queue: asyncio.Queue[Entry | None],
+        ended: asyncio.Event,
     ) -> None:
         """Start the pods that begin running, until the workflow completes or goes."""
         req = self.req
@@ -339,6 +373,7 @@ class _Reader:
         finally:
             new_pods.cancel()
             await asyncio.gather(new_pods, return_exceptions=True)
+        ended.set()
         with contextlib.suppress(KubeError):
             # A pod that started as the workflow completed, not yet seen by the watch.
             listed = await self.kube.list(

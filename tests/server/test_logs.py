@@ -156,3 +156,30 @@ async def test_missing_workflow_and_bad_grep_are_errors(api: TestClient[Any, Any
     await _workflow(api, "wf")
     resp = await api.get(f"/api/v1/workflows/{NS}/wf/log", params={"grep": "("})
     assert resp.status == 400 and "regexp" in (await resp.json())["message"]
+
+
+async def test_follow_picks_up_a_container_that_starts_later(
+    api: TestClient[Any, Any], kube: Kube, localkube: LocalKube
+) -> None:
+    data = localkube.settings.data_dir
+    await _workflow(api, "wf")
+    spec = {"containers": [{"name": "main", "image": "busybox"}]}
+    meta = {"name": "wf-late", "labels": {"workflows.argoproj.io/workflow": "wf"}}
+    pod = await kube.create("Pod", {"metadata": meta, "spec": spec}, NS)
+    waiting = {"name": "main", "state": {"waiting": {"reason": "ContainerCreating"}}}
+    status = {"phase": "Running", "startTime": T1, "containerStatuses": [waiting]}
+    await kube.patch("Pod", "wf-late", {"status": status}, NS, subresource="status")
+    resp = await api.get(f"/api/v1/workflows/{NS}/wf/log", params={"logOptions.follow": "true"})
+    assert resp.status == 200
+    attempt = PodPaths(data, pod["metadata"]["uid"]).attempt("main", 0)
+    attempt.mkdir(parents=True)
+    (attempt / "container.log").write_text(f"{T2} stdout F late line\n")
+    (attempt / "exit.json").write_text(json.dumps({"exitCode": 0}))
+    (attempt / "started.json").write_text("{}")
+    running = {"name": "main", "state": {"running": {"startedAt": T2}}}
+    await kube.patch(
+        "Pod", "wf-late", {"status": {"containerStatuses": [running]}}, NS, subresource="status"
+    )
+    # The pod's change starts its log; should the stream miss it, the workflow's end still does.
+    await kube.patch("Workflow", "wf", {"status": {"phase": "Failed"}}, NS)
+    assert _entries(await resp.read()) == [{"content": "late line", "podName": "wf-late"}]
