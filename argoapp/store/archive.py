@@ -88,13 +88,12 @@ def sort_key(wf: Obj) -> str:
 def summary(wf: Obj) -> Obj:
     """What a list shows of a workflow: Argo's archive lists metadata and the status' headline."""
     meta, status = wf.get("metadata") or {}, wf.get("status") or {}
-    out: Obj = {
+    spec = {"suspend": True} if (wf.get("spec") or {}).get("suspend") else {}
+    return {
         "metadata": {k: meta[k] for k in _META_SUMMARY if k in meta},
+        "spec": spec,  # clients' models require one (Hera's Workflow does)
         "status": {k: status[k] for k in _STATUS_SUMMARY if k in status},
     }
-    if (wf.get("spec") or {}).get("suspend"):
-        out["spec"] = {"suspend": True}
-    return out
 
 
 def encode_position(key: str, uid: str) -> str:

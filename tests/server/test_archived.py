@@ -78,6 +78,7 @@ async def test_list_answers_summaries_newest_first(api: TestClient[Any, Any], st
             "labels": {"app": "web", ARCHIVING: "Archived"},
             "annotations": {"note": "kept"},
         },
+        "spec": {},
         "status": {
             "phase": "Succeeded",
             "startedAt": "2026-01-01T00:05:00Z",
@@ -214,3 +215,23 @@ async def test_retry_recreates_a_failed_workflow_once(
     await store.archive_put(archived_wf(8))
     resp = await api.put("/api/v1/archived-workflows/uid-08/retry", json={})
     assert resp.status == 400 and "restartSuccessful" in (await resp.json())["message"]
+
+
+async def test_answers_parse_as_heras_models(api: TestClient[Any, Any], store: Store) -> None:
+    """Hera (the Python SDK) reads these bodies into its generated models."""
+    from hera.workflows.models import LabelKeys, LabelValues, Workflow, WorkflowList
+
+    await fill(store)
+    _, body = await get_json(api, "/api/v1/archived-workflows", **{"listOptions.limit": "2"})
+    listed = WorkflowList.model_validate(body)
+    assert [w.metadata.name for w in listed.items] == ["old-09", "old-05"]
+    assert listed.metadata.continue_ == body["metadata"]["continue"]
+    _, body = await get_json(api, "/api/v1/archived-workflows/uid-01")
+    whole = Workflow.model_validate(body)
+    assert whole.status is not None and whole.status.nodes is not None
+    _, body = await get_json(api, "/api/v1/archived-workflows-label-keys")
+    assert LabelKeys.model_validate(body).items == ["app", ARCHIVING]
+    _, body = await get_json(
+        api, "/api/v1/archived-workflows-label-values", **{"listOptions.labelSelector": "app"}
+    )
+    assert LabelValues.model_validate(body).items == ["db", "web"]
