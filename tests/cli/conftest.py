@@ -105,6 +105,7 @@ def argo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     proc, port = start_up(home / "data", home / "up.log")
     yield Cli(home / "data", port)
     stop_up(proc)
+    assert not (home / "data" / "server.json").exists(), "a clean stop forgets the address"
 
 
 @pytest.fixture
