@@ -179,3 +179,15 @@ def test_watch_piped_prints_plain_states_ending_in_succeeded(argo: Cli) -> None:
     name = last.split()[0]
     again = argo.process("watch", name)
     assert again.returncode == 0 and "Status:              Succeeded" in again.stdout
+
+
+def test_every_example_succeeds(argo: Cli) -> None:
+    files = sorted(str(p) for p in EXAMPLES.glob("*.yaml"))
+    result = argo.run("submit", *files, "--wait", "-o", "name")
+    assert result.exit_code == 0, result.output
+    names = result.stdout.split()
+    assert len(names) == len(files) >= 6
+
+    retried = next(n for n in names if n.startswith("retry-"))
+    rows = [line.split()[:2] for line in argo.ok("get", retried).splitlines()[-3:]]
+    assert rows == [["├─✖", f"{retried}(0)"], ["├─✖", f"{retried}(1)"], ["└─✔", f"{retried}(2)"]]
