@@ -11,8 +11,9 @@ archived one with the engine's operations (retry refuses when a live workflow ha
 Lists answer Argo's WorkflowList with summaries (metadata and the status' headline, no nodes)
 and a keyset `continue` token. Without a store that keeps an archive every route answers
 Argo's "archive disabled" (NotFound for lists, as Argo's nullWorkflowArchive gives nothing).
-Authorisation goes through `kube_for` where Kubernetes is touched; archive reads in `client`
-auth mode first check that the caller may list workflows in the namespace (a cheap list).
+Authorisation goes through `kube_for` where Kubernetes is touched; in `client` auth mode every
+archive read or delete first asks Kubernetes whether the caller may list, get or delete
+workflows there (a SelfSubjectAccessReview, as Argo Server's `auth.CanI`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiohttp import web
 
 from argoapp.engine import operations
 from argoapp.kube.errors import NotFound
+from argoapp.kube.resources import Kind
 from argoapp.model.types import Obj
 from argoapp.server.context import AUTH_MODE, STORE, body_bool, json_body, json_response, kube_for
 from argoapp.server.errors import ApiError, Code, invalid
@@ -37,6 +39,9 @@ from argoapp.store.archive import ArchiveError, ArchiveQuery, decode_position
 from argoapp.store.archive_selector import SelectorError, parse_selector
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+_ACCESS_REVIEW = Kind(
+    "SelfSubjectAccessReview", "authorization.k8s.io", "v1", "selfsubjectaccessreviews", False
+)
 
 
 @runtime_checkable
@@ -87,10 +92,26 @@ def _store(request: web.Request) -> ArchiveStore:
     return store
 
 
-async def _authorised(request: web.Request, namespace: str) -> None:
-    """In client mode, the caller must be allowed to list workflows where it reads."""
-    if request.app[AUTH_MODE] == "client":
-        await kube_for(request).list("Workflow", namespace, limit=1)
+async def _authorised(request: web.Request, verb: str, namespace: str, name: str = "") -> None:
+    """In client mode, may the caller do `verb` on workflows in `namespace`? Asked of
+    Kubernetes with a SelfSubjectAccessReview, as Argo Server's `auth.CanI` does."""
+    if request.app[AUTH_MODE] != "client":
+        return
+    attributes = {"verb": verb, "group": "argoproj.io", "resource": "workflows"}
+    if namespace:
+        attributes["namespace"] = namespace
+    if name:
+        attributes["name"] = name
+    review = await kube_for(request).create(
+        _ACCESS_REVIEW,
+        {
+            "apiVersion": _ACCESS_REVIEW.api_version,
+            "kind": _ACCESS_REVIEW.kind,
+            "spec": {"resourceAttributes": attributes},
+        },
+    )
+    if not (review.get("status") or {}).get("allowed"):
+        raise ApiError(Code.PERMISSION_DENIED, "permission denied")
 
 
 def query_from(request: web.Request, namespace: str = "") -> tuple[ArchiveQuery, bool]:
@@ -135,7 +156,7 @@ def _limit(request: web.Request) -> int:
 async def list_archived(request: web.Request) -> web.Response:
     store = _store(request)
     query, show_remaining = query_from(request, request.query.get("namespace", ""))
-    await _authorised(request, query.namespace)
+    await _authorised(request, "list", query.namespace)
     try:
         items, token = await store.archive_list(
             query, _limit(request), request.query.get("listOptions.continue", "")
@@ -152,8 +173,9 @@ async def list_archived(request: web.Request) -> web.Response:
     return json_response(fields.clean({"metadata": meta, "items": items}))
 
 
-async def _load(request: web.Request) -> Obj:
-    """The archived workflow of the path's uid; `namespace`/`name` queries must match it."""
+async def _load(request: web.Request, verb: str = "get") -> Obj:
+    """The archived workflow of the path's uid; `namespace`/`name` queries must match it, and
+    the caller may `verb` it."""
     store = _store(request)
     uid = request.match_info["uid"]
     wf = await store.archive_get(uid)
@@ -163,7 +185,7 @@ async def _load(request: web.Request) -> Obj:
         raise ApiError(Code.NOT_FOUND, "not found")
     if name and meta.get("name") != name:
         raise ApiError(Code.NOT_FOUND, "not found")
-    await _authorised(request, str(meta.get("namespace") or ""))
+    await _authorised(request, verb, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
     return wf
 
 
@@ -175,14 +197,14 @@ async def get_archived(request: web.Request) -> web.Response:
 
 
 async def delete_archived(request: web.Request) -> web.Response:
-    wf = await _load(request)
+    wf = await _load(request, "delete")
     await _store(request).archive_delete(wf["metadata"]["uid"])
     return json_response({})
 
 
 async def label_keys(request: web.Request) -> web.Response:
     store = _store(request)
-    await _authorised(request, request.query.get("namespace", ""))
+    await _authorised(request, "list", request.query.get("namespace", ""))
     return json_response({"items": await store.archive_label_keys()})
 
 
@@ -196,7 +218,7 @@ async def label_values(request: web.Request) -> web.Response:
         raise invalid(f"only allow 1 labelRequirement, found {len(reqs)}")
     if reqs[0].op != "exists":
         raise invalid(f"operation {reqs[0].op} is not supported")
-    await _authorised(request, request.query.get("namespace", ""))
+    await _authorised(request, "list", request.query.get("namespace", ""))
     return json_response({"items": await store.archive_label_values(reqs[0].key)})
 
 
