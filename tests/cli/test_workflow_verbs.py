@@ -8,6 +8,7 @@ assertion is on what the CLI prints and its exit code.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,51 @@ def test_every_example_succeeds(argo: Cli) -> None:
     retried = next(n for n in names if n.startswith("retry-"))
     rows = [line.split()[:2] for line in argo.ok("get", retried).splitlines()[-3:]]
     assert rows == [["├─✖", f"{retried}(0)"], ["├─✖", f"{retried}(1)"], ["└─✔", f"{retried}(2)"]]
+
+
+APPROVAL = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: approval-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: approve
+            template: approve
+        - - name: after
+            template: say
+            arguments:
+              parameters: [{name: msg, value: "{{steps.approve.outputs.parameters.ok}}"}]
+    - name: approve
+      suspend: {}
+      outputs:
+        parameters:
+          - name: ok
+            valueFrom: {supplied: {}}
+    - name: say
+      inputs: {parameters: [{name: msg}]}
+      container: {image: busybox, command: [echo, "{{inputs.parameters.msg}}"]}
+"""
+
+
+def test_node_set_supplies_a_suspended_nodes_output(argo: Cli) -> None:
+    name = submit_name(argo, "-", input=APPROVAL)
+    for _ in range(300):
+        if "ǁ approve" in argo.ok("get", name):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the approve node never waited")
+    out = argo.ok(
+        "node", "set", name, "--node-field-selector", "displayName=approve",
+        "--phase", "Succeeded", "-p", 'ok="yes"', "-m", "approved",
+    )  # fmt: skip
+    assert out.strip() == "workflow values set"
+    assert argo.run("wait", name).exit_code == 0
+    assert argo.ok("logs", name).strip().endswith(": yes")
+    assert "approved" in argo.ok("get", name)
+    stamped = argo.ok("logs", name, "--timestamps", "--tail", "1").strip()
+    assert stamped.split(": ", 1)[1].split()[0].startswith("20")
