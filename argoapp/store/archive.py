@@ -59,6 +59,7 @@ class ArchiveQuery:
     min_started: datetime | None = None  # exclusive, as Argo's spec.startedAt>
     max_started: datetime | None = None  # exclusive, as spec.startedAt<
     created_after: datetime | None = None
+    finished_after: datetime | None = None
     finished_before: datetime | None = None
     exclude_uids: frozenset[str] = field(default_factory=frozenset)
     after: tuple[str, str] | None = None  # a (sort key, uid) position: only rows past it
@@ -348,6 +349,9 @@ def _row_conditions(q: ArchiveQuery) -> tuple[list[str], list[Any]]:
     if q.created_after is not None:
         conds.append("w.created_at > ?")
         params.append(stamp(q.created_after))
+    if q.finished_after is not None:
+        conds.append("w.finished_at > ?")
+        params.append(stamp(q.finished_after))
     if q.finished_before is not None:
         conds.append("w.finished_at != '' AND w.finished_at < ?")
         params.append(stamp(q.finished_before))

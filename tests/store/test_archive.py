@@ -157,6 +157,8 @@ async def test_field_filters(store: Store) -> None:
     assert names((await store.archive_list(window))[0]) == ["wf-005", "wf-004"]
     finished = q(finished_before=datetime(2026, 1, 1, 0, 2, tzinfo=UTC))
     assert names((await store.archive_list(finished))[0]) == ["wf-001", "wf-000"]
+    late = q(finished_after=datetime(2026, 1, 1, 0, 18, tzinfo=UTC))
+    assert names((await store.archive_list(late))[0]) == ["wf-019", "wf-018"]
     created = q(created_after=datetime(2026, 1, 1, 0, 17, tzinfo=UTC))
     assert names((await store.archive_list(created))[0]) == ["wf-019", "wf-018"]
     live = q("app=web", exclude_uids=frozenset({"uid-018", "uid-003"}))
@@ -241,3 +243,29 @@ async def test_an_old_database_gains_the_archive(tmp_path: Path) -> None:
         assert await s.archive_count(q()) == 1
     finally:
         await s.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (q("app=web,tier!=t2"), "archived_workflow_labels_select"),
+        (q("app=web", namespace="argo"), "archived_workflow_labels_select"),
+        (q("tier in (t1,t3),!x"), "archived_workflows_order"),
+        (q(namespace="argo"), "archived_workflows_namespace"),
+        (q(), "archived_workflows_order"),
+    ],
+)
+async def test_pages_walk_an_index_in_list_order(
+    store: Store, query: ArchiveQuery, index: str
+) -> None:
+    """A page reads rows in list order from an index and stops after the page: no sort of
+    every match (what would make a page cost the size of the archive)."""
+    text, params = sql._select(query, "w.summary", count=False)
+
+    def plan(conn: sqlite3.Connection) -> str:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {text} LIMIT 51", params).fetchall()
+        return " | ".join(row[-1] for row in rows)
+
+    found = await store.read(plan)
+    assert index in found.split(" | ")[0], found
+    assert "TEMP B-TREE" not in found, found
