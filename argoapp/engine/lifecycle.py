@@ -112,7 +112,34 @@ def _own_progress(node: Obj) -> tuple[int, int]:
 def _tree_sums(p: Pass) -> dict[str, tuple[int, int]] | None:
     """Every node's sum at once, bottom up, when no node has two parents (steps, loops and
     DAGs without joins: most workflows); None otherwise. Walking each node's descendants
-    instead costs the square of a chain's length on every pass."""
+    instead costs the square of a chain's length on every pass.
+
+    Nodes are made after their parents, so in the engine's own order one loop from the last
+    node back sees every child before its parent; a status in another order (one restored
+    from the store, or written by someone else) takes the walk."""
+    nodes = p.nodes
+    sums: dict[str, tuple[int, int]] = {}
+    claimed: set[str] = set()
+    for nid in reversed(nodes):
+        n = m = 0
+        for cid in nodes[nid].get("children") or ():
+            child = nodes.get(cid)
+            if child is None:
+                continue
+            if cid in claimed:
+                return None  # a join
+            claimed.add(cid)
+            below = sums.get(cid)
+            if below is None:
+                return _walked_sums(p)
+            on, om = _own_progress(child)
+            n, m = n + below[0] + on, m + below[1] + om
+        sums[nid] = (n, m)
+    return sums
+
+
+def _walked_sums(p: Pass) -> dict[str, tuple[int, int]] | None:
+    """`_tree_sums` for nodes in any order: a depth-first walk from each node."""
     nodes = p.nodes
     parents: set[str] = set()
     for node in nodes.values():

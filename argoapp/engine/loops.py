@@ -27,26 +27,31 @@ def is_loop(step: Mapping[str, Any]) -> bool:
     return any(step.get(k) is not None for k in LOOP_KEYS)
 
 
-# The last expansions, by the step and its items as JSON: every pass walks every loop again,
-# and building thousands of item steps each time would cost more than the rest of the pass.
-# Callers only read what `expand` returns, so a cached expansion is handed out as it is.
-_EXPANDED: OrderedDict[tuple[str, str], list[Obj]] = OrderedDict()
+# The last expansions, by the step and its loop's source after substitution: every pass walks
+# every loop again, and building thousands of item steps each time would cost more than the
+# rest of the pass. Callers only read what `expand` returns, so a cached expansion is handed
+# out as it is.
+_EXPANDED: OrderedDict[tuple[str, str, str], list[Obj]] = OrderedDict()
 _EXPANDED_ITEMS = 50_000  # items kept in all, so the cache stays a few MB
 
 
 def expand(step: Obj, scope: Mapping[str, Any]) -> list[Obj] | None:
     """The steps a looping step stands for (None when it does not loop)."""
-    items = _items(step, scope)
-    if items is None:
+    source = _source(step, scope)
+    if source is None:
         return None
+    kind, value = source
     base = {k: v for k, v in step.items() if k not in LOOP_KEYS}
     try:
-        key = (json.dumps(base, sort_keys=True), json.dumps(items))
+        # not sorted: an item map's key order shows in its `{{item}}`
+        text = value if isinstance(value, str) else json.dumps(value)
+        key: tuple[str, str, str] | None = (json.dumps(base, sort_keys=True), kind, text)
     except (TypeError, ValueError):
         key = None
     if key is not None and (cached := _EXPANDED.get(key)) is not None:
         _EXPANDED.move_to_end(key)
         return cached
+    items = _items(kind, value)
     name = step["name"]
     out = []
     for i, item in enumerate(items):
@@ -59,25 +64,32 @@ def expand(step: Obj, scope: Mapping[str, Any]) -> list[Obj] | None:
     return out
 
 
-def _items(step: Mapping[str, Any], scope: Mapping[str, Any]) -> list[Any] | None:
+def _source(step: Mapping[str, Any], scope: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The loop's field and its value after substitution (cheap: no items are built)."""
     if step.get("withItems") is not None:
-        items = substitute_obj(step["withItems"], scope, allow_unresolved=True)
-        return list(items) if isinstance(items, list) else [items]
+        return "withItems", substitute_obj(step["withItems"], scope, allow_unresolved=True)
     if step.get("withParam") is not None:
         raw = step["withParam"]
-        text = substitute(raw, scope) if isinstance(raw, str) else json.dumps(raw)
+        return "withParam", substitute(raw, scope) if isinstance(raw, str) else json.dumps(raw)
+    if step.get("withSequence") is not None:
+        return "withSequence", substitute_obj(step["withSequence"], scope)
+    return None
+
+
+def _items(kind: str, value: Any) -> list[Any]:
+    if kind == "withItems":
+        return list(value) if isinstance(value, list) else [value]
+    if kind == "withParam":
         try:
-            value = json.loads(text)
+            parsed = json.loads(value)
         except ValueError:
             raise LoopError(
-                f"withParam value could not be parsed as a JSON list: {text.strip()}"
+                f"withParam value could not be parsed as a JSON list: {value.strip()}"
             ) from None
-        if not isinstance(value, list):
-            raise LoopError(f"withParam value could not be parsed as a JSON list: {text.strip()}")
-        return value
-    if step.get("withSequence") is not None:
-        return _sequence(substitute_obj(step["withSequence"], scope))
-    return None
+        if not isinstance(parsed, list):
+            raise LoopError(f"withParam value could not be parsed as a JSON list: {value.strip()}")
+        return parsed
+    return _sequence(value)
 
 
 def _sequence(seq: Mapping[str, Any]) -> list[str]:
