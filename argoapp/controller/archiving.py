@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ARCHIVED = "Archived"
 EXPIRE_SECONDS = 3600.0
+ARCHIVE_WORKERS = 8
 _RECENT = 4096  # uids archived lately whose `Archived` label may not have reached the cache
 
 
@@ -93,6 +94,9 @@ class Archiver:
         self.expire_seconds = expire_seconds
         self.archived = 0
         self._busy: set[str] = set()
+        # Argo's --workflow-archive-workers: a start-up that finds many finished workflows
+        # not archived yet writes them a few at a time, not all at once.
+        self._slots = asyncio.Semaphore(ARCHIVE_WORKERS)
         self._recent: OrderedDict[str, None] = OrderedDict()
 
     def finished(self, wf: Obj | None) -> None:
@@ -119,22 +123,27 @@ class Archiver:
         self.spawn(self._archive(wf, uid), f"archive-{meta.get('name', uid)}")
 
     async def _archive(self, wf: Obj, uid: str) -> None:
-        meta = wf["metadata"]
         try:
-            full = await self.hydrate(wf)
-            status = {k: v for k, v in (full.get("status") or {}).items()}
-            if "nodes" in status:
-                status.pop("offloadNodeStatusVersion", None)  # the nodes are in the copy
-            labels = {**(meta.get("labels") or {}), LABEL_ARCHIVING_STATUS: ARCHIVED}
-            assert self.store is not None
-            await self.store.archive_put(
-                {**full, "metadata": {**meta, "labels": labels}, "status": status}
-            )
-            await self._mark(meta)
-            self.archived += 1
-            self._remember(uid)
+            async with self._slots:
+                await self._archive_now(wf, uid)
         finally:
             self._busy.discard(uid)
+
+    async def _archive_now(self, wf: Obj, uid: str) -> None:
+        """One store write (the workflow with its nodes), then one patch of the live label."""
+        assert self.store is not None
+        meta = wf["metadata"]
+        full = await self.hydrate(wf)
+        status = dict(full.get("status") or {})
+        if "nodes" in status:
+            status.pop("offloadNodeStatusVersion", None)  # the nodes are in the copy
+        labels = {**(meta.get("labels") or {}), LABEL_ARCHIVING_STATUS: ARCHIVED}
+        await self.store.archive_put(
+            {**full, "metadata": {**meta, "labels": labels}, "status": status}
+        )
+        await self._mark(meta)
+        self.archived += 1
+        self._remember(uid)
 
     async def _mark(self, meta: Obj) -> None:
         """Label the live workflow `Archived` (gone already is fine: it is in the archive)."""
