@@ -1,16 +1,18 @@
 """Workflow archiving: finished workflows into the store's archive, and archiveTTL retention.
 
-`Controller._pass` calls `Archiver.finished(wf)` with the cached workflow (what the pass just
-wrote) whenever a pass ends with the workflow in a final phase. When the controller config's
-`persistence.archive` is true, the workflow has not been archived yet (Argo's
-`workflows.argoproj.io/workflow-archiving-status` label is not `Archived`), does not opt out
-(`workflows.argoproj.io/archive-strategy: "false"`) and matches
-`persistence.archiveLabelSelector`, a background task puts it in the archive with its nodes
-(offloaded ones loaded back) and then marks the live object `Archived` with one merge patch.
-That is one store write and one API write per finished workflow, none per pod; `finished` itself
-only reads labels. A workflow already on its way is not queued again, and one marked
-`Archived` is never archived again; if argoapp stops between the two writes, the next start's
-pass archives it again under the same uid (a replace), so nothing is lost or duplicated.
+`Controller._pass` calls `Archiver.pending(wf)` on the workflow it is about to write, and
+`Archiver.finished(wf)` with the cached workflow (what the pass just wrote) whenever a pass ends
+with the workflow in a final phase. A workflow is due for the archive when the controller
+config's `persistence.archive` is true, it does not opt out
+(`workflows.argoproj.io/archive-strategy: "false"`) and it matches
+`persistence.archiveLabelSelector`. As Argo does, the write that finishes a due workflow labels
+it `workflows.argoproj.io/workflow-archiving-status: Pending`; then a background task puts it in
+the archive with its nodes (offloaded ones loaded back) and marks the live object `Archived`
+with one merge patch. That is one store write and one extra API write per finished workflow,
+none per pod; `pending` and `finished` themselves only read labels. A workflow already on its
+way is not queued again, and one marked `Archived` is never archived again; if argoapp stops
+before the label says `Archived`, the next start's pass of the workflow (still `Pending`)
+archives it again under the same uid (a replace), so nothing is lost or duplicated.
 
 `run()` (started by the controller with its other tasks) deletes archived workflows older than
 `persistence.archiveTTL` ("7d", "12h", a Go duration) at start and every `expire_seconds`.
@@ -38,6 +40,7 @@ from argoapp.model.types import Obj
 log = logging.getLogger(__name__)
 
 ARCHIVED = "Archived"
+PENDING = "Pending"
 EXPIRE_SECONDS = 3600.0
 ARCHIVE_WORKERS = 8
 _RECENT = 4096  # uids archived lately whose `Archived` label may not have reached the cache
@@ -99,28 +102,41 @@ class Archiver:
         self._slots = asyncio.Semaphore(ARCHIVE_WORKERS)
         self._recent: OrderedDict[str, None] = OrderedDict()
 
+    def pending(self, wf: Obj) -> Obj:
+        """`wf` labelled `Pending` when it has finished and is due for the archive (the pass
+        writes it with its final status, as Argo does); else `wf` itself."""
+        labels = (wf.get("metadata") or {}).get("labels") or {}
+        if labels.get(LABEL_ARCHIVING_STATUS) in (PENDING, ARCHIVED) or not self._due(wf):
+            return wf
+        meta = {**wf["metadata"], "labels": {**labels, LABEL_ARCHIVING_STATUS: PENDING}}
+        return {**wf, "metadata": meta}
+
     def finished(self, wf: Obj | None) -> None:
         """A pass ended with `wf` (the cached object) finished: archive it if it is due."""
-        if wf is None or self.store is None:
+        if wf is None or not self._due(wf):
             return
-        persistence = self.settings().persistence
-        if not archiving_on(persistence):
-            return
-        meta = wf.get("metadata") or {}
-        labels = meta.get("labels") or {}
+        meta = wf["metadata"]
         uid = str(meta.get("uid") or "")
-        if (
-            not uid
-            or labels.get(LABEL_ARCHIVING_STATUS) == ARCHIVED
-            or labels.get(LABEL_ARCHIVE_STRATEGY) == "false"
-            or uid in self._busy
-            or uid in self._recent
-            or not workflow_done((wf.get("status") or {}).get("phase"))
-            or not selects(persistence.get("archiveLabelSelector"), labels)
-        ):
+        if (meta.get("labels") or {}).get(LABEL_ARCHIVING_STATUS) == ARCHIVED:
+            return
+        if uid in self._busy or uid in self._recent:
             return
         self._busy.add(uid)
         self.spawn(self._archive(wf, uid), f"archive-{meta.get('name', uid)}")
+
+    def _due(self, wf: Obj) -> bool:
+        """Finished, archiving on, not opted out, selected: the archive should have it."""
+        if self.store is None or not workflow_done((wf.get("status") or {}).get("phase")):
+            return False
+        persistence = self.settings().persistence
+        meta = wf.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        return (
+            archiving_on(persistence)
+            and bool(meta.get("uid"))
+            and labels.get(LABEL_ARCHIVE_STRATEGY) != "false"
+            and selects(persistence.get("archiveLabelSelector"), labels)
+        )
 
     async def _archive(self, wf: Obj, uid: str) -> None:
         try:

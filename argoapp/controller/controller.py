@@ -283,8 +283,9 @@ class Controller:
         )
         outcome = await self.actions.perform(wf, result.actions)
         failed = bool(outcome.failures)
-        if not outcome.deleted and result.workflow != wf:
-            failed = not await self._write(key, cached, result.workflow) or failed
+        new = self.archiver.pending(result.workflow)  # Argo's archiving label, in this write
+        if not outcome.deleted and new != wf:
+            failed = not await self._write(key, cached, new) or failed
         if workflow_done((result.workflow.get("status") or {}).get("phase")):
             outcome.requeue.extend(self.throttle.release(key))
             self.archiver.finished(self.workflows.get(namespace, name))

@@ -42,6 +42,11 @@ def labelled(name: str, **labels: str) -> Obj:
     return wf
 
 
+async def is_archived(kube: Kube, name: str) -> bool:
+    """Whether the live workflow is labelled Archived (it is labelled Pending before)."""
+    return await archived_label(kube, name) == "Archived"
+
+
 async def archived_label(kube: Kube, name: str) -> str | None:
     wf = await kube.get("Workflow", name, "default")
     return (wf["metadata"].get("labels") or {}).get(ARCHIVING)
@@ -53,7 +58,7 @@ async def test_a_finished_workflow_is_archived_once_and_labelled(
     controller = await run_controller(finishing, settings=ON)
     created = await kube.create("Workflow", labelled("done", app="web"))
     uid = created["metadata"]["uid"]
-    assert await eventually(lambda: archived_label(kube, "done")) == "Archived"
+    await eventually(lambda: is_archived(kube, "done"))
     got = await store.archive_get(uid)
     assert got is not None
     assert got["metadata"]["name"] == "done"
@@ -82,7 +87,7 @@ async def test_offloaded_nodes_are_archived_whole(
 
     await run_controller(big, settings=ON, offload_threshold=1000)
     created = await kube.create("Workflow", workflow("large"))
-    assert await eventually(lambda: archived_label(kube, "large")) == "Archived"
+    await eventually(lambda: is_archived(kube, "large"))
     live = await kube.get("Workflow", "large", "default")
     assert "offloadNodeStatusVersion" in live["status"]
     got = await store.archive_get(created["metadata"]["uid"])
@@ -103,7 +108,7 @@ async def test_opt_out_selector_and_archiving_off(
     )
     await kube.create("Workflow", labelled("unselected"))
     await kube.create("Workflow", labelled("selected", keep="1"))
-    assert await eventually(lambda: archived_label(kube, "selected")) == "Archived"
+    await eventually(lambda: is_archived(kube, "selected"))
 
     async def phase(name: str) -> str | None:
         return (await kube.get("Workflow", name, "default")).get("status", {}).get("phase")
@@ -136,12 +141,47 @@ async def test_restart_archives_what_was_missed_and_nothing_twice(
     first.stop()
     await first.wait_stopped()
     await run_controller(finishing, settings=ON)
-    assert await eventually(lambda: archived_label(kube, "missed")) == "Archived"
+    await eventually(lambda: is_archived(kube, "missed"))
     second_start = await run_controller(finishing, settings=ON)
     await second_start.wait_ready()
     await asyncio.sleep(0.3)
     assert second_start.archiver.archived == 0  # labelled Archived: left alone
     assert await store.archive_count(ArchiveQuery()) == 1
+
+
+async def test_pending_marks_due_workflows_only(kube: Kube, store: Store) -> None:
+    settings = Settings(persistence={"archive": True})
+
+    async def no_hydrate(wf: Obj) -> Obj:
+        return wf
+
+    archiver = Archiver(kube, store, lambda: settings, no_hydrate, lambda work, name: work.close())
+    done = with_status(labelled("a", app="x"), phase="Failed")
+    done["metadata"]["uid"] = "u1"
+    marked = archiver.pending(done)
+    assert marked["metadata"]["labels"] == {"app": "x", ARCHIVING: "Pending"}
+    assert done["metadata"]["labels"] == {"app": "x"}  # a copy: the input is not changed
+    assert archiver.pending(marked) is marked
+    running = with_status(labelled("b"), phase="Running")
+    running["metadata"]["uid"] = "u2"
+    assert archiver.pending(running) is running
+    opted = with_status(
+        labelled("c", **{"workflows.argoproj.io/archive-strategy": "false"}), phase="Succeeded"
+    )
+    opted["metadata"]["uid"] = "u3"
+    assert archiver.pending(opted) is opted
+
+
+async def test_a_workflow_left_pending_is_archived_at_start(
+    kube: Kube, store: Store, run_controller: RunController
+) -> None:
+    # As argoapp leaves it when it stops after the finishing write, before archiving.
+    created = await kube.create("Workflow", labelled("left", **{ARCHIVING: "Pending"}))
+    created["status"] = {"phase": "Succeeded", "finishedAt": "2026-01-01T00:00:00Z"}
+    await kube.replace("Workflow", created)
+    await run_controller(finishing, settings=ON)
+    await eventually(lambda: is_archived(kube, "left"))
+    assert await store.archive_get(created["metadata"]["uid"]) is not None
 
 
 async def test_archive_ttl_expires_old_rows(kube: Kube, store: Store) -> None:
