@@ -117,10 +117,12 @@ def up(
 
 from argoapp.cli.argo import register  # noqa: E402
 from argoapp.cli.controller import controller  # noqa: E402
+from argoapp.cli.db import db  # noqa: E402
 from argoapp.cli.server import server  # noqa: E402
 
 cli.add_command(controller)
 cli.add_command(server)
+cli.add_command(db)
 register(cli)
 
 
