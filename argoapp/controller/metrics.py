@@ -16,9 +16,13 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 @dataclass
 class Histogram:
     buckets: tuple[float, ...] = DURATION_BUCKETS
-    counts: list[int] = field(default_factory=lambda: [0] * (len(DURATION_BUCKETS) + 1))
+    counts: list[int] = field(default_factory=list)  # one per bucket, then +Inf
     total: float = 0.0
     count: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.counts:
+            self.counts = [0] * (len(self.buckets) + 1)
 
     def observe(self, value: float) -> None:
         """Count one observation in its bucket (the last bucket is +Inf)."""

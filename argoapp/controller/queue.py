@@ -19,10 +19,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from argoapp.controller.metrics import Histogram
+
 Rank = tuple[float, ...]
+LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 60.0)
 
 
 @dataclass
@@ -32,6 +36,8 @@ class QueueStats:
     adds: int = 0
     retries: int = 0
     timers_fired: int = 0
+    # Seconds from a key entering the queue to a worker taking it (Argo's queue_latency).
+    latency: Histogram = field(default_factory=lambda: Histogram(LATENCY_BUCKETS))
 
 
 @dataclass
@@ -51,7 +57,7 @@ class WorkQueue:
 
     def __post_init__(self) -> None:
         self._heap: list[tuple[Rank, int, str]] = []
-        self._queued: set[str] = set()
+        self._queued: dict[str, float] = {}  # key -> when it entered the queue
         self._processing: set[str] = set()
         self._dirty: set[str] = set()
         self._timers: dict[str, _Timer] = {}
@@ -72,7 +78,7 @@ class WorkQueue:
             return
         if key in self._queued:
             return
-        self._queued.add(key)
+        self._queued[key] = time.monotonic()
         heapq.heappush(self._heap, (self.rank(key), next(self._seq), key))
         self._notify()
 
@@ -128,8 +134,9 @@ class WorkQueue:
                 return None
             while self._heap:
                 _, _, key = heapq.heappop(self._heap)
-                if key in self._queued:
-                    self._queued.discard(key)
+                queued_at = self._queued.pop(key, None)
+                if queued_at is not None:
+                    self.stats.latency.observe(time.monotonic() - queued_at)
                     self._processing.add(key)
                     return key
             waiter = asyncio.get_running_loop().create_future()

@@ -10,9 +10,10 @@ without auth in every mode; `/healthz` stays independent of it (a long backlog i
 
 Served: argo_workflows_count{phase}, argo_workflows_pods_count{phase},
 argo_workflows_operation_duration_seconds (histogram), argo_workflows_queue_depth_count,
-argo_workflows_queue_adds_count, argo_workflows_error_count{cause},
+argo_workflows_queue_adds_count, argo_workflows_queue_latency (histogram),
+argo_workflows_error_count{cause},
 argo_workflows_k8s_request_total{kind,verb,status_code}, argo_workflows_workers_busy_count
-and argo_workflows_workers_count. Argo's queue_latency is not kept by the queue yet.
+and argo_workflows_workers_count.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class _Counters(Protocol):
 class _QueueStats(Protocol):
     @property
     def adds(self) -> int: ...
+    @property
+    def latency(self) -> _Histogram: ...
 
 
 class _Queue(Protocol):
@@ -130,6 +133,12 @@ def controller_lines(c: ControllerView) -> list[str]:
     lines.append(f"argo_workflows_queue_depth_count{{{QUEUE}}} {len(c.queue)}")
     lines += _family("argo_workflows_queue_adds_count", "counter", "Adds to the work queue")
     lines.append(f"argo_workflows_queue_adds_count{{{QUEUE}}} {c.queue.stats.adds}")
+    lines += _histogram(
+        "argo_workflows_queue_latency",
+        "Seconds a workflow waited in the queue before a worker took it",
+        c.queue.stats.latency,
+        QUEUE,
+    )
     lines += _family("argo_workflows_error_count", "counter", "Controller errors by cause")
     lines += [f'argo_workflows_error_count{{cause="{k}"}} {v}' for k, v in sorted(m.errors.items())]
     lines += _family("argo_workflows_workers_busy_count", "gauge", "Workers in a pass")
@@ -157,15 +166,17 @@ def _requests(counts: Mapping[tuple[str, str, int], int]) -> list[str]:
     return lines
 
 
-def _histogram(name: str, help_text: str, h: _Histogram) -> list[str]:
+def _histogram(name: str, help_text: str, h: _Histogram, labels: str = "") -> list[str]:
     lines = _family(name, "histogram", help_text)
+    first = f"{labels}," if labels else ""
     running = 0
     for bound, n in zip(h.buckets, h.counts, strict=False):
         running += n
-        lines.append(f'{name}_bucket{{le="{bound:g}"}} {running}')
-    lines.append(f'{name}_bucket{{le="+Inf"}} {h.count}')
-    lines.append(f"{name}_sum {h.total:.6f}")
-    lines.append(f"{name}_count {h.count}")
+        lines.append(f'{name}_bucket{{{first}le="{bound:g}"}} {running}')
+    lines.append(f'{name}_bucket{{{first}le="+Inf"}} {h.count}')
+    tail = f"{{{labels}}}" if labels else ""
+    lines.append(f"{name}_sum{tail} {h.total:.6f}")
+    lines.append(f"{name}_count{tail} {h.count}")
     return lines
 
 

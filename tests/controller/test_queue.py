@@ -94,3 +94,16 @@ async def test_add_now_queues_at_once_and_drops_the_timer() -> None:
     q.done("ns/a")
     await asyncio.sleep(0.02)
     assert len(q) == 0 and q.stats.timers_fired == 0
+
+
+async def test_each_key_taken_counts_its_wait_once_in_the_latency_histogram() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    q.add("ns/a")  # deduplicated: one wait
+    q.add("ns/b")
+    assert await q.get() == "ns/a"
+    assert await q.get() == "ns/b"
+    latency = q.stats.latency
+    assert latency.count == 2
+    assert sum(latency.counts) == 2 and latency.total >= 0
+    assert len(latency.counts) == len(latency.buckets) + 1

@@ -91,6 +91,12 @@ async def test_metrics_report_workflows_pods_queue_and_requests(
         samples['argo_workflows_operation_duration_seconds_bucket{le="+Inf"}']
         == samples["argo_workflows_operation_duration_seconds_count"]
     )
+    latency = "argo_workflows_queue_latency"
+    assert samples[f'{latency}_count{{queue_name="workflow_queue"}}'] >= 1  # a pass was taken
+    assert (
+        samples[f'{latency}_bucket{{queue_name="workflow_queue",le="+Inf"}}']
+        == samples[f'{latency}_count{{queue_name="workflow_queue"}}']
+    )
     assert (
         samples['argo_workflows_k8s_request_total{kind="Pod",verb="create",status_code="201"}'] >= 1
     )
