@@ -9,10 +9,11 @@ JSON. As Argo's gateway, the `fields` query parameter also applies to each whole
 `fields=result.object.metadata.name` leaves out `result.type`), and server-sent events get a
 keep-alive comment (`:\\n`) when nothing was sent for `KEEPALIVE` seconds (15, Argo's) so that
 proxies keep the connection open; JSON lines get none (a blank line would break line-by-line
-JSON readers), but the stream still wakes up as often to notice a client that went away. A
-failure once the stream has started ends it with one `{"error": {…}}` message (grpc-gateway's
-stream error); a client that disconnects ends it quietly. The source runs in a task this module
-owns and always cancels and awaits.
+JSON readers). An idle stream looks every second whether its client went away. A failure once
+the stream has started ends it with one `{"error": {…}}` message (grpc-gateway's stream error);
+a client that disconnects ends it quietly. The source runs in a task this module owns and always
+cancels and awaits. Open streams are kept in the app (`STREAMS`) and ended when the app shuts
+down, so that stopping the server does not wait for them.
 
 Handlers here check what they can (namespace, selectors, the `@latest` alias) before the stream
 starts, so those failures are ordinary error answers. Watches resume from the last
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 KEEPALIVE = web.AppKey("stream_keepalive", float)
 DEFAULT_KEEPALIVE = 15.0
 _QUEUE = 64  # messages read ahead of a slow client before the source waits
+_CHECK = 1.0  # seconds between an idle stream's looks at whether its client is still there
 
 
 def wants_sse(request: web.Request) -> bool:
@@ -79,7 +81,7 @@ def _reason(status: int) -> str:
 
 
 async def serve(request: web.Request, source: AsyncIterator[Any]) -> web.StreamResponse:
-    """Stream `source` to the client until it ends, fails or the client goes."""
+    """Stream `source` to the client until it ends, fails, the client goes or the server stops."""
     sse = wants_sse(request)
     resp = web.StreamResponse(status=200)
     resp.headers["Content-Type"] = "text/event-stream" if sse else "application/json"
@@ -94,18 +96,53 @@ async def serve(request: web.Request, source: AsyncIterator[Any]) -> web.StreamR
     resp.headers["argo-version"] = resp.headers["Grpc-Metadata-Argo-Version"] = version
     keepalive = request.app.get(KEEPALIVE, DEFAULT_KEEPALIVE)
     fields = Fields(request.query.get("fields", ""))
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(_QUEUE)
-    pump = asyncio.create_task(_pump(source, queue), name="api-stream-source")
+    stream = _Stream(source)
+    live = request.app.get(STREAMS)
+    if live is not None:
+        live.add(stream)
     try:
         await resp.prepare(request)
-        await _relay(request, resp, queue, sse, keepalive, fields)
+        await _relay(request, resp, stream.queue, sse, keepalive, fields)
     except ConnectionError:
         pass  # the client went away: nothing to tell it
     finally:
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pump
+        if live is not None:
+            live.discard(stream)
+        await stream.close()
     return resp
+
+
+class _Stream:
+    """One open stream: the task reading its source and the queue from it to the client."""
+
+    def __init__(self, source: AsyncIterator[Any]) -> None:
+        self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(_QUEUE)
+        self.pump = asyncio.create_task(_pump(source, self.queue), name="api-stream-source")
+
+    def end(self) -> None:
+        """End the stream at once (the server is stopping); what was read ahead is dropped."""
+        self.pump.cancel()
+        # The cancelled pump puts nothing more, so after the drain the end always fits.
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(("end", None))
+
+    async def close(self) -> None:
+        """Stop reading the source and wait until it is closed."""
+        self.pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.pump
+
+
+STREAMS = web.AppKey("api_streams", set[_Stream])
+
+
+async def _end_streams(app: web.Application) -> None:
+    """On shutdown, end the open streams, which would otherwise hold the runner's cleanup
+    until its shutdown timeout (a watch has no end of its own)."""
+    live: set[_Stream] = app[STREAMS]
+    for stream in list(live):
+        stream.end()
 
 
 async def _pump(source: AsyncIterator[Any], queue: asyncio.Queue[tuple[str, Any]]) -> None:
@@ -130,13 +167,19 @@ async def _relay(
     keepalive: float,
     fields: Fields,
 ) -> None:
+    # aiohttp does not tell a handler that its client left (unless it cancels handlers, which
+    # the API's runner does not), so an idle stream looks every `_CHECK` seconds.
+    loop = asyncio.get_running_loop()
+    check = min(_CHECK, keepalive)
+    last_write = loop.time()
     while not _client_gone(request):
         try:
-            async with asyncio.timeout(keepalive):
+            async with asyncio.timeout(check):
                 kind, item = await queue.get()
         except TimeoutError:
-            if sse:
+            if sse and loop.time() - last_write >= keepalive:
                 await resp.write(b":\n")
+                last_write = loop.time()
             continue
         if kind == "end":
             return
@@ -145,6 +188,7 @@ async def _relay(
                 await resp.write(_encode(_error_message(item), sse))
             return
         await resp.write(_encode(fields.clean({"result": item}), sse))
+        last_write = loop.time()
 
 
 def _client_gone(request: web.Request) -> bool:
@@ -153,7 +197,9 @@ def _client_gone(request: web.Request) -> bool:
 
 
 def setup(app: web.Application) -> None:
-    """Register the two watch streams."""
+    """Register the two watch streams, and the ending of open streams at shutdown."""
+    app[STREAMS] = set()
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/api/v1/workflow-events/{namespace}", watch_workflows)
     app.router.add_get("/api/v1/workflow-events/", watch_workflows)
     app.router.add_get("/api/v1/stream/events/{namespace}", watch_events)

@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from argoapp.kube.client import Kube
 from argoapp.server.app import build_app
-from argoapp.server.streams import KEEPALIVE
+from argoapp.server.streams import KEEPALIVE, STREAMS
 from argoapp.store import Store
 
 from .docs import workflow
@@ -208,3 +208,50 @@ async def test_watch_restores_offloaded_nodes_before_fields(
     message = await Lines(resp).message()
     assert message == {"result": {"object": {"status": {"phase": "Running", "nodes": nodes}}}}
     resp.close()
+
+
+@pytest.fixture
+async def served(kube: Kube, store: Store) -> AsyncIterator[tuple[web.AppRunner, str]]:
+    """The API on a runner as `argoapp up` makes it (aiohttp's test server cancels a handler
+    whose client leaves; this runner does not), with Argo's 15 s keep-alive; and its URL."""
+    runner = web.AppRunner(build_app(kube=kube, store=store), handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        yield runner, f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_stopping_the_server_ends_open_streams(
+    served: tuple[web.AppRunner, str], api: TestClient[Any, Any]
+) -> None:
+    runner, url = served
+    await _create(api, "open")
+    async with ClientSession(url) as session:
+        watch = await session.get(f"/api/v1/workflow-events/{NS}")
+        await Lines(watch).message()
+        events = await session.get(f"/api/v1/stream/events/{NS}", headers=SSE)
+        assert events.status == 200
+        # Without ending its streams, cleanup waits for them up to the keep-alive (15 s).
+        await asyncio.wait_for(runner.cleanup(), 5)
+        assert not runner.app[STREAMS]
+        assert await watch.content.read() == b""
+        watch.close()
+        events.close()
+
+
+async def test_a_client_that_leaves_is_noticed_before_the_next_keepalive(
+    served: tuple[web.AppRunner, str], api: TestClient[Any, Any]
+) -> None:
+    _runner, url = served
+    await _create(api, "left-early")
+    async with ClientSession(url) as session:
+        resp = await session.get(f"/api/v1/workflow-events/{NS}", headers=SSE)
+        await Lines(resp).message()
+        sources = [t for t in asyncio.all_tasks() if t.get_name() == "api-stream-source"]
+        assert len(sources) == 1
+        resp.close()
+        await asyncio.wait_for(asyncio.wait(sources), 5)
+    assert sources[0].cancelled()
