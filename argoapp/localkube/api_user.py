@@ -6,7 +6,8 @@ where the CLI reads it and from which the login link is printed. Inside localkub
 the ServiceAccount `argo/argoapp-user` through a Secret of type
 `kubernetes.io/service-account-token` (so `rbac` authenticates it as any such token), bound by
 the ClusterRoleBinding `argoapp-user` to the ClusterRole `argoapp-user`: every verb on Argo's
-resources, reading pods, their logs, events, config maps, secrets and namespaces. The objects
+resources, reading and deleting pods (as Argo's server role: a retry deletes the pods of the
+nodes it resets), reading their logs, events, config maps, secrets and namespaces. The objects
 are made again (or corrected) at every start, so deleting one by hand is repaired.
 It calls the object service in process: no HTTP, and no RBAC check of its own writes.
 """
@@ -30,13 +31,18 @@ Obj = dict[str, Any]
 TOKEN_FILE = "token"
 NAME, NAMESPACE = "argoapp-user", "argo"
 _READ = ["get", "list", "watch"]
+# Argo's argo-server ClusterRole (manifests/cluster-install/argo-server-rbac), widened to
+# reading what the UI and CLI list: retry and resubmit delete pods, as Argo's server may.
 RULES: list[Obj] = [
     {"apiGroups": ["argoproj.io"], "resources": ["*"], "verbs": ["*"]},
     {
         "apiGroups": [""],
+        "resources": ["pods", "pods/exec", "pods/log"],
+        "verbs": [*_READ, "delete"],
+    },
+    {
+        "apiGroups": [""],
         "resources": [
-            "pods",
-            "pods/log",
             "events",
             "configmaps",
             "secrets",

@@ -29,9 +29,13 @@ async def test_the_token_is_made_once_and_may_use_argo_everywhere(
         Attributes("delete", "argoproj.io", "cronworkflows", "", "argo", "c"),
         Attributes("get", "", "pods", "log", "argo", "p"),
         Attributes("list", "", "namespaces"),
+        Attributes("delete", "", "pods", "", "argo", "p"),  # retry does, as Argo's server
     ):
         assert authorizer.allowed(token, subject, a), a
-    assert not authorizer.allowed(token, subject, Attributes("delete", "", "pods", "", "argo", "p"))
+    assert not authorizer.allowed(token, subject, Attributes("create", "", "pods", "", "argo"))
+    assert not authorizer.allowed(
+        token, subject, Attributes("delete", "", "secrets", "", "argo", "s")
+    )
     assert not authorizer.allowed(
         token, subject, Attributes("create", "rbac.authorization.k8s.io", "clusterroles")
     )

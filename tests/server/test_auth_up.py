@@ -60,12 +60,12 @@ async def test_up_requires_the_data_dir_token_and_prints_a_login_link(tmp_path: 
             async with browser.get(url + "/api/v1/workflows/argo") as resp:
                 assert resp.status == 200
 
-        # on localkube the token reads pods but may not delete them
+        # on localkube the token reads pods (and may delete them, for retry) but not secrets
         async with await Kube.connect(data / "kubeconfig") as admin:
             user = admin.with_token(token)
             await user.list("Pod", "argo")
             with pytest.raises(Forbidden):
-                await user.delete("Pod", "any", "argo")
+                await user.delete("Secret", "any", "argo")
     finally:
         stop.set()
         await ran
