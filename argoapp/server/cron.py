@@ -1,5 +1,6 @@
 """Argo's CronWorkflowService: create, get, list, update (PUT), delete and lint of
-`/api/v1/cron-workflows/{ns}[/{name}]`, and `PUT …/{name}/suspend|resume`.
+`/api/v1/cron-workflows/{ns}[/{name}]`, and `PUT …/{name}/suspend|resume`;
+`GET /api/v1/cron-workflows/` lists the cron workflows of every namespace.
 
 A cron workflow is validated as the Workflow it would create (its `workflowSpec`); scheduling
 itself is the controller's. Suspend and resume are merge patches of `spec.suspend`, as Argo's.
@@ -23,6 +24,7 @@ def setup(app: web.Application) -> None:
     """Register the routes."""
     app.router.add_post(BASE, create)
     app.router.add_get(BASE, list_crons)
+    app.router.add_get("/api/v1/cron-workflows/", list_crons)  # every namespace's
     app.router.add_post(f"{BASE}/lint", lint)
     app.router.add_get(BASE + "/{name}", get)
     app.router.add_put(BASE + "/{name}", update)
@@ -67,7 +69,7 @@ async def list_crons(request: web.Request) -> web.Response:
     q = request.query
     listed = await kube_for(request).list(
         KIND,
-        request.match_info["namespace"],
+        request.match_info.get("namespace", ""),
         label_selector=q.get("listOptions.labelSelector", ""),
         field_selector=q.get("listOptions.fieldSelector", ""),
         limit=query_int(request, "listOptions.limit"),

@@ -1,6 +1,7 @@
 """Argo's WorkflowTemplateService and ClusterWorkflowTemplateService: create, get, list, update
 (PUT), delete and lint of `/api/v1/workflow-templates/{ns}[/{name}]` and
-`/api/v1/cluster-workflow-templates[/{name}]`.
+`/api/v1/cluster-workflow-templates[/{name}]`; `GET /api/v1/workflow-templates/` lists the
+templates of every namespace.
 
 Both kinds share one implementation (`_Kind` says which); cluster templates have no namespace.
 Templates are validated as the workflow they stand for before create, update and lint; lists are
@@ -60,6 +61,8 @@ def setup(app: web.Application) -> None:
         app.router.add_get(f"{base}/{item}", _handler(_get, kind))
         app.router.add_put(f"{base}/{item}", _handler(_update, kind))
         app.router.add_delete(f"{base}/{item}", _handler(_delete, kind))
+    # An empty namespace lists every namespace's templates (`argo template list -A`).
+    app.router.add_get("/api/v1/workflow-templates/", _handler(_list, _TEMPLATE))
 
 
 KindHandler = Callable[[web.Request, _Kind], Awaitable[web.Response]]
@@ -111,8 +114,13 @@ async def _list(request: web.Request, k: _Kind) -> web.Response:
     items = [
         t for t in listed.get("items") or [] if pattern in (t.get("metadata") or {}).get("name", "")
     ]
-    listed["items"] = sorted(items, key=lambda t: (t.get("metadata") or {}).get("name", ""))
+    listed["items"] = sorted(items, key=_name_order)
     return json_response(listed)
+
+
+def _name_order(t: Obj) -> tuple[str, str]:
+    meta = t.get("metadata") or {}
+    return (meta.get("name", ""), meta.get("namespace", ""))
 
 
 async def _update(request: web.Request, k: _Kind) -> web.Response:

@@ -90,6 +90,8 @@ def test_template_verbs_and_submit_from(argo: Cli, manifests: Path) -> None:
     assert made[0].split() == ["Name:", "greeter"]
     assert made[1].split() == ["Namespace:", "default"]
     assert argo.ok("template", "list").splitlines() == ["NAME", "greeter"]
+    every = [line.split() for line in argo.ok("template", "list", "-A").splitlines()]
+    assert every == [["NAMESPACE", "NAME"], ["default", "greeter"]]
     assert argo.ok("template", "get", "greeter", "-o", "name").strip() == "greeter"
     assert argo.ok("template", "lint", str(path)).strip() == "✔ no linting errors found!"
 
@@ -133,6 +135,9 @@ def test_cron_verbs(argo: Cli, manifests: Path) -> None:
         "NAME", "AGE", "LAST", "RUN", "NEXT", "RUN", "SCHEDULE", "TIMEZONE", "SUSPENDED"
     ]  # fmt: skip
     assert table[1].split()[0] == "nightly" and table[1].split()[-1] == "false"
+    every = argo.ok("cron", "list", "-A").splitlines()
+    assert every[0].split()[:2] == ["NAMESPACE", "NAME"]
+    assert [line.split()[:2] for line in every[1:]] == [["default", "nightly"]]
     cron = json.loads(argo.ok("cron", "get", "nightly", "-o", "json"))
     assert cron["spec"]["workflowMetadata"]["labels"] == {"team": "cli"}
 

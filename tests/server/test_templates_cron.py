@@ -150,3 +150,23 @@ async def test_submit_from_a_cluster_template_and_a_cron(
         {"resourceKind": "WorkflowTemplate", "resourceName": "missing"},
     )
     assert status == 404
+
+
+async def test_templates_and_crons_of_every_namespace(api: TestClient[Any, Any]) -> None:
+    for ns in (NS, "default"):
+        status, _ = await call(
+            api, "POST", f"/api/v1/workflow-templates/{ns}", {"template": template(f"t-{ns}")}
+        )
+        assert status == 200
+        status, _ = await call(
+            api, "POST", f"/api/v1/cron-workflows/{ns}", {"cronWorkflow": cron(f"c-{ns}")}
+        )
+        assert status == 200
+    status, body = await call(api, "GET", "/api/v1/workflow-templates/")
+    assert status == 200, body
+    names = [(t["metadata"]["namespace"], t["metadata"]["name"]) for t in body["items"]]
+    assert names == [(NS, "t-argo"), ("default", "t-default")]
+    status, body = await call(api, "GET", "/api/v1/cron-workflows/")
+    assert status == 200, body
+    names = sorted((c["metadata"]["namespace"], c["metadata"]["name"]) for c in body["items"])
+    assert names == [(NS, "c-argo"), ("default", "c-default")]
