@@ -158,13 +158,18 @@ class Kube:
             query["continue"] = continue_
         return await self._json("GET", k, "list", k.path(namespace), query=query)
 
-    async def create(self, kind: str | Kind, body: Obj, namespace: str = "") -> Obj:
-        """Create `body`; the namespace defaults to its `metadata.namespace`."""
+    async def create(
+        self, kind: str | Kind, body: Obj, namespace: str = "", *, dry_run: bool = False
+    ) -> Obj:
+        """Create `body`; the namespace defaults to its `metadata.namespace`. A dry run
+        (`dryRun=All`) answers with the object as it would be stored (a name made from
+        generateName, uid, timestamps) and stores nothing."""
         k = self._kind(kind)
         namespace = namespace or (body.get("metadata") or {}).get("namespace", "")
         if k.namespaced and not namespace:
             raise BadRequest(f"a {k.kind} needs a namespace: none given and none in its metadata")
-        return await self._json("POST", k, "create", k.path(namespace), body=body)
+        query = {"dryRun": "All"} if dry_run else None
+        return await self._json("POST", k, "create", k.path(namespace), query=query, body=body)
 
     async def replace(self, kind: str | Kind, body: Obj, namespace: str = "") -> Obj:
         """PUT `body` whole; `Conflict` when its resourceVersion is stale."""

@@ -82,10 +82,12 @@ async def create(request: web.Request) -> web.Response:
     )
     kube = kube_for(request)
     await validate(kube, namespace, wf)
-    if (body.get("createOptions") or {}).get("dryRun") or body_bool(body, "serverDryRun"):
-        # A dry run answers with the workflow as it would be created, without storing it.
-        return json_response(wf)
-    return json_response(await kube.create(WORKFLOW, wf, namespace))
+    if (body.get("createOptions") or {}).get("dryRun"):
+        return json_response(wf)  # as Argo: a client dry run answers the workflow unaltered
+    # A server dry run is Kubernetes' dry-run create: the workflow as it would be stored
+    # (a name made from generateName, uid, timestamps), storing nothing.
+    server_dry = body_bool(body, "serverDryRun")
+    return json_response(await kube.create(WORKFLOW, wf, namespace, dry_run=server_dry))
 
 
 async def lint(request: web.Request) -> web.Response:
@@ -206,6 +208,7 @@ async def submit(request: web.Request) -> web.Response:
         raise invalid(f"Resource kind '{kind}' is not supported for submitting")
     wf["metadata"]["namespace"] = namespace
     await validate(kube, namespace, wf)
-    if body_bool(options, "dryRun") or body_bool(options, "serverDryRun"):
+    if body_bool(options, "dryRun"):
         return json_response(wf)
-    return json_response(await kube.create(WORKFLOW, wf, namespace))
+    server_dry = body_bool(options, "serverDryRun")
+    return json_response(await kube.create(WORKFLOW, wf, namespace, dry_run=server_dry))

@@ -110,6 +110,10 @@ def test_submit_from_stdin_dry_run_and_labels(argo: Cli, manifests: Path) -> Non
     dry = argo.ok("submit", "-", "--dry-run", "-o", "json", "--name", "dry-one", input=hello)
     assert json.loads(dry)["metadata"]["name"] == "dry-one"
     assert "dry-one" not in argo.ok("list", "-o", "name").split()
+    # The server's dry run names the workflow from its generateName, as Kubernetes would.
+    named = argo.ok("submit", "-", "--server-dry-run", "-o", "name", input=hello).strip()
+    assert named.startswith("hello-world-") and len(named) > len("hello-world-")
+    assert named not in argo.ok("list", "-o", "name").split()
 
     name = submit_name(argo, "-", "-l", "team=cli,tier=test", "--wait", input=hello)
     assert argo.ok("list", "-l", "team=cli", "-o", "name").split() == [name]

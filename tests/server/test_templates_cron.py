@@ -111,6 +111,19 @@ async def test_submit_from_a_workflow_template(api: TestClient[Any, Any], kube: 
     assert stored["spec"]["workflowTemplateRef"] == {"name": "base"}
     assert stored["spec"]["arguments"]["parameters"] == [{"name": "message", "value": "bye"}]
     assert stored["spec"]["entrypoint"] == "main"
+    status, body = await call(
+        api,
+        "POST",
+        f"/api/v1/workflows/{NS}/submit",
+        {
+            "resourceKind": "WorkflowTemplate",
+            "resourceName": "base",
+            "submitOptions": {"serverDryRun": True},
+        },
+    )
+    assert status == 200, body
+    assert body["metadata"]["name"].startswith("base-") and body["metadata"]["uid"]
+    assert len((await kube.list("Workflow", NS))["items"]) == 1  # a dry run stores nothing
 
 
 async def test_submit_from_a_cluster_template_and_a_cron(

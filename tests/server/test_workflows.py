@@ -94,6 +94,25 @@ async def test_dry_run_stores_nothing(api: TestClient[Any, Any], kube: Kube) -> 
     assert [w["metadata"]["name"] for w in items] == []
 
 
+async def test_server_dry_run_fills_a_generated_name_and_stores_nothing(
+    api: TestClient[Any, Any], kube: Kube
+) -> None:
+    wf = workflow()
+    prefix = wf["metadata"]["generateName"]
+    resp = await api.post(f"/api/v1/workflows/{NS}", json={"workflow": wf, "serverDryRun": True})
+    assert resp.status == 200, await resp.text()
+    meta = (await resp.json())["metadata"]
+    # As Kubernetes' dry-run create: the name made from generateName, and the server's fields.
+    assert meta["name"].startswith(prefix) and len(meta["name"]) > len(prefix)
+    assert meta["namespace"] == NS and meta["uid"] and meta["creationTimestamp"]
+    assert (await kube.list("Workflow", NS))["items"] == []
+    await create(api, workflow("taken"))
+    resp = await api.post(
+        f"/api/v1/workflows/{NS}", json={"workflow": workflow("taken"), "serverDryRun": True}
+    )
+    assert resp.status == 409, await resp.text()
+
+
 async def test_list_filters_by_label_and_name_and_nested_fields(api: TestClient[Any, Any]) -> None:
     await create(api, workflow("one", team="a"))
     await create(api, workflow("two", team="b"))
