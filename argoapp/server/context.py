@@ -24,6 +24,10 @@ class NodeStore(Protocol):
 
     async def load_nodes(self, uid: str, version: str) -> Obj | None: ...
 
+    async def save_nodes(
+        self, uid: str, nodes: Obj, base: tuple[str, Obj] | None = None
+    ) -> tuple[str, list[str]]: ...
+
 
 KUBE = web.AppKey("kube", Kube)
 STORE: web.AppKey[NodeStore | None] = web.AppKey("store")

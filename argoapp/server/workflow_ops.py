@@ -2,10 +2,13 @@
 `suspend`, `resume`, `stop`, `terminate`, `set`, `retry` and `resubmit`.
 
 Each is get → load offloaded nodes → a pure `engine.operations` function → replace, done again
-from the start when Kubernetes reports a conflict (the controller wrote in between). A workflow
-whose nodes were offloaded is written back with its nodes inline (the controller offloads them
-again on its next pass). Retry deletes the pods of the nodes it resets before storing the
-workflow; resubmit creates a new workflow. The answer is the workflow as stored.
+from the start when Kubernetes reports a conflict (the controller wrote in between). Actions that
+change only the spec (suspend, terminate, stop without a selector) never load the nodes. A
+workflow whose nodes were offloaded is offloaded again before the replace, as Argo does: its
+nodes go to the store as a new version and only that version is written to Kubernetes (a big
+workflow's nodes inline would exceed what Kubernetes takes in one object). Retry deletes the pods
+of the nodes it resets before storing the workflow; resubmit creates a new workflow. The answer
+is the workflow as stored, with its nodes.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from aiohttp import web
 from argoapp.engine import operations
 from argoapp.kube.errors import Conflict, NotFound
 from argoapp.model.types import Obj
-from argoapp.server.context import body_bool, json_body, json_response, kube_for, store_of
+from argoapp.server.context import (
+    NodeStore,
+    body_bool,
+    json_body,
+    json_response,
+    kube_for,
+    store_of,
+)
 from argoapp.server.errors import ApiError, Code, invalid
 from argoapp.server.validation import hydrate, validate
 from argoapp.server.workflows import WORKFLOW, load
@@ -46,13 +56,16 @@ def setup(app: web.Application) -> None:
 Change = Callable[[Obj], tuple[Obj, list[str]]]
 
 
-async def _change(request: web.Request, change: Change) -> web.Response:
-    """get → change → (delete pods) → replace, again on a conflict."""
+async def _change(request: web.Request, change: Change, *, nodes: bool = True) -> web.Response:
+    """get → change → (delete pods) → replace, again on a conflict; `nodes` False: the
+    change reads and writes only the spec, so offloaded nodes stay where they are."""
     namespace, name = request.match_info["namespace"], request.match_info["name"]
-    kube = kube_for(request)
+    kube, store = kube_for(request), store_of(request)
     for _ in range(_ATTEMPTS):
         wf = await load(request, namespace, name)
-        await hydrate(wf, store_of(request), strict=True)
+        offloaded = str((wf.get("status") or {}).get("offloadNodeStatusVersion") or "")
+        if nodes:
+            await hydrate(wf, store, strict=True)
         new, pods = change(wf)
         if new == wf:
             return json_response(wf)
@@ -61,14 +74,33 @@ async def _change(request: web.Request, change: Change) -> web.Response:
                 await kube.delete("Pod", pod, namespace)
             except NotFound:
                 pass
-        status = new.get("status")
-        if isinstance(status, dict) and "nodes" in status:
-            status.pop("offloadNodeStatusVersion", None)  # the nodes are inline now
+        body, inline = await _offload_again(new, offloaded if nodes else "", wf, store)
         try:
-            return json_response(await kube.replace(WORKFLOW, new, namespace))
+            stored = await kube.replace(WORKFLOW, body, namespace)
         except Conflict:
             continue
+        if inline is not None:
+            stored.setdefault("status", {})["nodes"] = inline
+        return json_response(stored)
     raise ApiError(Code.ABORTED, f"workflow {name} kept changing; try again")
+
+
+async def _offload_again(
+    new: Obj, before: str, old: Obj, store: NodeStore | None
+) -> tuple[Obj, Obj | None]:
+    """The body to replace: `new` with its nodes saved to the store as a new version when
+    they were offloaded (`before`), and those nodes (None when they stay inline)."""
+    status = new.get("status")
+    if not before or store is None or not isinstance(status, dict) or "nodes" not in status:
+        return new, None
+    nodes: Obj = status["nodes"]
+    uid = str((new.get("metadata") or {}).get("uid") or "")
+    base = (before, (old.get("status") or {}).get("nodes") or {})
+    version, _ = await store.save_nodes(uid, nodes, base)
+    # The controller prunes versions older than the one a workflow names when it next writes.
+    slim = {k: v for k, v in status.items() if k != "nodes"}
+    slim["offloadNodeStatusVersion"] = version
+    return {**new, "status": slim}, nodes
 
 
 def _str(body: Obj, key: str) -> str:
@@ -94,11 +126,11 @@ def _now() -> datetime:
 
 
 async def suspend(request: web.Request) -> web.Response:
-    return await _change(request, lambda wf: (operations.suspend(wf), []))
+    return await _change(request, lambda wf: (operations.suspend(wf), []), nodes=False)
 
 
 async def terminate(request: web.Request) -> web.Response:
-    return await _change(request, lambda wf: (operations.terminate(wf), []))
+    return await _change(request, lambda wf: (operations.terminate(wf), []), nodes=False)
 
 
 async def resume(request: web.Request) -> web.Response:
@@ -110,7 +142,9 @@ async def stop(request: web.Request) -> web.Response:
     body = await json_body(request)
     selector, message = _str(body, "nodeFieldSelector"), _str(body, "message")
     return await _change(
-        request, lambda wf: (operations.stop(wf, message, selector, now=_now()), [])
+        request,
+        lambda wf: (operations.stop(wf, message, selector, now=_now()), []),
+        nodes=bool(selector),
     )
 
 
