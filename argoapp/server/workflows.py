@@ -103,10 +103,23 @@ async def load(request: web.Request, namespace: str, name: str) -> Obj:
     kube = kube_for(request)
     if name != "@latest":
         return await kube.get(WORKFLOW, name, namespace)
-    items = (await kube.list(WORKFLOW, namespace)).get("items") or []
+    return latest((await kube.list(WORKFLOW, namespace)).get("items") or [])
+
+
+def latest(items: list[Obj]) -> Obj:
+    """The newest workflow by creation time. Creation times have one-second resolution; as
+    Argo's alias does (it keeps the first of the list, by name, unless a later one is strictly
+    newer), a tie goes to the smallest name, whatever order the items came in."""
     if not items:
         raise ApiError(Code.NOT_FOUND, "no workflows found")
-    return max(items, key=lambda w: (w.get("metadata") or {}).get("creationTimestamp") or "")
+    newest = max(str(_meta(w).get("creationTimestamp") or "") for w in items)
+    tied = [w for w in items if str(_meta(w).get("creationTimestamp") or "") == newest]
+    return min(tied, key=lambda w: str(_meta(w).get("name") or ""))
+
+
+def _meta(obj: Obj) -> Obj:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
 
 
 async def get(request: web.Request) -> web.Response:

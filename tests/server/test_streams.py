@@ -19,6 +19,7 @@ from argoapp.server.streams import KEEPALIVE, STREAMS
 from argoapp.store import Store
 
 from .docs import workflow
+from .test_latest import create_after
 
 NS = "argo"
 SSE = {"Accept": "text/event-stream"}
@@ -112,8 +113,9 @@ async def test_workflow_watch_as_json_lines_with_fields(api: TestClient[Any, Any
 
 
 async def test_watch_latest_alias_follows_the_newest_workflow(api: TestClient[Any, Any]) -> None:
-    await _create(api, "older")
-    await _create(api, "newer")
+    # In two different seconds, the newer one last by name: only creation time picks it.
+    at = await create_after(api, "a-older")
+    await create_after(api, "newer", at)
     resp = await api.get(
         f"/api/v1/workflow-events/{NS}",
         params={"listOptions.fieldSelector": "metadata.name=@latest"},
