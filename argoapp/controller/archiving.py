@@ -12,7 +12,9 @@ with one merge patch. That is one store write and one extra API write per finish
 none per pod; `pending` and `finished` themselves only read labels. A workflow already on its
 way is not queued again, and one marked `Archived` is never archived again; if argoapp stops
 before the label says `Archived`, the next start's pass of the workflow (still `Pending`)
-archives it again under the same uid (a replace), so nothing is lost or duplicated.
+archives it again under the same uid (a replace), so nothing is lost or duplicated. A failed
+archive write leaves the label `Pending` (so the TTL keeps the workflow, as Argo's does) and
+asks for another pass of the workflow after `retry_seconds`, which tries again.
 
 `run()` (started by the controller with its other tasks) deletes archived workflows older than
 `persistence.archiveTTL` ("7d", "12h", a Go duration) at start and every `expire_seconds`.
@@ -43,6 +45,7 @@ ARCHIVED = "Archived"
 PENDING = "Pending"
 EXPIRE_SECONDS = 3600.0
 ARCHIVE_WORKERS = 8
+RETRY_SECONDS = 30.0
 _RECENT = 4096  # uids archived lately whose `Archived` label may not have reached the cache
 
 
@@ -56,6 +59,7 @@ class ArchiveStore(Protocol):
 
 
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
+Retry = Callable[[str, float], None]  # (namespace/name, seconds): another pass then
 
 
 def parse_ttl(value: object) -> float:
@@ -87,6 +91,8 @@ class Archiver:
         spawn: Spawn,
         *,
         expire_seconds: float = EXPIRE_SECONDS,
+        retry: Retry | None = None,
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self.kube = kube
         # The controller's store (or None); only one with the archive's calls can archive.
@@ -95,7 +101,10 @@ class Archiver:
         self.hydrate = hydrate
         self.spawn = spawn
         self.expire_seconds = expire_seconds
+        self.retry = retry
+        self.retry_seconds = retry_seconds
         self.archived = 0
+        self.failed = 0
         self._busy: set[str] = set()
         # Argo's --workflow-archive-workers: a start-up that finds many finished workflows
         # not archived yet writes them a few at a time, not all at once.
@@ -139,9 +148,17 @@ class Archiver:
         )
 
     async def _archive(self, wf: Obj, uid: str) -> None:
+        meta = wf["metadata"]
         try:
             async with self._slots:
                 await self._archive_now(wf, uid)
+        except Exception as e:
+            # Kept live and `Pending` (the TTL waits for it); a later pass tries again.
+            self.failed += 1
+            log.error("archive: archiving workflow %s failed: %s", meta.get("name"), e)
+            if self.retry is not None:
+                key = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+                self.retry(key, self.retry_seconds)
         finally:
             self._busy.discard(uid)
 

@@ -100,7 +100,12 @@ class Controller:
         persist_kw = {} if offload_threshold is None else {"threshold": offload_threshold}
         self.persister = Persister(kube, store, **persist_kw)
         self.archiver = Archiver(
-            kube, store, lambda: self.settings, self.persister.hydrate, self._spawn
+            kube,
+            store,
+            lambda: self.settings,
+            self.persister.hydrate,
+            self._spawn,
+            retry=self.queue.add_after,
         )
         self.informers = self._make_informers()
         # Not among `informers`: the controller does not wait for it (a controller that may

@@ -2,7 +2,9 @@
 
 `finish_workflow` writes the final phase, message, times and conditions and releases locks;
 `after_completion` runs on every pass of a finished workflow (pod GC by strategy, the TTL
-strategy's deletion); `progress` sums finished pods as Argo's `N/M`; `node_events` emits the
+strategy's deletion); as Argo's TTL controller, the TTL deletes only a workflow whose
+completion has been written (never in the pass that finishes it) and not while its archiving
+label says `Pending`; `progress` sums finished pods as Argo's `N/M`; `node_events` emits the
 Kubernetes Events Argo emits for node transitions, by comparing with the workflow as it came in.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 from argoapp.engine.api import DeleteObject, DeletePod, DeleteWorkflow, Event
 from argoapp.engine.state import Pass, parse_time
 from argoapp.model.durations import parse_duration
-from argoapp.model.labels import selects
+from argoapp.model.labels import LABEL_ARCHIVING_STATUS, selects
 from argoapp.model.phases import WORKFLOW_DONE as _WORKFLOW_DONE
 from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done
 from argoapp.model.types import Obj
@@ -45,7 +47,7 @@ def finish_workflow(p: Pass, phase: str, message: str) -> None:
         p.act(Event("Normal", "WorkflowSucceeded", "Workflow completed"))
     else:
         p.act(Event("Warning", "WorkflowFailed", message or f"Workflow {phase.lower()}"))
-    after_completion(p)
+    after_completion(p, persisted=False)
 
 
 def _resources(p: Pass) -> dict[str, int]:
@@ -259,8 +261,9 @@ def _gc_delay(p: Pass, gc: Obj) -> float:
     return p.settings.pod_gc_delete_delay
 
 
-def after_completion(p: Pass) -> None:
-    """Pod GC, PVC GC and the TTL strategy (runs on every pass once finished)."""
+def after_completion(p: Pass, *, persisted: bool = False) -> None:
+    """Pod GC, PVC GC and the TTL strategy (runs on every pass once finished). `persisted`:
+    the workflow came in finished (not so in the pass that finishes it)."""
     status = p.status
     phase = status.get("phase")
     pod_gc(p)
@@ -270,10 +273,10 @@ def after_completion(p: Pass) -> None:
             name = (claim.get("persistentVolumeClaim") or {}).get("claimName")
             if name:
                 p.act(DeleteObject("PersistentVolumeClaim", p.namespace, str(name)))
-    _ttl(p)
+    _ttl(p, persisted)
 
 
-def _ttl(p: Pass) -> None:
+def _ttl(p: Pass, persisted: bool) -> None:
     ttl = p.spec.get("ttlStrategy") or {}
     phase = p.status.get("phase")
     seconds = ttl.get("secondsAfterCompletion")
@@ -292,10 +295,15 @@ def _ttl(p: Pass) -> None:
         left = float(parse_duration(str(seconds))) - (p.now - finished).total_seconds()
     except ValueError:
         return
-    if left <= 0:
-        p.act(DeleteWorkflow())
-    else:
+    if left > 0:
         p.requeue(left)
+    elif not persisted:
+        # Deleting now would lose the final status (the write is skipped for a deleted
+        # workflow) and the archive's copy: write it, and delete on the next pass.
+        p.requeue(0)
+    elif (p.wf.get("metadata") or {}).get("labels", {}).get(LABEL_ARCHIVING_STATUS) != "Pending":
+        # While `Pending` the archive has no copy yet; its `Archived` label brings a pass.
+        p.act(DeleteWorkflow())
 
 
 def all_done(nodes: dict[str, Obj]) -> bool:

@@ -38,7 +38,7 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
     spec = effective_spec(new, observed, settings)
     p = Pass(wf=new, spec=spec, observed=observed, settings=settings, now=now, shared=shared)
     if workflow_done(status.get("phase")):
-        lifecycle.after_completion(p)
+        lifecycle.after_completion(p, persisted=True)
         return _result(p)
     first = not status.get("phase") or status.get("phase") == WorkflowPhase.PENDING
     if first and not _admit(p):

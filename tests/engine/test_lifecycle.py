@@ -10,6 +10,7 @@ from argoapp.engine.api import DeletePod, DeleteWorkflow, Event
 from argoapp.model.types import Obj
 from tests.engine.golden import Sim, by_name, node_name_of, workflow
 
+ARCHIVING = "workflows.argoproj.io/workflow-archiving-status"
 TWO = """
 spec:
   entrypoint: main
@@ -180,6 +181,39 @@ def test_ttl_deletes_the_workflow_after_the_delay() -> None:
     sim.now += timedelta(seconds=30)
     res = sim.step()
     assert any(isinstance(a, DeleteWorkflow) for a in res.actions)
+
+
+def test_zero_ttl_writes_the_final_status_before_deleting() -> None:
+    """Argo deletes only a completed workflow as written: never in the pass that ends it."""
+    wf = workflow(TWO)
+    wf["spec"]["ttlStrategy"] = {"secondsAfterCompletion": 0}
+    sim = Sim(wf)
+    sim.run()
+    assert sim.phase == "Succeeded"
+    assert not sim.of(DeleteWorkflow)
+    assert sim.last is not None and sim.last.requeue_after == 0
+    assert any(isinstance(a, DeleteWorkflow) for a in sim.step().actions)
+
+
+def test_zero_ttl_does_not_delete_at_a_failed_admission() -> None:
+    sim = Sim(workflow("spec: {entrypoint: nope, ttlStrategy: {secondsAfterCompletion: 0}, "
+                       "templates: [{name: m, container: {image: a}}]}"))  # fmt: skip
+    first = sim.step()
+    assert sim.phase == "Failed" and not any(isinstance(a, DeleteWorkflow) for a in first.actions)
+    assert any(isinstance(a, DeleteWorkflow) for a in sim.step().actions)
+
+
+def test_ttl_waits_while_the_archive_is_pending() -> None:
+    wf = workflow(TWO)
+    wf["spec"]["ttlStrategy"] = {"secondsAfterCompletion": 0}
+    sim = Sim(wf)
+    sim.run()
+    sim.wf["metadata"].setdefault("labels", {})[ARCHIVING] = "Pending"
+    res = sim.step()
+    assert not any(isinstance(a, DeleteWorkflow) for a in res.actions)
+    assert res.requeue_after is None  # the label's change brings the next pass
+    sim.wf["metadata"]["labels"][ARCHIVING] = "Archived"
+    assert any(isinstance(a, DeleteWorkflow) for a in sim.step().actions)
 
 
 def test_ttl_after_success_does_not_delete_a_failure() -> None:
