@@ -3,18 +3,22 @@
 `argoapp up` in `client` auth mode calls `ensure_api_user` once localkube has started. The
 token is made on first start and kept in `DATA_DIR/token` (mode 0600, one line, no "Bearer "),
 where the CLI reads it and from which the login link is printed. Inside localkube it belongs to
-the ServiceAccount `argo/argoapp-user` through a Secret of type
+the ServiceAccount `argoapp-system/argoapp-user` through a Secret of type
 `kubernetes.io/service-account-token` (so `rbac` authenticates it as any such token), bound by
 the ClusterRoleBinding `argoapp-user` to the ClusterRole `argoapp-user`: every verb on Argo's
 resources, reading and deleting pods (as Argo's server role: a retry deletes the pods of the
 nodes it resets), reading their logs, events, config maps, secrets and namespaces. The objects
 are made again (or corrected) at every start, so deleting one by hand is repaired.
+It lives in `rbac.SYSTEM_NAMESPACE`, not in `argo`: every ServiceAccount may read the Secrets
+of its own namespace (`rbac`'s `argoapp-workload` role), so a workflow pod in `argo` would
+otherwise read this token. An older start's account and Secret in `argo` are deleted.
 It calls the object service in process: no HTTP, and no RBAC check of its own writes.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -23,13 +27,14 @@ from typing import Any
 from argoapp.errors import ConfigError
 from argoapp.localkube import rbac
 from argoapp.localkube import resources as r
-from argoapp.localkube.errors import AlreadyExists
+from argoapp.localkube.errors import AlreadyExists, NotFound
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.resources import Resource
 
 Obj = dict[str, Any]
 TOKEN_FILE = "token"
-NAME, NAMESPACE = "argoapp-user", "argo"
+NAME, NAMESPACE = "argoapp-user", rbac.SYSTEM_NAMESPACE
+_LEGACY_NAMESPACE = "argo"  # where earlier versions kept the account and its token Secret
 _READ = ["get", "list", "watch"]
 # Argo's argo-server ClusterRole (manifests/cluster-install/argo-server-rbac), widened to
 # reading what the UI and CLI list: retry and resubmit delete pods, as Argo's server may.
@@ -77,6 +82,10 @@ def load_or_create_token(data_dir: Path) -> str:
 async def ensure_api_user(service: ObjectService, data_dir: Path) -> str:
     """Make (or repair) the token's ServiceAccount, Secret, role and binding; the token."""
     token = load_or_create_token(data_dir)
+    await _apply(service, r.NAMESPACES, None, {"metadata": {"name": NAMESPACE}})
+    for res, name in ((r.SECRETS, f"{NAME}-token"), (r.SERVICEACCOUNTS, NAME)):
+        with contextlib.suppress(NotFound):
+            await service.delete(res, _LEGACY_NAMESPACE, name)
     await _apply(service, r.SERVICEACCOUNTS, NAMESPACE, {"metadata": {"name": NAME}})
     secret = {
         "metadata": {

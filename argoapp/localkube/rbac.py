@@ -12,6 +12,18 @@ Rules come from Roles, ClusterRoles, RoleBindings and ClusterRoleBindings
 (rbac.authorization.k8s.io/v1) binding ServiceAccounts, Users and Groups; the built-in
 ClusterRoles `cluster-admin`, `admin`, `edit` and `view` exist when not stored.
 
+The built-in `argoapp-workload` role: every ServiceAccount holds, in its OWN namespace only,
+`WORKLOAD_RULES` (what Argo's executor needs, and what Kubernetes' `edit` allows on the
+namespaced objects localkube serves: pods, config maps, secrets, services, jobs, Argo's
+resources, ...), plus reading that namespace's own Namespace object. It is local mode's stand-in
+for the RoleBindings an Argo install creates for the workflows' ServiceAccount, so that the pods
+of any namespace run (the kubelet mounts the pod's ServiceAccount token, never the admin's).
+It grants nothing cluster-wide, nothing in other namespaces, no RBAC object and no
+ServiceAccount token request, so a pod cannot escalate past its namespace. As with `edit`, a
+pod may act as another ServiceAccount of its namespace (it may create pods and token Secrets
+there): which is why local mode's API identity lives in `SYSTEM_NAMESPACE`, where the role does
+not apply. Users' Roles and RoleBindings add to it as usual.
+
 Cost: localkube is in the workflow hot path. The objects that matter are read into an in-memory
 `_Index` on first need; every decision is cached per (token, request attributes). A commit that
 touches RBAC objects, ServiceAccounts or token Secrets (seen through the storage's `on_commit`,
@@ -155,6 +167,54 @@ def _strings(value: Any) -> frozenset[str]:
 
 
 _EVERYTHING = Rule(frozenset({"*"}), frozenset({"*"}), frozenset({"*"}), urls=frozenset({"*"}))
+_READ_VERBS = frozenset({"get", "list", "watch"})
+WORKLOAD_ROLE = "argoapp-workload"
+# Where local mode's own identities live (`api_user`): no workload rights there.
+SYSTEM_NAMESPACE = "argoapp-system"
+_WORKLOAD_GRANTS: tuple[tuple[frozenset[str], str, str], ...] = (
+    (
+        frozenset(_ALL_VERBS),
+        "",
+        "pods pods/attach pods/exec pods/portforward pods/proxy pods/log pods/eviction "
+        "configmaps secrets serviceaccounts services services/proxy endpoints events "
+        "persistentvolumeclaims replicationcontrollers replicationcontrollers/scale",
+    ),
+    (
+        _READ_VERBS,
+        "",
+        "pods/status services/status persistentvolumeclaims/status limitranges resourcequotas",
+    ),
+    (
+        frozenset(_ALL_VERBS),
+        "apps",
+        "deployments deployments/scale deployments/rollback replicasets replicasets/scale "
+        "statefulsets statefulsets/scale daemonsets",
+    ),
+    (frozenset(_ALL_VERBS), "batch", "jobs cronjobs"),
+    (frozenset(_ALL_VERBS), "autoscaling", "horizontalpodautoscalers"),
+    (frozenset(_ALL_VERBS), "policy", "poddisruptionbudgets"),
+    (frozenset(_ALL_VERBS), "networking.k8s.io", "ingresses networkpolicies"),
+    (_READ_VERBS, "discovery.k8s.io", "endpointslices"),
+    (frozenset(_ALL_VERBS), "argoproj.io", "*"),  # Argo's argo-edit aggregates into edit
+)
+WORKLOAD_RULES: tuple[Rule, ...] = tuple(
+    Rule(verbs, frozenset({group}), frozenset(resources.split()))
+    for verbs, group, resources in _WORKLOAD_GRANTS
+)
+
+
+def workload_rules(s: Subject) -> tuple[str, tuple[Rule, ...]]:
+    """The namespace where `s` holds `argoapp-workload`, and its rules there ("" if none)."""
+    prefix, _, rest = s.user.partition("system:serviceaccount:")
+    namespace, _, name = rest.partition(":")
+    if prefix or not namespace or not name or namespace == SYSTEM_NAMESPACE:
+        return "", ()
+    own = Rule(
+        frozenset({"get"}), frozenset({""}), frozenset({"namespaces"}), frozenset({namespace})
+    )
+    return namespace, (*WORKLOAD_RULES, own)
+
+
 BUILTIN_CLUSTER_ROLES: dict[str, tuple[Rule, ...]] = {
     "cluster-admin": (_EVERYTHING,),
     "admin": (Rule(frozenset({"*"}), frozenset({"*"}), frozenset({"*"})),),
@@ -200,6 +260,9 @@ class _Index:
         """The subject's rules everywhere, and those of each namespace."""
         everywhere: list[Rule] = []
         by_namespace: dict[str, list[Rule]] = {}
+        own, workload = workload_rules(s)
+        if own:
+            by_namespace[own] = list(workload)
         for b in self.bindings:
             if not b.binds(s):
                 continue

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from argoapp.localkube import resources as r
+from argoapp.localkube import sa_tokens
 from argoapp.localkube.kubelet import Kubelet
 from argoapp.localkube.kubelet.commands import CommandError
 from argoapp.localkube.kubelet.env import container_env, quantity, service_env
@@ -115,9 +118,12 @@ async def test_environment_inside_a_pod(service: ObjectService, kubelet: Kubelet
     ])  # fmt: skip
     await service.create(r.PODS, "argo", pod("envy", container))
     done = await finished(service, "envy", "argo")
-    assert (await logs(kubelet, done)).splitlines() == [
-        "hello world", "127.0.0.1:2747", "envy", "test-token", "argo",
-        "-----BEGIN CERTIFICATE-----", "envy",
+    lines = (await logs(kubelet, done)).splitlines()
+    # the pod's ServiceAccount's signed token (argo/default), not the kubelet's admin token
+    claims = sa_tokens.verify(sa_tokens.signing_key("test-token"), lines[3], time.time())
+    assert claims is not None and claims["sub"] == "system:serviceaccount:argo:default"
+    assert lines[:3] + lines[4:] == [
+        "hello world", "127.0.0.1:2747", "envy", "argo", "-----BEGIN CERTIFICATE-----", "envy",
     ]  # fmt: skip
 
 

@@ -35,12 +35,13 @@ async def test_token_and_pod_areas_are_private_and_still_usable(
     created = await service.create(r.PODS, "default", manifest)
     done = await finished(service, "private")
     assert done["status"]["phase"] == "Succeeded"
-    assert (await logs(kubelet, done)).split() == ["test-token", "default", "kept", "tmp"]
+    token, *rest = (await logs(kubelet, done)).split()
+    assert token.count(".") == 2 and rest == ["default", "kept", "tmp"]
 
     paths = PodPaths(data_dir, created["metadata"]["uid"])
-    access = api_access_dir(data_dir, "default")
+    access = api_access_dir(data_dir, "default", "default")
     for directory in (
-        data_dir / "pods", paths.base, access, data_dir / "api-access",
+        data_dir / "pods", paths.base, access, access.parent, data_dir / "api-access",
         data_dir / "pvcs", data_dir / "pvcs" / "default", data_dir / "pvcs" / "default" / "keep",
     ):  # fmt: skip
         assert mode(directory) == 0o700, directory

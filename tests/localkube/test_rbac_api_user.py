@@ -23,7 +23,8 @@ async def test_the_token_is_made_once_and_may_use_argo_everywhere(
     assert await api_user.ensure_api_user(service, tmp_path) == token  # a restart: same token
 
     subject = await authorizer.authenticate(token)
-    assert subject is not None and subject.user == "system:serviceaccount:argo:argoapp-user"
+    assert subject is not None
+    assert subject.user == "system:serviceaccount:argoapp-system:argoapp-user"
     for a in (
         Attributes("create", "argoproj.io", "workflows", "", "default"),
         Attributes("delete", "argoproj.io", "cronworkflows", "", "argo", "c"),

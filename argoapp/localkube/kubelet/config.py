@@ -19,8 +19,8 @@ Layout under `DATA_DIR`:
         termination-log  bound at the container's terminationMessagePath
     pvcs/<namespace>/<claim>/                   persistentVolumeClaim contents (outlive pods)
     supervisor.json / supervisor.log            the container supervisor's identity and errors
-    api-access/<namespace>/                     service account token, ca.crt, namespace: the
-                                                same for every pod of a namespace, so shared
+    api-access/<namespace>/<serviceaccount>/    the account's token, ca.crt, namespace: the
+                                                same for every pod of the account, so shared
 """
 
 from __future__ import annotations
@@ -101,9 +101,9 @@ def pvcs_dir(data_dir: Path) -> Path:
     return data_dir / "pvcs"
 
 
-def api_access_dir(data_dir: Path, namespace: str) -> Path:
-    """The service account files every pod of `namespace` mounts (read-only)."""
-    return data_dir / "api-access" / namespace
+def api_access_dir(data_dir: Path, namespace: str, account: str) -> Path:
+    """The service account files every pod of `namespace` running as `account` mounts."""
+    return data_dir / "api-access" / namespace / account
 
 
 def pvc_dir(data_dir: Path, namespace: str, claim: str) -> Path:

@@ -32,6 +32,7 @@ from argoapp.localkube import keptlogs
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import ApiError, NotFound
 from argoapp.localkube.kubelet import procs, sandbox
+from argoapp.localkube.kubelet.accounts import AccountTokens
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.logs import LogReader
 from argoapp.localkube.kubelet.procs import SupervisorClient
@@ -75,6 +76,8 @@ class Kubelet:
         self._idle: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runtime: Runtime | None = None
+        # pods mount their ServiceAccount's token, signed with the admin token's derived key
+        self.accounts = AccountTokens(service, config.api_token)
 
     # -- PodLogSource ----------------------------------------------------------------------
 
@@ -103,7 +106,8 @@ class Kubelet:
         cfg = self.config
         if not cfg.sandboxed:
             log.warning(UNSANDBOXED_WARNING)
-            return Runtime(cfg, self.data_dir, None, "", SupervisorClient(self.data_dir))
+            supervisor = SupervisorClient(self.data_dir)
+            return Runtime(cfg, self.data_dir, None, "", supervisor, accounts=self.accounts)
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise ConfigError(
@@ -113,7 +117,8 @@ class Kubelet:
                 "filesystem."
             )
         layout = sandbox.host_layout(cfg.extra_path)
-        return Runtime(cfg, self.data_dir, layout, bwrap, SupervisorClient(self.data_dir))
+        supervisor = SupervisorClient(self.data_dir)
+        return Runtime(cfg, self.data_dir, layout, bwrap, supervisor, accounts=self.accounts)
 
     async def stop(self) -> None:
         """Stop watching and end the workers' tasks; the pods' processes keep running."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from argoapp.localkube.kubelet import procs, sandbox
+from argoapp.localkube.kubelet.accounts import AccountTokens
 from argoapp.localkube.kubelet.commands import resolve
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.env import container_env, service_env
@@ -213,6 +214,7 @@ class Runtime:
     bwrap: str
     supervisor: procs.SupervisorClient
     _laid_out: set[Path] = field(default_factory=set)  # attempts `lay_out` already did
+    accounts: AccountTokens | None = None  # the pods' ServiceAccount tokens
 
     def default_path(self) -> str:
         return ":".join([*self.config.extra_path, *os.get_exec_path()])

@@ -1,8 +1,10 @@
-"""The ConfigMaps and Secrets a pod refers to, fetched once per container start.
+"""The ConfigMaps and Secrets a pod refers to, and its ServiceAccount token, once per start.
 
 The pod worker calls `fetch` before it builds a container's environment (`env`) and volumes
-(`volumes`), so those two stay pure and are tested without an API. `key_data` is the one place
-that turns a ConfigMap's `data`/`binaryData` or a Secret's base64 `data` into bytes.
+(`volumes`), so those two stay pure and are tested without an API. The token comes from the
+kubelet's `accounts.AccountTokens` (cached per namespace and account, not read per pod).
+`key_data` is the one place that turns a ConfigMap's `data`/`binaryData` or a Secret's
+base64 `data` into bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import NotFound
+from argoapp.localkube.kubelet.accounts import AccountTokens, account_of
 from argoapp.localkube.objects import ObjectService
 
 Obj = dict[str, Any]
@@ -27,6 +30,10 @@ class Sources:
     namespace: str
     configmaps: dict[str, Obj | None] = field(default_factory=dict)
     secrets: dict[str, Obj | None] = field(default_factory=dict)
+    # the pod's ServiceAccount and its token ("" when no `AccountTokens` was given: then the
+    # pod gets an empty token file, never localkube's admin token)
+    account: str = "default"
+    account_token: str = ""
 
 
 def key_data(obj: Obj, secret: bool) -> dict[str, bytes]:
@@ -91,11 +98,13 @@ def _volume_references(volume: Obj) -> Iterator[tuple[str, str]]:
             yield "secret", str(projected["secret"].get("name", ""))
 
 
-async def fetch(service: ObjectService, pod: Obj) -> Sources:
+async def fetch(service: ObjectService, pod: Obj, accounts: AccountTokens | None = None) -> Sources:
     """Get every ConfigMap and Secret the pod refers to (missing ones map to None)."""
     namespace = pod["metadata"].get("namespace", "default")
     configmaps, secrets = referenced(pod)
-    found = Sources(namespace)
+    found = Sources(namespace, account=account_of(pod))
+    if accounts is not None:
+        found.account_token = await accounts.token(namespace, found.account)
     for name in sorted(configmaps):
         found.configmaps[name] = await _get(service, r.CONFIGMAPS, namespace, name)
     for name in sorted(secrets):

@@ -16,7 +16,9 @@ Volume types:
 Other types (nfs, csi, ...) fail the container with a message naming the type.
 The service account token, `ca.crt` and `namespace` are mounted read-only at
 `/var/run/secrets/kubernetes.io/serviceaccount` unless `automountServiceAccountToken` is false
-or a container already mounts something there; they are mode 0600 in a 0700 directory.
+or a container already mounts something there; they are mode 0600 in a 0700 directory. The
+token is the pod's ServiceAccount's (`spec.serviceAccountName`, from `sources.account_token`),
+as is a projected `serviceAccountToken`; localkube's admin token never reaches a pod.
 
 Every directory the kubelet makes for a pod's data sits under a 0700 one (`DATA_DIR/pods`,
 `pods/<uid>`, `DATA_DIR/pvcs`, `pvcs/<namespace>`, each claim), so other users of the host read
@@ -77,7 +79,7 @@ def materialise(
     for volume in (pod.get("spec") or {}).get("volumes") or []:
         name = str(volume.get("name", ""))
         out[name] = _one(pod, volume, paths, sources, config)
-    out[".kube-api-access"] = _api_access(pod, paths, config)
+    out[".kube-api-access"] = _api_access(pod, paths, sources, config)
     return out
 
 
@@ -202,33 +204,39 @@ def _projected_files(
             out.update(_downward_files(pod, source["downwardAPI"], mode))
         elif source.get("serviceAccountToken"):
             path = str(source["serviceAccountToken"].get("path", "token"))
-            out[path] = (cfg.api_token.encode(), mode)
+            out[path] = (sources.account_token.encode(), mode)
     return out
 
 
-def _api_access(pod: Obj, paths: PodPaths, cfg: KubeletConfig) -> Volume:
-    """The namespace's shared service account directory, written once per content.
+def _api_access(pod: Obj, paths: PodPaths, sources: Sources, cfg: KubeletConfig) -> Volume:
+    """The account's shared service account directory, written once per content.
 
-    Shared because the files are the same for every pod of a namespace, and writing three
-    files per pod was a good part of a short pod's start.
+    Shared because the files are the same for every pod of a namespace and account, and
+    writing three files per pod was a good part of a short pod's start.
     """
     namespace = str(pod["metadata"].get("namespace", "default"))
-    where = api_access_dir(paths.data_dir, namespace)
+    where = api_access_dir(paths.data_dir, namespace, _safe_name(sources.account))
     files = {
-        "token": (cfg.api_token.encode(), _PRIVATE_FILE),
+        "token": (sources.account_token.encode(), _PRIVATE_FILE),
         "namespace": (namespace.encode(), _PRIVATE_FILE),
     }
     if cfg.ca_cert_pem:
         files["ca.crt"] = (cfg.ca_cert_pem, _PRIVATE_FILE)
     key = (where, tuple(sorted((name, content) for name, (content, _) in files.items())))
     if key not in _WRITTEN:
+        private_dir(where.parent.parent)
         private_dir(where.parent)
+        for legacy in _LEGACY_FILES:  # an older kubelet's per-namespace files (admin token)
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                (where.parent / legacy).unlink()
         private_dir(where)
         write_files(where, files)
         _WRITTEN.add(key)
     return Volume(where, True)
 
 
+# Files older kubelets wrote straight into `api-access/<namespace>/`.
+_LEGACY_FILES = ("token", "namespace", "ca.crt")
 # What this process has written into each api-access directory (a restart writes it again).
 _WRITTEN: set[tuple[Path, tuple[tuple[str, bytes], ...]]] = set()
 
@@ -266,6 +274,13 @@ def write_atomic(target: Path, content: bytes, mode: int = _DEFAULT_MODE) -> Non
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _safe_name(name: str) -> str:
+    """`name` as one path component (a ServiceAccount name has no "/", but a pod may say so)."""
+    if not name or "/" in name or name in (".", ".."):
+        raise CommandError(MOUNT_ERROR, f"invalid serviceAccountName {name!r}")
+    return name
 
 
 def _safe_relative(rel: str) -> str:

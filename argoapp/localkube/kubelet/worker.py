@@ -398,7 +398,7 @@ class PodWorker:
 
     async def _prepare(self, container: Obj, restart_count: int) -> Prepared:
         specs.check(self.pod, container)
-        found = await sources.fetch(self.service, self.pod)
+        found = await sources.fetch(self.service, self.pod, self.runtime.accounts)
         prepared = await self.runtime.prepare(self.pod, container, restart_count, found)
         if self.roles is None or self.roles.launches(prepared):
             await self.runtime.lay_out(prepared)
