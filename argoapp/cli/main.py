@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 import argoapp
+from argoapp.cli.argo.options import global_options
 from argoapp.cli.server import tls_options
 from argoapp.errors import ArgoappError
 
@@ -31,7 +32,8 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(argoapp.__version__, prog_name="argoapp")
-def cli() -> None:
+@global_options
+def cli(**_: object) -> None:
     """Argo Workflows as one program."""
 
 
@@ -95,6 +97,7 @@ def up(
 
     from argoapp import config
 
+    data_dir = data_dir or click.get_current_context().find_root().params.get("data_dir")
     settings = config.UpSettings(
         data_dir=(data_dir or config.default_data_dir()).expanduser().resolve(),
         address=address,

@@ -80,3 +80,50 @@ def test_archive_list_get_labels_resubmit_delete(argo: Cli) -> None:
     assert (
         gone.exit_code == 1 and gone.stderr.strip() == f"argoapp: archived workflow {uid} not found"
     )
+
+
+SLEEPY = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: sleepy-, labels: {bulk: "yes", pick: me}}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container: {image: busybox, command: [sleep, "60"]}
+"""
+
+
+def test_bulk_verbs_act_on_live_workflows_and_pass_over_archived_only_ones(argo: Cli) -> None:
+    """Finding 3: the list merges archived workflows in; a bulk pick reports the archived-only
+    one as not found and still acts on every live one (it used to stop at that 404)."""
+    hello = str(EXAMPLES / "hello-world.yaml")
+    live = [
+        argo.ok("submit", hello, "-l", "bulk=yes", "--wait", "-o", "name").strip() for _ in range(2)
+    ]
+    # Finished last, so first among the finished ones in the list: old code stopped here.
+    gone = argo.ok("submit", hello, "-l", "bulk=yes,pick=me", "--wait", "-o", "name").strip()
+    for name in (*live, gone):
+        archived(argo, name)
+    assert argo.ok("delete", gone).strip() == f"Workflow '{gone}' deleted"
+    assert gone in argo.ok("list", "-l", "bulk=yes", "-o", "name").split()  # archived only
+    sleepy = argo.ok("submit", "-", "-o", "name", input=SLEEPY).strip()
+
+    suspended = argo.run("suspend", "-l", "pick=me")
+    assert suspended.exit_code == 0, suspended.output
+    assert f"workflow {sleepy} suspended" in suspended.stdout
+    assert f"workflow {gone} not found" in suspended.stderr
+    argo.ok("terminate", sleepy)
+    assert argo.run("wait", sleepy).exit_code == 1
+
+    out = argo.ok("delete", "-l", "bulk=yes", "--completed", "--query-chunk-size", "1")
+    assert sorted(out.splitlines()) == sorted(
+        [f"Workflow '{gone}' not found", *(f"Workflow '{n}' deleted" for n in (*live, sleepy))]
+    )
+    assert gone in {wf["metadata"]["name"] for wf in archive_list(argo)}
+    again = argo.ok("delete", *live, sleepy).splitlines()
+    assert again == [f"Workflow '{n}' not found" for n in (*live, sleepy)]  # none live now
+
+
+def archive_list(argo: Cli) -> list[dict[str, dict[str, str]]]:
+    return list(json.loads(argo.ok("archive", "list", "-o", "json")))

@@ -4,7 +4,8 @@
 `ARGO_TOKEN` (with or without "Bearer "), `ARGO_SECURE` (on by default when `ARGO_SERVER` is set),
 `ARGO_INSECURE_SKIP_VERIFY`, `ARGO_BASE_HREF` and `ARGO_NAMESPACE`; flags given on the command line
 win. With no `ARGO_SERVER` it reads the local appliance that `argoapp up` records in its data dir
-(`server.json` and `token`). `ArgoClient` then makes plain JSON calls and reads streams (server-sent
+(`--data-dir`, else `ARGOAPP_DATA_DIR`, else ~/.argoapp: `server.json` and `token`).
+`ArgoClient` then makes plain JSON calls (with any `-H` headers) and reads streams (server-sent
 events or newline-delimited `{"result": …}` lines).
 
 The standard library only (`http.client`, `ssl`): the CLI starts in milliseconds and must not
@@ -25,7 +26,7 @@ import os
 import ssl
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ class Connection:
     insecure_skip_verify: bool = False
     namespace: str = DEFAULT_NAMESPACE
     source: str = "ARGO_SERVER"  # where the address came from, for messages
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (-H)
 
 
 def bearer(token: str) -> str:
@@ -88,6 +90,20 @@ def bearer(token: str) -> str:
     return f"Bearer {token}"
 
 
+def parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """`-H` values ("Name: value", or comma-separated several) as (name, value) pairs."""
+    pairs = []
+    for value in values:
+        for term in value.split(","):
+            name, sep, text = term.partition(":")
+            if not sep:
+                name, sep, text = term.partition("=")
+            if not sep or not name.strip():
+                raise ArgoappError(f"header {term.strip()!r} is not NAME: VALUE")
+            pairs.append((name.strip(), text.strip()))
+    return tuple(pairs)
+
+
 def discover(
     *,
     server: str | None = None,
@@ -95,10 +111,15 @@ def discover(
     namespace: str | None = None,
     secure: bool | None = None,
     insecure_skip_verify: bool | None = None,
+    base_href: str | None = None,
+    headers: Sequence[str] = (),
+    home: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Connection:
-    """The connection the flags and environment ask for, else the local appliance's."""
+    """The connection the flags and environment ask for, else the local appliance's (in
+    `home`, default the data dir of the environment)."""
     env = os.environ if env is None else env
+    extra = parse_headers(headers)
     namespace = namespace or env.get("ARGO_NAMESPACE") or DEFAULT_NAMESPACE
     token = token if token is not None else env.get("ARGO_TOKEN")
     skip = insecure_skip_verify or _truthy(env.get("ARGO_INSECURE_SKIP_VERIFY")) or False
@@ -109,10 +130,11 @@ def discover(
         scheme = "http" if secure is False else "https"
         if "://" in server:  # tolerated, though the argo CLI wants host:port
             scheme, server = server.split("://", 1)
-        base = env.get("ARGO_BASE_HREF", "").strip("/")
+        base = (base_href if base_href is not None else env.get("ARGO_BASE_HREF", "")).strip("/")
         url = f"{scheme}://{server.rstrip('/')}" + (f"/{base}" if base else "")
-        return Connection(url, bearer(token or ""), skip, namespace, "ARGO_SERVER")
-    return _local(data_dir(env), token, namespace, skip)
+        return Connection(url, bearer(token or ""), skip, namespace, "ARGO_SERVER", extra)
+    conn = _local(home.expanduser() if home else data_dir(env), token, namespace, skip)
+    return replace(conn, headers=extra)
 
 
 def _local(home: Path, token: str | None, namespace: str, skip: bool) -> Connection:
@@ -175,7 +197,7 @@ class ArgoClient:
         accept: str = "application/json",
         timeout: float | None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, **dict(self.conn.headers)}
         if self.conn.token:
             headers["Authorization"] = self.conn.token
         data = None

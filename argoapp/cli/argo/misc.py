@@ -13,7 +13,8 @@ import sys
 import click
 
 import argoapp
-from argoapp.cli.argo.client import ArgoClient, discover
+from argoapp.cli.argo.client import ArgoClient
+from argoapp.cli.argo.options import connection
 from argoapp.errors import ArgoappError
 
 
@@ -33,7 +34,7 @@ def version(short: bool, argo_server: str | None) -> None:
     lines = _client_lines()
     click.echo(lines[0] if short else "\n".join(lines))
     try:
-        client = ArgoClient(discover(server=argo_server), timeout=1.0)
+        client = ArgoClient(connection(argo_server=argo_server), timeout=1.0)
         info = client.get("/api/v1/version")
     except ArgoappError:
         return
@@ -52,7 +53,7 @@ def auth() -> None:
 @auth.command()
 def token() -> None:
     """Print the token the CLI sends (as ARGO_TOKEN takes it)."""
-    conn = discover()
+    conn = connection()
     if not conn.token:
         raise ArgoappError(f"no token in use for {conn.url} (the server needs none)")
     click.echo(conn.token)

@@ -2,17 +2,21 @@
 
 Each names workflows (or picks them with `-l`) and calls Argo's
 `PUT /api/v1/workflows/{ns}/{name}/{action}` with the body Argo's CLI sends. retry and resubmit
-print what they made and can wait, watch or follow its logs as submit does.
+print what they made and can wait, watch or follow its logs as submit does. A workflow that is
+not live (gone, or one `-l` picked from the archive part of the list) or that the server refuses
+is reported and passed over; the others are still acted on, and the exit code is 1 when a
+named one was missing or any was refused.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
 
-from argoapp.cli.argo.client import ArgoClient, NotFound
+from argoapp.cli.argo.client import ApiError, ArgoClient, NotFound
 from argoapp.cli.argo.options import server_options
 from argoapp.cli.argo.render import name_of
 from argoapp.cli.argo.submit import after_submit, follow_flags
@@ -52,16 +56,40 @@ def act(client: ArgoClient, name: str, action: str, body: dict[str, Any]) -> Wor
     return wf
 
 
+def act_each(
+    client: ArgoClient, names: tuple[str, ...], selector: str, action: str, body: dict[str, Any]
+) -> tuple[list[tuple[str, Workflow]], bool]:
+    """Act on every target: each name with the server's answer, and whether one failed. A
+    refusal is reported and the rest still go; a picked workflow that is not found (one from
+    the archive part of the list) is reported without counting as a failure."""
+    done, failed = [], False
+    for name in targets(client, names, selector):
+        try:
+            done.append((name, act(client, name, action, body)))
+        except NotFound as e:
+            click.echo(f"argoapp: {e}", err=True)
+            failed = failed or name in names
+        except ApiError as e:
+            click.echo(f"argoapp: {name}: {e}", err=True)
+            failed = True
+    return done, failed
+
+
 def _simple(action: str, doc: str, extra: tuple[Any, ...] = ()) -> click.Command:
     """A verb that acts on each workflow and prints `workflow NAME <past tense>`."""
 
     def run(
         client: ArgoClient, names: tuple[str, ...], selector: str, dry_run: bool, **body: Any
     ) -> None:
-        for name in targets(client, names, selector):
-            if not dry_run:
-                act(client, name, action, _camel(body))
-            click.echo(f"workflow {name} {_PAST[action]}" + (" (dry-run)" if dry_run else ""))
+        if dry_run:
+            for name in targets(client, names, selector):
+                click.echo(f"workflow {name} {_PAST[action]} (dry-run)")
+            return
+        done, missing = act_each(client, names, selector, action, _camel(body))
+        for name, _ in done:
+            click.echo(f"workflow {name} {_PAST[action]}")
+        if missing:
+            sys.exit(1)
 
     run.__doc__ = doc
     fn: Any = run
@@ -121,8 +149,10 @@ def retry(
         "nodeFieldSelector": node_field_selector,
         "parameters": list(parameters),
     }
-    wfs = [act(client, n, "retry", body) for n in targets(client, names, selector)]
-    after_submit(client, wfs, **follow)
+    done, missing = act_each(client, names, selector, "retry", body)
+    after_submit(client, [wf for _, wf in done], **follow)
+    if missing:
+        sys.exit(1)
 
 
 @click.command()
@@ -142,8 +172,10 @@ def resubmit(
 ) -> None:
     """Submit workflows again, as new workflows."""
     body = {"memoized": memoized, "parameters": list(parameters)}
-    wfs = [act(client, n, "resubmit", body) for n in targets(client, names, selector)]
-    after_submit(client, wfs, **follow)
+    done, missing = act_each(client, names, selector, "resubmit", body)
+    after_submit(client, [wf for _, wf in done], **follow)
+    if missing:
+        sys.exit(1)
 
 
 @click.group()

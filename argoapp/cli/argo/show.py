@@ -80,22 +80,36 @@ def summary_text(wf: Workflow, at: datetime) -> str:
     return "\n".join(lines)
 
 
-def workflow_text(wf: Workflow, *, at: datetime | None = None, colours: bool = False) -> str:
-    """The whole `get` block: the summary, a blank line and the tree."""
+def workflow_text(
+    wf: Workflow,
+    *,
+    at: datetime | None = None,
+    colours: bool = False,
+    only: tree.NodeFilter | None = None,
+    ascii: bool = False,
+) -> str:
+    """The whole `get` block: the summary, a blank line and the tree (its rows `only`)."""
     at = at or now()
     text = summary_text(wf, at)
-    nodes = tree.render(wf, at, colours=colours)
+    nodes = tree.render(wf, at, colours=colours, only=only, ascii=ascii)
     return f"{text}\n\n{nodes}" if nodes else text
 
 
-def print_workflow(wf: Workflow, output: str | None, *, colours: bool = False) -> None:
+def print_workflow(
+    wf: Workflow,
+    output: str | None,
+    *,
+    colours: bool = False,
+    only: tree.NodeFilter | None = None,
+    ascii: bool = False,
+) -> None:
     """A workflow in the `-o` format asked for (the `get` block by default)."""
     if output in ("json", "yaml", "name"):
         emit(wf, output)
     elif output == "short":
         click.echo(summary_text(wf, now()))
     else:
-        click.echo(workflow_text(wf, colours=colours))
+        click.echo(workflow_text(wf, colours=colours, only=only, ascii=ascii))
 
 
 def _counts(wf: Workflow) -> str:

@@ -4,16 +4,19 @@ Argo's nodes form a graph (a DAG task lists its dependents as children, a step l
 step group); the tree shown is the containment one instead: a Steps node shows its step groups
 (a group of one as `├───`, a wider group as `├─┬─` then `│ ├─`), a DAG node every node inside
 its boundary, a Retry or TaskGroup node its own children. Nodes outside the main tree (an exit
-handler) follow as their own roots. Called by `show.workflow_text`; pure.
+handler) follow as their own roots. `NodeFilter` keeps the rows of `get --status` and
+`--node-field-selector` (the tree is still walked through the nodes it hides); `ascii` draws
+with 7-bit characters (`--no-utf8`). Called by `show.workflow_text`; pure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from argoapp.cli.argo.render import colour, short_duration, span, table
+from argoapp.errors import ArgoappError
 from argoapp.model.ids import pod_name
 
 Node = dict[str, Any]
@@ -30,6 +33,55 @@ _ICONS = {
 _BOUNDARIES = ("Steps", "DAG")
 _CONTAINERS = ("Retry", "TaskGroup")
 HEADER = ("STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE")
+_ASCII = str.maketrans(
+    {"├": "|", "└": "`", "│": "|", "┬": "+", "─": "-", "◷": "o", "●": "*", "✔": "+"}
+    | {"○": "-", "⚠": "!", "✖": "x", "ǁ": "="}
+)
+
+
+@dataclass(frozen=True)
+class NodeFilter:
+    """Which nodes `get` shows: phases (`--status`) and `key=value`/`key!=value` terms
+    (`--node-field-selector`: displayName, name, id, phase, type, templateName,
+    templateRef.name, templateRef.template, inputs.parameters.NAME.value)."""
+
+    phases: frozenset[str] = frozenset()
+    terms: tuple[tuple[str, str, bool], ...] = field(default=())
+
+    @classmethod
+    def parse(cls, status: str = "", selector: str = "") -> NodeFilter:
+        """The filter of the flags; a term without `=` is an error."""
+        phases = frozenset(p.strip() for p in status.split(",") if p.strip())
+        terms = []
+        for term in (t.strip() for t in selector.split(",")):
+            if not term:
+                continue
+            key, sep, value = term.partition("!=")
+            if not sep:
+                key, sep, value = term.partition("==")
+            if not sep:
+                key, sep, value = term.partition("=")
+            if not sep:
+                raise ArgoappError(f"node field selector {term!r} is not KEY=VALUE")
+            terms.append((key.strip(), value.strip(), sep == "!="))
+        return cls(phases, tuple(terms))
+
+    def shows(self, node: Node) -> bool:
+        """Whether the node's row is printed."""
+        if self.phases and str(node.get("phase") or "") not in self.phases:
+            return False
+        return all((_field(node, key) == value) != negated for key, value, negated in self.terms)
+
+
+def _field(node: Node, key: str) -> str:
+    if key.startswith("inputs.parameters.") and key.endswith(".value"):
+        name = key.removeprefix("inputs.parameters.").removesuffix(".value")
+        params = (node.get("inputs") or {}).get("parameters") or []
+        return next((str(p.get("value", "")) for p in params if p.get("name") == name), "")
+    value: Any = node
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return "" if value is None else str(value)
 
 
 def icon(node: Node, colours: bool) -> str:
@@ -48,6 +100,7 @@ class _Tree:
     at: datetime
     colours: bool
     rows: list[list[str]]
+    only: NodeFilter | None = None
 
     def children(self, node: Node) -> list[Node]:
         kind = node.get("type")
@@ -63,6 +116,8 @@ class _Tree:
         return []
 
     def row(self, lead: str, node: Node) -> None:
+        if self.only is not None and not self.only.shows(node):
+            return
         template = str(node.get("templateName") or "")
         ref = node.get("templateRef") or {}
         if not template and ref:
@@ -116,13 +171,20 @@ def _by_start(nodes: list[Node]) -> list[Node]:
     return sorted(nodes, key=lambda n: (n.get("startedAt") or "~", str(n.get("name") or "")))
 
 
-def render(wf: dict[str, Any], at: datetime, *, colours: bool = False) -> str:
+def render(
+    wf: dict[str, Any],
+    at: datetime,
+    *,
+    colours: bool = False,
+    only: NodeFilter | None = None,
+    ascii: bool = False,
+) -> str:
     """The tree table of a workflow's nodes; empty when it has none yet."""
     name = str((wf.get("metadata") or {}).get("name") or "")
     nodes: dict[str, Node] = dict((wf.get("status") or {}).get("nodes") or {})
     if not nodes:
         return ""
-    tree = _Tree(name, nodes, at, colours, [])
+    tree = _Tree(name, nodes, at, colours, [], only)
     root = nodes.get(name) or next(iter(nodes.values()))
     referenced = {c for n in nodes.values() for c in _ids(n)}
     others = [
@@ -133,4 +195,5 @@ def render(wf: dict[str, Any], at: datetime, *, colours: bool = False) -> str:
     for top in [root, *_by_start(others)]:
         tree.row(" ", top)
         tree.walk(top, " ")
-    return table(HEADER, tree.rows, gap=2)
+    text = table(HEADER, tree.rows, gap=2)
+    return text.translate(_ASCII) if ascii else text

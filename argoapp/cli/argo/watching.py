@@ -18,6 +18,7 @@ import click
 
 from argoapp.cli.argo import show
 from argoapp.cli.argo.client import ApiError, ArgoClient, NotFound
+from argoapp.cli.argo.tree import NodeFilter
 
 Workflow = dict[str, Any]
 POLL_SECONDS = 1.0
@@ -81,13 +82,20 @@ def _events(client: ArgoClient, namespace: str, name: str, wf: Workflow) -> Iter
             yield message
 
 
-def watch(client: ArgoClient, namespace: str, name: str) -> Workflow:
-    """Show the workflow until it ends; returns its last state."""
+def watch(
+    client: ArgoClient,
+    namespace: str,
+    name: str,
+    *,
+    only: NodeFilter | None = None,
+    ascii: bool = False,
+) -> Workflow:
+    """Show the workflow until it ends (its tree's rows `only`); returns its last state."""
     tty = sys.stdout.isatty()
     last_text = ""
     wf: Workflow = {}
     for wf in follow(client, namespace, name):
-        text = show.workflow_text(wf, colours=tty)
+        text = show.workflow_text(wf, colours=tty, only=only, ascii=ascii)
         if tty:
             click.echo(_CLEAR + text, nl=True)
         elif text != last_text:

@@ -2,8 +2,10 @@
 
 Each click command parses its flags and calls one function here, which talks to Argo's
 WorkflowService over `ArgoClient`. `selected` is shared with the bulk verbs in `ops`: the
-workflows a set of names, `-l`, `--completed`, `--running`, `--status`, `--since`, `--older` and
-`-A` pick.
+workflows `-l`, `--field-selector`, `--completed`, `--running`, `--resubmitted`, `--status`,
+`--since`, `--older`, `--prefix` and `-A` pick, read in pages of `--chunk-size` (500 by default, as
+the argo CLI had it) so a big archive is never one answer. The server's list merges archived
+workflows in; a bulk action reports an archived-only one as not found and carries on.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from argoapp.cli.argo.client import ArgoClient, NotFound
 from argoapp.cli.argo.logs import LogOptions, print_logs
 from argoapp.cli.argo.options import OUTPUT_GET, OUTPUT_LIST, server_options
 from argoapp.cli.argo.render import name_of, now, parse_time
+from argoapp.cli.argo.tree import NodeFilter
 from argoapp.model.durations import parse_duration
+from argoapp.model.labels import LABEL_COMPLETED, LABEL_PHASE, LABEL_RESUBMITTED_FROM
 
 Workflow = dict[str, Any]
-COMPLETED_LABEL = "workflows.argoproj.io/completed"
-PHASE_LABEL = "workflows.argoproj.io/phase"
+CHUNK_SIZE = 500
 # Nodes are left out of lists: a list never prints them, and they are most of the bytes.
 _LIST_FIELDS = "-items.status.nodes"
 
@@ -35,29 +38,43 @@ def _seconds(value: str, flag: str) -> float:
 
 
 def label_selector(
-    selector: str, *, running: bool, completed: bool, status: tuple[str, ...]
+    selector: str,
+    *,
+    running: bool,
+    completed: bool,
+    status: tuple[str, ...],
+    resubmitted: bool = False,
 ) -> str:
     """The label selector `list`/`delete` send for their flags."""
     terms = [selector] if selector else []
     if completed:
-        terms.append(f"{COMPLETED_LABEL}=true")
+        terms.append(f"{LABEL_COMPLETED}=true")
     if running:
-        terms.append(f"{COMPLETED_LABEL}!=true")
+        terms.append(f"{LABEL_COMPLETED}!=true")
+    if resubmitted:
+        terms.append(LABEL_RESUBMITTED_FROM)
     phases = [p for s in status for p in s.split(",") if p]
     if phases:
-        terms.append(f"{PHASE_LABEL} in ({','.join(phases)})")
+        terms.append(f"{LABEL_PHASE} in ({','.join(phases)})")
     return ",".join(terms)
 
 
 def list_all(
-    client: ArgoClient, namespace: str, selector: str, *, chunk_size: int = 0, nodes: bool = False
+    client: ArgoClient,
+    namespace: str,
+    selector: str,
+    *,
+    field_selector: str = "",
+    chunk_size: int = CHUNK_SIZE,
+    nodes: bool = False,
 ) -> list[Workflow]:
-    """Every workflow the selector picks in `namespace` ("" = all), page by page."""
+    """Every workflow the selectors pick in `namespace` ("" = all), page by page."""
     items: list[Workflow] = []
     cont = ""
     while True:
         query = {
             "listOptions.labelSelector": selector,
+            "listOptions.fieldSelector": field_selector,
             "listOptions.limit": str(chunk_size) if chunk_size else "",
             "listOptions.continue": cont,
             "fields": "" if nodes else _LIST_FIELDS,
@@ -74,18 +91,26 @@ def selected(
     *,
     all_namespaces: bool = False,
     selector: str = "",
+    field_selector: str = "",
     running: bool = False,
     completed: bool = False,
+    resubmitted: bool = False,
     status: tuple[str, ...] = (),
     since: str = "",
     older: str = "",
-    chunk_size: int = 0,
+    prefix: str = "",
+    chunk_size: int = CHUNK_SIZE,
     nodes: bool = False,
 ) -> list[Workflow]:
     """The workflows the list flags pick (with their nodes only when `nodes`)."""
     namespace = "" if all_namespaces else client.conn.namespace
-    sel = label_selector(selector, running=running, completed=completed, status=status)
-    wfs = list_all(client, namespace, sel, chunk_size=chunk_size, nodes=nodes)
+    sel = label_selector(
+        selector, running=running, completed=completed, status=status, resubmitted=resubmitted
+    )
+    wfs = list_all(
+        client, namespace, sel, field_selector=field_selector, chunk_size=chunk_size, nodes=nodes
+    )
+    wfs = [w for w in wfs if name_of(w).startswith(prefix)]
     at = now()
     if since:
         cutoff = _seconds(since, "--since")
@@ -104,10 +129,15 @@ def _ago(wf: Workflow, part: str, key: str, at: Any) -> float:
 _LIST_FLAGS = (
     click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces."),
     click.option("-l", "--selector", default="", help="Label selector, e.g. app=x,tier!=y."),
+    click.option(
+        "--field-selector", default="", help="Field selector, e.g. metadata.name=x (Argo's keys)."
+    ),
     click.option("--running", is_flag=True, help="Only workflows still running."),
     click.option("--completed", is_flag=True, help="Only completed workflows."),
+    click.option("--resubmitted", is_flag=True, help="Only resubmitted workflows."),
     click.option("--status", multiple=True, help="Only these phases (comma-separated)."),
     click.option("--since", default="", help="Only those created within this duration (1h)."),
+    click.option("--prefix", default="", help="Only names starting with this."),
 )
 
 
@@ -121,23 +151,37 @@ def list_flags(fn: Any) -> Any:
 @server_options
 @list_flags
 @click.option("--older", default="", help="Only those finished longer ago than this (1d).")
-@click.option("--chunk-size", type=int, default=0, help="Page size of each request (0: one).")
-@click.option("--prefix", default="", help="Only names starting with this.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=CHUNK_SIZE,
+    show_default=True,
+    help="Workflows per request (0: all in one).",
+)
 @click.option("--no-headers", is_flag=True, help="No column names.")
 @click.option("-o", "--output", type=OUTPUT_LIST, default=None)
 def list_cmd(
-    client: ArgoClient,
-    all_namespaces: bool,
-    output: str | None,
-    prefix: str,
-    no_headers: bool,
-    **flags: Any,
+    client: ArgoClient, all_namespaces: bool, output: str | None, no_headers: bool, **flags: Any
 ) -> None:
     """List workflows."""
     wide = output == "wide"  # P/R/C counts the nodes
     wfs = selected(client, all_namespaces=all_namespaces, nodes=wide, **flags)
-    wfs = [wf for wf in wfs if name_of(wf).startswith(prefix)]
     show.print_workflows(wfs, output, namespaces=all_namespaces, headers=not no_headers)
+
+
+def node_flags(fn: Any) -> Any:
+    """--status, --node-field-selector and --no-utf8 of `get` and `watch`."""
+    for option in reversed(
+        (
+            click.option("--status", default="", help="Only nodes of these phases (a,b)."),
+            click.option(
+                "--node-field-selector", default="", help="Only these nodes, e.g. phase!=Skipped."
+            ),
+            click.option("--no-utf8", is_flag=True, help="Plain 7-bit characters only."),
+        )
+    ):
+        fn = option(fn)
+    return fn
 
 
 @click.command()
@@ -145,14 +189,24 @@ def list_cmd(
 @click.argument("names", nargs=-1, required=True)
 @click.option("-o", "--output", type=OUTPUT_GET, default=None)
 @click.option("--no-color", is_flag=True, help="Plain text.")
-def get(client: ArgoClient, names: tuple[str, ...], output: str | None, no_color: bool) -> None:
+@node_flags
+def get(
+    client: ArgoClient,
+    names: tuple[str, ...],
+    output: str | None,
+    no_color: bool,
+    status: str,
+    node_field_selector: str,
+    no_utf8: bool,
+) -> None:
     """Show workflows: their status and node tree."""
     colours = sys.stdout.isatty() and not no_color
+    only = NodeFilter.parse(status, node_field_selector)
     for i, name in enumerate(names):
         if i and output not in ("json", "name"):
             click.echo()
         wf = watching.get_workflow(client, client.conn.namespace, name)
-        show.print_workflow(wf, output, colours=colours)
+        show.print_workflow(wf, output, colours=colours, only=only, ascii=no_utf8)
 
 
 @click.command()
@@ -161,6 +215,14 @@ def get(client: ArgoClient, names: tuple[str, ...], output: str | None, no_color
 @list_flags
 @click.option("--all", "all_", is_flag=True, help="Every workflow in the namespace.")
 @click.option("--older", default="", help="Only those finished longer ago than this (1d).")
+@click.option(
+    "--query-chunk-size",
+    "chunk_size",
+    type=click.IntRange(min=0),
+    default=CHUNK_SIZE,
+    show_default=True,
+    help="Workflows per list request when picking (0: all in one).",
+)
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
 @click.option("--force", is_flag=True, help="Drop finalizers too.")
 def delete(
@@ -170,35 +232,47 @@ def delete(
     dry_run: bool,
     force: bool,
     all_namespaces: bool,
+    chunk_size: int,
     **flags: Any,
 ) -> None:
-    """Delete workflows by name, or those the flags pick."""
+    """Delete live workflows by name, or those the flags pick (archived ones stay archived)."""
     picking = all_ or all_namespaces or any(flags.values())
     if not names and not picking:
         raise click.UsageError("name workflows, or use --all, --completed, --older or -l")
     targets = [(client.conn.namespace, n) for n in names]
     if picking:
-        wfs = selected(client, all_namespaces=all_namespaces, **flags)
+        wfs = selected(client, all_namespaces=all_namespaces, chunk_size=chunk_size, **flags)
         targets += [(w["metadata"]["namespace"], w["metadata"]["name"]) for w in wfs]
+    if not targets:
+        click.echo("No resources found")
     for namespace, name in targets:
-        if not dry_run:
-            try:
-                client.request(
-                    "DELETE",
-                    f"/api/v1/workflows/{namespace}/{name}",
-                    query={"force": "true" if force else ""},
-                )
-            except NotFound:
-                raise NotFound(404, f"workflow {name} not found in {namespace}") from None
-        click.echo(f"Workflow '{name}' deleted" + (" (dry-run)" if dry_run else ""))
+        if dry_run:
+            click.echo(f"Workflow '{name}' deleted (dry-run)")
+            continue
+        try:
+            client.request(
+                "DELETE",
+                f"/api/v1/workflows/{namespace}/{name}",
+                query={"force": "true" if force else ""},
+            )
+        except NotFound:
+            # Gone already, or only in the archive (the list merges it in): Argo's CLI says so
+            # and goes on with the rest rather than stopping halfway.
+            click.echo(f"Workflow '{name}' not found")
+            continue
+        click.echo(f"Workflow '{name}' deleted")
 
 
 @click.command(name="watch")
 @server_options
 @click.argument("name")
-def watch_cmd(client: ArgoClient, name: str) -> None:
+@node_flags
+def watch_cmd(
+    client: ArgoClient, name: str, status: str, node_field_selector: str, no_utf8: bool
+) -> None:
     """Watch a workflow until it ends (redrawn in place on a terminal)."""
-    watching.watch(client, client.conn.namespace, name)
+    only = NodeFilter.parse(status, node_field_selector)
+    watching.watch(client, client.conn.namespace, name, only=only, ascii=no_utf8)
 
 
 @click.command(name="wait")
