@@ -4,7 +4,9 @@ Routes: `GET /api/v1/archived-workflows` (listOptions.labelSelector, .fieldSelec
 .continue, `namespace`, `namePrefix`, `nameFilter`), `GET` and `DELETE
 /api/v1/archived-workflows/{uid}` (`namespace` and `name` must match when given),
 `GET /api/v1/archived-workflows-label-keys`, `GET /api/v1/archived-workflows-label-values`
-(`listOptions.labelSelector` is the key, one `exists` term, as Argo requires), and
+(`listOptions.labelSelector` is the key, one `exists` term, as Argo requires; both only of
+the `namespace` given, where Argo's answer every namespace's, so that a caller allowed one
+namespace learns nothing of the others), and
 `PUT /api/v1/archived-workflows/{uid}/resubmit` and `/retry`, which make a live workflow from an
 archived one with the engine's operations (retry refuses when a live workflow has its name).
 
@@ -62,9 +64,9 @@ class ArchiveStore(Protocol):
 
     async def archive_delete(self, uid: str) -> bool: ...
 
-    async def archive_label_keys(self) -> list[str]: ...
+    async def archive_label_keys(self, namespace: str = "") -> list[str]: ...
 
-    async def archive_label_values(self, key: str) -> list[str]: ...
+    async def archive_label_values(self, key: str, namespace: str = "") -> list[str]: ...
 
 
 def archive_of(request: web.Request) -> ArchiveStore | None:
@@ -204,8 +206,9 @@ async def delete_archived(request: web.Request) -> web.Response:
 
 async def label_keys(request: web.Request) -> web.Response:
     store = _store(request)
-    await _authorised(request, "list", request.query.get("namespace", ""))
-    return json_response({"items": await store.archive_label_keys()})
+    namespace = request.query.get("namespace", "")
+    await _authorised(request, "list", namespace)
+    return json_response({"items": await store.archive_label_keys(namespace)})
 
 
 async def label_values(request: web.Request) -> web.Response:
@@ -218,8 +221,9 @@ async def label_values(request: web.Request) -> web.Response:
         raise invalid(f"only allow 1 labelRequirement, found {len(reqs)}")
     if reqs[0].op != "exists":
         raise invalid(f"operation {reqs[0].op} is not supported")
-    await _authorised(request, "list", request.query.get("namespace", ""))
-    return json_response({"items": await store.archive_label_values(reqs[0].key)})
+    namespace = request.query.get("namespace", "")
+    await _authorised(request, "list", namespace)
+    return json_response({"items": await store.archive_label_values(reqs[0].key, namespace)})
 
 
 def _params(body: Obj) -> list[str] | None:

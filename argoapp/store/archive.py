@@ -1,6 +1,7 @@
 """The workflow archive: finished workflows kept in SQLite, and the SQL behind `Store.archive_*`.
 
-The Store API (coroutines on `argoapp.store.Store`, each one transaction on the store's thread):
+The Store API (coroutines on `argoapp.store.Store`, each one transaction; reads on the store's
+reader thread, writes on its writer thread):
 
 - `archive_put(wf)`: store (or replace, by `metadata.uid`) a finished workflow, with
   `status.nodes` already restored by the caller; one transaction, labels included.
@@ -10,8 +11,9 @@ The Store API (coroutines on `argoapp.store.Store`, each one transaction on the 
   are summaries as Argo's archive lists them (metadata, and the status without nodes);
   `continue` is "" on the last page. Pages are keyset, never OFFSET.
 - `archive_count(query)`: how many match (`query.after` counts only those after a position).
-- `archive_delete(uid)` -> bool, `archive_label_keys()`, `archive_label_values(key)`,
-  `archive_expire(before)` -> rows deleted (archiveTTL), `archive_has(uids)` -> those archived.
+- `archive_delete(uid)` -> bool, `archive_label_keys(namespace)`,
+  `archive_label_values(key, namespace)` (all namespaces when ""), `archive_expire(before)`
+  -> rows deleted (archiveTTL, in batches), `archive_has(uids)` -> those archived.
 
 `ArchiveQuery` holds what Argo's `listOptions` and `nameFilter` say: namespace, a parsed label
 selector (`archive_selector`), name (Exact, Prefix, Contains, NotEquals), name prefix, phases,
@@ -158,10 +160,13 @@ def delete(conn: sqlite3.Connection, uid: str) -> bool:
     return conn.execute("DELETE FROM archived_workflows WHERE uid = ?", (uid,)).rowcount > 0
 
 
-def expire(conn: sqlite3.Connection, before: datetime) -> int:
-    """Delete the workflows that finished before `before` (archiveTTL); how many went."""
+def expire(conn: sqlite3.Connection, before: datetime, limit: int) -> int:
+    """Delete up to `limit` of the oldest workflows that finished before `before` (archiveTTL);
+    how many went. The caller repeats it, one transaction per batch."""
     return conn.execute(
-        "DELETE FROM archived_workflows WHERE sort_key < ?", (stamp(before),)
+        "DELETE FROM archived_workflows WHERE uid IN (SELECT uid FROM archived_workflows "
+        "WHERE sort_key < ? ORDER BY sort_key, uid LIMIT ?)",
+        (stamp(before), int(limit)),
     ).rowcount
 
 
@@ -236,18 +241,34 @@ def _term_rows(req: Requirement) -> tuple[str, list[Any]]:
     return sql, [req.key, *req.values]
 
 
-def label_keys(conn: sqlite3.Connection) -> list[str]:
-    """Every label key in the archive, sorted (one index seek per distinct key)."""
+def label_keys(conn: sqlite3.Connection, namespace: str = "") -> list[str]:
+    """Every label key in the archive (of workflows in `namespace`, when given), sorted (one
+    index seek per distinct key, and with a namespace one probe for a workflow of it)."""
+    in_namespace = (
+        " AND EXISTS (SELECT 1 FROM archived_workflow_labels l CROSS JOIN archived_workflows w "
+        "ON w.uid = l.uid WHERE l.key = k.key AND w.namespace = ?1)"
+        if namespace
+        else ""
+    )
     rows = conn.execute(
         "WITH RECURSIVE k(key) AS (SELECT MIN(key) FROM archived_workflow_labels UNION ALL "
         "SELECT (SELECT MIN(key) FROM archived_workflow_labels WHERE key > k.key) FROM k "
-        "WHERE k.key IS NOT NULL) SELECT key FROM k WHERE key IS NOT NULL"
+        f"WHERE k.key IS NOT NULL) SELECT key FROM k WHERE key IS NOT NULL{in_namespace}",
+        (namespace,) if namespace else (),
     )
     return [key for (key,) in rows]
 
 
-def label_values(conn: sqlite3.Connection, key: str) -> list[str]:
-    """Every value the label `key` has in the archive, sorted."""
+def label_values(conn: sqlite3.Connection, key: str, namespace: str = "") -> list[str]:
+    """Every value the label `key` has in the archive (in `namespace`, when given), sorted."""
+    if namespace:
+        rows = conn.execute(
+            "SELECT DISTINCT l.value FROM archived_workflow_labels l CROSS JOIN "
+            "archived_workflows w ON w.uid = l.uid WHERE l.key = ? AND w.namespace = ? "
+            "ORDER BY l.value",
+            (key, namespace),
+        )
+        return [value for (value,) in rows]
     rows = conn.execute(
         "WITH RECURSIVE v(value) AS (SELECT MIN(value) FROM archived_workflow_labels "
         "WHERE key = ?1 UNION ALL SELECT (SELECT MIN(value) FROM archived_workflow_labels "

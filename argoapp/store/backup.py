@@ -1,12 +1,26 @@
-"""Backing up and restoring argoapp's store file (`DATA_DIR/argoapp.db`), for `argoapp db`.
+"""Backing up and restoring a data dir's two databases together, for `argoapp db`.
 
-`backup(data_dir, target, force)` copies the store with SQLite's online backup API, so it is
-safe while `argoapp up` runs and writes (the copy is one consistent snapshot); the copy is made
-beside `target` and renamed into place, mode 0600, as a single self-contained file (no WAL).
-`restore(data_dir, source)` refuses while an argoapp runs on the data dir (its
-`server.json` names a live pid), refuses a file that is not an argoapp store or was written by a
-newer argoapp, then swaps the file in atomically (a temporary copy renamed over the store, the
-old write-ahead log removed first so it cannot be replayed onto the restored file).
+A data dir holds argoapp's store (`argoapp.db`: the archive and offloaded node status) and, in
+local mode, localkube's objects (`localkube.db`: the live workflows, pods, secrets…). They
+refer to each other: a live workflow whose nodes were offloaded names a version kept in the
+store. Restoring one without the other leaves such workflows naming versions that are gone,
+and the controller can then never load them (it logs "offloaded nodes … are missing" and
+backs off for ever). So a backup holds both, and a restore puts back both.
+
+`backup(data_dir, target, force)` copies each file with SQLite's online backup API (safe while
+argoapp runs; each copy one consistent snapshot): localkube's first, then the store, so the
+store is the newer one and holds every node version the objects name (the controller keeps
+the two newest versions of each workflow). The copies go into one uncompressed tar file
+(`argoapp.db`, `localkube.db` when there is one), written beside `target` and renamed into
+place, mode 0600.
+
+`restore(data_dir, source)` takes the data dir's locks exclusively, without waiting: the
+store's (`<argoapp.db>.lock`, which every open `Store` holds shared) and localkube's
+(`DATA_DIR/lock`, held by a running `argoapp up`), so it refuses while any argoapp process
+uses the data dir and no argoapp starts during it. It checks every file first (an argoapp
+store not written by a newer argoapp; a SQLite database for localkube), then under the locks
+removes each file's stale -wal/-shm and renames the copy over it. A bare store file (the
+format of older backups) restores the store alone.
 
 Errors are `ConfigError`s with a sentence for a person. Only `cli/db.py` calls this; it runs
 in the CLI's process, never inside a running argoapp.
@@ -15,62 +29,81 @@ in the CLI's process, never inside a running argoapp.
 from __future__ import annotations
 
 import contextlib
-import json
+import fcntl
 import os
+import shutil
 import sqlite3
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from argoapp.errors import ConfigError
 from argoapp.store import migrations
+from argoapp.store.store import lock_path
 
 STORE_FILE = "argoapp.db"  # the name runtime.STORE_FILE gives the store in the data dir
-SERVER_FILE = "server.json"  # written by `argoapp up` while its API listens
+LOCALKUBE_FILE = "localkube.db"  # localkube's objects (local mode only)
+LOCALKUBE_LOCK = "lock"  # held by a running localkube (localkube.cluster._claim)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore put back: the store's schema version and the files replaced."""
+
+    schema_version: int
+    files: tuple[str, ...]
 
 
 def backup(data_dir: Path, target: Path, *, force: bool = False) -> int:
-    """Copy the store of `data_dir` to `target`; returns the size written in bytes."""
-    source = data_dir / STORE_FILE
-    if not source.is_file():
+    """Copy the databases of `data_dir` into the tar file `target`; returns its size."""
+    store = data_dir / STORE_FILE
+    if not store.is_file():
         raise ConfigError(f"there is no argoapp database in {data_dir} (no {STORE_FILE})")
     if target.exists() and not force:
         raise ConfigError(f"{target} exists; pass --force to overwrite it")
     if target.is_dir():
         raise ConfigError(f"{target} is a directory; name the backup file")
+    sources = [data_dir / LOCALKUBE_FILE] if (data_dir / LOCALKUBE_FILE).is_file() else []
+    sources.append(store)  # last: the newer snapshot holds what the objects name
     partial = target.with_name(f".{target.name}.partial")
+    copies = [target.with_name(f".{target.name}.{s.name}.partial") for s in sources]
     try:
-        _copy(source, partial)
+        for source, copy in zip(sources, copies, strict=True):
+            _copy(source, copy)
+        _pack(partial, [(s.name, c) for s, c in zip(sources, copies, strict=True)])
         os.replace(partial, target)
-    except (OSError, sqlite3.Error) as e:
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        raise ConfigError(f"backing up {source} to {target} failed: {e}") from None
+    except (OSError, sqlite3.Error, tarfile.TarError) as e:
+        raise ConfigError(f"backing up {data_dir} to {target} failed: {e}") from None
+    finally:
+        for leftover in (*copies, partial):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
     return target.stat().st_size
 
 
-def restore(data_dir: Path, source: Path) -> int:
-    """Replace the store of `data_dir` with the backup `source`; returns its schema version."""
-    running = running_pid(data_dir)
-    if running is not None:
-        raise ConfigError(
-            f"argoapp is running on {data_dir} (pid {running}); stop it before restoring"
-        )
+def restore(data_dir: Path, source: Path) -> Restored:
+    """Replace the databases of `data_dir` with those in the backup `source`."""
     if not source.is_file():
         raise ConfigError(f"{source} is not a file")
-    version = check_store_file(source)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    store = data_dir / STORE_FILE
-    partial = data_dir / f".{STORE_FILE}.restoring"
-    try:
-        _copy(source, partial)
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{store}{suffix}").unlink()
-        os.replace(partial, store)
-    except (OSError, sqlite3.Error) as e:
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        raise ConfigError(f"restoring {source} into {data_dir} failed: {e}") from None
-    return version
+    with _exclusive(data_dir):
+        staged: dict[str, Path] = {}
+        try:
+            staged = _stage(data_dir, source)
+            version = check_store_file(staged[STORE_FILE])
+            if LOCALKUBE_FILE in staged:
+                _check_database(staged[LOCALKUBE_FILE], LOCALKUBE_FILE)
+            for name, copy in staged.items():
+                _swap(copy, data_dir / name)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(f"restoring {source} into {data_dir} failed: {e}") from None
+        finally:
+            for copy in staged.values():
+                with contextlib.suppress(OSError):
+                    copy.unlink()
+    return Restored(version, tuple(sorted(staged)))
 
 
 def check_store_file(path: Path) -> int:
@@ -100,20 +133,104 @@ def check_store_file(path: Path) -> int:
     return version
 
 
-def running_pid(data_dir: Path) -> int | None:
-    """The pid of the argoapp serving `data_dir`, when its server.json names a live one."""
+@contextlib.contextmanager
+def _exclusive(data_dir: Path) -> Iterator[None]:
+    """Hold the store's and localkube's locks of `data_dir` exclusively, or refuse."""
+    fds: list[int] = []
     try:
-        info = json.loads((data_dir / SERVER_FILE).read_text())
-        pid = int(info["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        for lock in (lock_path(data_dir / STORE_FILE), data_dir / LOCALKUBE_LOCK):
+            try:
+                fds.append(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600))
+                fcntl.flock(fds[-1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConfigError(
+                    f"argoapp is running on {data_dir} (a process holds {lock}); stop every "
+                    "argoapp up, server or controller using that data dir before restoring"
+                ) from None
+            except OSError as e:
+                raise ConfigError(f"cannot lock {lock}: {e.strerror}") from None
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)  # closing the descriptor releases its lock
+
+
+def _stage(data_dir: Path, source: Path) -> dict[str, Path]:
+    """The databases of backup `source` copied into `data_dir` under temporary names."""
+    staged: dict[str, Path] = {}
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid  # alive, someone else's
-    return pid
+        if _is_sqlite(source):  # an older backup: the store alone
+            staged[STORE_FILE] = data_dir / f".{STORE_FILE}.restoring"
+            _copy(source, staged[STORE_FILE])
+            return staged
+        if not tarfile.is_tarfile(source):
+            raise ConfigError(f"{source} is not an argoapp database or backup")
+        with tarfile.open(source, "r:") as tar:
+            for name in (STORE_FILE, LOCALKUBE_FILE):
+                member = tar.getmember(name) if name in tar.getnames() else None
+                if member is None or not member.isfile():
+                    continue
+                reader = tar.extractfile(member)
+                if reader is None:
+                    continue
+                staged[name] = data_dir / f".{name}.restoring"
+                fd = os.open(staged[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with reader, os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(reader, out, 1 << 20)
+    except (OSError, sqlite3.Error, tarfile.TarError) as e:
+        _drop(staged)
+        raise ConfigError(f"{source} cannot be read as an argoapp backup: {e}") from None
+    except BaseException:
+        _drop(staged)
+        raise
+    if STORE_FILE not in staged:
+        _drop(staged)
+        raise ConfigError(f"{source} is not an argoapp backup (it holds no {STORE_FILE})")
+    return staged
+
+
+def _drop(staged: dict[str, Path]) -> None:
+    for copy in staged.values():
+        with contextlib.suppress(OSError):
+            copy.unlink()
+
+
+def _swap(copy: Path, target: Path) -> None:
+    """Rename `copy` over `target`, first removing the log that would replay onto it."""
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{target}{suffix}").unlink()
+    os.replace(copy, target)
+
+
+def _check_database(path: Path, what: str) -> None:
+    """A ConfigError unless `path` is a sound SQLite database."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError as e:
+        raise ConfigError(f"the backup's {what} is not a database ({e})") from None
+    if not ok:
+        raise ConfigError(f"the backup's {what} is damaged (SQLite's quick_check failed)")
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+
+
+def _pack(target: Path, members: list[tuple[str, Path]]) -> None:
+    """A tar file `target` (0600) holding each (name, file)."""
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w:") as tar:
+        for name, path in members:
+            info = tar.gettarinfo(str(path), arcname=name)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with path.open("rb") as f:
+                tar.addfile(info, f)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -1,11 +1,17 @@
-"""`Store`: argoapp's own SQLite database (not localkube's), on one dedicated thread.
+"""`Store`: argoapp's own SQLite database (not localkube's), on two dedicated threads.
 
 `runtime` opens one at start-up and closes it last; the controller and the API server share it.
-Every statement runs on the store's single database thread, one transaction per call
-(`transact` for writes, `read` for reads), so SQLite sees one writer and the event loop never
-blocks on disk or on JSON of large workflows. WAL mode with `synchronous=NORMAL` keeps every
-committed write through a crash; the file is private (0600) because it will hold workflow
-outputs and logs.
+Statements run off the event loop, one transaction per call, on one of two connections:
+the writer thread (`transact` for writes, `read` for the controller's reads, which must not
+wait behind a user's big list) and the reader thread (`query`: the API's read-only archive
+queries). WAL mode lets the reader's snapshot and the writer's commits proceed side by side, so
+a large archive list or count never delays the controller's offload or archive writes.
+`synchronous=NORMAL` keeps every committed write through a crash; the file is private (0600)
+because it will hold workflow outputs and logs.
+
+Every open Store holds a shared `flock` on `<db>.lock` beside the file for its lifetime;
+`argoapp db restore` takes it exclusively (`backup.restore`), so a restore never swaps the
+file under a running server or controller, and a Store does not start during a restore.
 
 `start()` applies the numbered `migrations` the database has not seen, and refuses a database
 written by a newer argoapp, or a file that is not an argoapp store, with a `ConfigError` that
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import fcntl
 import os
 import sqlite3
 from collections.abc import Callable
@@ -28,6 +35,13 @@ from argoapp.model.types import Obj
 from argoapp.store import archive, migrations, offload
 
 T = TypeVar("T")
+
+EXPIRE_BATCH = 500  # archived workflows deleted per write transaction by archiveTTL
+
+
+def lock_path(db: Path) -> Path:
+    """The advisory lock file beside the database `db` (held shared by every open Store)."""
+    return db.with_name(db.name + ".lock")
 
 
 class StoreError(ArgoappError):
@@ -42,11 +56,15 @@ class Store:
         self.schema_version = 0
         self._pool: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._reader: ThreadPoolExecutor | None = None
+        self._read_conn: sqlite3.Connection | None = None
+        self._lock: int | None = None
 
     async def start(self) -> None:
-        """Open the file (creating it), then apply the migrations it has not seen."""
+        """Lock and open the file (creating it), then apply the migrations it has not seen."""
         migrations.check_order()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argoapp-store")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argoapp-store-read")
         try:
             await asyncio.get_running_loop().run_in_executor(self._pool, self._open)
         except BaseException:
@@ -54,22 +72,39 @@ class Store:
             raise
 
     async def close(self) -> None:
-        """Finish queued work, close the connection and stop the thread (idempotent)."""
+        """Finish queued work, close the connections, stop the threads, unlock (idempotent)."""
+        loop = asyncio.get_running_loop()
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            if self._read_conn is not None:
+                conn, self._read_conn = self._read_conn, None
+                await loop.run_in_executor(reader, conn.close)
+            reader.shutdown(wait=True)
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await asyncio.get_running_loop().run_in_executor(pool, conn.close)
-        pool.shutdown(wait=True)
+        if pool is not None:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                await loop.run_in_executor(pool, conn.close)
+            pool.shutdown(wait=True)
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
 
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one write transaction on the database thread."""
         return await self._submit(self._transact, fn)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` in one read transaction (a consistent snapshot) on the database thread."""
+        """Run `fn` in one read transaction (a consistent snapshot) on the writer thread: for
+        the controller's reads, which must not queue behind the API's."""
         return await self._submit(self._read, fn)
+
+    async def query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in one read transaction on the reader thread's read-only connection: for
+        the API's queries, which must not hold up the controller's writes."""
+        if self._reader is None:
+            raise StoreError(f"the store {self.path} is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._reader, self._query, fn)
 
     # --- offloaded node status ---
 
@@ -107,43 +142,49 @@ class Store:
 
     async def archive_get(self, uid: str) -> Obj | None:
         """The archived workflow with this uid, or None."""
-        return await self.read(lambda conn: archive.get(conn, uid))
+        return await self.query(lambda conn: archive.get(conn, uid))
 
     async def archive_list(
         self, query: archive.ArchiveQuery, limit: int = 0, continue_token: str = ""
     ) -> tuple[list[Obj], str]:
         """One page of archived workflow summaries, newest first, and the next token."""
-        return await self.read(lambda conn: archive.list_page(conn, query, limit, continue_token))
+        return await self.query(lambda conn: archive.list_page(conn, query, limit, continue_token))
 
     async def archive_rows(
         self, query: archive.ArchiveQuery, limit: int = 0
     ) -> list[tuple[str, str, Obj]]:
         """Matches as (sort key, uid, summary), newest first: for merging with live ones."""
-        return await self.read(lambda conn: archive.list_rows(conn, query, limit))
+        return await self.query(lambda conn: archive.list_rows(conn, query, limit))
 
     async def archive_count(self, query: archive.ArchiveQuery) -> int:
         """How many archived workflows match."""
-        return await self.read(lambda conn: archive.count(conn, query))
+        return await self.query(lambda conn: archive.count(conn, query))
 
     async def archive_has(self, uids: list[str]) -> set[str]:
         """Those of `uids` that are archived."""
-        return await self.read(lambda conn: archive.has(conn, uids))
+        return await self.query(lambda conn: archive.has(conn, uids))
 
     async def archive_delete(self, uid: str) -> bool:
         """Delete an archived workflow; False when there was none."""
         return await self.transact(lambda conn: archive.delete(conn, uid))
 
-    async def archive_label_keys(self) -> list[str]:
-        """Every label key of archived workflows, sorted."""
-        return await self.read(archive.label_keys)
+    async def archive_label_keys(self, namespace: str = "") -> list[str]:
+        """Every label key of archived workflows (of `namespace` when given), sorted."""
+        return await self.query(lambda conn: archive.label_keys(conn, namespace))
 
-    async def archive_label_values(self, key: str) -> list[str]:
-        """Every value of label `key` among archived workflows, sorted."""
-        return await self.read(lambda conn: archive.label_values(conn, key))
+    async def archive_label_values(self, key: str, namespace: str = "") -> list[str]:
+        """Every value of label `key` among archived workflows (of `namespace`), sorted."""
+        return await self.query(lambda conn: archive.label_values(conn, key, namespace))
 
-    async def archive_expire(self, before: datetime.datetime) -> int:
-        """Delete what finished before `before` (archiveTTL); how many rows went."""
-        return await self.transact(lambda conn: archive.expire(conn, before))
+    async def archive_expire(self, before: datetime.datetime, batch: int = EXPIRE_BATCH) -> int:
+        """Delete what finished before `before` (archiveTTL); how many rows went. One write
+        transaction per `batch` rows, so the controller's writes get in between."""
+        total = 0
+        while True:
+            gone = await self.transact(lambda conn: archive.expire(conn, before, batch))
+            total += gone
+            if gone < batch:
+                return total
 
     # --- the database thread ---
 
@@ -180,12 +221,26 @@ class Store:
         except sqlite3.Error as e:
             raise StoreError(f"the store {self.path} failed: {e}") from None
 
+    def _query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._read_conn
+        if conn is None:
+            raise StoreError(f"the store {self.path} is closed")
+        try:
+            conn.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StoreError(f"the store {self.path} failed: {e}") from None
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             raise StoreError(f"the store {self.path} is closed")
         return self._conn
 
     def _open(self) -> None:
+        self._lock = _share_lock(self.path)
         try:
             # It will hold workflow outputs and logs: only its owner may read it.
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
@@ -212,6 +267,36 @@ class Store:
             conn.close()
             raise
         self._conn = conn
+        self._read_conn = _read_connection(self.path)
+
+
+def _share_lock(path: Path) -> int:
+    """Hold `path`'s lock file shared (a descriptor to close); a restore holds it exclusively."""
+    lock = lock_path(path)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise ConfigError(f"cannot open the lock file {lock}: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ConfigError(
+            f"argoapp's database {path} is being restored (`argoapp db restore` holds "
+            f"{lock}); start argoapp again when the restore has finished"
+        ) from None
+    return fd
+
+
+def _read_connection(path: Path) -> sqlite3.Connection:
+    """A second, read-only connection for the reader thread (opened after the migrations)."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as e:
+        raise ConfigError(f"cannot open argoapp's database {path} for reading: {e}") from None
+    return conn
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> int:

@@ -95,3 +95,25 @@ async def test_no_rights_and_no_token(api: Client) -> None:
     assert resp.status == 403 and (await resp.json())["code"] == 7
     resp = await api.get("/api/v1/archived-workflows", params={"namespace": "argo"})
     assert resp.status == 401 and (await resp.json())["code"] == 16
+
+
+async def test_label_keys_and_values_stay_in_the_namespace_asked(api: Client, store: Store) -> None:
+    """A caller allowed one namespace learns no label of another's archived workflows."""
+    await store.archive_put(archived_wf(3, ns="default", secret="default-only"))
+    await store.archive_put(archived_wf(4, ns="argo", team="argo-team"))
+    resp = await api.get(
+        "/api/v1/archived-workflows-label-keys",
+        params={"namespace": "argo"},
+        headers=bearer(READER),
+    )
+    assert resp.status == 200
+    keys = (await resp.json())["items"]
+    assert "team" in keys and "secret" not in keys
+    for key, expected in (("team", ["argo-team"]), ("secret", [])):
+        resp = await api.get(
+            "/api/v1/archived-workflows-label-values",
+            params={"namespace": "argo", "listOptions.labelSelector": key},
+            headers=bearer(READER),
+        )
+        assert resp.status == 200
+        assert (await resp.json())["items"] == expected

@@ -3,6 +3,7 @@ label keys and values, and upgrading a database made before the archive existed.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -269,3 +270,58 @@ async def test_pages_walk_an_index_in_list_order(
     found = await store.read(plan)
     assert index in found.split(" | ")[0], found
     assert "TEMP B-TREE" not in found, found
+
+
+async def test_expiry_deletes_in_batches_letting_writes_in_between(store: Store) -> None:
+    """archiveTTL over many rows is several short write transactions: a write asked for
+    meanwhile is done before the expiry ends, not after it."""
+    await fill(store, 30)
+    done: list[str] = []
+
+    async def expire() -> int:
+        gone = await store.archive_expire(datetime(2026, 1, 1, 0, 25, tzinfo=UTC), batch=4)
+        done.append("expire")
+        return gone
+
+    async def put() -> None:
+        await store.archive_put(wf(59))
+        done.append("put")
+
+    gone, _ = await asyncio.gather(expire(), put())
+    assert gone == 25
+    assert done == ["put", "expire"]
+    assert names((await store.archive_list(q()))[0]) == [
+        "wf-059",
+        "wf-029",
+        "wf-028",
+        "wf-027",
+        "wf-026",
+        "wf-025",
+    ]
+    assert await store.archive_label_values("x") == []  # their labels went with them
+
+
+async def test_label_keys_and_values_of_one_namespace(store: Store) -> None:
+    await fill(store, 8)  # odd i in argo, even in default; x=1 on 0..4, tier t0..t3
+    await store.archive_put(wf(41, only="argo"))
+    await store.archive_put(wf(42, solo="default"))
+    assert await store.archive_label_keys("argo") == [
+        "app",
+        "only",
+        "tier",
+        "workflows.argoproj.io/phase",
+        "x",
+    ]
+    assert await store.archive_label_keys("default") == [
+        "app",
+        "solo",
+        "tier",
+        "workflows.argoproj.io/phase",
+        "x",
+    ]
+    assert await store.archive_label_keys("nowhere") == []
+    assert "only" in await store.archive_label_keys()  # no namespace: every one
+    assert await store.archive_label_values("tier", "argo") == ["t1", "t3"]
+    assert await store.archive_label_values("tier", "default") == ["t0", "t2"]
+    assert await store.archive_label_values("only", "default") == []
+    assert await store.archive_label_values("tier") == ["t0", "t1", "t2", "t3"]

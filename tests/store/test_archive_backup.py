@@ -1,21 +1,30 @@
 """`argoapp db backup` and `argoapp db restore` through the CLI (click's CliRunner): a round
-trip while the store is open and written, and the refusals (existing file, running argoapp,
-a file that is not an argoapp store)."""
+trip while the store is open and written, both databases of a local-mode data dir together
+(a real localkube), the locks that keep a restore away from running processes, and the
+refusals (existing file, a file that is not an argoapp store)."""
 
 from __future__ import annotations
 
-import json
+import fcntl
 import os
+import shutil
 import sqlite3
 import stat
+import tarfile
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from argoapp.cli.main import cli
+from argoapp.errors import ConfigError
+from argoapp.kube.client import Kube
+from argoapp.kube.errors import NotFound
+from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 from argoapp.store import ArchiveQuery, Store
+from argoapp.store.store import lock_path
 
 
 def wf(name: str) -> dict[str, Any]:
@@ -51,7 +60,7 @@ async def test_backup_while_running_then_restore(tmp_path: Path) -> None:
 
     result = run("restore", str(backup), "--data-dir", str(data))
     assert result.exit_code == 0, result.output
-    assert "restored" in result.output and "schema version" in result.output
+    assert "restored argoapp.db" in result.output and "schema version" in result.output
     store = Store(data / "argoapp.db")
     await store.start()
     try:
@@ -73,7 +82,10 @@ async def test_backup_refuses_to_overwrite_without_force(tmp_path: Path) -> None
     assert target.read_text() == "keep me"
     result = run("backup", str(target), "--data-dir", str(tmp_path), "--force")
     assert result.exit_code == 0
-    with closing(sqlite3.connect(target)) as conn:
+    with tarfile.open(target) as tar:
+        assert tar.getnames() == ["argoapp.db"]  # no localkube.db in this data dir
+        tar.extract("argoapp.db", tmp_path / "out", filter="data")
+    with closing(sqlite3.connect(tmp_path / "out" / "argoapp.db")) as conn:
         assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] > 0
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -83,19 +95,122 @@ async def test_backup_refuses_to_overwrite_without_force(tmp_path: Path) -> None
     assert result.exit_code == 2 and "no argoapp database" in result.output
 
 
-async def test_restore_refuses_while_argoapp_runs(tmp_path: Path) -> None:
+async def test_restore_refuses_while_a_store_is_open(tmp_path: Path) -> None:
+    """Any process with the store open (argoapp server or controller, with no server.json)
+    holds its lock; the restore refuses, naming the data dir, and leaves the files alone."""
     store = Store(tmp_path / "argoapp.db")
     await store.start()
-    await store.close()
-    backup = tmp_path / "b.db"
+    backup = tmp_path / "b.tar"
     assert run("backup", str(backup), "--data-dir", str(tmp_path)).exit_code == 0
-    (tmp_path / "server.json").write_text(json.dumps({"url": "http://x", "pid": os.getpid()}))
-    result = CliRunner().invoke(cli, ["db", "restore", str(backup), "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2
-    assert f"argoapp is running on {tmp_path} (pid {os.getpid()})" in result.output
-    # A server.json left by an argoapp that died does not block.
-    (tmp_path / "server.json").write_text(json.dumps({"pid": 2**22 + 12345}))
+    await store.archive_put(wf("live"))
+    try:
+        result = CliRunner().invoke(
+            cli, ["db", "restore", str(backup), "--data-dir", str(tmp_path)]
+        )
+        assert result.exit_code == 2, result.output
+        assert f"argoapp is running on {tmp_path}" in result.output
+        assert not list(tmp_path.glob(".*.restoring"))
+        await store.archive_put(wf("later"))  # the open store was not disturbed
+        assert await names(store) == ["later", "live"]
+    finally:
+        await store.close()
     assert run("restore", str(backup), "--data-dir", str(tmp_path)).exit_code == 0
+
+
+async def test_a_store_does_not_start_during_a_restore(tmp_path: Path) -> None:
+    path = tmp_path / "argoapp.db"
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as `argoapp db restore` holds it
+        with pytest.raises(ConfigError, match="is being restored"):
+            await Store(path).start()
+    finally:
+        os.close(fd)
+    store = Store(path)
+    await store.start()
+    await store.close()
+
+
+async def _config_maps(cluster: LocalKube) -> list[str]:
+    kube = await Kube.connect(cluster.kubeconfig)
+    try:
+        found = []
+        for name in ("before", "after"):
+            try:
+                await kube.get("ConfigMap", name, "argo")
+                found.append(name)
+            except NotFound:
+                pass
+        return found
+    finally:
+        await kube.close()
+
+
+async def test_local_mode_backs_up_and_restores_both_databases(tmp_path: Path, pki: Path) -> None:
+    """localkube's objects and argoapp's store go back to the same moment together; a
+    running localkube (argoapp up) blocks the restore even with the store closed."""
+    data = tmp_path / "data"
+    shutil.copytree(pki, data)
+    cluster = LocalKube(LocalKubeSettings(data_dir=data, port=0, run_kubelet=False))
+    await cluster.start()
+    store = Store(data / "argoapp.db")
+    await store.start()
+    backup = tmp_path / "backup.tar"
+    try:
+        kube = await Kube.connect(cluster.kubeconfig)
+        try:
+            await kube.create("ConfigMap", {"metadata": {"name": "before"}}, "argo")
+            await store.archive_put(wf("before"))
+            assert run("backup", str(backup), "--data-dir", str(data)).exit_code == 0
+            await kube.create("ConfigMap", {"metadata": {"name": "after"}}, "argo")
+            await store.archive_put(wf("after"))
+        finally:
+            await kube.close()
+        await store.close()
+        result = CliRunner().invoke(cli, ["db", "restore", str(backup), "--data-dir", str(data)])
+        assert result.exit_code == 2 and f"argoapp is running on {data}" in result.output
+    finally:
+        await store.close()
+        await cluster.stop()
+    with tarfile.open(backup) as tar:
+        assert sorted(tar.getnames()) == ["argoapp.db", "localkube.db"]
+    result = run("restore", str(backup), "--data-dir", str(data))
+    assert result.exit_code == 0, result.output
+    assert "restored argoapp.db, localkube.db" in result.output
+
+    cluster = LocalKube(LocalKubeSettings(data_dir=data, port=0, run_kubelet=False))
+    await cluster.start()
+    store = Store(data / "argoapp.db")
+    await store.start()
+    try:
+        assert await _config_maps(cluster) == ["before"]
+        assert await names(store) == ["before"]
+    finally:
+        await store.close()
+        await cluster.stop()
+
+
+async def test_a_bare_store_file_restores_the_store_alone_with_a_warning(tmp_path: Path) -> None:
+    """The older backup format (one SQLite file) still restores; with a localkube.db in the
+    data dir the CLI says what that can break."""
+    store = Store(tmp_path / "argoapp.db")
+    await store.start()
+    await store.archive_put(wf("old"))
+    bare = tmp_path / "bare.db"
+    with closing(sqlite3.connect(bare)) as dst, closing(sqlite3.connect(store.path)) as src:
+        src.backup(dst)
+    await store.archive_put(wf("new"))
+    await store.close()
+    (tmp_path / "localkube.db").write_bytes(b"")
+    result = run("restore", str(bare), "--data-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "holds no localkube.db" in result.output
+    store = Store(tmp_path / "argoapp.db")
+    await store.start()
+    try:
+        assert await names(store) == ["old"]
+    finally:
+        await store.close()
 
 
 async def test_restore_refuses_what_is_not_an_argoapp_store(tmp_path: Path) -> None:

@@ -1,17 +1,19 @@
-"""Store: migrations, restarts, node offload round trips and refusing files it cannot use."""
+"""Store: migrations, restarts, node offload round trips, refusing files it cannot use, and the
+reader thread that keeps the API's queries from holding up the controller."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import stat
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from argoapp.errors import ConfigError
-from argoapp.store import Store, StoreError, migrations
+from argoapp.store import ArchiveQuery, Store, StoreError, migrations
 
 
 @pytest.fixture
@@ -194,3 +196,30 @@ async def test_first_schema_versions_are_still_read_and_pruned(store: Store) -> 
     await store.prune_nodes("u", version, written)
     assert await store.load_nodes("u", legacy) is None
     assert await store.load_nodes("u", version) == {"a": {"phase": "Succeeded"}}
+
+
+async def test_an_api_read_does_not_hold_up_the_controller(store: Store) -> None:
+    """The API's queries run on their own connection and thread: while one is in the middle
+    of a read, the controller's writes and reads still complete (WAL lets them)."""
+    written = threading.Event()
+    reading = threading.Event()
+
+    def long_read(conn: sqlite3.Connection) -> bool:
+        conn.execute("SELECT COUNT(*) FROM offloaded_node_rows").fetchone()
+        reading.set()
+        return written.wait(30)  # stands for a big list: it ends only once the write is done
+
+    read = asyncio.create_task(store.query(long_read))
+    assert await asyncio.to_thread(reading.wait, 30)
+    queued_list = asyncio.create_task(store.archive_list(ArchiveQuery()))
+    version, _ = await store.save_nodes("u", {"a": {}})
+    assert await store.load_nodes("u", version) == {"a": {}}
+    assert not queued_list.done()  # archive lists are API reads: they wait on the reader
+    written.set()
+    assert await read is True
+    assert await queued_list == ([], "")
+
+
+async def test_the_read_connection_is_read_only(store: Store) -> None:
+    with pytest.raises(StoreError, match="readonly"):
+        await store.query(lambda conn: conn.execute("DELETE FROM offloaded_node_rows"))
