@@ -205,15 +205,24 @@ class Kube:
         *,
         grace_seconds: int | None = None,
         propagation: str | None = None,
+        preconditions: Obj | None = None,
+        dry_run: bool = False,
     ) -> None:
-        """Delete one object; `NotFound` when it is already gone."""
+        """Delete one object; `NotFound` when it is already gone, `Conflict` when
+        `preconditions` (uid, resourceVersion) do not hold; a dry run deletes nothing."""
         k = self._kind(kind)
         options: Obj = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if grace_seconds is not None:
             options["gracePeriodSeconds"] = grace_seconds
         if propagation is not None:
             options["propagationPolicy"] = propagation
-        await self._json("DELETE", k, "delete", k.path(namespace, name), body=options)
+        if preconditions:
+            options["preconditions"] = preconditions
+        if dry_run:
+            options["dryRun"] = ["All"]
+        query = {"dryRun": "All"} if dry_run else None
+        path = k.path(namespace, name)
+        await self._json("DELETE", k, "delete", path, query=query, body=options)
 
     async def watch(
         self,
@@ -262,8 +271,10 @@ class Kube:
         since_seconds: int | None = None,
         timestamps: bool = False,
         limit_bytes: int | None = None,
+        previous: bool = False,
     ) -> AsyncGenerator[bytes, None]:
-        """The container's log as it arrives, in chunks of bytes."""
+        """The container's log as it arrives, in chunks of bytes (`previous`: of the
+        container's previous run, after a restart)."""
         k = KINDS["Pod"]
         query = _query(
             container=container,
@@ -272,6 +283,7 @@ class Kube:
             sinceSeconds=since_seconds,
             timestamps="true" if timestamps else "",
             limitBytes=limit_bytes,
+            previous="true" if previous else "",
         )
         timeout = aiohttp.ClientTimeout(sock_connect=10) if follow else REQUEST_TIMEOUT
         path = k.path(namespace, name, "log")

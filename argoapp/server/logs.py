@@ -5,7 +5,8 @@ the `podName` one) and `GET /api/v1/workflows/{ns}/{name}/{podName}/log`, stream
 The pods are those labelled `workflows.argoproj.io/workflow=<name>` (narrowed by `selector`),
 started ones only, in the order they started. Each pod's log of `logOptions.container` (main by
 default) is read from Kubernetes with timestamps, which order the lines and are cut off again
-unless `logOptions.timestamps` asks for them; `grep` (a regular expression) keeps matching lines.
+unless `logOptions.timestamps` asks for them (`logOptions.previous` reads a restarted container's
+previous run); `grep` (a regular expression, RE2 syntax as Argo's) keeps matching lines.
 Without `follow` the lines of all pods come sorted by time (in windows of `SORT_WINDOW` bytes, so
 a huge log never sits in memory whole); with `follow` lines are sent as they come, pods that start
 later are picked up from a pod watch (a pod whose container has not started yet is tried again
@@ -22,13 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
+import re2  # type: ignore[import-untyped]
 from aiohttp import web
 
 from argoapp.kube.client import Kube
@@ -45,6 +46,12 @@ log = logging.getLogger(__name__)
 
 SORT_WINDOW = 8 * 1024 * 1024
 _QUEUE = 256
+
+
+class Grep(Protocol):
+    """A compiled `grep` pattern."""
+
+    def search(self, text: str) -> object | None: ...
 
 
 class KeptLogSource(Protocol):
@@ -84,8 +91,9 @@ class LogRequest:
     tail_lines: int | None
     since_ns: int | None
     limit_bytes: int | None
-    grep: re.Pattern[str] | None
+    grep: Grep | None
     selector: str
+    previous: bool = False
 
 
 @dataclass(order=True, frozen=True)
@@ -104,10 +112,7 @@ def setup(app: web.Application) -> None:
 def _parse(request: web.Request) -> LogRequest:
     q = request.query
     grep = q.get("grep", "")
-    try:
-        pattern = re.compile(grep) if grep else None
-    except re.error as e:
-        raise invalid(f"error parsing regexp: {e}") from None
+    pattern = compile_grep(grep) if grep else None
     tail = q.get("logOptions.tailLines")
     limit = q.get("logOptions.limitBytes")
     return LogRequest(
@@ -122,7 +127,21 @@ def _parse(request: web.Request) -> LogRequest:
         limit_bytes=query_int(request, "logOptions.limitBytes") if limit else None,
         grep=pattern,
         selector=q.get("selector", ""),
+        previous=query_bool(request, "logOptions.previous"),
     )
+
+
+def compile_grep(pattern: str) -> Grep:
+    """`pattern` compiled with RE2, as Argo's Go regexp is: matching takes time linear in the
+    line, so no pattern can hold the event loop (Python's `re` backtracks, and `(a+)+$` on a
+    long line would freeze the server and the controller with it)."""
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is the caller's error, not a log line
+    try:
+        return cast(Grep, re2.compile(pattern, options=options))
+    except re2.error as e:
+        message = e.args[0].decode(errors="replace") if e.args else str(e)
+        raise invalid(f"error parsing regexp: {message}") from None
 
 
 def _since(request: web.Request) -> int | None:
@@ -253,7 +272,7 @@ class _Reader:
         stream = self.kube.pod_log(
             pod, req.namespace, container=req.container, follow=follow,
             tail_lines=req.tail_lines, since_seconds=since, timestamps=True,
-            limit_bytes=req.limit_bytes,
+            limit_bytes=req.limit_bytes, previous=req.previous,
         )  # fmt: skip
         async with contextlib.aclosing(stream):
             async for chunk in stream:
