@@ -9,6 +9,7 @@ auth mode it is the server's own client; in `client` mode the caller's bearer to
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -65,6 +66,45 @@ def query_int(request: web.Request, name: str) -> int:
         raise invalid(f'strconv.ParseInt: parsing "{raw}": invalid syntax ({name})') from None
 
 
+@dataclass(frozen=True)
+class DeleteOptions:
+    """Kubernetes DeleteOptions as Argo's delete calls take them (`deleteOptions.*` query)."""
+
+    grace_seconds: int | None = None
+    propagation: str | None = None
+    preconditions: Obj | None = None
+    dry_run: bool = False
+
+
+_PROPAGATIONS = ("Orphan", "Background", "Foreground")
+
+
+def delete_options(request: web.Request, propagation: str | None = None) -> DeleteOptions:
+    """The request's `deleteOptions.*`; `propagation` is the default policy."""
+    q = request.query
+    grace = q.get("deleteOptions.gracePeriodSeconds")
+    policy = q.get("deleteOptions.propagationPolicy") or propagation
+    if policy is not None and policy not in _PROPAGATIONS:
+        raise invalid(f"deleteOptions.propagationPolicy {policy!r} is not one of Orphan, "
+                      "Background, Foreground")  # fmt: skip
+    if query_bool(request, "deleteOptions.orphanDependents") and policy is None:
+        policy = "Orphan"
+    preconditions = {
+        key: q[f"deleteOptions.preconditions.{key}"]
+        for key in ("uid", "resourceVersion")
+        if q.get(f"deleteOptions.preconditions.{key}")
+    }
+    dry = q.getall("deleteOptions.dryRun", [])
+    if any(d != "All" for d in dry):
+        raise invalid(f"deleteOptions.dryRun must be All, not {dry}")
+    return DeleteOptions(
+        grace_seconds=query_int(request, "deleteOptions.gracePeriodSeconds") if grace else None,
+        propagation=policy,
+        preconditions=preconditions or None,
+        dry_run=bool(dry),
+    )
+
+
 def body_bool(body: Obj, name: str) -> bool:
     value = body.get(name)
     if isinstance(value, str):
@@ -103,3 +143,18 @@ def json_response(obj: Any, status: int = 200) -> web.Response:
 
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+async def delete_with(
+    kube: Kube, kind: str, name: str, namespace: str, options: DeleteOptions
+) -> None:
+    """Delete one object as `options` say."""
+    await kube.delete(
+        kind,
+        name,
+        namespace,
+        grace_seconds=options.grace_seconds,
+        propagation=options.propagation,
+        preconditions=options.preconditions,
+        dry_run=options.dry_run,
+    )

@@ -11,7 +11,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from argoapp.model.types import Obj
-from argoapp.server.context import json_body, json_response, kube_for, object_field, query_int
+from argoapp.server.context import (
+    delete_options,
+    delete_with,
+    json_body,
+    json_response,
+    kube_for,
+    object_field,
+    query_int,
+)
 from argoapp.server.errors import Code
 from argoapp.server.validation import validate_cron
 
@@ -91,9 +99,10 @@ async def update(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     namespace, name = request.match_info["namespace"], request.match_info["name"]
+    options = delete_options(request)
     kube = kube_for(request)
     await kube.get(KIND, name, namespace)
-    await kube.delete(KIND, name, namespace)
+    await delete_with(kube, KIND, name, namespace, options)
     return json_response({})
 
 

@@ -17,6 +17,8 @@ from aiohttp import web
 
 from argoapp.model.types import Obj
 from argoapp.server.context import (
+    delete_options,
+    delete_with,
     json_body,
     json_response,
     kube_for,
@@ -135,8 +137,9 @@ async def _update(request: web.Request, k: _Kind) -> web.Response:
 
 
 async def _delete(request: web.Request, k: _Kind) -> web.Response:
+    options = delete_options(request)
     kube = kube_for(request)
     namespace, name = k.namespace(request), request.match_info["name"]
     await kube.get(k.kind, name, namespace)
-    await kube.delete(k.kind, name, namespace)
+    await delete_with(kube, k.kind, name, namespace, options)
     return json_response({})

@@ -25,6 +25,8 @@ from argoapp.server import archived
 from argoapp.server.archived_merge import merged_page
 from argoapp.server.context import (
     body_bool,
+    delete_options,
+    delete_with,
     json_body,
     json_response,
     kube_for,
@@ -150,12 +152,14 @@ async def _archived(request: web.Request, namespace: str, name: str) -> Obj:
 
 async def delete(request: web.Request) -> web.Response:
     namespace, name = request.match_info["namespace"], request.match_info["name"]
+    force = query_bool(request, "force")  # a bad value is an error before any lookup
+    options = delete_options(request, "Background")
     kube = kube_for(request)
     wf = await load(request, namespace, name)
     name = wf["metadata"]["name"]
-    if query_bool(request, "force"):
+    if force and not options.dry_run:
         await kube.patch(WORKFLOW, name, {"metadata": {"finalizers": None}}, namespace)
-    await kube.delete(WORKFLOW, name, namespace, propagation="Background")
+    await delete_with(kube, WORKFLOW, name, namespace, options)
     return json_response({})
 
 
