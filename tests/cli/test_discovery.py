@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from argoapp.cli.argo.client import NoServer, discover
+from argoapp.errors import ArgoappError
 
 
 def test_argo_server_is_secure_unless_told_otherwise() -> None:
@@ -47,3 +48,14 @@ def test_local_appliance_from_the_data_dir(tmp_path: Path) -> None:
     (tmp_path / "server.json").write_text(json.dumps(info | {"authMode": "server"}))
     assert discover(env=env).token == ""
     assert discover(env=env | {"ARGO_TOKEN": "mine"}).token == "Bearer mine"
+
+
+def test_headers_and_data_dir_flags(tmp_path: Path) -> None:
+    conn = discover(server="h:1", headers=["X-A: 1, X-B=two", "X-C:3"], base_href="/base/", env={})
+    assert conn.headers == (("X-A", "1"), ("X-B", "two"), ("X-C", "3"))
+    assert conn.url == "https://h:1/base"
+    with pytest.raises(ArgoappError, match="not NAME: VALUE"):
+        discover(server="h:1", headers=["nothing"], env={})
+    (tmp_path / "server.json").write_text(json.dumps({"url": "http://127.0.0.1:9"}))
+    elsewhere = {"ARGOAPP_DATA_DIR": str(tmp_path / "missing")}
+    assert discover(home=tmp_path, env=elsewhere).url == "http://127.0.0.1:9"

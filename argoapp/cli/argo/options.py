@@ -97,6 +97,8 @@ def _merged(flags: dict[str, Any]) -> dict[str, Any]:
         mine, early = flags.get(name), root.get(name)
         if name == "headers":
             out[name] = (*(early or ()), *(mine or ()))
+        elif name == "secure":  # --no-secure is False, not absent
+            out[name] = mine if mine is not None else early
         else:
             out[name] = mine if mine not in (None, False) else early
     return out
