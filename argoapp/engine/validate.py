@@ -5,7 +5,8 @@ workflowTemplateRef already merged) and fails the workflow with `invalid spec: <
 the API server calls it, `validate_workflow_template`, `validate_cluster_workflow_template`
 and `validate_cron_workflow` on create and lint and answers 400 with the message.
 
-The walk follows Argo's ValidateWorkflow: template names, `spec.arguments`, the global
+First `validate_types.check_types` refuses fields of the wrong JSON type, as Argo's decoding
+does. The walk then follows Argo's ValidateWorkflow: template names, `spec.arguments`, the global
 variables, the entrypoint (with the workflow's arguments), the exit handler, hooks, podGC, and
 then every template on its own. Referenced templates come from the `Lookup` (no I/O here).
 Every failure is a `ValidationError`; nothing else escapes, whatever the document holds.
@@ -27,6 +28,7 @@ from argoapp.engine.validate_fields import (
 from argoapp.engine.validate_graph import check_hooks
 from argoapp.engine.validate_scope import add_outputs
 from argoapp.engine.validate_templates import FAKE, Base, Checker
+from argoapp.engine.validate_types import check_types
 from argoapp.model.types import Obj
 
 __all__ = [
@@ -64,7 +66,12 @@ _ALWAYS_GLOBAL = (
 
 def validate_workflow(wf: Obj, lookup: Lookup, *, lint: bool = False) -> None:
     """Raise `ValidationError` when `wf` cannot run. `lint`: arguments may lack values."""
-    _guarded(lambda: _validate(wf, lookup, lint=lint, template_validation=False))
+
+    def run() -> None:
+        check_types(wf, "Workflow")
+        _validate(wf, lookup, lint=lint, template_validation=False)
+
+    _guarded(run)
 
 
 def validate_workflow_template(tmpl: Obj, lookup: Lookup) -> None:
@@ -82,6 +89,7 @@ def validate_cron_workflow(cron: Obj, lookup: Lookup) -> None:
     from argoapp.engine.validate_cron import check_cron
 
     def run() -> None:
+        check_types(cron, "CronWorkflow")
         wf = check_cron(cron)
         try:
             _validate(wf, lookup, lint=False, template_validation=False)
@@ -93,6 +101,7 @@ def validate_cron_workflow(cron: Obj, lookup: Lookup) -> None:
 
 def _validate_template_kind(tmpl: Obj, lookup: Lookup, what: str) -> None:
     def run() -> None:
+        check_types(tmpl, "WorkflowTemplate")
         meta = as_dict(tmpl.get("metadata"))
         name = text(meta.get("name"))
         if len(name) > _MAX_NAME:
@@ -140,6 +149,7 @@ def _merge_template_ref(wf: Obj, spec: Obj, lookup: Lookup) -> Obj:
     if not isinstance(found, dict):
         plural = "clusterworkflowtemplates" if cluster else "workflowtemplates"
         raise ValidationError(f'{plural}.argoproj.io "{text(ref.get("name"))}" not found')
+    check_types(found, "WorkflowTemplate")  # stored behind the API's back, maybe
     merged = copy.deepcopy(as_dict(found.get("spec")))
     for key, value in spec.items():
         if key == "workflowTemplateRef":

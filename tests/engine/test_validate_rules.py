@@ -44,7 +44,12 @@ def test_entrypoint_must_name_a_template() -> None:
 
 
 def test_spec_must_be_an_object() -> None:
-    rejects({"metadata": {}, "spec": []}, "spec is missing")
+    rejects({"metadata": {}}, "spec is missing")
+    rejects(
+        {"metadata": {}, "spec": []},
+        "json: cannot unmarshal array into Go struct field Workflow.spec of type "
+        "v1alpha1.WorkflowSpec",
+    )
 
 
 def test_template_names_are_unique() -> None:
