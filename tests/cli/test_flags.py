@@ -156,3 +156,29 @@ def test_delete_picks_prefix_field_selector_older_and_all(argo: Cli) -> None:
     gone = argo.ok("delete", "--all").splitlines()
     assert sorted(gone) == sorted(f"Workflow '{n}' deleted" for n in everything)
     assert argo.ok("list").strip() == "No workflows found"
+
+
+def test_sync_limits_create_get_update_delete(argo: Cli) -> None:
+    cm = ("--type", "configmap", "--cm-name", "my-limits")
+    created = argo.ok("sync", "create", "workers", *cm, "--limit", "3").splitlines()
+    assert created == [
+        "Sync limit created",
+        "Key: workers",
+        "Type: configmap",
+        "ConfigMap Name: my-limits",
+        "Namespace: default",
+        "Limit: 3",
+    ]
+    assert argo.ok("sync", "get", "workers", *cm).splitlines() == created[1:]
+    updated = argo.ok("sync", "update", "workers", *cm, "--limit", "5").splitlines()
+    assert updated[0] == "Sync limit updated" and updated[-1] == "Limit: 5"
+    again = argo.run("sync", "create", "workers", *cm, "--limit", "1")
+    assert again.exit_code == 1 and again.stderr.startswith("argoapp: failed to create sync ")
+    assert argo.ok("sync", "delete", "workers", *cm).strip() == "Sync limit deleted"
+    missing = argo.run("sync", "get", "workers", *cm)
+    assert missing.exit_code == 1 and "not found" in missing.stderr
+
+    no_cm = argo.run("sync", "get", "workers", "--type", "configmap")
+    assert no_cm.exit_code == 2 and "--cm-name is required" in no_cm.stderr
+    db = argo.run("sync", "create", "workers", "--type", "database", "--limit", "1")
+    assert db.exit_code == 1 and "unsupported sync config type" in db.stderr

@@ -12,8 +12,18 @@ import click
 
 def register(cli: click.Group) -> None:
     """Add every verb to the top-level group."""
-    from argoapp.cli.argo import archive, cron, lint, misc, ops, submit, templates, workflows
+    from argoapp.cli.argo import (
+        archive,
+        cron,
+        lint,
+        misc,
+        ops,
+        submit,
+        sync,
+        templates,
+        workflows,
+    )
 
-    for module in (submit, workflows, ops, lint, templates, cron, archive, misc):
+    for module in (submit, workflows, ops, lint, templates, cron, archive, sync, misc):
         for command in module.COMMANDS:
             cli.add_command(command)
