@@ -246,7 +246,7 @@ async def run_server(
             kube=kube,
             store=store,
             auth_mode=settings.auth_mode,
-            info_settings=info_from_config(controller_config),
+            info_settings=info_from_config(controller_config, settings.namespace),
             controller=controller,
         )
         with _signals(stop.set):
