@@ -11,8 +11,9 @@
 `context.kube_for` asks `client_for` here; `TokenClients` keeps one `Kube.with_token` client per
 token (they share the server's connection pool), bounded and dropped on shutdown. `login` is the
 Jupyter-style link `argoapp up` prints: any non-API GET carrying `?token=X` sets the cookie and
-redirects to the same page without the token. `/healthz`, `/metrics` and `/api/v1/version` never
-call `kube_for`, so they answer without auth in every mode.
+redirects to the same page without the token. `/healthz` and `/api/v1/version` never call
+`kube_for`, so they answer without auth in every mode; `/metrics` and the InfoService check for a
+token themselves (`metrics`, `info`).
 """
 
 from __future__ import annotations

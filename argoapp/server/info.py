@@ -11,7 +11,9 @@ runtime passes them to `app.build_app`.
 
 `/api/v1/userinfo` describes the caller. Without SSO there are no claims, so Argo answers `{}`
 in both `server` and `client` mode; argoapp does the same. The tracking endpoint (the UI's usage
-beacon) is accepted and logged at debug level. None of this touches Kubernetes.
+beacon) is accepted and logged at debug level. As every call of Argo's InfoService passes its
+auth gatekeeper, in `client` mode all three need a token (401 without); Kubernetes is not asked
+about it, as Argo does not ask either. None of this touches Kubernetes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from typing import Any
 from aiohttp import web
 
 from argoapp.model.types import Obj
-from argoapp.server.context import json_body, json_response
+from argoapp.server import auth
+from argoapp.server.context import AUTH_MODE, json_body, json_response
+from argoapp.server.errors import ApiError, Code
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +87,24 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/v1/tracking/event", collect_event)
 
 
+def _authenticate(request: web.Request) -> None:
+    """In client mode, Unauthenticated without a token."""
+    if request.app.get(AUTH_MODE) == "client" and not auth.request_token(request):
+        raise ApiError(Code.UNAUTHENTICATED, auth.NO_TOKEN)
+
+
 async def get_info(request: web.Request) -> web.Response:
+    _authenticate(request)
     return json_response(info_body(request.app.get(INFO) or InfoSettings()))
 
 
 async def get_user_info(request: web.Request) -> web.Response:
+    _authenticate(request)
     return json_response({})
 
 
 async def collect_event(request: web.Request) -> web.Response:
+    _authenticate(request)
     body = await json_body(request)
     log.debug("UI event %s", body.get("name", ""))
     return json_response({})

@@ -5,19 +5,25 @@ informer caches (workflows and pods by phase), its work queue (depth, adds), its
 (`controller.metrics.ControllerMetrics`: pass durations, errors, busy workers) and the request
 counts of the Kubernetes clients. Nothing is counted per pod or per pass for this endpoint, so
 the hot path pays nothing. The server may not import the controller: `ControllerView` names the
-attributes it reads, and `runtime` hands the controller in. Like Argo's metrics port, it answers
-without auth in every mode; `/healthz` stays independent of it (a long backlog is not unhealthy).
+attributes it reads, and `runtime` hands the controller in. `/healthz` stays independent of it
+(a long backlog is not unhealthy).
 
-Served: argo_workflows_count{phase}, argo_workflows_pods_count{phase},
-argo_workflows_operation_duration_seconds (histogram), argo_workflows_queue_depth_count,
-argo_workflows_queue_adds_count, argo_workflows_queue_latency (histogram),
-argo_workflows_error_count{cause},
-argo_workflows_k8s_request_total{kind,verb,status_code}, argo_workflows_workers_busy_count
-and argo_workflows_workers_count.
+Auth is Argo Server's: in `client` mode a scrape must carry a token (header or cookie), else it
+gets an empty 403, unless the server's environment sets `ARGO_SERVER_METRICS_AUTH=false`; in
+`server` mode anyone may scrape.
+
+Served, with the names Argo 3.6+ uses (the server reports v3.7): argo_workflows_gauge{phase},
+argo_workflows_pods_gauge{phase}, argo_workflows_operation_duration_seconds (histogram),
+argo_workflows_queue_depth_gauge, argo_workflows_queue_adds_count, argo_workflows_queue_latency
+(histogram), argo_workflows_error_count{cause}, argo_workflows_k8s_request_total{kind,verb,
+status_code}, argo_workflows_workers_busy_count, argo_workflows_is_leader (always 1: there is
+one controller). argoapp's own: argoapp_workflow_workers (the controller's worker count, which
+Argo does not export).
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
@@ -25,11 +31,14 @@ from typing import Protocol
 from aiohttp import web
 
 from argoapp.model.types import Obj
+from argoapp.server import auth
+from argoapp.server.context import AUTH_MODE
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 WORKFLOW_PHASES = ("Pending", "Running", "Succeeded", "Failed", "Error")
 POD_PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
 QUEUE = 'queue_name="workflow_queue"'
+WORKERS = 'worker_type="workflow_queue"'
 RequestCounts = Mapping[tuple[str, str, int], int]
 
 
@@ -102,7 +111,18 @@ def setup(app: web.Application, controller: ControllerView | None, server: _Coun
     app.router.add_get("/metrics", _metrics)
 
 
+def _allowed(request: web.Request) -> bool:
+    """Whether this scrape passes Argo Server's /metrics auth."""
+    if request.app.get(AUTH_MODE) != "client":
+        return True
+    if os.environ.get("ARGO_SERVER_METRICS_AUTH") == "false":
+        return True
+    return bool(auth.request_token(request))
+
+
 async def _metrics(request: web.Request) -> web.Response:
+    if not _allowed(request):
+        return web.Response(status=403)
     controller = request.app.get(CONTROLLER)
     counts: Counter[tuple[str, str, int]] = Counter(request.app[SERVER_COUNTS].request_counts)
     lines: list[str] = []
@@ -120,17 +140,17 @@ def controller_lines(c: ControllerView) -> list[str]:
     workflows = _phases(c.informers["Workflow"].items(), WORKFLOW_PHASES, "Pending")
     pods = _phases(c.informers["Pod"].items(), POD_PHASES, "Pending")
     m = c.metrics
-    lines = _family("argo_workflows_count", "gauge", "Workflows known to the controller by phase")
-    lines += [f'argo_workflows_count{{phase="{p}"}} {n}' for p, n in workflows.items()]
-    lines += _family("argo_workflows_pods_count", "gauge", "Workflow pods by phase")
-    lines += [f'argo_workflows_pods_count{{phase="{p}"}} {n}' for p, n in pods.items()]
+    lines = _family("argo_workflows_gauge", "gauge", "Workflows known to the controller by phase")
+    lines += [f'argo_workflows_gauge{{phase="{p}"}} {n}' for p, n in workflows.items()]
+    lines += _family("argo_workflows_pods_gauge", "gauge", "Workflow pods by phase")
+    lines += [f'argo_workflows_pods_gauge{{phase="{p}"}} {n}' for p, n in pods.items()]
     lines += _histogram(
         "argo_workflows_operation_duration_seconds",
         "Seconds one reconcile pass of a workflow took",
         m.pass_duration,
     )
-    lines += _family("argo_workflows_queue_depth_count", "gauge", "Workflows waiting for a pass")
-    lines.append(f"argo_workflows_queue_depth_count{{{QUEUE}}} {len(c.queue)}")
+    lines += _family("argo_workflows_queue_depth_gauge", "gauge", "Workflows waiting for a pass")
+    lines.append(f"argo_workflows_queue_depth_gauge{{{QUEUE}}} {len(c.queue)}")
     lines += _family("argo_workflows_queue_adds_count", "counter", "Adds to the work queue")
     lines.append(f"argo_workflows_queue_adds_count{{{QUEUE}}} {c.queue.stats.adds}")
     lines += _histogram(
@@ -142,9 +162,11 @@ def controller_lines(c: ControllerView) -> list[str]:
     lines += _family("argo_workflows_error_count", "counter", "Controller errors by cause")
     lines += [f'argo_workflows_error_count{{cause="{k}"}} {v}' for k, v in sorted(m.errors.items())]
     lines += _family("argo_workflows_workers_busy_count", "gauge", "Workers in a pass")
-    lines.append(f'argo_workflows_workers_busy_count{{worker_type="workflow"}} {m.workers_busy}')
-    lines += _family("argo_workflows_workers_count", "gauge", "Workers of the controller")
-    lines.append(f'argo_workflows_workers_count{{worker_type="workflow"}} {m.workers}')
+    lines.append(f"argo_workflows_workers_busy_count{{{WORKERS}}} {m.workers_busy}")
+    lines += _family("argo_workflows_is_leader", "gauge", "1: this controller runs workflows")
+    lines.append("argo_workflows_is_leader 1")
+    lines += _family("argoapp_workflow_workers", "gauge", "Workers of the controller (argoapp's)")
+    lines.append(f"argoapp_workflow_workers{{{WORKERS}}} {m.workers}")
     return lines
 
 

@@ -1,6 +1,7 @@
 """`argoapp server` (runtime.run_server) against a real localkube through its kubeconfig: TLS by
 default with a generated certificate, client auth mode (no token 401, the admin token works),
-/metrics from its controller, and a clean stop."""
+/metrics from its controller (with a token, as Argo Server asks), info naming the namespace of
+`-n`, and a clean stop."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def test_argoapp_server_serves_tls_and_client_auth(
         data_dir=tmp_path / "server",
         address="127.0.0.1",
         port=port,
+        namespace="argo",
     )
     stop = asyncio.Event()
     said: list[str] = []
@@ -54,8 +56,14 @@ async def test_argoapp_server_serves_tls_and_client_auth(
             async with http.get(url + "/api/v1/workflows/argo", headers=headers) as resp:
                 assert resp.status == 200
             async with http.get(url + "/metrics") as resp:
+                assert resp.status == 403
+            async with http.get(url + "/metrics", headers=headers) as resp:
                 assert resp.status == 200
-                assert "argo_workflows_queue_depth_count" in await resp.text()
+                assert "argo_workflows_queue_depth_gauge" in await resp.text()
+            async with http.get(url + "/api/v1/info") as resp:
+                assert resp.status == 401
+            async with http.get(url + "/api/v1/info", headers=headers) as resp:
+                assert (await resp.json())["managedNamespace"] == "argo"
     finally:
         stop.set()
         await ran

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from argoapp.kube.client import Kube
 from argoapp.server.app import build_app
 from argoapp.server.info import info_body, info_from_config
 
@@ -54,3 +55,20 @@ async def test_userinfo_without_sso_is_empty(api: TestClient[Any, Any]) -> None:
 async def test_tracking_event_is_accepted(api: TestClient[Any, Any]) -> None:
     resp = await api.post("/api/v1/tracking/event", json={"name": "openedWorkflow"})
     assert resp.status == 200 and await resp.json() == {}
+
+
+async def test_info_service_needs_a_token_in_client_mode(kube: Kube) -> None:
+    # Every InfoService call passes Argo's auth gatekeeper; the version stays open (readiness).
+    app = build_app(kube=kube, auth_mode="client")
+    token = {"Authorization": "Bearer some-token"}
+    async with TestClient(TestServer(app)) as client:
+        for method, path in (
+            ("GET", "/api/v1/info"),
+            ("GET", "/api/v1/userinfo"),
+            ("POST", "/api/v1/tracking/event"),
+        ):
+            resp = await client.request(method, path, json={})
+            assert resp.status == 401 and (await resp.json())["code"] == 16, path
+            resp = await client.request(method, path, json={}, headers=token)
+            assert resp.status == 200, path
+        assert (await client.get("/api/v1/version")).status == 200

@@ -77,15 +77,20 @@ async def test_metrics_report_workflows_pods_queue_and_requests(
             assert resp.status == 200
             assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
             samples = parse(await resp.text())
-            if samples.get('argo_workflows_pods_count{phase="Pending"}', 0) >= 1:
+            if samples.get('argo_workflows_pods_gauge{phase="Pending"}', 0) >= 1:
                 break
             await asyncio.sleep(0.05)
-    assert samples['argo_workflows_count{phase="Running"}'] == 1
-    assert samples['argo_workflows_count{phase="Succeeded"}'] == 0
+    assert samples['argo_workflows_gauge{phase="Running"}'] == 1
+    assert samples['argo_workflows_gauge{phase="Succeeded"}'] == 0
     assert samples['argo_workflows_queue_adds_count{queue_name="workflow_queue"}'] >= 1
-    assert 'argo_workflows_queue_depth_count{queue_name="workflow_queue"}' in samples
-    assert samples['argo_workflows_workers_count{worker_type="workflow"}'] == 2
-    assert 'argo_workflows_workers_busy_count{worker_type="workflow"}' in samples
+    assert 'argo_workflows_queue_depth_gauge{queue_name="workflow_queue"}' in samples
+    assert samples['argoapp_workflow_workers{worker_type="workflow_queue"}'] == 2
+    assert 'argo_workflows_workers_busy_count{worker_type="workflow_queue"}' in samples
+    assert samples["argo_workflows_is_leader"] == 1
+    # Names Argo dropped in 3.6, and ours under Argo's prefix, are gone.
+    dropped = ("count{", "pods_count{", "workers_count{", "queue_depth_count{")
+    for old in (f"argo_workflows_{name}" for name in dropped):
+        assert not any(name.startswith(old) for name in samples), old
     assert samples["argo_workflows_operation_duration_seconds_count"] >= 1
     assert (
         samples['argo_workflows_operation_duration_seconds_bucket{le="+Inf"}']
@@ -106,11 +111,23 @@ async def test_metrics_report_workflows_pods_queue_and_requests(
     )
 
 
-async def test_metrics_and_healthz_need_no_token_in_client_mode(kube: Kube, store: Store) -> None:
+async def test_metrics_need_a_token_in_client_mode_as_argo_server(
+    kube: Kube, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARGO_SERVER_METRICS_AUTH", raising=False)
     app = build_app(kube=kube, store=store, auth_mode="client")
     async with TestClient(TestServer(app)) as client:
         resp = await client.get("/metrics")
+        assert resp.status == 403 and await resp.text() == ""
+        assert (await client.get("/healthz")).status == 200
+        resp = await client.get("/metrics", headers={"Authorization": "Bearer some-token"})
         assert resp.status == 200
         samples = parse(await resp.text())
-        assert "argo_workflows_count" not in " ".join(samples)  # no controller in this process
-        assert (await client.get("/healthz")).status == 200
+        assert "argo_workflows_gauge" not in " ".join(samples)  # no controller in this process
+        monkeypatch.setenv("ARGO_SERVER_METRICS_AUTH", "false")
+        assert (await client.get("/metrics")).status == 200
+
+
+async def test_metrics_need_no_token_in_server_mode(kube: Kube, store: Store) -> None:
+    async with TestClient(TestServer(build_app(kube=kube, store=store))) as client:
+        assert (await client.get("/metrics")).status == 200
