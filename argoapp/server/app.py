@@ -1,11 +1,11 @@
 """The Argo REST API application on `--port` (2746).
 
-`build_app` assembles it: `GET /api/v1/version` and `GET /healthz` always (without auth, in every
-mode: readiness checks use them); with a Kubernetes client, Argo's workflow, workflow template,
-cluster workflow template and cron workflow services (`workflows`, `workflow_ops`, `templates`,
-`cron`). Every answer carries the `argo-version` header and every failure Argo's JSON error body
-(`errors.error_middleware`). The caller owns the Kubernetes client and the store: the app only
-borrows them, and its cleanup does not close them.
+`build_app` assembles it: `GET /api/v1/version`, `GET /healthz` and the `/` page (`home`) always
+(without auth, in every mode: readiness checks use the first two); with a Kubernetes client,
+Argo's workflow, workflow template, cluster workflow template and cron workflow services
+(`workflows`, `workflow_ops`, `templates`, `cron`). Every answer carries the `argo-version`
+header and every failure Argo's JSON error body (`errors.error_middleware`). The caller owns the
+Kubernetes client and the store: the app only borrows them, and its cleanup does not close them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from argoapp.server import (
     auth,
     cron,
     events,
+    home,
     info,
     logs,
     metrics,
@@ -87,6 +88,7 @@ def build_app(
     )
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
+    home.setup(app, version_body()["version"])
     app[info.INFO] = info_settings or info.InfoSettings()
     info.setup(app)
     if kube is not None:
