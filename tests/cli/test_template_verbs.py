@@ -83,6 +83,69 @@ def test_lint_names_file_and_line_and_exits_1(argo: Cli, manifests: Path) -> Non
     assert argo.ok("lint", str(examples)).strip() == "✔ no linting errors found!"
 
 
+MISSPELT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: misspelt-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: one
+            template: leaf
+            argumnets: {parameters: [{name: x, value: "1"}]}
+    - name: leaf
+      container: {image: busybox, command: [echo]}
+"""
+
+USES_TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: offline-lib}
+spec:
+  templates:
+    - name: say
+      container: {image: busybox, command: [echo]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: offline-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: call
+            templateRef: {name: offline-lib, template: %s}
+"""
+
+
+def test_lint_strict_and_offline(argo: Cli, manifests: Path) -> None:
+    path = manifests / "misspelt.yaml"
+    path.write_text(MISSPELT)
+    strict = argo.run("lint", str(path))
+    assert strict.exit_code == 1
+    assert strict.stdout.splitlines()[0].endswith(
+        'strict decoding error: unknown field "spec.templates[0].steps[0][0].argumnets"'
+    )
+    assert argo.ok("lint", str(path), "--no-strict").strip() == "✔ no linting errors found!"
+
+    # --offline needs no server: none is reachable here, and the templateRef is found in the
+    # files given.
+    refs = manifests / "refs.yaml"
+    refs.write_text(USES_TEMPLATE % "say")
+    nowhere = ["-s", "127.0.0.1:1", "--no-secure"]
+    assert argo.run("lint", str(refs), *nowhere).exit_code == 1
+    assert argo.ok("lint", str(refs), "--offline", *nowhere).strip() == (
+        "✔ no linting errors found!"
+    )
+    refs.write_text(USES_TEMPLATE % "shout")
+    broken = argo.run("lint", str(refs), "--offline", *nowhere)
+    assert broken.exit_code == 1 and "shout" in broken.stdout
+    assert argo.run("lint", str(path), "--offline").exit_code == 1  # strict applies offline too
+
+
 def test_template_verbs_and_submit_from(argo: Cli, manifests: Path) -> None:
     path = manifests / "wft.yaml"
     path.write_text(TEMPLATE.format(kind="WorkflowTemplate", name="greeter"))

@@ -119,17 +119,25 @@ def connection(**flags: Any) -> Connection:
     )
 
 
-def server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the global flags; the command gets `client=ArgoClient(...)` in their place."""
+def server_options(
+    fn: Callable[..., Any] | None = None, *, lazy: bool = False
+) -> Callable[..., Any]:
+    """Add the global flags; the command gets `client=ArgoClient(...)` in their place, or
+    with `lazy` a `connect` that makes one (for a verb that may need no server)."""
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        flags = {name: kwargs.pop(name, None) for name in GLOBAL_NAMES}
-        return fn(*args, client=ArgoClient(connection(**flags)), **kwargs)
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            flags = {name: kwargs.pop(name, None) for name in GLOBAL_NAMES}
+            if lazy:
+                return fn(*args, connect=lambda: ArgoClient(connection(**flags)), **kwargs)
+            return fn(*args, client=ArgoClient(connection(**flags)), **kwargs)
 
-    for option in reversed(_flags()):
-        wrapper = option(wrapper)
-    return wrapper
+        for option in reversed(_flags()):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate
 
 
 def parse_pairs(values: tuple[str, ...] | list[str], what: str) -> dict[str, str]:
