@@ -8,7 +8,8 @@ one pass: hydrate the workflow, build `Observed` from the indexes, call the engi
 `reconcile`, perform its actions, write the workflow back once if it changed, and arm the
 engine's `requeue_after` timer. A conflict on the write means "reload and recompute": the key
 goes straight back on the queue. A failing action or pass is logged and counted and the key is
-retried with backoff; a worker never dies of it.
+retried with backoff; a worker never dies of it. A workflow the engine raises over five passes in
+a row ends `Error` (`failures.py`); a traceback is logged once per run of failures.
 
 Completed workflows are fed to the engine too (TTL and pod GC are its decisions), but cheaply:
 once at start-up and on their own events, never on the periodic resync.
@@ -29,6 +30,7 @@ from typing import Any
 from argoapp.controller.actions import ActionRunner
 from argoapp.controller.archiving import Archiver
 from argoapp.controller.cron import CronController
+from argoapp.controller.failures import PassFailures, errored
 from argoapp.controller.httptask import HttpRequests
 from argoapp.controller.locks import LockManager
 from argoapp.controller.metrics import ControllerMetrics
@@ -132,6 +134,8 @@ class Controller:
         self._tg: asyncio.TaskGroup | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._writing: dict[str, list[str]] = {}
+        self.failures = PassFailures()  # the engine raising over a workflow
+        self._shell_failures = PassFailures()  # anything else failing a pass (logging only)
 
     # --- lifetime ---
 
@@ -243,10 +247,12 @@ class Controller:
             started = asyncio.get_running_loop().time()
             try:
                 await self._pass(key)
-            except Exception:
-                log.exception("controller: the pass over workflow %s failed", key)
+            except Exception as e:
+                self._shell_failures.failed(key, e)
                 self.metrics.error("pass")
                 self.queue.add_backoff(key)
+            else:
+                self._shell_failures.succeeded(key)
             finally:
                 self.metrics.workers_busy -= 1
                 self.metrics.passes += 1
@@ -276,7 +282,12 @@ class Controller:
             objects=self.lookup,
             locks=self.locks.holders(),
         )
-        result = self.reconcile(wf, observed, datetime.now(UTC), self.settings)
+        try:
+            result = self.reconcile(wf, observed, datetime.now(UTC), self.settings)
+        except Exception as e:
+            await self._reconcile_failed(key, cached, wf, e)
+            return
+        self.failures.succeeded(key)
         log.debug(
             "pass %s: %d pods, %d task results -> phase %s, %d actions, requeue after %s",
             key,
@@ -302,6 +313,28 @@ class Controller:
             self.queue.add_backoff(key)
         else:
             self.queue.forget(key)
+
+    async def _reconcile_failed(self, key: str, cached: Obj, wf: Obj, error: Exception) -> None:
+        """The engine raised over `wf`: retry with backoff; after a few failures in a row end
+        it `Error`, as Argo ends a workflow whose operation panicked. One that has ended is
+        not retried: its next event brings the next try."""
+        self.metrics.error("pass")
+        given_up = self.failures.failed(key, error)
+        if workflow_done((wf.get("status") or {}).get("phase")):
+            self.queue.forget(key)  # only TTL and pod GC were left: its next event tries again
+            return
+        if not given_up:
+            self.queue.add_backoff(key)
+            return
+        new = self.archiver.pending(errored(wf, error, datetime.now(UTC), self.failures.limit))
+        if not await self._write(key, cached, new):
+            self.queue.add_backoff(key)
+            return
+        self.queue.forget(key)
+        for other in [*self.locks.forget_workflow(key), *self.throttle.release(key)]:
+            self.queue.add(other)
+        namespace, _, name = key.partition("/")
+        self.archiver.finished(self.workflows.get(namespace, name))
 
     async def _write(self, key: str, cached: Obj, wf: Obj) -> bool:
         """Persist the engine's workflow; False when it must be retried with backoff."""
@@ -446,6 +479,8 @@ class Controller:
     def _gone(self, key: str, wf: Obj | None) -> None:
         """A workflow was deleted: free what it held and wake who waited for it."""
         self.queue.drop(key)
+        self.failures.succeeded(key)
+        self._shell_failures.succeeded(key)
         for other in [*self.locks.forget_workflow(key), *self.throttle.release(key)]:
             self.queue.add(other)
         uid = ((wf or {}).get("metadata") or {}).get("uid")
