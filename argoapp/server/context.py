@@ -8,6 +8,7 @@ auth mode it is the server's own client; in `client` mode the caller's bearer to
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +19,9 @@ from argoapp.kube.client import Kube
 from argoapp.model.types import Obj
 from argoapp.server import auth
 from argoapp.server.errors import ApiError, Code, invalid
+from argoapp.server.fields import Fields
+
+ENCODE_SLICE = 200  # items encoded between two turns of the event loop
 
 
 class NodeStore(Protocol):
@@ -139,6 +143,27 @@ def object_field(body: Obj, key: str, missing: str, code: Code = Code.INVALID_AR
 
 def json_response(obj: Any, status: int = 200) -> web.Response:
     return web.json_response(obj, status=status, dumps=_dumps)
+
+
+async def list_response(meta: Obj, items: list[Obj], fields: Fields) -> web.Response:
+    """`{"metadata": meta, "items": items}` with `fields` applied, encoded a slice of items at a
+    time with the event loop free in between: a list of thousands of workflows is megabytes
+    of JSON, and one `json.dumps` of it would hold the loop (and the controller) that long."""
+    head = fields.clean({"metadata": meta, "items": []})
+    parts: list[str] = []
+    if "metadata" in head:
+        parts.append('"metadata":' + _dumps(head["metadata"]))
+    if "items" in head:
+        encoded: list[str] = []
+        for start in range(0, len(items), ENCODE_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            chunk = fields.clean({"items": items[start : start + ENCODE_SLICE]})["items"]
+            encoded += [_dumps(item) for item in chunk]
+        parts.append('"items":[' + ",".join(encoded) + "]")
+    return web.Response(
+        text="{" + ",".join(parts) + "}", content_type="application/json", charset="utf-8"
+    )
 
 
 def _dumps(obj: Any) -> str:

@@ -6,13 +6,15 @@ Kubernetes returns them. Reads put offloaded nodes back into `status.nodes` befo
 selection. The list is Argo's: filtered by the label selector in Kubernetes and by Argo's field
 selector keys here, sorted running first (newest created first), then finished ones (latest
 finished first), merged with the archived workflows of the store, newest first, in keyset pages
-(`archived_merge`); `get` falls back to the newest archived workflow of that name when no live
-one has it, as Argo Server does. The state-changing calls (resume, stop, retry, …) are in
-`workflow_ops`.
+(`archived_merge`; however many are asked for, or all of them without a limit, they are taken
+and encoded a bounded slice at a time with the event loop free in between); `get` falls back to
+the newest archived workflow of that name when no live one has it, as Argo Server does. The
+state-changing calls (resume, stop, retry, …) are in `workflow_ops`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +24,7 @@ from argoapp.engine.submit import from_cron_workflow, from_workflow_template
 from argoapp.kube.errors import NotFound
 from argoapp.model.types import Obj
 from argoapp.server import archived
-from argoapp.server.archived_merge import merged_page
+from argoapp.server.archived_merge import ArchiveRows, Page, merged_page
 from argoapp.server.context import (
     body_bool,
     delete_options,
@@ -30,6 +32,7 @@ from argoapp.server.context import (
     json_body,
     json_response,
     kube_for,
+    list_response,
     object_field,
     query_bool,
     query_int,
@@ -42,6 +45,7 @@ from argoapp.server.validation import hydrate, validate
 from argoapp.store.archive import ArchiveQuery
 
 WORKFLOW = "Workflow"
+LIST_PAGE = 500  # merged list items taken per turn of the event loop
 API_VERSION = "argoproj.io/v1alpha1"
 
 _CRON_KINDS = frozenset({"CronWorkflow", "cronworkflow", "cronworkflows", "cronwf", "cwf"})
@@ -182,7 +186,7 @@ async def list_workflows(request: web.Request) -> web.Response:
     everything = listed.get("items") or []
     uids = {str((w.get("metadata") or {}).get("uid") or "") for w in everything}
     query, _ = archived.query_from(request, namespace)
-    page = await merged_page(
+    page = await _merged(
         [w for w in everything if flt.matches(w)],
         uids,
         archived.archive_of(request),
@@ -200,7 +204,33 @@ async def list_workflows(request: web.Request) -> web.Response:
         meta["continue"] = page.continue_token
     if flt.show_remaining:
         meta["remainingItemCount"] = page.remaining
-    return json_response(fields.clean({"metadata": meta, "items": page.items}))
+    return await list_response(meta, page.items, fields)
+
+
+async def _merged(
+    live: list[Obj],
+    live_uids: set[str],
+    archive: ArchiveRows | None,
+    query: ArchiveQuery,
+    limit: int,
+    token: str,
+    *,
+    count_remaining: bool,
+) -> Page:
+    """`merged_page` for any limit (0: everything), taken LIST_PAGE items at a time with the
+    event loop free in between, so a list of the whole archive never holds it for long."""
+    items: list[Obj] = []
+    while True:
+        want = LIST_PAGE if limit <= 0 else min(LIST_PAGE, limit - len(items))
+        last = limit > 0 and len(items) + want >= limit
+        page = await merged_page(
+            live, live_uids, archive, query, want, token, count_remaining=count_remaining and last
+        )
+        items += page.items
+        token = page.continue_token
+        if not token or last:
+            return Page(items, token, page.remaining)
+        await asyncio.sleep(0)
 
 
 async def submit(request: web.Request) -> web.Response:
