@@ -21,8 +21,13 @@ RBAC = "rbac.authorization.k8s.io/v1"
 READER, NOBODY = "archive-reader-token-0123456789", "archive-nobody-token-0123456789"
 
 
+# The callers' accounts live apart from the workflows: every ServiceAccount holds localkube's
+# built-in workload role in its own namespace, which includes Argo's resources.
+PEOPLE = "people"
+
+
 async def _account(kube: Kube, name: str, token: str) -> None:
-    await kube.create("ServiceAccount", {"metadata": {"name": name}}, "argo")
+    await kube.create("ServiceAccount", {"metadata": {"name": name}}, PEOPLE)
     secret = {
         "metadata": {
             "name": f"{name}-token",
@@ -31,12 +36,13 @@ async def _account(kube: Kube, name: str, token: str) -> None:
         "type": "kubernetes.io/service-account-token",
         "data": {"token": base64.b64encode(token.encode()).decode()},
     }
-    await kube.create("Secret", secret, "argo")
+    await kube.create("Secret", secret, PEOPLE)
 
 
 @pytest.fixture
 async def api(kube: Kube, store: Store) -> AsyncIterator[Client]:
     """Client mode; `reader` may list and get workflows in `argo` only, `nobody` nothing."""
+    await kube.create("Namespace", {"metadata": {"name": PEOPLE}})
     await _account(kube, "reader", READER)
     await _account(kube, "nobody", NOBODY)
     role = {
@@ -49,7 +55,7 @@ async def api(kube: Kube, store: Store) -> AsyncIterator[Client]:
     binding = {
         "metadata": {"name": "reader-lists"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "wf-lister"},
-        "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "argo"}],
+        "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": PEOPLE}],
     }
     await kube.create(await kube.resolve(RBAC, "RoleBinding"), binding, "argo")
     await store.archive_put(archived_wf(1, ns="argo"))
