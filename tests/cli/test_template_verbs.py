@@ -248,3 +248,52 @@ def _closed_port() -> int:
     from tests.e2e.upproc import free_port
 
     return free_port()  # bound then released: nothing listens there now
+
+
+BACKFILLED = """\
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata:
+  name: hourly
+spec:
+  schedules: ["0 * * * *"]
+  timezone: UTC
+  suspend: true
+  workflowSpec:
+    entrypoint: main
+    arguments: {parameters: [{name: cronScheduleTime, value: unset}]}
+    templates:
+      - name: main
+        container:
+          image: busybox
+          command: [echo, "ran for {{workflow.parameters.cronScheduleTime}}"]
+"""
+
+
+def test_cron_backfill_runs_each_past_schedule_time_one_at_a_time(
+    argo: Cli, manifests: Path
+) -> None:
+    path = manifests / "hourly.yaml"
+    path.write_text(BACKFILLED)
+    argo.ok("cron", "create", str(path))
+    window = ("--start", "Mon, 01 Jan 2024 00:30:00 UTC", "--end", "Mon, 01 Jan 2024 03:00:00 UTC")
+    out = argo.ok("cron", "backfill", "hourly", "--name", "jan", *window).splitlines()
+    assert out[0] == "Created jan Backfill task for Cronworkflow hourly"
+    assert "Total Backfill Schedule: 3" in out
+    made = [line.split()[-1] for line in out if line[:2] in ("1.", "2.", "3.")]
+    assert len(made) == 3 and all(n.startswith("hourly-backfill-jan-") for n in made)
+    assert argo.run("wait", *made).exit_code == 0
+    logs = sorted(argo.ok("logs", n).split(": ", 1)[1].strip() for n in made)
+    assert logs == [f"ran for 2024-01-01 0{h}:00:00 +0000 UTC" for h in (1, 2, 3)]
+    wf = json.loads(argo.ok("get", made[0], "-o", "json"))
+    assert wf["metadata"]["labels"]["workflows.argoproj.io/cron-workflow-backfill"] == "hourly"
+    assert wf["spec"]["synchronization"] == {"mutex": {"name": "hourly-backfill-jan"}}
+
+    iso = ("--start", "2024-01-01T00:00:00Z", "--end", "2024-01-01T00:30:00Z")
+    none = argo.ok("cron", "backfill", "hourly", *iso, "--parallel")
+    assert none.strip() == "There is no suitable scheduling time."
+    many = argo.run("cron", "backfill", "hourly", *window, "--maxworkflowcount", "2")
+    assert many.exit_code == 2 and "more than --maxworkflowcount 2" in many.stderr
+    bad = argo.run("cron", "backfill", "hourly", "--start", "yesterday")
+    assert bad.exit_code == 2 and "does not match the format" in bad.stderr
+    argo.ok("cron", "delete", "hourly")

@@ -1,4 +1,5 @@
-"""`argo cron …`: create, get, list, update, delete, lint, suspend and resume CronWorkflows.
+"""`argo cron …`: create, get, list, update, delete, lint, suspend, resume CronWorkflows (and
+backfill, from `cron_backfill`).
 
 Over Argo's CronWorkflowService, reusing the template verbs' `Kind` for the plain calls. create
 takes the submit options (`-p`, `--entrypoint`, `-l`, …) and `--schedule`; `list` prints NAME AGE
@@ -15,6 +16,7 @@ import click
 
 from argoapp.cli.argo import templates
 from argoapp.cli.argo.client import ArgoClient, NotFound
+from argoapp.cli.argo.cron_backfill import backfill
 from argoapp.cli.argo.lint import lint_documents
 from argoapp.cli.argo.manifests import SubmitOptions, apply_submit_options, objects_of_kind
 from argoapp.cli.argo.options import parse_pairs, server_options
@@ -233,4 +235,5 @@ def resume_cmd(client: ArgoClient, names: tuple[str, ...]) -> None:
     switch(client, names, "resume")
 
 
+cron_group.add_command(backfill)
 COMMANDS = (cron_group,)
