@@ -1,6 +1,8 @@
-"""argoapp's own SQLite database: migrations, one database thread, offloaded node status.
+"""argoapp's own SQLite database: migrations, writer and reader threads, offloaded node status.
 
-- `store.Store`: open/migrate/close, `transact`/`read` on the database thread, node offload.
+- `store.Store`: open/migrate/close, `transact`/`read` on the writer thread, `query` on the
+  reader thread, node offload; its lock file keeps `backup.restore` away while it is open.
+- `backup`: `argoapp db backup|restore` of a data dir's two databases together.
 - `migrations`: the numbered schema changes.
 - `offload`: the SQL of offloaded node status.
 - `archive`: the workflow archive (`Store.archive_*`), `archive_selector` its label selectors.
