@@ -91,7 +91,7 @@ class Store:
             self._lock = None
 
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` in one write transaction on the database thread."""
+        """Run `fn` in one write transaction on the writer thread."""
         return await self._submit(self._transact, fn)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -211,20 +211,16 @@ class Store:
         return result
 
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._connection()
-        try:
-            conn.execute("BEGIN")
-            try:
-                return fn(conn)
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise StoreError(f"the store {self.path} failed: {e}") from None
+        return self._snapshot(self._connection(), fn)
 
     def _query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._read_conn
         if conn is None:
             raise StoreError(f"the store {self.path} is closed")
+        return self._snapshot(conn, fn)
+
+    def _snapshot(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn` in one read transaction of `conn` (it sees one consistent state)."""
         try:
             conn.execute("BEGIN")
             try:
