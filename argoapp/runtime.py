@@ -178,6 +178,7 @@ async def _serve(
         info_settings=info_from_config(settings.controller_config),
         kept_logs=KeptLogs(settings.data_dir),
         controller=controller,
+        health=controller.health,
     )
     tls = server_context(
         secure=settings.secure,
@@ -248,6 +249,7 @@ async def run_server(
             auth_mode=settings.auth_mode,
             info_settings=info_from_config(controller_config, settings.namespace),
             controller=controller,
+            health=controller.health,
         )
         with _signals(stop.set):
             ran = asyncio.create_task(controller.run(), name="controller")

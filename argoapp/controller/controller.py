@@ -17,6 +17,8 @@ once at start-up and on their own events, never on the periodic resync.
 Lifetime: `run()` owns every task (informers, workers, resync, http requests) in one TaskGroup
 and returns after `stop()`: stop taking work, let in-flight passes finish (bounded by
 `drain_seconds`), then cancel the rest. The caller closes the Kubernetes client and the store after.
+`health()` says what is wrong when `run()` ended without `stop()` or an informer or worker task
+has ended (the API's /healthz); a long backlog is not a fault.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 from argoapp.controller.actions import ActionRunner
 from argoapp.controller.archiving import Archiver
 from argoapp.controller.cron import CronController
-from argoapp.controller.failures import PassFailures, errored
+from argoapp.controller.failures import PassFailures, describe, errored
 from argoapp.controller.httptask import HttpRequests
 from argoapp.controller.locks import LockManager
 from argoapp.controller.metrics import ControllerMetrics
@@ -133,6 +135,8 @@ class Controller:
         self._stopped = asyncio.Event()
         self._tg: asyncio.TaskGroup | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self._essential: dict[str, asyncio.Task[None]] = {}  # what health() watches
+        self._ended: str | None = None  # why run() ended, when it ended by itself
         self._writing: dict[str, list[str]] = {}
         self.failures = PassFailures()  # the engine raising over a workflow
         self._shell_failures = PassFailures()  # anything else failing a pass (logging only)
@@ -149,6 +153,7 @@ class Controller:
                     tg.create_task(self._guard(inf.run, f"{kind} informer"), name=f"inf-{kind}")
                     for kind, inf in [*self.informers.items(), ("Namespace", self.namespaces)]
                 ]
+                self._essential = {f"{t.get_name()[4:]} informer": t for t in watches}
                 if await self._until_stopping(self._wait_synced()):
                     self._start_up()
                     self._spawn(self.archiver.run(), "archive-ttl")
@@ -156,6 +161,7 @@ class Controller:
                         tg.create_task(self._worker(), name=f"worker-{i}")
                         for i in range(self.worker_count)
                     ]
+                    self._essential.update((f"worker {i}", t) for i, t in enumerate(workers))
                     resync = tg.create_task(self._resync(), name="resync")
                     events = tg.create_task(
                         self._guard(self.actions.record_events, "event recorder"), name="events"
@@ -170,6 +176,12 @@ class Controller:
                     cron.cancel()
                 for task in [*watches, *self._side_tasks]:
                     task.cancel()
+        except Exception as e:
+            cause: BaseException = e
+            while isinstance(cause, BaseExceptionGroup) and cause.exceptions:
+                cause = cause.exceptions[0]  # the task's own error, not the group's summary
+            self._ended = f"the workflow controller failed: {describe(cause)}"
+            raise
         finally:
             self._tg = None
             await self.http.close()
@@ -178,6 +190,18 @@ class Controller:
     def stop(self) -> None:
         """Ask `run()` to finish: no new passes, in-flight ones drain, then everything ends."""
         self._stopping.set()
+
+    def health(self) -> str | None:
+        """Why the controller is not working (None when it is): it has ended without `stop()`,
+        or one of its informers or workers has. Cheap: a few flags, no I/O."""
+        if self._stopping.is_set():
+            return None
+        if self._stopped.is_set():
+            return self._ended or "the workflow controller has stopped"
+        for what, task in self._essential.items():
+            if task.done():
+                return f"the workflow controller's {what} has stopped"
+        return None
 
     async def wait_ready(self) -> None:
         """Return once the caches are filled and the workers run."""

@@ -1,7 +1,9 @@
 """The Argo REST API application on `--port` (2746).
 
 `build_app` assembles it: `GET /api/v1/version`, `GET /healthz` and the `/` page (`home`) always
-(without auth, in every mode: readiness checks use the first two); with a Kubernetes client,
+(without auth, in every mode: readiness checks use the first two; /healthz answers 503 saying
+why when the `health` callback the caller passes, the controller's, reports a fault); with a
+Kubernetes client,
 Argo's workflow, workflow template, cluster workflow template and cron workflow services
 (`workflows`, `workflow_ops`, `templates`, `cron`). Every answer carries the `argo-version`
 header and every failure Argo's JSON error body (`errors.error_middleware`). The caller owns the
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import platform
 import sys
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -58,7 +61,14 @@ async def _version(request: web.Request) -> web.Response:
     return web.json_response(version_body())
 
 
+Health = Callable[[], str | None]  # what is wrong, or None
+HEALTH: web.AppKey[Health] = web.AppKey("health")
+
+
 async def _healthz(request: web.Request) -> web.Response:
+    problem = request.app[HEALTH]()
+    if problem:
+        return web.Response(status=503, text=problem)
     return web.Response(text="ok")
 
 
@@ -79,8 +89,10 @@ def build_app(
     info_settings: info.InfoSettings | None = None,
     kept_logs: logs.KeptLogSource | None = None,
     controller: metrics.ControllerView | None = None,
+    health: Health | None = None,
 ) -> web.Application:
-    """The API application; with `kube` None only version and healthz are served."""
+    """The API application; with `kube` None only version and healthz are served. `health`:
+    what /healthz asks (the controller's `health`); without it /healthz always says ok."""
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"--auth-mode {auth_mode} is not one of {', '.join(AUTH_MODES)}")
     app = web.Application(
@@ -88,6 +100,7 @@ def build_app(
     )
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
+    app[HEALTH] = health or (lambda: None)
     home.setup(app, version_body()["version"])
     app[info.INFO] = info_settings or info.InfoSettings()
     info.setup(app)
