@@ -12,17 +12,20 @@ Rules come from Roles, ClusterRoles, RoleBindings and ClusterRoleBindings
 (rbac.authorization.k8s.io/v1) binding ServiceAccounts, Users and Groups; the built-in
 ClusterRoles `cluster-admin`, `admin`, `edit` and `view` exist when not stored.
 
-The built-in `argoapp-workload` role: every ServiceAccount holds, in its OWN namespace only,
+The built-in `argoapp-workload` role: a pod's ServiceAccount holds, in its OWN namespace only,
 `WORKLOAD_RULES` (what Argo's executor needs, and what Kubernetes' `edit` allows on the
 namespaced objects localkube serves: pods, config maps, secrets, services, jobs, Argo's
 resources, ...), plus reading that namespace's own Namespace object. It is local mode's stand-in
 for the RoleBindings an Argo install creates for the workflows' ServiceAccount, so that the pods
 of any namespace run (the kubelet mounts the pod's ServiceAccount token, never the admin's).
+It is bound to the tokens the kubelet mounts into pods (signed JWTs carrying `WORKLOAD_CLAIM`,
+which authenticate with the extra group `WORKLOAD_GROUP`), not to every token of the account:
+a person's token from `kubectl create token` or a token Secret keeps exactly what RoleBindings
+grant it, so client-mode RBAC over the Argo API is unchanged.
 It grants nothing cluster-wide, nothing in other namespaces, no RBAC object and no
 ServiceAccount token request, so a pod cannot escalate past its namespace. As with `edit`, a
-pod may act as another ServiceAccount of its namespace (it may create pods and token Secrets
-there): which is why local mode's API identity lives in `SYSTEM_NAMESPACE`, where the role does
-not apply. Users' Roles and RoleBindings add to it as usual.
+pod may read its namespace's Secrets: which is why local mode's API identity lives in
+`SYSTEM_NAMESPACE`, where the role does not apply. Users' Roles and RoleBindings add to it.
 
 Cost: localkube is in the workflow hot path. The objects that matter are read into an in-memory
 `_Index` on first need; every decision is cached per (token, request attributes). A commit that
@@ -169,6 +172,9 @@ def _strings(value: Any) -> frozenset[str]:
 _EVERYTHING = Rule(frozenset({"*"}), frozenset({"*"}), frozenset({"*"}), urls=frozenset({"*"}))
 _READ_VERBS = frozenset({"get", "list", "watch"})
 WORKLOAD_ROLE = "argoapp-workload"
+# The claim the kubelet's pod tokens carry, and the group such a token authenticates with.
+WORKLOAD_CLAIM = "localkube.argoapp/workload"
+WORKLOAD_GROUP = "system:argoapp:workloads"
 # Where local mode's own identities live (`api_user`): no workload rights there.
 SYSTEM_NAMESPACE = "argoapp-system"
 _WORKLOAD_GRANTS: tuple[tuple[frozenset[str], str, str], ...] = (
@@ -207,7 +213,7 @@ def workload_rules(s: Subject) -> tuple[str, tuple[Rule, ...]]:
     """The namespace where `s` holds `argoapp-workload`, and its rules there ("" if none)."""
     prefix, _, rest = s.user.partition("system:serviceaccount:")
     namespace, _, name = rest.partition(":")
-    if prefix or not namespace or not name or namespace == SYSTEM_NAMESPACE:
+    if WORKLOAD_GROUP not in s.groups or prefix or not name or namespace == SYSTEM_NAMESPACE:
         return "", ()
     own = Rule(
         frozenset({"get"}), frozenset({""}), frozenset({"namespaces"}), frozenset({namespace})
@@ -445,16 +451,26 @@ class Authorizer:
         key = (str(scope.get("namespace", "")), str(account.get("name", "")))
         if index.accounts.get(key) != account.get("uid"):
             return None  # the ServiceAccount was deleted (or made again)
-        return service_account_subject(*key, uid=index.accounts[key], expires=float(claims["exp"]))
+        return service_account_subject(
+            *key,
+            uid=index.accounts[key],
+            expires=float(claims["exp"]),
+            workload=claims.get(WORKLOAD_CLAIM) is True,
+        )
 
 
 def service_account_subject(
-    namespace: str, name: str, *, uid: str = "", expires: float = 0.0
+    namespace: str, name: str, *, uid: str = "", expires: float = 0.0, workload: bool = False
 ) -> Subject:
-    """The user and groups Kubernetes gives a ServiceAccount."""
+    """The user and groups Kubernetes gives a ServiceAccount (and a pod token's own group)."""
+    groups = (
+        "system:serviceaccounts",
+        f"system:serviceaccounts:{namespace}",
+        "system:authenticated",
+    )
     return Subject(
         f"system:serviceaccount:{namespace}:{name}",
-        ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated"),
+        (*groups, WORKLOAD_GROUP) if workload else groups,
         expires=expires,
         uid=uid,
     )

@@ -46,8 +46,9 @@ def issue(
     audiences: list[str],
     issued_at: int,
     expires_at: int,
+    extra: dict[str, Any] | None = None,
 ) -> str:
-    """A signed token for ServiceAccount `namespace/name`."""
+    """A signed token for ServiceAccount `namespace/name` (with `extra` claims added)."""
     claims = {
         "iss": issuer,
         "sub": f"system:serviceaccount:{namespace}:{name}",
@@ -56,6 +57,7 @@ def issue(
         "nbf": issued_at,
         "exp": expires_at,
         "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": name, "uid": uid}},
+        **(extra or {}),
     }
     signed = f"{_encode(_HEADER)}.{_encode(claims)}"
     signature = hmac.new(key, signed.encode(), hashlib.sha256).digest()

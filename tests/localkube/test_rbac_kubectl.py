@@ -1,8 +1,5 @@
 """localkube's RBAC through the real kubectl: ServiceAccount tokens (TokenRequest and token
-Secrets), Roles and RoleBindings in one namespace, ClusterRoles, and `kubectl auth can-i`.
-
-A ServiceAccount holds the built-in `argoapp-workload` role in its own namespace, so these
-tests bind `default/reader` in `argo`, a namespace where only its RoleBinding applies."""
+Secrets), Roles and RoleBindings in one namespace, ClusterRoles, and `kubectl auth can-i`."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ from .harness import Kubectl, KubeServer
 SETUP = """
 apiVersion: v1
 kind: ServiceAccount
-metadata: {name: reader, namespace: default}
+metadata: {name: reader, namespace: argo}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -31,11 +28,11 @@ kind: RoleBinding
 metadata: {name: reader-reads, namespace: argo}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: cm-reader}
 subjects:
-- {kind: ServiceAccount, name: reader, namespace: default}
+- {kind: ServiceAccount, name: reader, namespace: argo}
 """
 
 
-async def _token(kubectl: Kubectl, name: str = "reader", namespace: str = "default") -> str:
+async def _token(kubectl: Kubectl, name: str = "reader", namespace: str = "argo") -> str:
     run = await kubectl("create", "token", name, "-n", namespace)
     return run.out.strip()
 
@@ -51,11 +48,9 @@ async def test_a_role_allows_its_rules_in_its_namespace_only(kubectl: Kubectl) -
     pods = await kubectl("--token", token, "get", "pods", "-n", "argo", check=False)
     assert pods.code != 0
     assert "Forbidden" in pods.err
-    assert 'User "system:serviceaccount:default:reader" cannot list resource "pods"' in pods.err
+    assert 'User "system:serviceaccount:argo:reader" cannot list resource "pods"' in pods.err
 
-    elsewhere = await kubectl(
-        "--token", token, "get", "configmaps", "-n", "kube-public", check=False
-    )
+    elsewhere = await kubectl("--token", token, "get", "configmaps", "-n", "default", check=False)
     assert elsewhere.code != 0 and "forbidden" in elsewhere.err.lower()
 
     create = await kubectl("--token", token, "create", "configmap", "x", "-n", "argo", check=False)
@@ -63,8 +58,8 @@ async def test_a_role_allows_its_rules_in_its_namespace_only(kubectl: Kubectl) -
 
 
 async def test_a_cluster_role_binding_grants_everywhere(kubectl: Kubectl) -> None:
-    await kubectl("create", "serviceaccount", "ops", "-n", "kube-public")
-    token = await _token(kubectl, "ops", "kube-public")
+    await kubectl("create", "serviceaccount", "ops", "-n", "default")
+    token = await _token(kubectl, "ops", "default")
     denied = await kubectl("--token", token, "get", "namespaces", check=False)
     assert denied.code != 0 and "Forbidden" in denied.err
     await kubectl(
@@ -72,7 +67,7 @@ async def test_a_cluster_role_binding_grants_everywhere(kubectl: Kubectl) -> Non
         "clusterrolebinding",
         "ops-view",
         "--clusterrole=view",
-        "--serviceaccount=kube-public:ops",
+        "--serviceaccount=default:ops",
     )
     # the binding was just made: the cached denial must not survive it
     allowed = await kubectl("--token", token, "get", "namespaces")
@@ -104,14 +99,14 @@ apiVersion: v1
 kind: Secret
 metadata:
   name: reader-token
-  namespace: default
+  namespace: argo
   annotations: {{kubernetes.io/service-account.name: reader}}
 type: kubernetes.io/service-account-token
 data: {{token: {base64.b64encode(raw.encode()).decode()}}}
 """
     await kubectl("apply", "-f", "-", stdin=secret)
     assert (await kubectl("--token", raw, "get", "cm", "-n", "argo")).code == 0
-    await kubectl("delete", "secret", "reader-token", "-n", "default")
+    await kubectl("delete", "secret", "reader-token", "-n", "argo")
     gone = await kubectl("--token", raw, "get", "cm", "-n", "argo", check=False)
     assert gone.code != 0 and "Unauthorized" in gone.err
 
@@ -119,7 +114,7 @@ data: {{token: {base64.b64encode(raw.encode()).decode()}}}
 async def test_deleting_the_service_account_revokes_its_tokens(kubectl: Kubectl) -> None:
     await kubectl("apply", "-f", "-", stdin=SETUP)
     token = await _token(kubectl)
-    await kubectl("delete", "serviceaccount", "reader", "-n", "default")
+    await kubectl("delete", "serviceaccount", "reader", "-n", "argo")
     run = await kubectl("--token", token, "get", "cm", "-n", "argo", check=False)
     assert run.code != 0 and "Unauthorized" in run.err
 

@@ -80,28 +80,27 @@ def test_tokens_are_signed_and_expire() -> None:
 
 async def test_decisions_follow_binding_changes(service: ObjectService) -> None:
     authorizer = rbac.Authorizer(service, "admin-token")
-    # in `default`, so that only the RoleBinding below grants it anything in `argo`
-    sa = await service.create(r.SERVICEACCOUNTS, "default", {"metadata": {"name": "bot"}})
+    sa = await service.create(r.SERVICEACCOUNTS, "argo", {"metadata": {"name": "bot"}})
     key = authorizer.signing_key
     token = sa_tokens.issue(
-        key, issuer=rbac.ISSUER, namespace="default", name="bot", uid=sa["metadata"]["uid"],
+        key, issuer=rbac.ISSUER, namespace="argo", name="bot", uid=sa["metadata"]["uid"],
         audiences=[], issued_at=0, expires_at=2**40,
     )  # fmt: skip
     subject = await authorizer.authenticate(token)
-    assert subject is not None and subject.user == "system:serviceaccount:default:bot"
+    assert subject is not None and subject.user == "system:serviceaccount:argo:bot"
     list_wf = Attributes("list", "argoproj.io", "workflows", "", "argo")
     assert not authorizer.allowed(token, subject, list_wf)
     binding = {
         "metadata": {"name": "b"},
         "roleRef": {"kind": "ClusterRole", "name": "edit"},
-        "subjects": [{"kind": "Group", "name": "system:serviceaccounts:default"}],
+        "subjects": [{"kind": "Group", "name": "system:serviceaccounts:argo"}],
     }
     await service.create(r.ROLEBINDINGS, "argo", binding)
     subject = await authorizer.authenticate(token)  # the commit dropped the caches
     assert subject is not None
     assert authorizer.allowed(token, subject, list_wf)
     assert not authorizer.allowed(
-        token, subject, Attributes("list", "argoproj.io", "workflows", "", "kube-public")
+        token, subject, Attributes("list", "argoproj.io", "workflows", "", "default")
     )
     assert await authorizer.authenticate("admin-token") is rbac.ADMIN
     assert await authorizer.authenticate("unknown") is None

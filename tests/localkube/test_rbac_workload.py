@@ -1,5 +1,6 @@
-"""The built-in `argoapp-workload` role: a ServiceAccount works in its own namespace, only there,
-and cannot escalate (no RBAC writes, nothing cluster-scoped, no token requests)."""
+"""The built-in `argoapp-workload` role: a pod's token works in its own namespace, only there,
+and cannot escalate (no RBAC writes, nothing cluster-scoped, no token requests); the same
+account's other tokens keep only what RoleBindings give them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.rbac import Attributes
 
 
-async def _login(service: ObjectService, namespace: str, name: str) -> tuple[rbac.Authorizer, str]:
+async def _login(
+    service: ObjectService, namespace: str, name: str, *, pod: bool = True
+) -> tuple[rbac.Authorizer, str]:
     authorizer = rbac.Authorizer(service, "admin")
     if name != "default":
         await service.create(r.SERVICEACCOUNTS, namespace, {"metadata": {"name": name}})
@@ -19,6 +22,7 @@ async def _login(service: ObjectService, namespace: str, name: str) -> tuple[rba
     token = sa_tokens.issue(
         authorizer.signing_key, issuer=rbac.ISSUER, namespace=namespace, name=name,
         uid=account["metadata"]["uid"], audiences=[], issued_at=0, expires_at=2**40,
+        extra={rbac.WORKLOAD_CLAIM: True} if pod else None,
     )  # fmt: skip
     return authorizer, token
 
@@ -75,3 +79,12 @@ async def test_no_workload_rights_in_the_system_namespace(service: ObjectService
     assert subject is not None
     a = Attributes("list", "", "secrets", "", rbac.SYSTEM_NAMESPACE)
     assert not authorizer.allowed(token, subject, a)
+
+
+async def test_the_accounts_other_tokens_get_no_workload_rights(service: ObjectService) -> None:
+    authorizer, token = await _login(service, "argo", "default", pod=False)
+    subject = await authorizer.authenticate(token)
+    assert subject is not None and rbac.WORKLOAD_GROUP not in subject.groups
+    assert not authorizer.allowed(
+        token, subject, Attributes("create", "", "configmaps", "", "argo")
+    )

@@ -3,7 +3,8 @@
 A real kubelet asks the API server for a bound token of the pod's `spec.serviceAccountName`
 and projects it at `/var/run/secrets/kubernetes.io/serviceaccount/token`; localkube's kubelet
 signs the same kind of token itself (`sa_tokens.issue`, with the key `rbac` verifies against),
-so a pod acts on the API as its ServiceAccount, never as localkube's admin.
+so a pod acts on the API as its ServiceAccount, never as localkube's admin. The token carries
+`rbac.WORKLOAD_CLAIM`, which gives it the built-in `argoapp-workload` role in its namespace.
 
 `AccountTokens` is made by the `Kubelet` and asked by `sources.fetch` before each container
 start. Cost: the first pod of a (namespace, account) reads the ServiceAccount once in process
@@ -80,6 +81,7 @@ class AccountTokens:
             audiences=[rbac.ISSUER],
             issued_at=issued,
             expires_at=issued + LIFETIME,
+            extra={rbac.WORKLOAD_CLAIM: True},  # binds rbac's built-in argoapp-workload role
         )
         if changes == self._changes:
             self._cache[(namespace, name)] = (token, now)
