@@ -197,8 +197,8 @@ def _scalar_ok(value: Any, typ: str) -> bool:
         return isinstance(value, bool)
     if typ in ("int32", "int64"):
         return _whole(value)
-    if typ == "AnyString":  # Argo's AnyString takes strings, numbers and booleans
-        return isinstance(value, str | int | float)
+    if typ == "AnyString":  # Argo's AnyString decodes anything (a map or list as ""):
+        return True  # refusing what Argo runs would break workflows that run there
     if typ == "IntOrString":
         return isinstance(value, str) or _whole(value)
     if typ == "v1alpha1.Item":  # a loop item: any JSON
