@@ -300,8 +300,11 @@ class _Reader:
     def _entry(self, pod: str, raw: bytes) -> Entry | None:
         line = raw.decode(errors="replace")
         stamp, sep, content = line.partition(" ")
-        if not sep or not _is_time(stamp):
+        at = _time_ns(stamp) if sep else None
+        if at is None:
             stamp, content = "", line
+        elif self.req.since_ns is not None and at < self.req.since_ns:
+            return None  # Kubernetes' sinceSeconds counts whole seconds: it sends a bit more
         if self.req.timestamps and stamp:
             content = line
         if self.req.grep is not None and not self.req.grep.search(content):
@@ -432,9 +435,15 @@ class _Start(Protocol):
     def __call__(self, name: str, follow: bool) -> None: ...
 
 
-def _is_time(text: str) -> bool:
+def _time_ns(text: str) -> int | None:
+    """A log line's RFC 3339 stamp in nanoseconds since the epoch (None: not a stamp)."""
     try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return False
-    return True
+        return None
+    if at.tzinfo is None:
+        return None
+    whole = int(at.replace(microsecond=0).timestamp()) * 1_000_000_000
+    _, _, fraction = text.partition(".")
+    digits = fraction[: len(fraction) - len(fraction.lstrip("0123456789"))][:9]
+    return whole + int(digits.ljust(9, "0")) if digits else whole

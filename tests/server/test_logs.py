@@ -183,3 +183,23 @@ async def test_follow_picks_up_a_container_that_starts_later(
     # The pod's change starts its log; should the stream miss it, the workflow's end still does.
     await kube.patch("Workflow", "wf", {"status": {"phase": "Failed"}}, NS)
     assert _entries(await resp.read()) == [{"content": "late line", "podName": "wf-late"}]
+
+
+async def test_since_time_is_exact_to_the_nanosecond_not_whole_seconds(
+    api: TestClient[Any, Any], kube: Kube, localkube: LocalKube
+) -> None:
+    data = localkube.settings.data_dir
+    await _workflow(api, "wf")
+    lines = [
+        ("2026-01-01T00:00:01.699999999Z", "early"),  # within any whole-second window
+        ("2026-01-01T00:00:01.700000001Z", "late"),
+        ("2026-01-01T00:00:02.100000000Z", "later"),
+    ]
+    await _pod(kube, data, "wf", "wf-a", lines, T1)
+    since = {  # 2026-01-01T00:00:01.7Z: Kubernetes alone would start at a whole second
+        "logOptions.sinceTime.seconds": "1767225601",
+        "logOptions.sinceTime.nanos": "700000000",
+    }
+    resp = await api.get(f"/api/v1/workflows/{NS}/wf/wf-a/log", params=since)
+    assert resp.status == 200
+    assert [e["content"] for e in _entries(await resp.read())] == ["late", "later"]
