@@ -3,11 +3,12 @@
 `Authorizer` is made by `apiserver.build_app` over the object service and asked twice per HTTP
 request (by `rbac_http`'s middleware): `authenticate(token)` gives a `Subject` (or None), and
 `allowed(subject, attributes)` decides. Three kinds of token are known:
-- the admin token of the kubeconfig (and of pods): full rights, decided before any lookup;
+- the admin token of the kubeconfig (never given to pods): full rights, decided first;
 - a ServiceAccount token kept in a Secret of type `kubernetes.io/service-account-token`
   (annotation `kubernetes.io/service-account.name`, the token in `data.token`);
-- a token issued by the TokenRequest subresource (`kubectl create token`): an HS256 JWT
-  signed with a key derived from the admin token, naming the ServiceAccount and its uid.
+- a token issued by the TokenRequest subresource (`kubectl create token`), or by the kubelet
+  for a pod (`kubelet.accounts`): an HS256 JWT signed with a key derived from the admin token,
+  naming the ServiceAccount and its uid.
 Rules come from Roles, ClusterRoles, RoleBindings and ClusterRoleBindings
 (rbac.authorization.k8s.io/v1) binding ServiceAccounts, Users and Groups; the built-in
 ClusterRoles `cluster-admin`, `admin`, `edit` and `view` exist when not stored.
