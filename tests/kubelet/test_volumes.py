@@ -112,6 +112,33 @@ async def test_host_path_is_bound(service: ObjectService, kubelet: Kubelet, tmp_
     assert (target / "f").read_text() == "from-pod\n"
 
 
+async def test_a_host_path_never_shows_localkubes_data_dir(
+    service: ObjectService, kubelet: Kubelet, tmp_path: Path, data_dir: Path
+) -> None:
+    # The data dir holds the admin credentials: a hostPath above it shows it empty; one
+    # inside it is refused.
+    (tmp_path / "mine.txt").write_text("mine\n")
+    above = [{"name": "h", "hostPath": {"path": str(tmp_path)}}]
+    script = f"cat /h/mine.txt; ls -A /h/{data_dir.name} | wc -l; cat /h/{data_dir.name}/* || true"
+    container = sh("main", script, volumeMounts=[{"name": "h", "mountPath": "/h"}])
+    await service.create(r.PODS, "default", pod("above", container, volumes=above))
+    done = await finished(service, "above")
+    assert done["status"]["phase"] == "Succeeded"
+    assert (await logs(kubelet, done)).splitlines()[:2] == ["mine", "0"]
+    assert any(data_dir.iterdir())  # while the host's own data dir is not empty
+
+    inside = [{"name": "h", "hostPath": {"path": str(data_dir / "pods")}}]
+    container = sh("main", "true", volumeMounts=[{"name": "h", "mountPath": "/h"}])
+    await service.create(r.PODS, "default", pod("inside", container, volumes=inside))
+
+    def refused(p: dict) -> bool:
+        statuses = (p.get("status") or {}).get("containerStatuses") or []
+        message = statuses[0]["state"].get("waiting", {}).get("message", "") if statuses else ""
+        return "inside localkube's data dir" in message
+
+    await wait_for(service, "inside", refused)
+
+
 async def test_unsupported_volume_type_is_reported(
     service: ObjectService, kubelet: Kubelet
 ) -> None:

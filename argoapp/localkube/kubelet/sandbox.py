@@ -58,10 +58,12 @@ class HostLayout:
     etc_binds: tuple[str, ...] = ()  # names in /etc bound read-only one by one (host symlinks)
     etc_symlinks: dict[str, str] = field(default_factory=dict)  # "mtab" -> "../proc/self/mounts"
     etc_links: tuple[str, ...] = ()  # names in /etc reached through the one bind of /etc
+    hidden: tuple[str, ...] = ()  # host directories no sandbox may see (localkube's data dir)
 
 
-def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
-    """The host directories to share with sandboxes.
+def host_layout(extra_dirs: Sequence[str] = (), hidden: Sequence[Path] = ()) -> HostLayout:
+    """The host directories to share with sandboxes (`hidden` ones masked wherever a bind
+    would show them).
 
     Reads the kubelet's own PATH on purpose: containers run the host's programs.
     """
@@ -80,7 +82,8 @@ def host_layout(extra_dirs: Sequence[str] = ()) -> HostLayout:
         if os.path.isdir(path) and not _covered(path, binds, symlinks):
             binds.append(path)
     etc_binds, etc_symlinks, etc_links = _etc_entries()
-    return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks, etc_links)
+    masked = tuple(os.path.realpath(h) for h in hidden)
+    return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks, etc_links, masked)
 
 
 def probe(bwrap: str) -> None:
@@ -222,7 +225,24 @@ def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence
     out += ["--bind", str(spec.termination_log), spec.termination_path]
     for mount in spec.mounts:
         out += ["--ro-bind" if mount.read_only else "--bind", str(mount.source), mount.target]
+    out += _masks(layout, spec)
     out += ["--chdir", spec.working_dir, "--", *argv]
+    return out
+
+
+def _masks(layout: HostLayout, spec: SandboxSpec) -> list[str]:
+    """An empty tmpfs over each hidden directory wherever a bind (a system directory, a
+    hostPath of `/` or of a home) would show it, after every bind so that nothing undoes it."""
+    if not layout.hidden:
+        return []
+    shown = [(path, path) for path in layout.binds]
+    shown += [(os.path.realpath(m.source), m.target) for m in spec.mounts]
+    out: list[str] = []
+    for hidden in layout.hidden:
+        for source, target in shown:
+            if hidden.startswith(source.rstrip("/") + "/"):
+                inside = posixpath.join(target, posixpath.relpath(hidden, source))
+                out += ["--tmpfs", inside]
     return out
 
 

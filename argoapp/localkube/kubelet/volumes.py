@@ -13,6 +13,9 @@ Volume types:
   written into the pod's area (`items` key->path, `defaultMode`/`mode`), mounted read-only.
 - `hostPath`: bound as is (with its `type` checked or created), because a pod author who asks
   for a host path means it; the sandbox protects against accidents, not against its own pods.
+  The exception is localkube's data dir, which holds the admin credentials: a path in it is
+  refused, and one that holds it (`/`, a home directory) is bound with the data dir hidden
+  under an empty tmpfs (`sandbox.HostLayout.hidden`).
 Other types (nfs, csi, ...) fail the container with a message naming the type.
 The service account token, `ca.crt` and `namespace` are mounted read-only at
 `/var/run/secrets/kubernetes.io/serviceaccount` unless `automountServiceAccountToken` is false
@@ -101,7 +104,7 @@ def _one(pod: Obj, volume: Obj, paths: PodPaths, sources: Sources, cfg: KubeletC
         where.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
         return Volume(where, bool(claim.get("readOnly")))
     if "hostPath" in volume:
-        return Volume(_host_path(name, volume["hostPath"] or {}))
+        return Volume(_host_path(name, volume["hostPath"] or {}, paths.data_dir))
     files: dict[str, tuple[bytes, int]] | None = None
     if "configMap" in volume or "secret" in volume:
         files = _key_files(volume, sources)
@@ -118,8 +121,15 @@ def _one(pod: Obj, volume: Obj, paths: PodPaths, sources: Sources, cfg: KubeletC
     return Volume(here, True)
 
 
-def _host_path(name: str, spec: Obj) -> Path:
+def _host_path(name: str, spec: Obj, data_dir: Path) -> Path:
     path = Path(str(spec.get("path", "")))
+    real, data = Path(os.path.realpath(path)), Path(os.path.realpath(data_dir))
+    if real == data or data in real.parents:
+        raise CommandError(
+            MOUNT_ERROR,
+            f'volume "{name}": hostPath {path} is inside localkube\'s data dir {data_dir}, '
+            "which holds its credentials; mount another path",
+        )
     kind = str(spec.get("type") or "")
     if kind == "DirectoryOrCreate":
         path.mkdir(parents=True, exist_ok=True)
