@@ -26,20 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from argoapp.engine.validate_cron import ScheduleError, go_duration_seconds
+from argoapp.engine.validate_cron import CRON_FIELDS, ScheduleError, go_duration_seconds
 
 __all__ = ["CronSpec", "Every", "Schedule", "ScheduleError", "local_zone", "parse", "zone_named"]
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-# (minimum, maximum, names) for minute, hour, day of month, month, day of week.
-_FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
-    (0, 59, {}),
-    (0, 23, {}),
-    (1, 31, {}),
-    (1, 12, {m: i + 1 for i, m in enumerate(_MONTHS)}),
-    (0, 6, {d: i for i, d in enumerate(_DAYS)}),
-)
 _DESCRIPTORS = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
@@ -201,7 +191,7 @@ def parse(text: str, zone: tzinfo | None = None) -> Schedule:
     fields = spec.split()
     if len(fields) != 5:
         raise ScheduleError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
-    sets = [_field(f, *bounds) for f, bounds in zip(fields, _FIELDS, strict=True)]
+    sets = [_field(f, *bounds) for f, bounds in zip(fields, CRON_FIELDS, strict=True)]
     return CronSpec(
         minutes=tuple(sorted(sets[0][0])),
         hours=tuple(sorted(sets[1][0])),

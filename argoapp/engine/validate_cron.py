@@ -20,8 +20,9 @@ _MAX_CRON_NAME = 52
 _DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-# (minimum, maximum, names) for minute, hour, day of month, month, day of week.
-_FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
+# (minimum, maximum, names) for minute, hour, day of month, month, day of week (the cron
+# controller's scheduler reads the same table).
+CRON_FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
     (0, 59, {}),
     (0, 23, {}),
     (1, 31, {}),
@@ -125,7 +126,7 @@ def parse_schedule(schedule: str) -> None:
     fields = spec.split()
     if len(fields) != 5:
         raise ScheduleError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
-    for field, (low, high, names) in zip(fields, _FIELDS, strict=True):
+    for field, (low, high, names) in zip(fields, CRON_FIELDS, strict=True):
         for expr in field.split(","):
             _range(expr, low, high, names)
 
