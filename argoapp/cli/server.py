@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
+
+from argoapp.cli.controller import cluster_options, cluster_settings, run_logged
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -48,34 +50,7 @@ def tls_options(*, secure: bool) -> Callable[[F], F]:
 
 
 @click.command()
-@click.option(
-    "--kubeconfig",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Kubeconfig to use (default: in-cluster credentials, else $KUBECONFIG or ~/.kube/config).",
-)
-@click.option("--context", default=None, help="The kubeconfig context to use.")
-@click.option("--namespace", "-n", default="", help="Manage only this namespace (default: all).")
-@click.option(
-    "--configmap",
-    default="workflow-controller-configmap",
-    show_default=True,
-    help="ConfigMap (in the controller's namespace) holding the controller settings.",
-)
-@click.option(
-    "--controller-config",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Read the settings from this file instead of the ConfigMap.",
-)
-@click.option("--executor-image", default=None, help="Overrides the config's executor.image.")
-@click.option("--workflow-workers", type=int, default=8, show_default=True)
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where argoapp keeps its SQLite database and certificate (default ~/.argoapp).",
-)
+@cluster_options
 @click.option("--address", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", "-p", type=int, default=2746, show_default=True, help="API port.")
 @click.option(
@@ -87,41 +62,19 @@ def tls_options(*, secure: bool) -> Callable[[F], F]:
 )
 @tls_options(secure=True)
 def server(
-    kubeconfig: Path | None,
-    context: str | None,
-    namespace: str,
-    configmap: str,
-    controller_config: Path | None,
-    executor_image: str | None,
-    workflow_workers: int,
-    data_dir: Path | None,
     address: str,
     port: int,
     auth_mode: str,
     secure: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
+    **options: Any,
 ) -> None:
     """Run the controller and the Argo API against a Kubernetes cluster, in the foreground."""
-    import asyncio
-    import logging
-
     from argoapp import config
-    from argoapp.errors import ConfigError
 
-    if workflow_workers < 1:
-        raise ConfigError(f"--workflow-workers must be at least 1, not {workflow_workers}")
     settings = config.ServerSettings(
-        kubeconfig=kubeconfig.expanduser() if kubeconfig else None,
-        context=context,
-        namespace=namespace,
-        configmap=configmap,
-        controller_config=(
-            config.load_controller_config(controller_config) if controller_config else None
-        ),
-        executor_image=executor_image,
-        workers=workflow_workers,
-        data_dir=(data_dir or config.default_data_dir()).expanduser().resolve(),
+        **cluster_settings(**options),
         address=address,
         port=config.check_port("--port", port, zero_ok=False),
         auth_mode=auth_mode,
@@ -131,7 +84,4 @@ def server(
     )
     from argoapp.runtime import run_server
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    asyncio.run(run_server(settings, say=lambda line: click.echo(line)))
+    run_logged(run_server(settings, say=lambda line: click.echo(line)))
