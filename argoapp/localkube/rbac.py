@@ -327,13 +327,7 @@ class Authorizer:
         self._rules: dict[tuple[str, tuple[str, ...]], _Rules] = {}
         storage = getattr(service, "storage", None)  # absent from tests' stand-in services
         if storage is not None:
-            previous = storage.on_commit
-
-            def on_commit(events: list[Event]) -> None:
-                previous(events)
-                self.observe(events)
-
-            storage.on_commit = on_commit
+            storage.also_on_commit(self.observe)
 
     def observe(self, events: Iterable[Event]) -> None:
         """Drop the caches when a commit touched what they were built from."""

@@ -218,6 +218,16 @@ class Storage:
         self._loop = asyncio.get_running_loop()
         await self._loop.run_in_executor(self._pool, self._open)
 
+    def also_on_commit(self, observer: Callable[[list[Event]], None]) -> None:
+        """Hand committed events to `observer` too, after whoever `on_commit` already calls."""
+        previous = self.on_commit
+
+        def both(events: list[Event]) -> None:
+            previous(events)
+            observer(events)
+
+        self.on_commit = both
+
     def _open(self) -> None:
         try:
             # The database holds every Secret: only its owner may read it.

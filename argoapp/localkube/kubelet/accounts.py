@@ -43,13 +43,7 @@ class AccountTokens:
         self._changes = 0  # ServiceAccount commits seen: a read older than one is not cached
         storage = getattr(service, "storage", None)  # absent from tests' stand-in services
         if storage is not None:
-            previous = storage.on_commit
-
-            def on_commit(events: list[Event]) -> None:
-                previous(events)
-                self.observe(events)
-
-            storage.on_commit = on_commit
+            storage.also_on_commit(self.observe)
 
     def observe(self, events: Iterable[Event]) -> None:
         """Forget the token of every ServiceAccount a commit changed."""
