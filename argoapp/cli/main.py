@@ -20,7 +20,35 @@ from argoapp.errors import ArgoappError
 
 
 class _Group(click.Group):
-    """Turns argoapp's own errors into a one-line message and their exit code."""
+    """Turns argoapp's own errors into a one-line message and their exit code, and loads the
+    commands defined elsewhere (the argo verbs, server, controller, db) only when one of them
+    is asked for: `argoapp exec` starts in every pod and must not pay for the CLI's imports."""
+
+    _loaded = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and not self._loaded:
+            self._load()
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        from argoapp.cli.argo import register
+        from argoapp.cli.controller import controller
+        from argoapp.cli.db import db
+        from argoapp.cli.server import server
+
+        for command in (controller, server, db):
+            self.add_command(command)
+        register(self)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -116,17 +144,6 @@ def up(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     asyncio.run(run_up(settings, say=lambda line: click.echo(line)))
-
-
-from argoapp.cli.argo import register  # noqa: E402
-from argoapp.cli.controller import controller  # noqa: E402
-from argoapp.cli.db import db  # noqa: E402
-from argoapp.cli.server import server  # noqa: E402
-
-cli.add_command(controller)
-cli.add_command(server)
-cli.add_command(db)
-register(cli)
 
 
 _EXEC_LOG_OPTS = (

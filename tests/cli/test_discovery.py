@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,17 @@ def test_headers_and_data_dir_flags(tmp_path: Path) -> None:
     (tmp_path / "server.json").write_text(json.dumps({"url": "http://127.0.0.1:9"}))
     elsewhere = {"ARGOAPP_DATA_DIR": str(tmp_path / "missing")}
     assert discover(home=tmp_path, env=elsewhere).url == "http://127.0.0.1:9"
+
+
+def test_the_executor_path_does_not_load_the_clis_verbs() -> None:
+    # `argoapp exec` starts in every pod: the verbs, their HTTP client and the server command
+    # load only when a command of theirs is asked for.
+    code = (
+        "import sys, argoapp.cli.main as m;"
+        "print(sorted(n for n in ('http.client', 'ssl', 'argoapp.cli.argo.client',"
+        " 'argoapp.cli.argo.workflows', 'aiohttp') if n in sys.modules));"
+        "m.cli.get_command(None, 'list');"
+        "print('argoapp.cli.argo.client' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]

@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from argoapp.cli.argo.client import ArgoClient, Connection, discover
+if TYPE_CHECKING:  # the client (http.client, ssl) loads when a verb runs, not with every call
+    from argoapp.cli.argo.client import Connection
 
 
 def _flags() -> tuple[Callable[[Any], Any], ...]:
@@ -105,6 +106,8 @@ def _merged(flags: dict[str, Any]) -> dict[str, Any]:
 
 
 def connection(**flags: Any) -> Connection:
+    from argoapp.cli.argo.client import discover
+
     """The connection the global flags (before and after the verb) and environment ask for."""
     f = _merged(flags)
     return discover(
@@ -130,8 +133,8 @@ def server_options(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             flags = {name: kwargs.pop(name, None) for name in GLOBAL_NAMES}
             if lazy:
-                return fn(*args, connect=lambda: ArgoClient(connection(**flags)), **kwargs)
-            return fn(*args, client=ArgoClient(connection(**flags)), **kwargs)
+                return fn(*args, connect=lambda: _client(flags), **kwargs)
+            return fn(*args, client=_client(flags), **kwargs)
 
         for option in reversed(_flags()):
             wrapper = option(wrapper)
@@ -152,3 +155,9 @@ def parse_pairs(values: tuple[str, ...] | list[str], what: str) -> dict[str, str
                 raise click.BadParameter(f"{term!r} is not KEY=VALUE", param_hint=what)
             pairs[key.strip()] = val.strip()
     return pairs
+
+
+def _client(flags: dict[str, Any]) -> Any:
+    from argoapp.cli.argo.client import ArgoClient
+
+    return ArgoClient(connection(**flags))
