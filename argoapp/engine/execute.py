@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from argoapp.engine import memo, retry, sync
+from argoapp.engine.artbind import artifact_scope, bind_artifacts, resolve_arguments
 from argoapp.engine.scope import UNRESOLVED, InputError, UnresolvedInput, bind_inputs
 from argoapp.engine.state import Pass
 from argoapp.engine.templates import Resolved, Source, TemplateNotFound, resolve, template_type
@@ -104,21 +105,22 @@ def execute_once(
         return node
     base = {**p.globals, **call.extra_scope}
     if node is None:
+        arguments = call.holder.get("arguments") or {}
         try:
             inputs, local = bind_inputs(
-                resolved.tmpl,
-                call.holder.get("arguments") or {},
-                base,
-                namespace=p.namespace,
-                lookup=p.observed.objects,
+                resolved.tmpl, arguments, base, namespace=p.namespace, lookup=p.observed.objects
             )
+            artifacts = bind_artifacts(resolved.tmpl, arguments, {**base, **local})
         except UnresolvedInput as e:
             return _failed_node(p, call, resolved, NodePhase.FAILED, str(e), node_name, parent)
         except (InputError, TemplateError) as e:
             return _failed_node(p, call, resolved, NodePhase.ERROR, str(e), node_name, parent)
     else:
         inputs = (node.get("inputs") or {}).get("parameters") or []
+        artifacts = (node.get("inputs") or {}).get("artifacts") or []
         local = inputs_scope(inputs)
+    if artifacts:
+        local.update(artifact_scope(artifacts))
     scope = {**base, **local}
     if attempt is not None:
         scope["retries"] = str(attempt)
@@ -127,9 +129,13 @@ def execute_once(
         tmpl = substitute_template(resolved.tmpl, scope)
     except TemplateError as e:
         return _failed_node(p, call, resolved, NodePhase.ERROR, str(e), node_name, parent)
-    if inputs:
-        # the template as the pod sees it (ARGO_TEMPLATE) carries its inputs with values
-        tmpl["inputs"] = {**(tmpl.get("inputs") or {}), "parameters": inputs}
+    if inputs or artifacts:
+        # the template as the pod sees it (ARGO_TEMPLATE) carries its inputs bound
+        tmpl["inputs"] = dict(tmpl.get("inputs") or {})
+        if inputs:
+            tmpl["inputs"]["parameters"] = inputs
+        if artifacts:
+            tmpl["inputs"]["artifacts"] = artifacts
     frame = Frame(call, resolved, tmpl, node_name, scope, attempt)
     frame = replace(frame, call=replace(call, parent=parent))
     lock = tmpl.get("synchronization")
@@ -204,6 +210,9 @@ def new_node(p: Pass, frame: Frame, node_type: str, inputs: list[Obj], **kw: Any
     )
     if inputs:
         node["inputs"] = {"parameters": inputs}
+    artifacts = (frame.tmpl.get("inputs") or {}).get("artifacts")
+    if artifacts:
+        node.setdefault("inputs", {})["artifacts"] = artifacts
     return node
 
 
@@ -278,8 +287,12 @@ def resolve_holder(holder: Mapping[str, Any], scope: Mapping[str, Any]) -> Obj:
         args["parameters"] = params
     if args:
         out["arguments"] = substitute_obj(
-            {k: v for k, v in args.items() if k != "parameters"}, scope, allow_unresolved=True
+            {k: v for k, v in args.items() if k not in ("parameters", "artifacts")},
+            scope,
+            allow_unresolved=True,
         )
         if params:
             out["arguments"]["parameters"] = params
+        if args.get("artifacts"):
+            out["arguments"]["artifacts"] = resolve_arguments(args["artifacts"], scope)
     return out

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from argoapp.engine import sync
 from argoapp.engine.api import DeletePod
+from argoapp.engine.artbind import resolve_arguments
 from argoapp.engine.scope import expand, node_outputs
 from argoapp.engine.state import Pass
 from argoapp.model.phases import NodePhase, node_done
@@ -51,10 +52,7 @@ def run_exit_hook(
     if existing is not None and node_done(existing.get("phase")):
         return True
     local = {**scope, **node_outputs(f"{prefix}.{holder.get('name', '')}", child)}
-    try:
-        resolved_hook = substitute_obj(hook, local, allow_unresolved=True)
-    except TemplateError:
-        resolved_hook = hook
+    resolved_hook = resolve_hook(hook, local)
     call = Call(
         node_name=name,
         display_name=f"{child['displayName']}.onExit",
@@ -69,6 +67,19 @@ def run_exit_hook(
     if node is not None:
         node.setdefault("nodeFlag", {})["hooked"] = True
     return node is not None and node_done(node.get("phase"))
+
+
+def resolve_hook(hook: Obj, scope: Mapping[str, Any]) -> Obj:
+    """A hook with what it can resolve now filled in; artifact arguments resolved to the
+    artifacts they name (as text they would become JSON)."""
+    arts = (hook.get("arguments") or {}).get("artifacts")
+    try:
+        out: Obj = substitute_obj(hook, scope, allow_unresolved=True)
+    except TemplateError:
+        out = dict(hook)
+    if arts:
+        out["arguments"] = {**out.get("arguments", {}), "artifacts": resolve_arguments(arts, scope)}
+    return out
 
 
 def run_expression_hooks(
@@ -95,10 +106,7 @@ def run_expression_hooks(
                 fire = False
             if not fire:
                 continue
-        try:
-            resolved_hook = substitute_obj(dict(hook), scope, allow_unresolved=True)
-        except TemplateError:
-            resolved_hook = dict(hook)
+        resolved_hook = resolve_hook(dict(hook), scope)
         call = Call(
             node_name=name,
             display_name=f"{owner['displayName']}.hooks.{key}",

@@ -3,14 +3,17 @@
 A steps or DAG template declares outputs that point into its children
 (`valueFrom.parameter: "{{steps.a.outputs.parameters.x}}"`, `valueFrom.expression`); they are
 resolved from the template's final scope when the node finishes. Parameters with `globalName`
-are also exported to `status.outputs` and `{{workflow.outputs.parameters.NAME}}`.
+and artifacts with `globalName` are also exported to `status.outputs` and
+`{{workflow.outputs.parameters.NAME}}` / `{{workflow.outputs.artifacts.NAME}}`.
 `outbound_of` is Argo's getOutboundNodes: the nodes a following step group hangs under.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
+from argoapp.engine.artbind import resolve_outputs
 from argoapp.engine.scope import as_text, expand
 from argoapp.engine.state import Pass
 from argoapp.model.phases import NodePhase, NodeType
@@ -37,9 +40,14 @@ def finish_with_outputs(p: Pass, node: Obj, frame: Frame, scope: dict[str, Any])
         params.append(out)
     if params:
         node["outputs"] = {"parameters": params}
-    arts = (frame.tmpl.get("outputs") or {}).get("artifacts")
-    if arts:
-        node.setdefault("outputs", {})["artifacts"] = arts
+    declared = (frame.tmpl.get("outputs") or {}).get("artifacts")
+    if declared:
+        try:
+            arts = resolve_outputs(declared, scope)
+        except TemplateError as e:
+            return p.finish(node, NodePhase.FAILED, f"unable to resolve outputs: {e}")
+        if arts:
+            node.setdefault("outputs", {})["artifacts"] = arts
     export_globals(p, node)
     return p.finish(node, NodePhase.SUCCEEDED)
 
@@ -91,8 +99,11 @@ def export_globals(p: Pass, node: Obj) -> None:
         name = art.get("globalName")
         if name:
             wf_arts = p.status.setdefault("outputs", {}).setdefault("artifacts", [])
+            exported = {**art, "name": name}
             wf_arts[:] = [a for a in wf_arts if a.get("name") != name]
-            wf_arts.append({**art, "name": name})
+            wf_arts.append(exported)
+            text = json.dumps(exported, separators=(",", ":"))
+            p.globals[f"workflow.outputs.artifacts.{name}"] = text
 
 
 def global_outputs(p: Pass) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from argoapp.engine.api import CreatePod, DeletePod, RunHttp
+from argoapp.engine.artrepo import ArchiveLocationError, add_archive_location
 from argoapp.engine.execute import Frame, new_node
 from argoapp.engine.loops import LOOP_KEYS
+from argoapp.engine.podparts import PodBuildError
 from argoapp.engine.pods import PodRequest, build_pod
 from argoapp.engine.podstatus import PodOutcome, assess
 from argoapp.engine.state import Pass, as_int, parse_time, rfc3339
@@ -154,6 +156,11 @@ def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
         return  # asked already in this pass (a second walk)
     p.pods_asked.add(name)
     tmpl = dict(frame.tmpl)
+    try:
+        add_archive_location(p, tmpl, name)
+    except ArchiveLocationError as e:
+        _not_made(p, node, str(e))
+        return
     req = PodRequest(
         workflow=p.wf,
         spec=p.spec,
@@ -167,7 +174,18 @@ def _create_pod(p: Pass, frame: Frame, node: Obj, name: str) -> None:
         retry_attempt=frame.retry_attempt,
         volume_claims=p.volume_claims,
     )
-    p.act(CreatePod(build_pod(req, p.settings)))
+    try:
+        pod = build_pod(req, p.settings)
+    except PodBuildError as e:
+        _not_made(p, node, str(e))
+        return
+    p.act(CreatePod(pod))
+
+
+def _not_made(p: Pass, node: Obj, message: str) -> None:
+    """A pod that cannot be made: its node errors at once, as Argo's does."""
+    node.pop("podName", None)
+    p.finish(node, NodePhase.ERROR, message)
 
 
 def _deadline(p: Pass, frame: Frame, node: Obj) -> str | None:

@@ -14,7 +14,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from argoapp.engine import lifecycle, sync
+from argoapp.engine import artrepo, lifecycle, sync
 from argoapp.engine.api import CreateObject, DeletePod, Event, Observed, Result, Settings
 from argoapp.engine.execute import Call, execute
 from argoapp.engine.hooks import exit_hook_of, run_expression_hooks
@@ -43,6 +43,11 @@ def reconcile(wf: Obj, observed: Observed, now: datetime, settings: Settings) ->
     first = not status.get("phase") or status.get("phase") == WorkflowPhase.PENDING
     if first and not _admit(p):
         return _result(p)
+    if "artifactRepositoryRef" not in status:  # a workflow admitted before repositories were
+        problem = artrepo.resolve_repository(p)
+        if problem:
+            _fail_admission(p, problem, WorkflowPhase.ERROR)
+            return _result(p)
     _prepare(p)
     if not sync.hold_workflow_locks(p):
         return _result(p)
@@ -147,6 +152,9 @@ def _admit(p: Pass) -> bool:
     problem = _workflow_metadata(p)
     if problem:
         return _fail_admission(p, problem)
+    problem = artrepo.resolve_repository(p)
+    if problem:
+        return _fail_admission(p, problem, WorkflowPhase.ERROR)
     status["phase"] = WorkflowPhase.RUNNING
     status["startedAt"] = p.now_text
     status.setdefault("progress", "0/0")
@@ -183,14 +191,14 @@ def _workflow_metadata(p: Pass) -> str:
     return ""
 
 
-def _fail_admission(p: Pass, message: str) -> bool:
+def _fail_admission(p: Pass, message: str, phase: str = WorkflowPhase.FAILED) -> bool:
     status = p.status
-    status["phase"] = WorkflowPhase.FAILED
+    status["phase"] = phase
     status["message"] = message
     status.setdefault("startedAt", p.now_text)
     status["finishedAt"] = p.now_text
     status["progress"] = "0/0"
-    _set_labels(p, WorkflowPhase.FAILED, completed=True)
+    _set_labels(p, phase, completed=True)
     p.act(Event("Warning", "WorkflowFailed", message))
     lifecycle.after_completion(p)
     return False

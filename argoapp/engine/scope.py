@@ -85,6 +85,8 @@ def workflow_globals(wf: Obj, spec: Obj, *, status_phase: str = "") -> dict[str,
             g[f"workflow.{key}.{k}"] = v
     for prm in (status.get("outputs") or {}).get("parameters") or []:
         g[f"workflow.outputs.parameters.{prm['name']}"] = prm.get("value", "")
+    for art in (status.get("outputs") or {}).get("artifacts") or []:
+        g[f"workflow.outputs.artifacts.{art['name']}"] = json.dumps(art, separators=(",", ":"))
     scheduled = (meta.get("annotations") or {}).get("workflows.argoproj.io/scheduled-time")
     if scheduled:
         g["workflow.scheduledTime"] = scheduled
