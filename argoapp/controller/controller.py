@@ -24,13 +24,17 @@ has ended (the API's /healthz); a long backlog is not a fault.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from argoapp.controller.actions import ActionRunner
+from argoapp.artifacts.builtin import BuiltinStore
+from argoapp.controller.actions import ActionRunner, event_object
 from argoapp.controller.archiving import Archiver
+from argoapp.controller.artifact_gc import ArtifactCollector
+from argoapp.controller.artifact_secrets import SecretKeeper
 from argoapp.controller.cron import CronController
 from argoapp.controller.failures import PassFailures, describe, errored
 from argoapp.controller.httptask import HttpRequests
@@ -86,9 +90,15 @@ class Controller:
         drain_seconds: float = DRAIN_SECONDS,
         configmap: tuple[str, str] | None = None,
         settings_from: SettingsFrom | None = None,
+        artifact_store: BuiltinStore | None = None,
     ) -> None:
         self.kube = kube
-        self.settings = settings
+        # The built-in store is the default repository while the config names none.
+        self.artifact_store = artifact_store
+        self.secrets = SecretKeeper(kube, artifact_store) if artifact_store else None
+        self._store_is_default = False
+        self._secret_failures: dict[str, str] = {}  # workflow key -> last reported problem
+        self.settings = self._with_store(settings)
         self.namespace = namespace
         self.worker_count = max(1, workers)
         # Injectable so the shell's own tests can script the engine; production uses the real one.
@@ -123,6 +133,7 @@ class Controller:
         )
         self.http = HttpRequests(kube, self._spawn, self.informers["WorkflowTaskResult"])
         self.actions = ActionRunner(kube, self.locks, self.http.start)
+        self.gc = ArtifactCollector(kube, self._spawn, self._requeue_in, self._gc_failed)
         self.workflows = self.informers["Workflow"]
         self.pods = ByWorkflow(self.informers["Pod"])
         self.task_results = ByWorkflow(self.informers["WorkflowTaskResult"])
@@ -184,6 +195,7 @@ class Controller:
             raise
         finally:
             self._tg = None
+            self.gc.close()
             await self.http.close()
             self._stopped.set()
 
@@ -312,6 +324,15 @@ class Controller:
             await self._reconcile_failed(key, cached, wf, e)
             return
         self.failures.succeeded(key)
+        # Artifact GC's last outcome and its finalizer travel in this pass's one write.
+        result.workflow = self.gc.prepare(self.gc.apply(key, result.workflow))
+        if wf["metadata"].get("deletionTimestamp"):
+            # Being deleted already (its finalizers hold it): a TTL's delete would only skip
+            # the write that lets it go.
+            result.actions = [a for a in result.actions if not isinstance(a, api.DeleteWorkflow)]
+        if not await self._artifact_secret(key, wf, result.actions):
+            self.queue.add_backoff(key)
+            return
         log.debug(
             "pass %s: %d pods, %d task results -> phase %s, %d actions, requeue after %s",
             key,
@@ -326,6 +347,8 @@ class Controller:
         new = self.archiver.pending(result.workflow)  # Argo's archiving label, in this write
         if not outcome.deleted and new != wf:
             failed = not await self._write(key, cached, new) or failed
+        if not outcome.deleted:
+            self.gc.review(key, new)
         if workflow_done((result.workflow.get("status") or {}).get("phase")):
             outcome.requeue.extend(self.throttle.release(key))
             self.archiver.finished(self.workflows.get(namespace, name))
@@ -482,6 +505,8 @@ class Controller:
                             meta.get("name"), LABEL_PARALLELISM_LIMIT, text)  # fmt: skip
         for key in self.throttle.set_namespace_limit(str(meta.get("name") or ""), limit):
             self.queue.add(key)
+        if kind == "DELETED" and self.secrets is not None:
+            self.secrets.forget(str(meta.get("name") or ""))
 
     def _on_configmap(self, kind: str, obj: Obj, old: Obj | None) -> None:
         meta = obj.get("metadata") or {}
@@ -494,7 +519,7 @@ class Controller:
         if (meta.get("namespace"), meta.get("name")) != self.configmap:
             return
         try:
-            self.settings = self.settings_from(obj)
+            self.settings = self._with_store(self.settings_from(obj))
         except Exception as e:
             log.error("controller: ignoring the changed ConfigMap %s: %s", meta.get("name"), e)
             return
@@ -504,6 +529,8 @@ class Controller:
         """A workflow was deleted: free what it held and wake who waited for it."""
         self.queue.drop(key)
         self.failures.succeeded(key)
+        self.gc.forget(key)
+        self._secret_failures.pop(key, None)
         self._shell_failures.succeeded(key)
         for other in [*self.locks.forget_workflow(key), *self.throttle.release(key)]:
             self.queue.add(other)
@@ -512,6 +539,52 @@ class Controller:
             self.http.forget(uid)
         if uid and (wf or {}).get("status", {}).get("offloadNodeStatusVersion"):
             self._spawn(self.persister.forget(uid), f"forget-{key}")
+
+    # --- artifacts: the built-in store's Secret, GC's requeues and warnings ---
+
+    def _with_store(self, settings: api.Settings) -> api.Settings:
+        """`settings`, with the built-in store as the repository when the config has none."""
+        store = self.artifact_store
+        self._store_is_default = store is not None and not settings.artifact_repository
+        if store is None or settings.artifact_repository:
+            return settings
+        return dataclasses.replace(settings, artifact_repository=store.repository())
+
+    async def _artifact_secret(self, key: str, wf: Obj, actions: list[api.Action]) -> bool:
+        """Before a pod is created, the built-in store's Secret is in the workflow's
+        namespace; False (reported once per problem) when it cannot be made so."""
+        if self.secrets is None or not self._store_is_default:
+            return True
+        if not any(isinstance(a, api.CreatePod) for a in actions):
+            return True
+        problem = await self.secrets.ensure(wf["metadata"]["namespace"])
+        if problem is None:
+            self._secret_failures.pop(key, None)
+            return True
+        if self._secret_failures.get(key) != problem:
+            self._secret_failures[key] = problem
+            self._warn(wf, "ArtifactRepositorySecretFailed", problem)
+        self.metrics.error("artifact-secret")
+        return False
+
+    def _gc_failed(self, wf: Obj, message: str) -> None:
+        self._warn(wf, "ArtifactGCFailed", message)
+
+    def _warn(self, wf: Obj, reason: str, message: str) -> None:
+        """A Warning Event about the workflow, written in the background like the engine's."""
+        event = api.Event(type="Warning", reason=reason, message=message)
+        try:
+            self.actions.events.put_nowait(
+                (wf["metadata"]["namespace"], event_object(wf, event, datetime.now(UTC)))
+            )
+        except asyncio.QueueFull:
+            self.actions.events_dropped += 1
+
+    def _requeue_in(self, key: str, delay: float) -> None:
+        if delay > 0:
+            self.queue.add_after(key, delay)
+        else:
+            self.queue.add(key)
 
     # --- tasks started on the engine's behalf ---
 

@@ -1,0 +1,94 @@
+"""The built-in artifact store's credentials, put in each namespace where workflows run.
+
+When no artifact repository is configured, argoapp's own S3 endpoint is the default one
+(`argoapp.artifacts.builtin`), and its credentials live in a Secret that pods of the workflow's
+namespace read. `SecretKeeper.ensure` makes that Secret exist there, with the store's current
+data, before the workflow's first pod is created: created when absent, replaced when its data
+differs. A namespace that has been seen right is remembered, so the check costs one set lookup
+on every later pass; a deleted namespace is forgotten (its Secret went with it).
+
+Who calls: `Controller._pass`, only while the built-in store is the default repository. It never
+raises a Kubernetes error: a failure comes back as a message for the caller to report and retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from argoapp.artifacts.builtin import SECRET_NAME, BuiltinStore
+from argoapp.kube.api import KubeApi
+from argoapp.kube.errors import AlreadyExists, Conflict, KubeError, NotFound
+from argoapp.model.types import Obj
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3  # create/replace races (another writer in between) before giving up this pass
+
+
+class SecretKeeper:
+    """Keeps the built-in store's Secret present and current in the namespaces that need it."""
+
+    def __init__(self, kube: KubeApi, store: BuiltinStore) -> None:
+        self.kube = kube
+        self.store = store
+        self._done: set[str] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def ensure(self, namespace: str) -> str | None:
+        """Make the Secret right in `namespace`; None when it is, else why it is not."""
+        if namespace in self._done:
+            return None
+        lock = self._locks.setdefault(namespace, asyncio.Lock())
+        async with lock:  # workers passing two workflows of one namespace write it once
+            if namespace in self._done:
+                return None
+            try:
+                await self._make_current(namespace)
+            except KubeError as e:
+                log.warning("artifact Secret %s/%s: %s", namespace, SECRET_NAME, e)
+                return (
+                    f"cannot create the artifact repository Secret {SECRET_NAME} "
+                    f"in namespace {namespace}: {e}"
+                )
+            self._done.add(namespace)
+            return None
+
+    def forget(self, namespace: str) -> None:
+        """The namespace is gone (or its Secret may be): check it again next time."""
+        self._done.discard(namespace)
+        self._locks.pop(namespace, None)
+
+    async def _make_current(self, namespace: str) -> None:
+        want = self.store.secret(namespace)
+        for _ in range(ATTEMPTS):
+            try:
+                have = await self.kube.get("Secret", SECRET_NAME, namespace)
+            except NotFound:
+                try:
+                    await self.kube.create("Secret", want, namespace)
+                    log.info("created artifact Secret %s/%s", namespace, SECRET_NAME)
+                    return
+                except AlreadyExists:
+                    continue  # created meanwhile: compare with that one
+            if _same_data(have, want):
+                return
+            try:
+                await self.kube.replace("Secret", _updated(have, want), namespace)
+                log.info("updated artifact Secret %s/%s", namespace, SECRET_NAME)
+                return
+            except (Conflict, NotFound):
+                continue  # changed or deleted meanwhile: look again
+        raise Conflict(f"the Secret kept changing while it was written ({ATTEMPTS} attempts)")
+
+
+def _same_data(have: Obj, want: Obj) -> bool:
+    return (have.get("data") or {}) == want["data"] and not have.get("stringData")
+
+
+def _updated(have: Obj, want: Obj) -> Obj:
+    """`have` with the wanted data, keeping its identity (resourceVersion, uid, labels)."""
+    meta = dict(have.get("metadata") or {})
+    meta["labels"] = {**(meta.get("labels") or {}), **want["metadata"]["labels"]}
+    body = {k: v for k, v in have.items() if k != "stringData"}
+    return {**body, "metadata": meta, "data": want["data"], "type": want["type"]}
