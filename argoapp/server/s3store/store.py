@@ -1,0 +1,197 @@
+"""The built-in S3 store: answers S3 requests that arrive on the Argo API's own port.
+
+`S3Store(root, access_key, secret_key)` owns the index and blobs under `root`
+(DATA_DIR/artifacts); the runtime awaits `start()` before serving and `close()` after the HTTP
+server stopped. `build_app(s3store=…)` puts `store.middleware()` first, so a request signed for
+S3 (`is_s3_request`: an `AWS4-HMAC-SHA256` Authorization header or presigned query) is answered
+here before routing, auth or the API's middlewares see it; every other request passes through.
+
+Path style only: `/`, `/{bucket}`, `/{bucket}/{key…}`. Each request's signature is checked
+(`sigv4.verify`) before anything else; the operation is picked from the method, whether a key
+is present and the query's subresource (`_route`). Every refusal is S3's XML error; an
+unexpected fault is logged and answered InternalError, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from argoapp.server.s3store import buckets, multipart, objects, sigv4
+from argoapp.server.s3store.blobs import Blobs
+from argoapp.server.s3store.errors import S3Error, error_response
+from argoapp.server.s3store.index import Index
+from argoapp.server.s3store.request import S3Request, Storage, parse_query, split_path
+
+log = logging.getLogger(__name__)
+
+BUCKET = "argoapp"
+INDEX_FILE = "index.db"
+Op = Callable[[Storage, S3Request], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Subresources the store does not implement: refused rather than mistaken for a plain request.
+_UNSUPPORTED = frozenset(
+    {
+        "acl",
+        "tagging",
+        "policy",
+        "versioning",
+        "lifecycle",
+        "cors",
+        "encryption",
+        "notification",
+        "object-lock",
+        "retention",
+        "legal-hold",
+        "replication",
+        "website",
+        "logging",
+        "versions",
+        "select",
+        "restore",
+        "attributes",
+        "torrent",
+        "accelerate",
+        "requestPayment",
+        "ownershipControls",
+        "publicAccessBlock",
+    }
+)
+
+
+def is_s3_request(request: web.Request) -> bool:
+    """Whether a request is signed for S3 (header or presigned query)."""
+    if request.headers.get("Authorization", "").startswith(sigv4.ALGORITHM):
+        return True
+    return request.query.get("X-Amz-Algorithm") == sigv4.ALGORITHM
+
+
+def _head(s: Storage, r: S3Request) -> Awaitable[web.StreamResponse]:
+    return objects.get_object(s, r, head=True)
+
+
+def _get(s: Storage, r: S3Request) -> Awaitable[web.StreamResponse]:
+    return objects.get_object(s, r, head=False)
+
+
+def _route(method: str, bucket: str, key: str, query: dict[str, str]) -> Op:
+    """The operation a request asks for."""
+    if _UNSUPPORTED & query.keys():
+        raise S3Error(
+            "NotImplemented", "This S3 subresource is not supported by the built-in store"
+        )
+    if not bucket:
+        if method == "GET":
+            return buckets.list_buckets
+    elif not key:
+        if method == "GET":
+            if "location" in query:
+                return buckets.get_location
+            if "uploads" in query:
+                raise S3Error("NotImplemented", "ListMultipartUploads is not supported")
+            return buckets.list_objects
+        if method == "POST" and "delete" in query:
+            return buckets.delete_objects
+        bucket_ops: dict[str, Op] = {
+            "HEAD": buckets.head_bucket,
+            "PUT": buckets.create_bucket,
+            "DELETE": buckets.delete_bucket,
+        }
+        if method in bucket_ops:
+            return bucket_ops[method]
+    elif "uploadId" in query:
+        upload_ops: dict[str, Op] = {
+            "PUT": multipart.upload_part,
+            "GET": multipart.list_parts,
+            "POST": multipart.complete_upload,
+            "DELETE": multipart.abort_upload,
+        }
+        if method in upload_ops:
+            return upload_ops[method]
+    else:
+        if method == "POST" and "uploads" in query:
+            return multipart.create_upload
+        object_ops: dict[str, Op] = {
+            "PUT": objects.put_object,
+            "GET": _get,
+            "HEAD": _head,
+            "DELETE": objects.delete_object,
+        }
+        if method in object_ops:
+            return object_ops[method]
+    raise S3Error("MethodNotAllowed", f"The method {method} is not allowed against this resource")
+
+
+class S3Store:
+    """The built-in store's state and its request handling."""
+
+    def __init__(self, root: Path, access_key: str, secret_key: str) -> None:
+        self.root = root
+        self._keys = (access_key, secret_key)
+        self._storage = Storage(Index(root / INDEX_FILE), Blobs(root))
+        self._started = False
+
+    async def start(self) -> None:
+        """Open the index, clear a crash's temp files and make sure the `argoapp` bucket exists."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(
+            None, lambda: self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        )
+        await loop.run_in_executor(None, self._storage.blobs.sweep)
+        await self._storage.index.open([BUCKET], time.time())
+        self._started = True
+
+    async def close(self) -> None:
+        """Close the index."""
+        if self._started:
+            self._started = False
+            await self._storage.index.close()
+
+    def middleware(self) -> Middleware:
+        """The aiohttp middleware that answers S3 requests and passes the rest on."""
+
+        @web.middleware
+        async def s3(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if not is_s3_request(request):
+                return await handler(request)
+            return await self.handle(request)
+
+        return s3
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one S3 request."""
+        request_id = secrets.token_hex(8).upper()
+        try:
+            if not self._started:
+                raise S3Error("InternalError", "The built-in store is not started")
+            raw_path, raw_query = request.rel_url.raw_path, request.rel_url.raw_query_string
+            signed = sigv4.verify(
+                request.method, raw_path, raw_query, request.headers, self._keys, datetime.now(UTC)
+            )
+            bucket, key = split_path(raw_path)
+            query = parse_query(raw_query)
+            op = _route(request.method, bucket, key, query)
+            response = await op(
+                self._storage, S3Request(request, bucket, key, query, signed, request_id)
+            )
+        except S3Error as err:
+            log.debug("s3 %s %s: %s", request.method, request.path, err)
+            return error_response(err, request.method, request_id)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception:
+            log.exception("s3 %s %s failed", request.method, request.path)
+            fault = S3Error("InternalError", "The built-in store failed; see argoapp's log")
+            return error_response(fault, request.method, request_id)
+        if not response.prepared:
+            response.headers["x-amz-request-id"] = request_id
+        return response
