@@ -7,10 +7,9 @@ data, runs each `transformation[].expression` over it in order (expr-lang, with 
 JSON) with `report-outputs-completed=true`. A failure is written to the termination log and the
 process exits 1; the result is still marked complete.
 
-The only source Argo has is `artifactPaths` (the keys of an artifact repository location). Listing
-a repository needs the artifact drivers, which this executor does not have yet: `run_data` takes
-the lister as an argument (`ArtifactLister`), and with none the node fails with a message saying
-that artifact sources arrive with artifact support. The template comes from
+The only source Argo has is `artifactPaths`: the keys under an artifact location (a key-only one
+completed from the template's `archiveLocation`), listed by the artifact library's driver
+(`list_artifact_paths` makes the lister `run_data` is given). The template comes from
 /var/run/argo/template, written by init; the JSON argument build_pod passes (as Argo's
 controller does) is used only when that file is missing.
 """
@@ -23,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from argoapp.errors import ArgoappError
+from argoapp.executor.artifact_access import ArtifactAccess
 from argoapp.executor.env import ExecEnv, Obj
 from argoapp.executor.wait import LABEL_COMPLETED, TaskResults, task_result, terminate_message
 from argoapp.template import TemplateError, evaluate
@@ -88,12 +88,24 @@ def source(spec: Obj, list_artifact_paths: ArtifactLister | None) -> Any:
     paths = spec.get("artifactPaths")
     if paths is None:
         raise DataError("no valid source is used for data template")
-    if list_artifact_paths is None:
-        raise DataError(
-            "unable to source artifact paths: listing an artifact repository is not supported "
-            "yet; artifactPaths sources arrive with artifact support"
-        )
-    return list_artifact_paths(paths)
+    if list_artifact_paths is None or not isinstance(paths, dict):
+        raise DataError("unable to source artifact paths: no artifact location to list")
+    try:
+        return list_artifact_paths(paths)
+    except ArgoappError as e:
+        raise DataError(f"unable to source artifact paths: {e}") from None
+
+
+def list_artifact_paths(env: ExecEnv, access: ArtifactAccess) -> ArtifactLister:
+    """The lister of `artifactPaths` for this pod: relocated, then listed by its driver."""
+
+    def lister(art: Obj) -> list[str]:
+        from argoapp.artifacts import resolve
+
+        located = resolve.relocate(art, env.read_template().get("archiveLocation") or None)
+        return access.driver(located).list(located)
+
+    return lister
 
 
 def transform(data: Any, steps: list[Obj]) -> Any:

@@ -7,11 +7,11 @@ volume directories in the `ExecEnv`). It:
    `/var/run/argo/argoexec emissary`;
 2. writes `ARGO_TEMPLATE` to `/var/run/argo/template` (mode 0444);
 3. stages a script template's source at `/argo/staging/script` (mode 0755);
-4. places `raw` input artifacts at `/argo/inputs/artifacts/<name>`. Other artifact kinds need
-   the artifact drivers, which this executor does not have yet: they fail the init container
-   with a message naming the artifact.
-It must not talk to the API server. Errors are `InitError`; the CLI prints them to the
-termination log and exits 1, as Argo's init does.
+4. places the input artifacts (`artifact_inputs.load_inputs`): downloaded from their stores,
+   unpacked, at `/argo/inputs/artifacts/<name>` (or on main's volume under `/mainctrfs`).
+It talks to the API server only to read a Secret an artifact's location names (through the
+`ArtifactAccess` it is given). Errors are `InitError` or `InputArtifactError`; the CLI prints them
+to the termination log and exits 1, as Argo's init does.
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from pathlib import Path
 
 import argoapp
 from argoapp.errors import ArgoappError
+from argoapp.executor.artifact_access import ArtifactAccess
+from argoapp.executor.artifact_inputs import load_inputs
 from argoapp.executor.env import ExecEnv, Obj
-
-_ARTIFACT_DRIVERS = ("s3", "gcs", "http", "git", "hdfs", "oss", "azure", "artifactory", "plugin")
 
 
 class InitError(ArgoappError):
     """The pod cannot be prepared; the init container fails with this message."""
 
 
-def run_init(env: ExecEnv) -> None:
+def run_init(env: ExecEnv, access: ArtifactAccess | None = None) -> None:
     """Do the init container's work for the pod described by `env`."""
     try:
         template = json.loads(env.template_json or "{}")
@@ -46,7 +46,7 @@ def run_init(env: ExecEnv) -> None:
     install_program(env.var_run / "argoexec")
     write_template(env.var_run / "template", env.template_json or "{}")
     stage_script(env.staging, template)
-    place_raw_artifacts(env.inputs, template)
+    load_inputs(env, template, access)
 
 
 def install_program(target: Path) -> None:
@@ -86,21 +86,3 @@ def stage_script(staging: Path, template: Obj) -> None:
     path = staging / "script"
     path.write_text(str(source))
     path.chmod(0o755)
-
-
-def place_raw_artifacts(inputs: Path, template: Obj) -> None:
-    """Input artifacts that carry their data inline; any other kind is an error for now."""
-    for art in (template.get("inputs") or {}).get("artifacts") or []:
-        name = str(art.get("name") or "")
-        if art.get("raw") is not None:
-            inputs.mkdir(parents=True, exist_ok=True)
-            path = inputs / name
-            path.write_text(str(art["raw"].get("data") or ""))
-            if art.get("mode") is not None:
-                path.chmod(int(art["mode"]))
-            continue
-        kind = next((k for k in _ARTIFACT_DRIVERS if art.get(k) is not None), "")
-        if kind:
-            raise InitError(f"input artifact {name!r}: {kind} artifacts are not supported yet")
-        if not art.get("optional"):
-            raise InitError(f"required artifact '{name}' not supplied")

@@ -28,11 +28,12 @@ def _fail(env: ExecEnv, message: str) -> int:
 
 def init() -> int:
     """The init container."""
+    from argoapp.executor.artifact_access import in_pod
     from argoapp.executor.init import run_init
 
     env = ExecEnv.from_environ()
     try:
-        run_init(env)
+        run_init(env, in_pod())
     except (ArgoappError, OSError) as e:
         return _fail(env, str(e))
     return 0
@@ -40,12 +41,15 @@ def init() -> int:
 
 def wait() -> int:
     """The wait container: the API server is reached with the pod's service account."""
+    from argoapp.executor.artifact_access import ArtifactAccess, KubeSecrets
     from argoapp.executor.wait import LiteTaskResults, run_wait
     from argoapp.kube.lite import LiteKube
 
     env = ExecEnv.from_environ()
     try:
-        return run_wait(env, LiteTaskResults(LiteKube.in_cluster()))
+        kube = LiteKube.in_cluster()
+        access = ArtifactAccess(KubeSecrets(lambda: kube))
+        return run_wait(env, LiteTaskResults(kube), access)
     except (ArgoappError, OSError) as e:
         return _fail(env, str(e))
 
@@ -87,13 +91,16 @@ def resource(action: str) -> int:
 
 def data(data_json: str = "") -> int:
     """`argoexec data [JSON]`: a data template's main, reporting its own result."""
-    from argoapp.executor.data import run_data
+    from argoapp.executor.artifact_access import ArtifactAccess, KubeSecrets
+    from argoapp.executor.data import list_artifact_paths, run_data
     from argoapp.executor.wait import LiteTaskResults
     from argoapp.kube.lite import LiteKube
 
     env = ExecEnv.from_environ()
     try:
-        return run_data(env, LiteTaskResults(LiteKube.in_cluster()), data_json=data_json)
+        kube = LiteKube.in_cluster()
+        lister = list_artifact_paths(env, ArtifactAccess(KubeSecrets(lambda: kube)))
+        return run_data(env, LiteTaskResults(kube), data_json=data_json, list_artifact_paths=lister)
     except (ArgoappError, OSError) as e:
         return _fail(env, str(e))
 

@@ -8,7 +8,7 @@ Two halves of Argo's contract over `/var/run/argo`:
   alone: wait reads those through `/mainctrfs`.
 - `collect` runs in wait: it builds the `outputs` to report (parameters with their values, and
   `result` when ARGO_INCLUDE_SCRIPT_OUTPUT is set) and the error that fails the node when a
-  parameter's file is missing and it has no default.
+  parameter's file is missing and it has no default. Artifacts are `artifact_outputs`' work.
 Stdlib only; no API calls.
 """
 
@@ -89,8 +89,6 @@ def collect(env: ExecEnv, template: Obj) -> tuple[Obj, str]:
         params.append(param)
     if params:
         outputs["parameters"] = params
-    if declared.get("artifacts"):
-        outputs["artifacts"] = copy.deepcopy(declared["artifacts"])
     if env.include_script_output:
         outputs["result"] = script_result(env.ctr_dir("main") / "stdout")
     return outputs, "; ".join(errors)

@@ -4,8 +4,8 @@ Run behind the emissary as the `main` container of a resource template's pod, wh
 container: like Argo's, this process reports its own outputs. It:
 1. creates the WorkflowTaskResult `<nodeID>` (incomplete), as wait does (`wait.begin`);
 2. reads the manifest from the template init wrote to /var/run/argo/template (Argo stages it at
-   /tmp/manifest.yaml first; the text is the same). `manifestFrom.artifact` needs artifact
-   drivers, which this executor does not have yet: it fails with a message saying so;
+   /tmp/manifest.yaml first; the text is the same), or, with `manifestFrom.artifact`, from the
+   input artifact init placed (`manifest_from_artifact`);
 3. performs ACTION with `ResourceApi`: get, create, apply (client-side), replace, patch
    (`mergeStrategy` strategic — the default —, merge or json) or delete (a missing object is
    fine, as with `--ignore-not-found`). `flags` are read only for what names the object
@@ -29,6 +29,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from argoapp.executor.env import ExecEnv, Obj
@@ -102,11 +103,10 @@ def execute(
         raise ResourceError(
             "successCondition, failureCondition and outputs are not supported for delete action"
         )
+    text = str(resource.get("manifest") or "")
     if resource.get("manifestFrom") is not None:
-        raise ResourceError(
-            "manifestFrom artifacts are not supported yet: they arrive with artifact support"
-        )
-    manifest = load_manifest(str(resource.get("manifest") or ""), resource.get("flags"))
+        text = manifest_from_artifact(env, template)
+    manifest = load_manifest(text, resource.get("flags"))
     if resource.get("setOwnerReference") and isinstance(manifest, dict):
         _add_owner(manifest, env)
     obj, target = act(api, action, manifest, resource)
@@ -119,6 +119,36 @@ def execute(
     if obj is None or action != "get":
         obj = api.get(target)
     return {"parameters": output_parameters(declared, obj)}
+
+
+def manifest_from_artifact(env: ExecEnv, template: Obj) -> str:
+    """The manifest text of the input artifact `manifestFrom.artifact` names.
+
+    Main sees it at the artifact's path (mounted from the input-artifacts volume); a pod run
+    with no mounts finds it where init put it, under the inputs directory."""
+    wanted = str(
+        ((template["resource"].get("manifestFrom") or {}).get("artifact") or {}).get("name") or ""
+    )
+    art = next(
+        (
+            a
+            for a in (template.get("inputs") or {}).get("artifacts") or []
+            if a.get("name") == wanted
+        ),
+        None,
+    )
+    if art is None:
+        raise ResourceError(f"artifact {wanted} in `manifestFrom` refer to a non-exist artifact")
+    for path in (env.inputs / wanted, Path(str(art.get("path") or "/nonexistent"))):
+        try:
+            return path.read_text()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        except OSError as e:
+            raise ResourceError(
+                f"cannot read the manifest artifact {wanted}: {e.strerror}"
+            ) from None
+    raise ResourceError(f"the manifest artifact {wanted} was not loaded")
 
 
 def _conditions(resource: Obj) -> tuple[list[Requirement], list[Requirement]]:

@@ -8,11 +8,12 @@ instead, with its own `TaskResults`). Following Argo's `wait` (`postmain.go`):
    enforce ARGO_DEADLINE by writing "Step exceeded its deadline" to the termination log, `15` to
    each main's `signal` file and, after the grace period, `9`. A SIGTERM to wait does the same
    at once (the pod is being stopped);
-3. `finish`: collect `outputs` (parameters, the script result) and merge-patch them into the task
-   result with `report-outputs-completed=true`. An output that cannot be read (a missing file
-   without a default) is reported as the result's phase `Error` with the message, written to
-   the termination log, and the container exits 1: the node fails with it, as in Argo.
-Output artifacts are declared but not uploaded yet (no artifact drivers in this executor).
+3. `finish`: collect `outputs` (parameters, the script result), upload the output artifacts and
+   archived logs (`artifact_outputs`), and merge-patch them all into the task result in one
+   request with `report-outputs-completed=true`. An output that cannot be read or saved (a
+   missing file without a default, a failed upload) is reported as the result's phase `Error`
+   with the message, written to the termination log, and the container exits 1: the node
+   fails with it, as in Argo.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from argoapp.executor import outputs
+from argoapp.executor import artifact_outputs, outputs
+from argoapp.executor.artifact_access import ArtifactAccess
 from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
 from argoapp.kube.errors import AlreadyExists, Unavailable
 
@@ -70,12 +72,12 @@ def task_result(env: ExecEnv) -> Obj:
     }
 
 
-def run_wait(env: ExecEnv, results: TaskResults) -> int:
+def run_wait(env: ExecEnv, results: TaskResults, access: ArtifactAccess | None = None) -> int:
     """The whole wait container; its exit code."""
     begin(env, results)
     template = env.read_template()
     wait_for_mains(env, template)
-    return finish(env, template, results)
+    return finish(env, template, results, access)
 
 
 def begin(env: ExecEnv, results: TaskResults) -> None:
@@ -83,9 +85,16 @@ def begin(env: ExecEnv, results: TaskResults) -> None:
     results.create(task_result(env))
 
 
-def finish(env: ExecEnv, template: Obj, results: TaskResults) -> int:
-    """Collect and report the outputs; 0, or 1 when an output could not be read."""
+def finish(
+    env: ExecEnv, template: Obj, results: TaskResults, access: ArtifactAccess | None = None
+) -> int:
+    """Collect, save and report the outputs; 0, or 1 when an output could not be read or saved."""
     found, error = outputs.collect(env, template)
+    if artifact_outputs.needs_saving(template):
+        saved, failed = artifact_outputs.save_outputs(env, template, access)
+        if saved:
+            found["artifacts"] = saved
+        error = "; ".join(e for e in (error, failed) if e)
     patch: Obj = {"metadata": {"labels": {LABEL_COMPLETED: "true"}}}
     if found:
         patch["outputs"] = found

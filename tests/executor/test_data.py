@@ -15,7 +15,7 @@ KEYS = ["a/file.pdf", "b/file.txt", "c/other.pdf"]
 
 
 def listing(source: dict[str, Any]) -> list[str]:
-    """Stands in for an artifact repository listing: no artifact drivers exist yet."""
+    """Stands in for an artifact repository listing (test_artifacts lists a real S3 store)."""
     assert source == {"s3": {"bucket": "test"}}
     return list(KEYS)
 
@@ -49,8 +49,8 @@ def test_a_bad_expression_names_its_step() -> None:
         process(spec, listing)
 
 
-def test_artifact_sources_need_artifact_support() -> None:
-    with pytest.raises(DataError, match="artifactPaths sources arrive with artifact support"):
+def test_artifact_sources_need_a_lister() -> None:
+    with pytest.raises(DataError, match="unable to source artifact paths: no artifact location"):
         process({"source": {"artifactPaths": {"s3": {"bucket": "test"}}}})
 
 
@@ -59,7 +59,7 @@ def test_a_template_without_a_source_fails() -> None:
         process({"transformation": []})
 
 
-def test_exec_data_fails_clearly_without_artifact_support(tmp_path: Path) -> None:
+def test_exec_data_fails_clearly_outside_a_pod(tmp_path: Path) -> None:
     """The real command: its message goes to the termination log and it exits 1.
 
     With no API server to reach it fails before it can report; the end-to-end pod test covers

@@ -56,7 +56,7 @@ def test_refusals_before_any_request() -> None:
         run({"manifest": "kind: A", "successCondition": "a >"}, "create")
     with pytest.raises(ResourceError, match="fail condition 'in' failed to parse"):
         run({"manifest": "kind: A", "failureCondition": "in"}, "create")
-    with pytest.raises(ResourceError, match="manifestFrom artifacts are not supported yet"):
+    with pytest.raises(ResourceError, match="artifact m in `manifestFrom` refer to a non-exist"):
         run({"manifestFrom": {"artifact": {"name": "m"}}}, "create")
     with pytest.raises(ResourceError, match="unknown resource action 'scale'"):
         run({"manifest": "kind: A"}, "scale")

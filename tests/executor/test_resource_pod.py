@@ -281,7 +281,8 @@ async def test_data_pod_reports_its_failure(kube: LocalKube) -> None:
     template = {"name": "d", "data": {"source": {"artifactPaths": {"s3": {"bucket": "b"}}}}}
     _pod, result, outcome = await run.run(template)
     assert outcome.phase == "Failed"
-    assert "artifactPaths sources arrive with artifact support" in outcome.message
+    assert "unable to source artifact paths: " in outcome.message
+    assert "no artifact repository is configured" in outcome.message
     assert result["metadata"]["labels"][COMPLETED] == "true"
 
 

@@ -2,7 +2,10 @@
 
 With `KubeletConfig.executor_in_process` (the default), each pod worker has a `PodRoles` and
 asks it to start every container (`start`):
-- `argoexec init`: `executor.init.run_init` on the pod's volume directories; no process.
+- `argoexec init`: `executor.init.run_init` on the pod's volume directories; no process. The
+  Secrets its input artifacts' locations name are read first through the object service
+  (`artifact_access`), and the blocking downloads run on a thread; wait does the same for its
+  uploads. S3 clients are shared by all pods (`DRIVERS`).
 - an emissary-wrapped container (`argoexec emissary … -- CMD`): CMD runs straight in the
   sandbox under its shim; when it ends, the kubelet writes what the emissary would
   (`roles.finish_emissary`: stdout/combined, main's output files, `ctr/<name>/exitcode`), and
@@ -25,8 +28,10 @@ one that ended while no kubelet ran.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import copy
+import json
 import logging
 import time
 from dataclasses import replace
@@ -34,12 +39,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from argoapp.artifacts.errors import MappingSecrets
 from argoapp.errors import ArgoappError
+from argoapp.executor import artifact_access
 from argoapp.executor import wait as executor_wait
+from argoapp.executor.artifact_access import ArtifactAccess
 from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
 from argoapp.executor.init import run_init
 from argoapp.localkube import resources as r
-from argoapp.localkube.errors import AlreadyExists, ApiError
+from argoapp.localkube.errors import AlreadyExists, ApiError, NotFound
 from argoapp.localkube.kubelet import roles
 from argoapp.localkube.kubelet.commands import host_program
 from argoapp.localkube.kubelet.procs import read_json
@@ -89,6 +97,7 @@ class PodRoles:
             return EmissaryAttempt(inner, self, name, env)
         if role == roles.WAIT:
             self.wait_env = env
+        if role == roles.WAIT or any(m.target.startswith(roles.MAINCTRFS + "/") for m in mounts):
             await asyncio.to_thread(roles.link_mainctrfs, mounts, env.mainctrfs)
         return RoleAttempt(prepared.state, role, env, self)
 
@@ -229,6 +238,30 @@ class PodRoles:
             if which(name, attempt):
                 attempt.kill() if kill else attempt.terminate()
 
+    # -- artifacts -------------------------------------------------------------------------
+
+    async def artifact_access(self, template: Obj, role: str) -> ArtifactAccess | None:
+        """Credentials for `role`'s artifacts, read from their Secrets before the blocking work
+        starts (None when the template has no artifacts: nothing is read)."""
+        if not _has_artifacts(template):
+            return None
+        refs = artifact_access.secret_refs_for(template, role)
+        values: dict[tuple[str, str], str] = {}
+        secrets: dict[str, Obj] = {}
+        for name, key in refs:
+            if name not in secrets:
+                try:
+                    secrets[name] = await self.worker.service.get(
+                        r.SECRETS, self.worker.namespace, name
+                    )
+                except NotFound:
+                    secrets[name] = {}  # the driver's read of it fails, naming the Secret
+            data = secrets[name].get("data") or {}
+            if key in data:
+                with contextlib.suppress(ValueError, UnicodeDecodeError):
+                    values[(name, key)] = base64.b64decode(data[key]).decode()
+        return ArtifactAccess(MappingSecrets(values), DRIVERS)
+
     # -- wait's last step ----------------------------------------------------------------
 
     async def finish_mains(self, env: ExecEnv) -> None:
@@ -259,6 +292,14 @@ class PodRoles:
 
 
 SIDECAR_RECHECK = 0.1  # seconds between looks for a container to signal that has not started
+# S3 clients shared by every pod this process runs, one per endpoint, bucket and credentials.
+DRIVERS = artifact_access.DriverCache()
+
+
+def _has_artifacts(template: Obj) -> bool:
+    inputs = (template.get("inputs") or {}).get("artifacts")
+    outputs = (template.get("outputs") or {}).get("artifacts")
+    return bool(inputs or outputs or (template.get("archiveLocation") or {}).get("archiveLogs"))
 
 
 def _soonest(now: float, delay: float | None, *times: float | None) -> float | None:
@@ -371,8 +412,12 @@ class RoleAttempt:
 
     async def _init(self) -> Exit:
         try:
-            await asyncio.to_thread(run_init, self.env)
-        except (ArgoappError, OSError) as e:
+            access = None
+            if '"artifacts"' in self.env.template_json:
+                template = json.loads(self.env.template_json)
+                access = await self.pod.artifact_access(template, roles.INIT)
+            await asyncio.to_thread(run_init, self.env, access)
+        except (ArgoappError, OSError, ValueError) as e:
             return self._failed(str(e))
         return Exit(0, "Completed")
 
@@ -381,7 +426,9 @@ class RoleAttempt:
         await self.pod.mains_done.wait()
         await self.pod.finish_mains(self.env)
         results = _Recorded()
-        code = await asyncio.to_thread(executor_wait.finish, self.env, self.pod.template(), results)
+        template = self.pod.template()
+        access = await self.pod.artifact_access(template, roles.WAIT)
+        code = await asyncio.to_thread(executor_wait.finish, self.env, template, results, access)
         try:
             await self.pod.report(self.env, results.reported)
         except ApiError as e:

@@ -1,0 +1,157 @@
+"""How the executor reaches artifact stores: credentials from Secrets, and drivers to reuse.
+
+Called by `init`, `wait` and `data` (through an `ArtifactAccess` they are given) and by
+localkube's in-process kubelet, which builds its own `ArtifactAccess` over Secrets it read ahead
+(`secret_refs_for` says which). Two ways to get credentials, one interface (`Secrets`):
+- `KubeSecrets`: in a pod, a Secret of the pod's namespace is read over the API with the pod's
+  ServiceAccount (`LiteKube.in_cluster()`, made on the first read: a pod whose artifacts need no
+  credentials never talks to the API for them) and memoized whole, as Argo's executor does;
+- `MappingSecrets` (the library's): values read ahead by an async caller.
+`ArtifactAccess.driver` hands out the library's drivers; S3 drivers are kept per endpoint, bucket
+and credentials when a cache is shared (the kubelet keeps one for all its pods).
+
+The artifact library's drivers are imported only when an artifact needs one, so `argoapp exec`
+starts as fast as before for pods without artifacts. No threads, no asyncio.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from argoapp.artifacts import resolve
+from argoapp.artifacts.errors import ArtifactError, Secrets
+from argoapp.executor.env import Obj
+
+if TYPE_CHECKING:
+    from argoapp.artifacts import Driver
+    from argoapp.kube.lite import LiteKube
+
+SecretRef = tuple[str, str]  # (Secret name, key)
+
+
+class KubeSecrets:
+    """Secrets of the pod's namespace, read with its ServiceAccount when first needed."""
+
+    def __init__(self, connect: Callable[[], LiteKube]) -> None:
+        self._connect = connect
+        self._kube: LiteKube | None = None
+        self._data: dict[str, dict[str, str]] = {}
+
+    def get(self, name: str, key: str) -> str:
+        """The decoded value of `key` in Secret `name`; ArtifactError when either is missing."""
+        data = self._data.get(name)
+        if data is None:
+            data = self._data[name] = self._read(name)
+        if key not in data:
+            raise ArtifactError(f"secret '{name}' does not have the key '{key}'")
+        try:
+            return base64.b64decode(data[key]).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise ArtifactError(f"secret '{name}' key '{key}' is not base64 text") from None
+
+    def _read(self, name: str) -> dict[str, str]:
+        from argoapp.errors import ArgoappError
+        from argoapp.kube.errors import NotFound
+
+        try:
+            if self._kube is None:
+                self._kube = self._connect()
+            secret = self._kube.get("Secret", name)
+        except NotFound:
+            raise ArtifactError(f'secrets "{name}" not found') from None
+        except ArgoappError as e:
+            raise ArtifactError(f"cannot read secret '{name}': {e}") from None
+        data = secret.get("data") or {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+class DriverCache:
+    """Drivers shared between pods, one per store and credentials (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._drivers: dict[str, Driver] = {}
+
+    def get(self, key: str, make: Callable[[], Driver]) -> Driver:
+        """The driver kept under `key`, made with `make` the first time."""
+        with self._lock:
+            found = self._drivers.get(key)
+        if found is not None:
+            return found
+        made = make()
+        with self._lock:
+            return self._drivers.setdefault(key, made)
+
+
+class ArtifactAccess:
+    """Drivers for fully located artifacts, with credentials from `secrets`."""
+
+    def __init__(self, secrets: Secrets, cache: DriverCache | None = None) -> None:
+        self.secrets = secrets
+        self.cache = cache
+
+    def driver(self, art: Obj) -> Driver:
+        """The driver for `art` (a relocated artifact)."""
+        from argoapp.artifacts import driver_for
+
+        if self.cache is None or resolve.kind(art) != "s3":
+            return driver_for(art, self.secrets)
+        # An S3 client is bound to an endpoint and credentials, never to one key: reuse it.
+        location = {k: v for k, v in art["s3"].items() if k != "key"}
+        values = [self.secrets.get(n, k) for n, k in resolve.secret_refs(art)]
+        key = json.dumps([location, values], sort_keys=True)
+        return self.cache.get(key, lambda: driver_for(art, self.secrets))
+
+
+def in_pod() -> ArtifactAccess:
+    """Access for an `argoapp exec` process: Secrets read with the pod's ServiceAccount."""
+
+    def connect() -> LiteKube:
+        from argoapp.kube.lite import LiteKube
+
+        return LiteKube.in_cluster()
+
+    return ArtifactAccess(KubeSecrets(connect))
+
+
+def secret_refs_for(template: Obj, role: str) -> list[SecretRef]:
+    """The Secrets the `init` or `wait` role may read for `template`'s artifacts."""
+    location = template.get("archiveLocation") or None
+    arts: list[Obj] = []
+    if role == "init":
+        arts = [
+            _relocated(a, location) for a in (template.get("inputs") or {}).get("artifacts") or []
+        ]
+    elif role == "wait":
+        for art in (template.get("outputs") or {}).get("artifacts") or []:
+            arts.append(_relocated(_output(art, location), location))
+        if location and location.get("archiveLogs"):
+            arts.append(dict(location))
+    return _unique(ref for art in arts for ref in resolve.secret_refs(art))
+
+
+def _output(art: Obj, location: Obj | None) -> Obj:
+    try:
+        return resolve.output(art, location, "file")
+    except ArtifactError:
+        return {}
+
+
+def _relocated(art: Obj, location: Obj | None) -> Obj:
+    try:
+        return resolve.relocate(art, location) if resolve.kind(art) else {}
+    except ArtifactError:
+        return {}  # the role itself reports it, with the artifact's name
+
+
+def _unique(refs: Iterable[SecretRef]) -> list[SecretRef]:
+    seen: list[SecretRef] = []
+    for ref in refs:
+        if ref not in seen:
+            seen.append(ref)
+    return seen
