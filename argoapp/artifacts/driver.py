@@ -72,7 +72,7 @@ def driver_for(art: Obj, secrets: Secrets) -> Driver:
         from argoapp.artifacts.raw import RawDriver
 
         return RawDriver(secrets)
-    if name == "http":
+    if name in ("http", "artifactory"):
         from argoapp.artifacts.http_artifact import HTTPDriver
 
         return HTTPDriver(secrets)

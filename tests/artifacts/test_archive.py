@@ -83,7 +83,8 @@ def test_archive_none_keeps_a_tarball_as_is(tmp_path: Path) -> None:
     dest = tmp_path / "kept.tgz"
     archive.unpack(packed, dest, {"archive": {"none": {}}})
     assert dest.is_file()
-    assert gzip.open(dest).read(1)
+    with gzip.open(dest) as kept:
+        assert kept.read(1)
 
 
 def test_tar_entry_escaping_dest_is_refused(tmp_path: Path) -> None:
