@@ -145,7 +145,9 @@ def bind_artifacts(tmpl: Obj, arguments: Mapping[str, Any], scope: Mapping[str, 
             continue
         if not has_location_or_key(arg) and not has_location_or_key(inp):
             raise InputError(f"inputs.artifacts.{name} missing location information")
-        bound.append(_merge(inp, arg))
+        # substituted once bound, as Argo substitutes the whole bound template (a workflow's
+        # own arguments reach here as written)
+        bound.append(substitute_obj(_merge(inp, arg), scope, allow_unresolved=True))
     return bound
 
 
@@ -175,6 +177,23 @@ def artifact_scope(bound: Sequence[Obj]) -> dict[str, Any]:
         local[f"inputs.artifacts.{name}"] = json.dumps(art, separators=(",", ":"))
         if art.get("path"):
             local[f"inputs.artifacts.{name}.path"] = art["path"]
+    return local
+
+
+def output_paths(tmpl: Obj) -> dict[str, Any]:
+    """`outputs.parameters.NAME.path` and `outputs.artifacts.NAME.path`, as a container's
+    command may name where it must write its outputs."""
+    outputs = tmpl.get("outputs")
+    if not outputs:
+        return {}
+    local: dict[str, Any] = {}
+    for prm in outputs.get("parameters") or []:
+        path = (prm.get("valueFrom") or {}).get("path")
+        if path:
+            local[f"outputs.parameters.{prm.get('name')}.path"] = path
+    for art in outputs.get("artifacts") or []:
+        if art.get("path"):
+            local[f"outputs.artifacts.{art.get('name')}.path"] = art["path"]
     return local
 
 

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from argoapp.engine import memo, retry, sync
-from argoapp.engine.artbind import artifact_scope, bind_artifacts, resolve_arguments
+from argoapp.engine.artbind import (
+    artifact_scope,
+    bind_artifacts,
+    output_paths,
+    resolve_arguments,
+)
 from argoapp.engine.scope import UNRESOLVED, InputError, UnresolvedInput, bind_inputs
 from argoapp.engine.state import Pass
 from argoapp.engine.templates import Resolved, Source, TemplateNotFound, resolve, template_type
@@ -121,7 +126,7 @@ def execute_once(
         local = inputs_scope(inputs)
     if artifacts:
         local.update(artifact_scope(artifacts))
-    scope = {**base, **local}
+    scope = {**base, **local, **output_paths(resolved.tmpl)}
     if attempt is not None:
         scope["retries"] = str(attempt)
     scope["node.name"] = node_name

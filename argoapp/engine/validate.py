@@ -15,6 +15,7 @@ Every failure is a `ValidationError`; nothing else escapes, whatever the documen
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from argoapp.engine.api import Lookup
 from argoapp.engine.validate_fields import (
@@ -47,6 +48,7 @@ _POD_GC_STRATEGIES = (
     "OnWorkflowCompletion",
     "OnWorkflowSuccess",
 )
+_ARTIFACT_GC_STRATEGIES = ("", "OnWorkflowCompletion", "OnWorkflowDeletion", "Never")
 _ALWAYS_GLOBAL = (
     "workflow.name",
     "workflow.namespace",
@@ -233,12 +235,31 @@ def _validate(wf: Obj, lookup: Lookup, *, lint: bool, template_validation: bool)
     strategy = text(as_dict(spec.get("podGC")).get("strategy"))
     if strategy not in _POD_GC_STRATEGIES:
         raise ValidationError(f"podGC.strategy unknown strategy '{strategy}'")
+    _check_artifact_gc(spec, templates)
     for raw in templates:
         tmpl_name = text(as_dict(raw).get("name"))
         try:
             checker.validate_holder({"template": tmpl_name}, base, FAKE)
         except ValidationError as e:
             raise ValidationError(f"templates.{tmpl_name} {e}") from None
+
+
+def _check_artifact_gc(spec: Obj, templates: list[Any]) -> None:
+    """`artifactGC.strategy` of the workflow and of each output artifact: one of Argo's
+    (its CRD's enum; the controller would otherwise never collect them)."""
+    places = [("artifactGC.strategy", as_dict(spec.get("artifactGC")))]
+    for raw in templates:
+        tmpl = as_dict(raw)
+        for art in as_list(as_dict(tmpl.get("outputs")).get("artifacts")):
+            where = (
+                f"templates.{text(tmpl.get('name'))}.outputs.artifacts."
+                f"{text(as_dict(art).get('name'))}.artifactGC.strategy"
+            )
+            places.append((where, as_dict(as_dict(art).get("artifactGC"))))
+    for where, gc in places:
+        strategy = text(gc.get("strategy"))
+        if strategy not in _ARTIFACT_GC_STRATEGIES:
+            raise ValidationError(f"{where} unknown strategy '{strategy}'")
 
 
 def _declare_global_outputs(checker: Checker, base: Base) -> None:

@@ -23,6 +23,7 @@ from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
 from argoapp.server import (
     archived,
+    artifacts,
     auth,
     cron,
     events,
@@ -115,6 +116,7 @@ def build_app(
         templates.setup(app)
         cron.setup(app)
         archived.setup(app)
+        artifacts.setup(app)
         streams.setup(app)
         app[logs.KEPT_LOGS] = kept_logs
         logs.setup(app)
