@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 import argoapp
 from argoapp.errors import ConfigError
@@ -39,6 +40,7 @@ from argoapp.server import (
 )
 from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
 from argoapp.server.errors import Handler, error_middleware
+from argoapp.server.s3store import S3Store
 
 ARGO_VERSION = "v3.7.0"
 AUTH_MODES = ("server", "client")
@@ -91,14 +93,17 @@ def build_app(
     kept_logs: logs.KeptLogSource | None = None,
     controller: metrics.ControllerView | None = None,
     health: Health | None = None,
+    s3store: S3Store | None = None,
 ) -> web.Application:
     """The API application; with `kube` None only version and healthz are served. `health`:
-    what /healthz asks (the controller's `health`); without it /healthz always says ok."""
+    what /healthz asks (the controller's `health`); without it /healthz always says ok.
+    `s3store` (started and closed by the caller): requests signed for S3 go to it first."""
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"--auth-mode {auth_mode} is not one of {', '.join(AUTH_MODES)}")
-    app = web.Application(
-        client_max_size=3 * 1024 * 1024, middlewares=[_version_header, error_middleware]
-    )
+    middlewares: list[Middleware] = [_version_header, error_middleware]
+    if s3store is not None:
+        middlewares.insert(0, s3store.middleware())
+    app = web.Application(client_max_size=3 * 1024 * 1024, middlewares=middlewares)
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
     app[HEALTH] = health or (lambda: None)
