@@ -10,8 +10,8 @@ localkube's in-process kubelet, which builds its own `ArtifactAccess` over Secre
 `ArtifactAccess.driver` hands out the library's drivers; S3 drivers are kept per endpoint, bucket
 and credentials when a cache is shared (the kubelet keeps one for all its pods).
 
-The artifact library's drivers are imported only when an artifact needs one, so `argoapp exec`
-starts as fast as before for pods without artifacts. No threads, no asyncio.
+The artifact library is imported only when an artifact needs it, so `argoapp exec` starts as
+fast as before for pods without artifacts. No threads, no asyncio.
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from argoapp.artifacts import resolve
-from argoapp.artifacts.errors import ArtifactError, Secrets
 from argoapp.executor.env import Obj
 
 if TYPE_CHECKING:
-    from argoapp.artifacts import Driver
+    from argoapp.artifacts import Driver, Secrets
     from argoapp.kube.lite import LiteKube
 
 SecretRef = tuple[str, str]  # (Secret name, key)
@@ -44,6 +42,8 @@ class KubeSecrets:
 
     def get(self, name: str, key: str) -> str:
         """The decoded value of `key` in Secret `name`; ArtifactError when either is missing."""
+        from argoapp.artifacts import ArtifactError
+
         data = self._data.get(name)
         if data is None:
             data = self._data[name] = self._read(name)
@@ -55,6 +55,7 @@ class KubeSecrets:
             raise ArtifactError(f"secret '{name}' key '{key}' is not base64 text") from None
 
     def _read(self, name: str) -> dict[str, str]:
+        from argoapp.artifacts import ArtifactError
         from argoapp.errors import ArgoappError
         from argoapp.kube.errors import NotFound
 
@@ -97,7 +98,7 @@ class ArtifactAccess:
 
     def driver(self, art: Obj) -> Driver:
         """The driver for `art` (a relocated artifact)."""
-        from argoapp.artifacts import driver_for
+        from argoapp.artifacts import driver_for, resolve
 
         if self.cache is None or resolve.kind(art) != "s3":
             return driver_for(art, self.secrets)
@@ -121,6 +122,8 @@ def in_pod() -> ArtifactAccess:
 
 def secret_refs_for(template: Obj, role: str) -> list[SecretRef]:
     """The Secrets the `init` or `wait` role may read for `template`'s artifacts."""
+    from argoapp.artifacts import resolve
+
     location = template.get("archiveLocation") or None
     arts: list[Obj] = []
     if role == "init":
@@ -136,6 +139,8 @@ def secret_refs_for(template: Obj, role: str) -> list[SecretRef]:
 
 
 def _output(art: Obj, location: Obj | None) -> Obj:
+    from argoapp.artifacts import ArtifactError, resolve
+
     try:
         return resolve.output(art, location, "file")
     except ArtifactError:
@@ -143,6 +148,8 @@ def _output(art: Obj, location: Obj | None) -> Obj:
 
 
 def _relocated(art: Obj, location: Obj | None) -> Obj:
+    from argoapp.artifacts import ArtifactError, resolve
+
     try:
         return resolve.relocate(art, location) if resolve.kind(art) else {}
     except ArtifactError:

@@ -31,13 +31,6 @@ class _Missing(Exception):
     """The artifact's path does not exist in main (skipped when optional)."""
 
 
-def needs_saving(template: Obj) -> bool:
-    """Whether wait has artifacts to upload: outputs with a path, or logs to archive."""
-    declared = (template.get("outputs") or {}).get("artifacts") or []
-    logs = bool((template.get("archiveLocation") or {}).get("archiveLogs"))
-    return logs or any(a.get("path") for a in declared)
-
-
 def save_outputs(
     env: ExecEnv, template: Obj, access: ArtifactAccess | None
 ) -> tuple[list[Obj], str]:

@@ -19,13 +19,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argoapp.errors import ArgoappError
-from argoapp.executor.artifact_access import ArtifactAccess
 from argoapp.executor.env import ExecEnv, Obj
 from argoapp.executor.wait import LABEL_COMPLETED, TaskResults, task_result, terminate_message
 from argoapp.template import TemplateError, evaluate
+
+if TYPE_CHECKING:
+    from argoapp.executor.artifact_access import ArtifactAccess
 
 ArtifactLister = Callable[[Obj], list[str]]  # an artifactPaths source -> the keys found
 

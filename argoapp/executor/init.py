@@ -22,12 +22,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import argoapp
 from argoapp.errors import ArgoappError
-from argoapp.executor.artifact_access import ArtifactAccess
-from argoapp.executor.artifact_inputs import load_inputs
 from argoapp.executor.env import ExecEnv, Obj
+
+if TYPE_CHECKING:
+    from argoapp.executor.artifact_access import ArtifactAccess
 
 
 class InitError(ArgoappError):
@@ -46,7 +48,10 @@ def run_init(env: ExecEnv, access: ArtifactAccess | None = None) -> None:
     install_program(env.var_run / "argoexec")
     write_template(env.var_run / "template", env.template_json or "{}")
     stage_script(env.staging, template)
-    load_inputs(env, template, access)
+    if (template.get("inputs") or {}).get("artifacts"):
+        from argoapp.executor.artifact_inputs import load_inputs
+
+        load_inputs(env, template, access)
 
 
 def install_program(target: Path) -> None:

@@ -25,12 +25,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from argoapp.executor import artifact_outputs, outputs
-from argoapp.executor.artifact_access import ArtifactAccess
+from argoapp.executor import outputs
 from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
 from argoapp.kube.errors import AlreadyExists, Unavailable
 
 if TYPE_CHECKING:
+    from argoapp.executor.artifact_access import ArtifactAccess
     from argoapp.kube.lite import LiteKube
 
 PREFIX = "workflows.argoproj.io"
@@ -90,8 +90,10 @@ def finish(
 ) -> int:
     """Collect, save and report the outputs; 0, or 1 when an output could not be read or saved."""
     found, error = outputs.collect(env, template)
-    if artifact_outputs.needs_saving(template):
-        saved, failed = artifact_outputs.save_outputs(env, template, access)
+    if saves_artifacts(template):
+        from argoapp.executor.artifact_outputs import save_outputs
+
+        saved, failed = save_outputs(env, template, access)
         if saved:
             found["artifacts"] = saved
         error = "; ".join(e for e in (error, failed) if e)
@@ -104,6 +106,13 @@ def finish(
         terminate_message(env, error)
     results.patch(env.node_id, patch)
     return 1 if error else 0
+
+
+def saves_artifacts(template: Obj) -> bool:
+    """Whether wait has artifacts to upload: outputs with a path, or logs to archive."""
+    declared = (template.get("outputs") or {}).get("artifacts") or []
+    logs = bool((template.get("archiveLocation") or {}).get("archiveLogs"))
+    return logs or any(a.get("path") for a in declared)
 
 
 def terminate_message(env: ExecEnv, message: str) -> None:
