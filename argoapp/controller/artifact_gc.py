@@ -37,7 +37,10 @@ from argoapp.model.types import Obj
 
 log = logging.getLogger(__name__)
 
-THREADS = 2  # blocking driver calls at once, over all workflows
+THREADS = 4  # blocking driver calls at once, over all workflows
+# Failures in a row after which one attempt stops trying the rest of its artifacts: a store
+# that does not answer costs each call its whole connect timeout and retries.
+FAILURES_IN_A_ROW = 3
 BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 300.0
 NO_DELETE_KINDS = ("", "raw")  # nothing stored anywhere: nothing to delete
@@ -191,14 +194,20 @@ def _delete_all(
     secrets = MappingSecrets(values)
     deleted: set[tuple[str, str]] = set()
     errors: list[str] = []
+    in_a_row = 0
     for target, art in work:
         name = str(target.artifact.get("name") or "")
+        if in_a_row >= FAILURES_IN_A_ROW:
+            errors.append(f"{name} (node {target.node_id}): not tried after {in_a_row} failures")
+            continue
         try:
             driver_for(art, secrets).delete(art)
         except Exception as e:  # the driver's ArtifactError, or its client's own error
             errors.append(f"{name} (node {target.node_id}): {e}")
+            in_a_row += 1
         else:
             deleted.add((target.node_id, name))
+            in_a_row = 0
     return deleted, errors
 
 

@@ -101,7 +101,9 @@ def strategy(wf: Obj, artifact: Obj, template: Obj | None = None) -> str:
 
 
 def _collected(name: str) -> bool:
-    return name not in ("", NEVER)
+    # Only the strategies argoapp carries out hold the finalizer: another name (a newer Argo's
+    # or a typo the validator let through) must not keep a workflow from being deleted.
+    return name in (ON_COMPLETION, ON_DELETION)
 
 
 def wants_gc(wf: Obj) -> bool:
@@ -163,6 +165,10 @@ def targets(wf: Obj, strategies: frozenset[str]) -> list[Target]:
 
 
 def _all_deleted(wf: Obj) -> bool:
+    """Whether no artifact waits for GC: each one with a strategy is marked deleted, or its
+    strategy has been carried out (so a pass that rewrote a node's outputs cannot hold the
+    finalizer for ever)."""
+    processed = _gc_status(wf).get("strategiesProcessed") or {}
     for node in ((wf.get("status") or {}).get("nodes") or {}).values():
         if node.get("type") != "Pod":
             continue
@@ -171,7 +177,8 @@ def _all_deleted(wf: Obj) -> bool:
             if artifact.get("deleted"):
                 continue
             template = template if template is not None else template_of(wf, node)
-            if _collected(strategy(wf, artifact, template)):
+            name = strategy(wf, artifact, template)
+            if _collected(name) and not processed.get(name):
                 return False
     return True
 

@@ -43,21 +43,23 @@ def repository(store: MotoS3, endpoint: str | None = None) -> Obj:
     return {"archiveLogs": True, "s3": s3}
 
 
-def one_pod_engine(repo: Obj, artifacts: list[Obj]) -> Reconcile:
-    """Ends a new workflow Succeeded with one pod node holding `artifacts`; then leaves it be."""
+def one_pod_engine(repo: Obj, artifacts: list[Obj], **others: tuple[Obj, list[Obj]]) -> Reconcile:
+    """Ends a new workflow Succeeded with one pod node holding `artifacts` (or, for a workflow
+    named in `others`, its own repository and artifacts); then leaves it be."""
 
     def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
         if (wf.get("status") or {}).get("phase"):
             return Result(wf)
+        repo_, artifacts_ = others.get(wf["metadata"]["name"].replace("-", "_"), (repo, artifacts))
         node = {
             "id": "n1",
             "name": wf["metadata"]["name"],
             "type": "Pod",
             "templateName": "main",
             "phase": "Succeeded",
-            "outputs": {"artifacts": artifacts},
+            "outputs": {"artifacts": artifacts_},
         }
-        ref = {"default": True, "artifactRepository": repo}
+        ref = {"default": True, "artifactRepository": repo_}
         return Result(
             with_status(wf, phase="Succeeded", artifactRepositoryRef=ref, nodes={"n1": node})
         )
@@ -177,14 +179,7 @@ async def test_a_workflow_with_only_completion_artifacts_lets_go_after_completio
         "Workflow", workflow("gc-done", artifactGC={"strategy": "OnWorkflowCompletion"})
     )
 
-    async def released() -> Obj | None:
-        wf = await get(kube, "gc-done")
-        processed = ((wf or {}).get("status") or {}).get("artifactGCStatus")
-        if wf and processed and FINALIZER not in (wf["metadata"].get("finalizers") or []):
-            return wf
-        return None
-
-    wf = await eventually(released)
+    wf = await eventually(lambda: _released(kube, "gc-done"))
     assert outputs(wf)["a"]["deleted"] is True
     assert await listed(moto_s3, "gc-done") == []
     await kube.delete("Workflow", "gc-done", "default")
@@ -224,6 +219,27 @@ async def test_an_unreachable_store_is_reported_and_force_removal_lets_the_workf
     assert await eventually(lambda: _gone(kube, "gc-down"), timeout=60)
 
 
+async def test_an_unreachable_store_does_not_hold_up_other_workflows(
+    kube: Kube, run_controller: RunController, moto_s3: MotoS3, tmp_path: Path
+) -> None:
+    await upload(moto_s3, tmp_path, ["gc-fine/a.tgz"])
+    await put_credentials(kube, moto_s3)
+    down = repository(moto_s3, endpoint=f"127.0.0.1:{free_port()}")
+    many = [artifact(f"s{i}", f"gc-stuck/s{i}.tgz") for i in range(20)]
+    engine = one_pod_engine(
+        repository(moto_s3), [artifact("a", "gc-fine/a.tgz")], gc_stuck=(down, many)
+    )
+    controller = await run_controller(engine)
+    gc = {"strategy": "OnWorkflowCompletion"}
+    await kube.create("Workflow", workflow("gc-stuck", artifactGC=gc))
+    await kube.create("Workflow", workflow("gc-fine", artifactGC=gc))
+    await eventually(lambda: _released(kube, "gc-fine"))
+    assert await listed(moto_s3, "gc-fine") == []
+    stuck = await get(kube, "gc-stuck")
+    assert stuck is not None and FINALIZER in stuck["metadata"]["finalizers"]
+    assert controller.health() is None
+
+
 async def test_a_workflow_without_gc_gets_no_finalizer(
     kube: Kube, run_controller: RunController, moto_s3: MotoS3
 ) -> None:
@@ -233,6 +249,15 @@ async def test_a_workflow_without_gc_gets_no_finalizer(
     wf = await eventually(lambda: _phase_set(kube, "gc-none"))
     assert FINALIZER not in (wf["metadata"].get("finalizers") or [])
     assert "artifactGCStatus" not in wf["status"]
+
+
+async def _released(kube: Kube, name: str) -> Obj | None:
+    """The workflow once GC has run and its finalizer is gone."""
+    wf = await get(kube, name)
+    processed = ((wf or {}).get("status") or {}).get("artifactGCStatus")
+    if wf and processed and FINALIZER not in (wf["metadata"].get("finalizers") or []):
+        return wf
+    return None
 
 
 async def _gone(kube: Kube, name: str) -> bool:
