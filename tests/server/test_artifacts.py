@@ -125,7 +125,9 @@ def status(s3: MotoS3, name: str = WF, repo: dict[str, Any] | None = None) -> di
         "type": "Pod",
         "templateName": "main",
         "phase": "Succeeded",
-        "inputs": {"artifacts": [{"name": "in", "path": "/in", "s3": {"key": f"{PREFIX}/hello.txt"}}]},
+        "inputs": {
+            "artifacts": [{"name": "in", "path": "/in", "s3": {"key": f"{PREFIX}/hello.txt"}}]
+        },
         "outputs": {"artifacts": outputs},
     }
     return {
@@ -280,9 +282,7 @@ async def test_a_store_that_is_down_is_a_500_naming_the_artifact(
     assert "Traceback" not in body["message"]
 
 
-async def test_missing_credentials_are_a_500_naming_the_secret(
-    api: Client, kube: Kube
-) -> None:
+async def test_missing_credentials_are_a_500_naming_the_secret(api: Client, kube: Kube) -> None:
     await kube.delete("Secret", SECRET, NS)
     resp = await api.get(f"/artifacts/{NS}/{WF}/{NODE}/plain")
     body = await resp.json()
