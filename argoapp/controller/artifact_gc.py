@@ -7,7 +7,8 @@ holds the artifact drivers, so a pod would only add an image pull, a schedule an
 through the API for the same requests. What Argo's users see stays the same: the finalizer
 `workflows.argoproj.io/artifact-gc`, `deleted: true` on each artifact deleted,
 `status.artifactGCStatus.strategiesProcessed`, the `ArtifactGCError` condition and the
-`ArtifactGCFailed` event, and `forceFinalizerRemoval`.
+`ArtifactGCFailed` event, and `forceFinalizerRemoval`. `artifactGC.serviceAccountName` and
+`podMetadata` have no pod to apply to and are ignored; the Secrets read are the workflow's own.
 
 The work is off the workers' hot path: `review` (called at the end of a pass) starts a task of
 its own per workflow, which reads the Secrets the artifacts' locations name (in the workflow's

@@ -4,8 +4,9 @@ When no artifact repository is configured, argoapp's own S3 endpoint is the defa
 (`argoapp.artifacts.builtin`), and its credentials live in a Secret that pods of the workflow's
 namespace read. `SecretKeeper.ensure` makes that Secret exist there, with the store's current
 data, before the workflow's first pod is created: created when absent, replaced when its data
-differs. A namespace that has been seen right is remembered, so the check costs one set lookup
-on every later pass; a deleted namespace is forgotten (its Secret went with it).
+differs. A namespace that has been seen right is remembered for `RECHECK_SECONDS`, so the check
+costs a dict lookup on most passes and one GET now and then (someone may have edited or deleted
+the Secret meanwhile); a deleted namespace is forgotten at once (its Secret went with it).
 
 Who calls: `Controller._pass`, only while the built-in store is the default repository. It never
 raises a Kubernetes error: a failure comes back as a message for the caller to report and retry.
@@ -24,6 +25,7 @@ from argoapp.model.types import Obj
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # create/replace races (another writer in between) before giving up this pass
+RECHECK_SECONDS = 300.0
 
 
 class SecretKeeper:
@@ -32,16 +34,16 @@ class SecretKeeper:
     def __init__(self, kube: KubeApi, store: BuiltinStore) -> None:
         self.kube = kube
         self.store = store
-        self._done: set[str] = set()
+        self._done: dict[str, float] = {}  # namespace -> when it was last seen right
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def ensure(self, namespace: str) -> str | None:
         """Make the Secret right in `namespace`; None when it is, else why it is not."""
-        if namespace in self._done:
+        if self._fresh(namespace):
             return None
         lock = self._locks.setdefault(namespace, asyncio.Lock())
         async with lock:  # workers passing two workflows of one namespace write it once
-            if namespace in self._done:
+            if self._fresh(namespace):
                 return None
             try:
                 await self._make_current(namespace)
@@ -51,13 +53,17 @@ class SecretKeeper:
                     f"cannot create the artifact repository Secret {SECRET_NAME} "
                     f"in namespace {namespace}: {e}"
                 )
-            self._done.add(namespace)
+            self._done[namespace] = asyncio.get_running_loop().time()
             return None
 
     def forget(self, namespace: str) -> None:
         """The namespace is gone (or its Secret may be): check it again next time."""
-        self._done.discard(namespace)
+        self._done.pop(namespace, None)
         self._locks.pop(namespace, None)
+
+    def _fresh(self, namespace: str) -> bool:
+        seen = self._done.get(namespace)
+        return seen is not None and asyncio.get_running_loop().time() - seen < RECHECK_SECONDS
 
     async def _make_current(self, namespace: str) -> None:
         want = self.store.secret(namespace)
