@@ -4,7 +4,8 @@ A body is written to `tmp/<id>` in pieces (each write in the loop's executor, so
 never blocks the event loop), fsynced, then renamed to `blobs/<id[:2]>/<id>`: a blob file is
 always complete. A write that fails or is abandoned removes its temp file; `sweep` (at start)
 removes temp files a crash left behind. Keys never become file names, so no key can name a file
-outside the root. The index (`index.py`) says which blob holds which key; this module knows
+outside the root. `unnamed` finds blobs a crash left unrecorded, for the store to remove
+at start. The index (`index.py`) says which blob holds which key; this module knows
 nothing of buckets or keys.
 """
 
@@ -36,6 +37,11 @@ class Blobs:
         self._blobs.mkdir(parents=True, exist_ok=True)
         for stray in self._tmp.iterdir():
             stray.unlink(missing_ok=True)
+
+    def unnamed(self, named: set[str]) -> list[str]:
+        """Blob files no index row names: a crash came between rename and index commit
+        (blocking: call at start, before any write)."""
+        return [p.name for p in self._blobs.glob("*/*") if p.name not in named]
 
     def path(self, blob: str) -> Path:
         """Where a blob's file is."""

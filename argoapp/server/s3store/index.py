@@ -116,6 +116,15 @@ class Index:
         await asyncio.get_running_loop().run_in_executor(self._thread, disconnect)
         self._thread.shutdown(wait=True)
 
+    async def blobs_named(self) -> set[str]:
+        """Every blob an object or a part names."""
+
+        def named(db: sqlite3.Connection) -> set[str]:
+            rows = db.execute("SELECT blob FROM objects UNION ALL SELECT blob FROM parts")
+            return {str(r[0]) for r in rows}
+
+        return await self._run(named)
+
     async def bucket_exists(self, bucket: str) -> bool:
         """Whether the bucket exists."""
         sql = "SELECT 1 FROM buckets WHERE name = ?"

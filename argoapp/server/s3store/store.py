@@ -141,13 +141,17 @@ class S3Store:
         self._started = False
 
     async def start(self) -> None:
-        """Open the index, clear a crash's temp files and make sure the `argoapp` bucket exists."""
+        """Open the index, make sure the `argoapp` bucket exists and clear what a crash left
+        (temp files, blobs no object or part names)."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(
             None, lambda: self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         )
         await loop.run_in_executor(None, self._storage.blobs.sweep)
         await self._storage.index.open([BUCKET], time.time())
+        named = await self._storage.index.blobs_named()
+        strays = await loop.run_in_executor(None, self._storage.blobs.unnamed, named)
+        await self._storage.blobs.remove(strays)
         self._started = True
 
     async def close(self) -> None:

@@ -180,12 +180,17 @@ async def test_restart_keeps_objects_and_credentials(s3: Served) -> None:
     keys = (s3.access_key, s3.secret_key)
     await s3.call(s3.minio.put_object, "argoapp", "kept", io.BytesIO(b"still here"), 10)
     (s3.store.root / "tmp" / "stray-partial").write_bytes(b"half")
+    unrecorded = s3.store.root / "blobs" / "ff" / "ff00"
+    unrecorded.parent.mkdir(exist_ok=True)
+    unrecorded.write_bytes(b"renamed but never indexed")
     await s3.restart()
     assert (s3.access_key, s3.secret_key) == keys
     response = await s3.call(s3.minio.get_object, "argoapp", "kept")
     assert response.data == b"still here"
     response.release_conn()
     assert list((s3.store.root / "tmp").iterdir()) == []
+    assert not unrecorded.exists()
+    assert len([p for p in (s3.store.root / "blobs").rglob("*") if p.is_file()]) == 1
     mode = (s3.data_dir / "artifacts" / "credentials.json").stat().st_mode & 0o777
     assert mode == 0o600
 

@@ -87,6 +87,12 @@ async def test_upload_cut_off_leaves_nothing(s3: Served) -> None:
     _reader, writer = await asyncio.open_connection(s3.http.host, s3.http.port)
     writer.write(head.encode() + b"x" * (1024 * 1024))
     await writer.drain()
+    # Close only once the store is writing the body to its temp file.
+    for _ in range(500):
+        if _temp_files(s3):
+            break
+        await asyncio.sleep(0.02)
+    assert _temp_files(s3) != []
     writer.close()
     await writer.wait_closed()
     # The server notices the close when it next reads: wait for the temp file to go.
@@ -156,3 +162,22 @@ async def test_conditional_get_and_bad_range(s3: Served) -> None:
             assert got.status == status
             if status == 206:
                 assert await got.read() == b"789"
+
+
+async def test_unsigned_payload_with_trailer(s3: Served) -> None:
+    # What SDKs send over TLS with flexible checksums: aws-chunked without chunk signatures,
+    # a checksum trailer after the last chunk.
+    body = b"5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n"
+    extra = {
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "11",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+    }
+    headers, _ = _signer(s3).headers(
+        "PUT", "/argoapp/trailer", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", extra
+    )
+    async with s3.http.put("/argoapp/trailer", data=body, headers=headers) as got:
+        assert got.status == 200, await got.text()
+    response = await s3.call(s3.minio.get_object, "argoapp", "trailer")
+    assert response.data == b"hello world"
+    response.release_conn()
