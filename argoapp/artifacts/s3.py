@@ -152,6 +152,7 @@ class _S3Op:
         """The ArtifactError for a client or network failure, or None to let it through."""
         from minio.error import MinioException, S3Error
         from urllib3.exceptions import HTTPError as Urllib3Error
+        from urllib3.exceptions import SSLError
 
         if isinstance(err, S3Error):
             if err.code in _NOT_FOUND:
@@ -161,7 +162,17 @@ class _S3Op:
                 return ArtifactError(self.describe(f"access denied ({err.code}: {err.message})"))
             return ArtifactError(self.describe(f"{err.code}: {err.message}"))
         if isinstance(err, Urllib3Error | ConnectionError | ssl.SSLError):
-            return ArtifactError(self.describe(f"cannot reach S3 endpoint {self.endpoint} ({err})"))
+            reason = getattr(err, "reason", None) or err
+            if isinstance(err, SSLError) or isinstance(reason, SSLError | ssl.SSLError):
+                return ArtifactError(
+                    self.describe(
+                        f"TLS with S3 endpoint {self.endpoint} failed ({reason}); "
+                        "caSecret names the CA to trust, insecure: true speaks plain HTTP"
+                    )
+                )
+            return ArtifactError(
+                self.describe(f"cannot reach S3 endpoint {self.endpoint} ({reason})")
+            )
         if isinstance(err, MinioException | ValueError | OSError):
             return ArtifactError(self.describe(str(err) or type(err).__name__))
         return None
