@@ -156,3 +156,27 @@ async def _get(kube: Kube, kind: str, name: str, namespace: str) -> Obj | None:
 
 async def _exists(kube: Kube, kind: str, name: str, namespace: str) -> bool:
     return await _get(kube, kind, name, namespace) is not None
+
+
+async def test_a_secret_that_cannot_be_made_holds_the_pod_and_is_retried(
+    kube: Kube, run_controller: RunController
+) -> None:
+    # A namespace being terminated refuses new objects: a real refusal, not a scripted one. The
+    # workflow outlives it for a while (a finalizer of the test's holds it), and only then does
+    # the scripted engine ask for a pod.
+    def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
+        if not wf["metadata"].get("deletionTimestamp") or observed.pods:
+            return Result(wf)
+        worker = pod("late-1", "late")
+        worker["metadata"]["namespace"] = "closing"
+        return Result(with_status(wf, phase="Running"), [CreatePod(worker)])
+
+    await kube.create("Namespace", {"metadata": {"name": "closing"}})
+    controller = await run_controller(engine, artifact_store=STORE)
+    held = {**workflow("late"), "metadata": {**_meta("late", "closing"), "finalizers": ["t/hold"]}}
+    await kube.create("Workflow", held)
+    await kube.delete("Namespace", "closing")
+    await eventually(lambda: _true(controller.metrics.errors.get("artifact-secret", 0) >= 2))
+    assert not await _exists(kube, "Pod", "late-1", "closing")
+    assert controller.health() is None
+    await kube.patch("Workflow", "late", {"metadata": {"finalizers": None}}, "closing")
