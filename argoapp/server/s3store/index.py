@@ -263,8 +263,8 @@ def _list_page(
     sql += " AND key < ? ORDER BY key LIMIT ?" if upper is not None else " ORDER BY key LIMIT ?"
     while True:
         bounds = (bucket, start, upper) if upper is not None else (bucket, start)
-        rows = db.execute(sql, (*bounds, max_keys + 1)).fetchall()
-        for row in rows:
+        # The cursor steps lazily: a jump past a common prefix reads one row, not a page.
+        for row in db.execute(sql, (*bounds, max_keys + 1)):
             key = str(row[0])
             if len(objects) + len(prefixes) == max_keys:
                 return objects, prefixes, key
