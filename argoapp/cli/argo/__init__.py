@@ -14,6 +14,7 @@ def register(cli: click.Group) -> None:
     """Add every verb to the top-level group."""
     from argoapp.cli.argo import (
         archive,
+        cp,
         cron,
         lint,
         misc,
@@ -24,6 +25,6 @@ def register(cli: click.Group) -> None:
         workflows,
     )
 
-    for module in (submit, workflows, ops, lint, templates, cron, archive, sync, misc):
+    for module in (submit, workflows, ops, lint, templates, cron, archive, sync, cp, misc):
         for command in module.COMMANDS:
             cli.add_command(command)
