@@ -1,6 +1,8 @@
 """Nodes that run as a pod (container, script, resource, containerSet) or as an HTTP call.
 
-A pod node is created Pending together with a CreatePod action. On later passes its phase,
+A pod node is created Pending together with a CreatePod action (its template given the
+archive location it needs, `artrepo`; a template that cannot become a pod errors the node
+instead). On later passes its phase,
 message, outputs and timings come from the observed pod and its WorkflowTaskResult
 (`podstatus.assess`); a node whose pod finished waits until the task result says the outputs
 are complete. Timeouts (`timeout`, the workflow's deadline) delete the pod and fail the node.
