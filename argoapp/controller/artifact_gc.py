@@ -48,13 +48,13 @@ NO_DELETE_KINDS = ("", "raw")  # nothing stored anywhere: nothing to delete
 
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
 Requeue = Callable[[str, float], None]
-RecordEvent = Callable[[Obj, str], None]  # (workflow, message): a Warning ArtifactGCFailed
+Warn = Callable[[Obj, str, str], None]  # (workflow, reason, message): a Warning event
 
 
 class ArtifactCollector:
     """Runs every workflow's artifact GC; one instance per controller."""
 
-    def __init__(self, kube: KubeApi, spawn: Spawn, requeue: Requeue, warn: RecordEvent) -> None:
+    def __init__(self, kube: KubeApi, spawn: Spawn, requeue: Requeue, warn: Warn) -> None:
         self.kube = kube
         self.spawn = spawn
         self.requeue = requeue
@@ -127,7 +127,7 @@ class ArtifactCollector:
             self._attempts[key] = attempts
             delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempts - 1))
             self._not_before[key] = asyncio.get_running_loop().time() + delay
-            self.warn(wf, _event_message(strategies, report.errors))
+            self.warn(wf, "ArtifactGCFailed", _event_message(strategies, report.errors))
             log.warning("artifact GC of workflow %s: %s", key, "; ".join(report.errors))
         else:
             self._attempts.pop(key, None)

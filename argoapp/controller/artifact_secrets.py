@@ -8,16 +8,19 @@ differs. A namespace that has been seen right is remembered for `RECHECK_SECONDS
 costs a dict lookup on most passes and one GET now and then (someone may have edited or deleted
 the Secret meanwhile); a deleted namespace is forgotten at once (its Secret went with it).
 
-Who calls: `Controller._pass`, only while the built-in store is the default repository. It never
-raises a Kubernetes error: a failure comes back as a message for the caller to report and retry.
+Who calls: `Controller._pass` (`ready_for_pods`), only while the built-in store is the default
+repository. It never raises a Kubernetes error: a failure is reported once per problem as a
+Warning event on the workflow (`ArtifactRepositorySecretFailed`) and the caller retries the pass.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 
 from argoapp.artifacts.builtin import SECRET_NAME, BuiltinStore
+from argoapp.engine import api
 from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import AlreadyExists, Conflict, KubeError, NotFound
 from argoapp.model.types import Obj
@@ -27,15 +30,39 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3  # create/replace races (another writer in between) before giving up this pass
 RECHECK_SECONDS = 300.0
 
+Warn = Callable[[Obj, str, str], None]  # (workflow, reason, message): a Warning event
+
 
 class SecretKeeper:
     """Keeps the built-in store's Secret present and current in the namespaces that need it."""
 
-    def __init__(self, kube: KubeApi, store: BuiltinStore) -> None:
+    def __init__(self, kube: KubeApi, store: BuiltinStore, warn: Warn) -> None:
         self.kube = kube
         self.store = store
+        self.warn = warn
+        self.failures = 0  # passes held back, for /metrics
+        self._reported: dict[str, str] = {}  # workflow key -> the problem last reported
         self._done: dict[str, float] = {}  # namespace -> when it was last seen right
         self._locks: dict[str, asyncio.Lock] = {}
+
+    async def ready_for_pods(self, key: str, wf: Obj, actions: Sequence[api.Action]) -> bool:
+        """Whether the pass may create its pods: True when it creates none or the Secret is
+        right; False (the problem reported once) when the Secret cannot be made so."""
+        if not any(isinstance(a, api.CreatePod) for a in actions):
+            return True
+        problem = await self.ensure(wf["metadata"]["namespace"])
+        if problem is None:
+            self._reported.pop(key, None)
+            return True
+        self.failures += 1
+        if self._reported.get(key) != problem:
+            self._reported[key] = problem
+            self.warn(wf, "ArtifactRepositorySecretFailed", problem)
+        return False
+
+    def forget_workflow(self, key: str) -> None:
+        """The workflow is gone."""
+        self._reported.pop(key, None)
 
     async def ensure(self, namespace: str) -> str | None:
         """Make the Secret right in `namespace`; None when it is, else why it is not."""

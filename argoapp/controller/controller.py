@@ -11,6 +11,11 @@ goes straight back on the queue. A failing action or pass is logged and counted 
 retried with backoff; a worker never dies of it. A workflow the engine raises over five passes in
 a row ends `Error` (`failures.py`); a traceback is logged once per run of failures.
 
+Artifacts ride on passes: with `artifact_store` (argoapp's built-in S3 endpoint) the store is
+the default repository while the config names none, and its Secret is put in a workflow's
+namespace before its first pod (`artifact_secrets.py`); artifact GC runs beside the workers and
+its outcome and finalizer go into the pass's one write (`artifact_gc.py`).
+
 Completed workflows are fed to the engine too (TTL and pod GC are its decisions), but cheaply:
 once at start-up and on their own events, never on the periodic resync.
 
@@ -95,9 +100,8 @@ class Controller:
         self.kube = kube
         # The built-in store is the default repository while the config names none.
         self.artifact_store = artifact_store
-        self.secrets = SecretKeeper(kube, artifact_store) if artifact_store else None
+        self.secrets = SecretKeeper(kube, artifact_store, self._warn) if artifact_store else None
         self._store_is_default = False
-        self._secret_failures: dict[str, str] = {}  # workflow key -> last reported problem
         self.settings = self._with_store(settings)
         self.namespace = namespace
         self.worker_count = max(1, workers)
@@ -133,7 +137,7 @@ class Controller:
         )
         self.http = HttpRequests(kube, self._spawn, self.informers["WorkflowTaskResult"])
         self.actions = ActionRunner(kube, self.locks, self.http.start)
-        self.gc = ArtifactCollector(kube, self._spawn, self._requeue_in, self._gc_failed)
+        self.gc = ArtifactCollector(kube, self._spawn, self._requeue_in, self._warn)
         self.workflows = self.informers["Workflow"]
         self.pods = ByWorkflow(self.informers["Pod"])
         self.task_results = ByWorkflow(self.informers["WorkflowTaskResult"])
@@ -324,13 +328,7 @@ class Controller:
             await self._reconcile_failed(key, cached, wf, e)
             return
         self.failures.succeeded(key)
-        # Artifact GC's last outcome and its finalizer travel in this pass's one write.
-        result.workflow = self.gc.prepare(self.gc.apply(key, result.workflow))
-        if wf["metadata"].get("deletionTimestamp"):
-            # Being deleted already (its finalizers hold it): a TTL's delete would only skip
-            # the write that lets it go.
-            result.actions = [a for a in result.actions if not isinstance(a, api.DeleteWorkflow)]
-        if not await self._artifact_secret(key, wf, result.actions):
+        if not await self._artifacts(key, wf, result):
             self.queue.add_backoff(key)
             return
         log.debug(
@@ -530,7 +528,8 @@ class Controller:
         self.queue.drop(key)
         self.failures.succeeded(key)
         self.gc.forget(key)
-        self._secret_failures.pop(key, None)
+        if self.secrets is not None:
+            self.secrets.forget_workflow(key)
         self._shell_failures.succeeded(key)
         for other in [*self.locks.forget_workflow(key), *self.throttle.release(key)]:
             self.queue.add(other)
@@ -550,25 +549,21 @@ class Controller:
             return settings
         return dataclasses.replace(settings, artifact_repository=store.repository())
 
-    async def _artifact_secret(self, key: str, wf: Obj, actions: list[api.Action]) -> bool:
-        """Before a pod is created, the built-in store's Secret is in the workflow's
-        namespace; False (reported once per problem) when it cannot be made so."""
+    async def _artifacts(self, key: str, wf: Obj, result: api.Result) -> bool:
+        """The artifact work riding on a pass: GC's last outcome and its finalizer go into
+        this pass's one write, and the built-in store's Secret is in the namespace before any
+        pod is created. False when the pass must be retried (the Secret is not there)."""
+        result.workflow = self.gc.prepare(self.gc.apply(key, result.workflow))
+        if wf["metadata"].get("deletionTimestamp"):
+            # Being deleted already (its finalizers hold it): a TTL's delete would only skip
+            # the write that lets it go.
+            result.actions = [a for a in result.actions if not isinstance(a, api.DeleteWorkflow)]
         if self.secrets is None or not self._store_is_default:
             return True
-        if not any(isinstance(a, api.CreatePod) for a in actions):
+        if await self.secrets.ready_for_pods(key, wf, result.actions):
             return True
-        problem = await self.secrets.ensure(wf["metadata"]["namespace"])
-        if problem is None:
-            self._secret_failures.pop(key, None)
-            return True
-        if self._secret_failures.get(key) != problem:
-            self._secret_failures[key] = problem
-            self._warn(wf, "ArtifactRepositorySecretFailed", problem)
         self.metrics.error("artifact-secret")
         return False
-
-    def _gc_failed(self, wf: Obj, message: str) -> None:
-        self._warn(wf, "ArtifactGCFailed", message)
 
     def _warn(self, wf: Obj, reason: str, message: str) -> None:
         """A Warning Event about the workflow, written in the background like the engine's."""
