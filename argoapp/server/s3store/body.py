@@ -3,7 +3,8 @@
 `Body(request, signed)` is iterated for the body's bytes in pieces of at most `PIECE`, so a 1 GiB
 upload never sits in memory. While it streams it keeps the MD5 (the object's ETag) and, at the
 end, checks: the hex SHA-256 the signature covered (XAmzContentSHA256Mismatch), each aws-chunked
-chunk's signature (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, SignatureDoesNotMatch), Content-MD5
+chunk's signature (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, and its `-TRAILER` form whose trailer
+is signed too; SignatureDoesNotMatch), Content-MD5
 (BadDigest), and that as many bytes arrived as announced (IncompleteBody). The last piece is
 yielded before the end checks run, so the caller must treat the body as good only once the
 iteration has ended without an error (the store writes to a temp file and keeps it only then).
@@ -26,6 +27,7 @@ from argoapp.server.s3store.errors import S3Error
 
 PIECE = 1 << 20
 MAX_CHUNK_LINE = 4096
+SIGNATURE_LINE = b"x-amz-trailer-signature:"
 
 
 def _incomplete() -> S3Error:
@@ -55,10 +57,10 @@ class Body:
 
     async def _pieces(self) -> AsyncIterator[bytes]:
         mode = self._signed.payload_hash
-        if mode == sigv4.STREAMING:
-            source = self._chunked(signed=True)
+        if mode in (sigv4.STREAMING, sigv4.STREAMING_TRAILER):
+            source = self._chunked(signed=True, trailer=mode == sigv4.STREAMING_TRAILER)
         elif mode == sigv4.STREAMING_UNSIGNED_TRAILER:
-            source = self._chunked(signed=False)
+            source = self._chunked(signed=False, trailer=True)
         elif mode.startswith("STREAMING-"):
             raise S3Error("NotImplemented", f"The payload signing method {mode} is not supported")
         else:
@@ -94,14 +96,15 @@ class Body:
             )
 
     async def _line(self) -> bytes:
+        """One chunk-framing line without its CRLF."""
         line = await self._request.content.readline()
-        if not line.endswith(b"\r\n") or len(line) > MAX_CHUNK_LINE:
-            raise (
-                _incomplete() if not line else S3Error("IncompleteBody", "Bad aws-chunked framing")
-            )
-        return line[:-2]
+        if not line:
+            raise _incomplete()
+        if len(line) > MAX_CHUNK_LINE or not line.endswith(b"\r\n"):
+            raise S3Error("IncompleteBody", "Bad aws-chunked framing")
+        return line.rstrip(b"\r\n")
 
-    async def _chunked(self, *, signed: bool) -> AsyncIterator[bytes]:
+    async def _chunked(self, *, signed: bool, trailer: bool) -> AsyncIterator[bytes]:
         content = self._request.content
         previous = self._signed.signature
         decoded = 0
@@ -121,31 +124,51 @@ class Body:
                     yield piece
                 if signed:
                     given = extension.partition("chunk-signature=")[2].strip()
-                    want = sigv4.chunk_signature(self._signed, previous, sha.hexdigest())
-                    if not hmac.compare_digest(given, want):
-                        raise S3Error("SignatureDoesNotMatch", "A chunk's signature does not match")
-                    previous = want
+                    previous = self._check(
+                        given, sigv4.chunk_signature(self._signed, previous, sha.hexdigest())
+                    )
                 decoded += size
                 if size == 0:
                     break
                 if await content.readexactly(2) != b"\r\n":
                     raise S3Error("IncompleteBody", "Bad aws-chunked framing")
-            await self._trailer(signed)
+            if trailer:
+                await self._trailer(previous if signed else "")
+            elif await self._line() != b"":
+                raise S3Error("IncompleteBody", "Bad aws-chunked framing")
         except (ConnectionError, asyncio.IncompleteReadError) as err:
             raise _incomplete() from err
         announced = self._request.headers.get("x-amz-decoded-content-length")
         if announced is not None and announced.strip() != str(decoded):
             raise _incomplete()
 
-    async def _trailer(self, signed: bool) -> None:
-        if signed:
-            # The signed form ends with an empty line after the last chunk's header.
-            if await self._line() != b"":
-                raise S3Error("IncompleteBody", "Bad aws-chunked framing")
+    @staticmethod
+    def _check(given: str, want: str) -> str:
+        if not hmac.compare_digest(given, want):
+            raise S3Error("SignatureDoesNotMatch", "A chunk's signature does not match")
+        return want
+
+    async def _trailer(self, previous: str) -> None:
+        """The trailing headers (checksums, not checked here) to the body's end; when the
+        chunks were signed (`previous` is the last chunk's signature) so is the trailer.
+        Read to the end rather than line by line: clients end trailer lines in CRLF or LF."""
+        rest = b""
+        while piece := await self._request.content.read(MAX_CHUNK_LINE):
+            rest += piece
+            if len(rest) > 4 * MAX_CHUNK_LINE:
+                raise S3Error("IncompleteBody", "The aws-chunked trailer is too long")
+        lines = [line.rstrip(b"\r") for line in rest.split(b"\n")]
+        headers = [line for line in lines if line and not line.lower().startswith(SIGNATURE_LINE)]
+        if not previous:
             return
-        # Unsigned-with-trailer: checksum lines (not checked here), then an empty line.
-        while await self._line() != b"":
-            pass
+        given = [
+            line[len(SIGNATURE_LINE) :] for line in lines if line.lower().startswith(SIGNATURE_LINE)
+        ]
+        if len(given) != 1:
+            raise S3Error("SignatureDoesNotMatch", "The trailer carries no signature")
+        digest = hashlib.sha256(b"".join(h + b"\n" for h in headers)).hexdigest()
+        want = sigv4.trailer_signature(self._signed, previous, digest)
+        self._check(given[0].strip().decode("latin-1"), want)
 
 
 async def read_small(request: web.Request, signed: sigv4.Signed, limit: int = PIECE) -> bytes:

@@ -24,6 +24,7 @@ from argoapp.server.s3store.errors import S3Error
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED = "UNSIGNED-PAYLOAD"
 STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SKEW = timedelta(minutes=15)
@@ -101,6 +102,12 @@ def chunk_signature(signed: Signed, previous: str, chunk_sha256: str) -> str:
         f"{ALGORITHM}-PAYLOAD\n{signed.amz_date}\n{signed.scope}\n{previous}\n"
         f"{EMPTY_SHA256}\n{chunk_sha256}"
     )
+    return hmac.new(signed.signing_key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def trailer_signature(signed: Signed, previous: str, trailer_sha256: str) -> str:
+    """The signature the trailer of a signed aws-chunked body must carry."""
+    text = f"{ALGORITHM}-TRAILER\n{signed.amz_date}\n{signed.scope}\n{previous}\n{trailer_sha256}"
     return hmac.new(signed.signing_key, text.encode(), hashlib.sha256).hexdigest()
 
 

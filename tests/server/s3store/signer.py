@@ -72,8 +72,15 @@ class Signer:
         del headers["host"]
         return headers, signature
 
-    def chunked(self, stamp_headers: dict[str, str], seed: str, chunks: list[bytes]) -> bytes:
-        """An aws-chunked body of `chunks` (then the empty final chunk), each signed."""
+    def chunked(
+        self,
+        stamp_headers: dict[str, str],
+        seed: str,
+        chunks: list[bytes],
+        trailer: list[str] | None = None,
+    ) -> bytes:
+        """An aws-chunked body of `chunks` (then the empty final chunk), each signed; with
+        `trailer` (header lines) a signed trailer follows, laid out as minio-go lays it out."""
         stamp = stamp_headers["x-amz-date"]
         scope = f"{stamp[:8]}/us-east-1/s3/aws4_request"
         key = self._key(stamp[:8])
@@ -85,4 +92,12 @@ class Signer:
             )
             previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
             out.append(f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + chunk + b"\r\n")
+        if trailer is None:
+            return b"".join(out)
+        out[-1] = out[-1][:-2]
+        lines = "".join(f"{line}\n" for line in trailer)
+        digest = hashlib.sha256(lines.encode()).hexdigest()
+        text = f"AWS4-HMAC-SHA256-TRAILER\n{stamp}\n{scope}\n{previous}\n{digest}"
+        signature = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+        out.append(f"{lines}\r\nx-amz-trailer-signature:{signature}\r\n\r\n".encode())
         return b"".join(out)

@@ -181,3 +181,27 @@ async def test_unsigned_payload_with_trailer(s3: Served) -> None:
     response = await s3.call(s3.minio.get_object, "argoapp", "trailer")
     assert response.data == b"hello world"
     response.release_conn()
+
+
+async def test_chunk_signed_upload_with_signed_trailer(s3: Served) -> None:
+    signer = _signer(s3)
+    trailer = ["x-amz-checksum-crc32c:yZRlqg=="]
+    mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+    length = len(signer.chunked({"x-amz-date": "20000101T000000Z"}, "0" * 64, [b"data"], trailer))
+    extra = {
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "4",
+        "x-amz-trailer": "x-amz-checksum-crc32c",
+        "content-length": str(length),
+    }
+    for key, lines in (
+        ("signed-trailer", trailer),
+        ("forged-trailer", ["x-amz-checksum-crc32c:AAAAAA=="]),
+    ):
+        headers, seed = signer.headers("PUT", f"/argoapp/{key}", mode, extra)
+        body = signer.chunked(headers, seed, [b"data"], trailer)
+        body = body.replace(trailer[0].encode(), lines[0].encode())
+        async with s3.http.put(f"/argoapp/{key}", data=body, headers=headers) as got:
+            assert got.status == (200 if key == "signed-trailer" else 403), await got.text()
+    assert await _exists(s3, "signed-trailer")
+    assert not await _exists(s3, "forged-trailer")
