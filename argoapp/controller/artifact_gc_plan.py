@@ -58,18 +58,23 @@ def _gc_status(wf: Obj) -> Obj:
     return (wf.get("status") or {}).get("artifactGCStatus") or {}
 
 
-def workflow_strategy(wf: Obj) -> str:
-    """The workflow-level strategy (its own spec, else the stored WorkflowTemplate's)."""
-    own = (_spec(wf).get("artifactGC") or {}).get("strategy")
-    if own:
-        return str(own)
+def _workflow_gc(wf: Obj, field: str) -> object:
+    """A `spec.artifactGC` field: the workflow's own, else its stored WorkflowTemplate's."""
+    own = (_spec(wf).get("artifactGC") or {}).get(field)
+    if own is not None:
+        return own
     stored = (wf.get("status") or {}).get("storedWorkflowTemplateSpec") or {}
-    return str((stored.get("artifactGC") or {}).get("strategy") or "")
+    return (stored.get("artifactGC") or {}).get(field)
+
+
+def workflow_strategy(wf: Obj) -> str:
+    """The workflow-level strategy ("" for none)."""
+    return str(_workflow_gc(wf, "strategy") or "")
 
 
 def force_removal(wf: Obj) -> bool:
     """`spec.artifactGC.forceFinalizerRemoval`."""
-    return bool((_spec(wf).get("artifactGC") or {}).get("forceFinalizerRemoval"))
+    return bool(_workflow_gc(wf, "forceFinalizerRemoval"))
 
 
 def _templates(wf: Obj) -> Iterator[Obj]:

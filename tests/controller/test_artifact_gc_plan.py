@@ -114,3 +114,14 @@ def test_a_failed_report_keeps_the_finalizer_unless_forced() -> None:
     forced = plan.applied(w, report)
     assert not plan.has_finalizer(forced)
     assert forced["status"]["artifactGCStatus"]["strategiesProcessed"] == {plan.ON_COMPLETION: True}
+
+
+def test_a_workflow_template_s_gc_settings_apply_to_the_workflows_made_from_it() -> None:
+    w = wf(art("a"), phase="Failed")
+    w["status"]["storedWorkflowTemplateSpec"] = {
+        "artifactGC": {"strategy": plan.ON_COMPLETION, "forceFinalizerRemoval": True}
+    }
+    assert plan.workflow_strategy(w) == plan.ON_COMPLETION
+    assert plan.force_removal(w)
+    w["spec"]["artifactGC"] = {"strategy": plan.NEVER}
+    assert plan.workflow_strategy(w) == plan.NEVER  # the workflow's own wins
