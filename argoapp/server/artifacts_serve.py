@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import logging
 import mimetypes
 import posixpath
@@ -71,7 +72,13 @@ class Opened:
         self.stream = stream
 
     def read(self, size: int, /) -> bytes:
-        return self.stream.read(size)
+        data = self.stream.read(size)
+        # http.client ends a body cut short of its Content-Length as if it were whole (b"")
+        # and keeps the count of what is missing: a short body must not look complete.
+        missing = self.stream.length if isinstance(self.stream, http.client.HTTPResponse) else 0
+        if not data and size and missing:
+            raise ArtifactError(f"the store broke off with {missing} bytes still to come")
+        return data
 
     def close(self) -> None:
         self._stack.close()
@@ -132,12 +139,12 @@ async def stream(
     size: int | None = None,
 ) -> web.StreamResponse:
     """Send `body` a chunk at a time, then close it (even when sending fails)."""
+    response = web.StreamResponse(headers=headers)
+    request.app[HEADERS].apply(response.headers)
+    if size is not None:
+        response.content_length = size
     try:
         chunk = await blocking(artifact, body.read, CHUNK)
-        response = web.StreamResponse(headers=headers)
-        request.app[HEADERS].apply(response.headers)
-        if size is not None:
-            response.content_length = size
         await response.prepare(request)
         while chunk:
             await response.write(chunk)
@@ -149,6 +156,10 @@ async def stream(
                     request.transport.abort()  # the client sees a broken body, not an end
                 return response
         await response.write_eof()
+        return response
+    except ConnectionError:  # the client went away: nobody is left to answer
+        if request.transport is not None:
+            request.transport.abort()
         return response
     finally:
         await asyncio.to_thread(body.close)
