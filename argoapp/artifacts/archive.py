@@ -96,7 +96,8 @@ def unpack(downloaded: Path, dest: Path, art: Obj) -> None:
     else:
         dest.parent.mkdir(parents=True, exist_ok=True)
         remove_path(dest)
-        os.replace(downloaded, dest)
+        # shutil.move renames when it can and copies across filesystems when it must.
+        shutil.move(downloaded, dest)
     apply_mode(dest, art)
 
 

@@ -11,6 +11,7 @@ bucket/key and the cause.
 
 from __future__ import annotations
 
+import io
 import os
 import ssl
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ class S3Driver(Driver):
     def download(self, art: Obj, dest: Path) -> None:
         """Fetch one object to a file, or every object under `key/` to a directory."""
         with _S3Op(self, art, "download") as op:
+            op.require_key()
             if not op.key.endswith("/") and op.object_exists():
                 with staged_file(dest) as tmp:
                     op.fetch(op.key, tmp)
@@ -59,6 +61,7 @@ class S3Driver(Driver):
     def upload(self, src: Path, art: Obj) -> None:
         """Store a file at the key, or every file under a directory at `key/<relative path>`."""
         with _S3Op(self, art, "upload") as op:
+            op.require_key()
             op.ensure_bucket()
             if not src.is_dir():
                 op.put(op.key, src)
@@ -82,9 +85,10 @@ class S3Driver(Driver):
     @contextmanager
     def _reader(self, art: Obj) -> Iterator[BinaryIO]:
         with _S3Op(self, art, "read") as op:
+            op.require_key()
             response = op.client.get_object(op.bucket, op.key)
         try:
-            yield cast(BinaryIO, response)
+            yield cast(BinaryIO, _Stream(response, op))
         finally:
             response.close()
             response.release_conn()
@@ -107,10 +111,34 @@ class S3Driver(Driver):
     def delete(self, art: Obj) -> None:
         """Delete the object and everything under `key/`; a key already gone is fine."""
         with _S3Op(self, art, "delete") as op:
+            op.require_key()  # an empty key would mean the whole bucket
             keys = [op.prefix + rel for rel in op.keys_under()]
             if op.key and not op.key.endswith("/"):
                 keys.append(op.key)
             op.remove(keys)
+
+
+class _Stream(io.RawIOBase):
+    """An object's body as a file, with a connection lost mid-way reported as an ArtifactError."""
+
+    def __init__(self, response: Any, op: _S3Op) -> None:
+        super().__init__()
+        self._response = response
+        self._op = op
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._response.read(len(buffer))
+        except Exception as err:
+            translated = self._op.translate(err)
+            if translated is None:
+                raise
+            raise translated from None
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _S3Op:
@@ -131,6 +159,11 @@ class _S3Op:
         if not self.endpoint or not self.bucket:
             raise ArtifactError(self.describe("the location needs an endpoint and a bucket"))
         self.client = _client(driver.secrets, loc, self.endpoint, self.describe)
+
+    def require_key(self) -> None:
+        """Refuse to act on a whole bucket: only listing may take an empty key."""
+        if not self.key.strip("/"):
+            raise ArtifactError(self.describe("the location has no key"))
 
     def describe(self, cause: str) -> str:
         """An error message naming the artifact, its bucket and key, and the cause."""

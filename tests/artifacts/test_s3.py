@@ -165,3 +165,30 @@ def _sha(path: Path) -> str:
         while chunk := src.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def test_whole_bucket_is_never_deleted_or_downloaded(moto_s3: MotoS3, tmp_path: Path) -> None:
+    driver = S3Driver(moto_s3.secrets())
+    for key in ("", "/"):
+        with pytest.raises(ArtifactError, match="the location has no key"):
+            driver.delete(art(moto_s3, key))
+        with pytest.raises(ArtifactError, match="the location has no key"):
+            driver.download(art(moto_s3, key), tmp_path / "all")
+
+
+def test_open_reads_in_chunks(moto_s3: MotoS3, tmp_path: Path) -> None:
+    src = tmp_path / "chunks.bin"
+    src.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    driver = S3Driver(moto_s3.secrets())
+    location = art(moto_s3, "chunks/chunks.bin")
+    driver.upload(src, location)
+    parts = []
+    with driver.open(location) as stream:
+        while chunk := stream.read(1024 * 1024):
+            parts.append(chunk)
+    assert b"".join(parts) == src.read_bytes()
+    with (
+        pytest.raises(ArtifactError, match="no such key"),
+        driver.open(art(moto_s3, "chunks/none")),
+    ):
+        pass
