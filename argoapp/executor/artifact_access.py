@@ -6,7 +6,7 @@ localkube's in-process kubelet, which builds its own `ArtifactAccess` over Secre
 - `KubeSecrets`: in a pod, a Secret of the pod's namespace is read over the API with the pod's
   ServiceAccount (`LiteKube.in_cluster()`, made on the first read: a pod whose artifacts need no
   credentials never talks to the API for them) and memoized whole, as Argo's executor does;
-- `MappingSecrets` (the library's): values read ahead by an async caller.
+- `SecretData`: Secrets an async caller (the kubelet) read ahead, with the same errors.
 `ArtifactAccess.driver` hands out the library's drivers; S3 drivers are kept per endpoint, bucket
 and credentials when a cache is shared (the kubelet keeps one for all its pods).
 
@@ -32,21 +32,21 @@ if TYPE_CHECKING:
 SecretRef = tuple[str, str]  # (Secret name, key)
 
 
-class KubeSecrets:
-    """Secrets of the pod's namespace, read with its ServiceAccount when first needed."""
+class SecretData:
+    """Secrets from the `data` of Secret objects already read (None: that Secret is missing)."""
 
-    def __init__(self, connect: Callable[[], LiteKube]) -> None:
-        self._connect = connect
-        self._kube: LiteKube | None = None
-        self._data: dict[str, dict[str, str]] = {}
+    def __init__(self, found: dict[str, dict[str, str] | None] | None = None) -> None:
+        self._found: dict[str, dict[str, str] | None] = dict(found or {})
 
     def get(self, name: str, key: str) -> str:
         """The decoded value of `key` in Secret `name`; ArtifactError when either is missing."""
         from argoapp.artifacts import ArtifactError
 
-        data = self._data.get(name)
+        if name not in self._found:
+            self._found[name] = self.read(name)
+        data = self._found[name]
         if data is None:
-            data = self._data[name] = self._read(name)
+            raise ArtifactError(f'secrets "{name}" not found')
         if key not in data:
             raise ArtifactError(f"secret '{name}' does not have the key '{key}'")
         try:
@@ -54,7 +54,27 @@ class KubeSecrets:
         except (binascii.Error, UnicodeDecodeError):
             raise ArtifactError(f"secret '{name}' key '{key}' is not base64 text") from None
 
-    def _read(self, name: str) -> dict[str, str]:
+    def read(self, name: str) -> dict[str, str] | None:
+        """A Secret not read ahead: missing."""
+        return None
+
+
+def secret_data(secret: Obj) -> dict[str, str]:
+    """A Secret object's `data` (base64 values), as `SecretData` keeps it."""
+    data = secret.get("data") or {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+class KubeSecrets(SecretData):
+    """Secrets of the pod's namespace, read with its ServiceAccount when first needed."""
+
+    def __init__(self, connect: Callable[[], LiteKube]) -> None:
+        super().__init__()
+        self._connect = connect
+        self._kube: LiteKube | None = None
+
+    def read(self, name: str) -> dict[str, str] | None:
+        """The Secret's data from the API server (None when it does not exist)."""
         from argoapp.artifacts import ArtifactError
         from argoapp.errors import ArgoappError
         from argoapp.kube.errors import NotFound
@@ -62,13 +82,11 @@ class KubeSecrets:
         try:
             if self._kube is None:
                 self._kube = self._connect()
-            secret = self._kube.get("Secret", name)
+            return secret_data(self._kube.get("Secret", name))
         except NotFound:
-            raise ArtifactError(f'secrets "{name}" not found') from None
+            return None
         except ArgoappError as e:
             raise ArtifactError(f"cannot read secret '{name}': {e}") from None
-        data = secret.get("data") or {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 class DriverCache:

@@ -293,3 +293,28 @@ async def test_resource_manifest_from_an_input_artifact(
     assert done.returncode == 0, done.stderr
     made = await pod_api.kube.service.get(r.CONFIGMAPS, "default", "from-artifact")
     assert made["data"] == {"a": "b"}
+
+
+async def test_an_unreachable_store_fails_the_node_and_reports_nothing(
+    tmp_path: Path, pod_api: PodApi, moto_s3: MotoS3
+) -> None:
+    from tests.artifacts.s3server import free_port
+
+    location = repository(moto_s3, "wf/down")
+    location["s3"]["endpoint"] = f"127.0.0.1:{free_port()}"
+    fs = tmp_path / "main-fs"
+    template = {
+        "name": "produce",
+        "container": {"image": "x"},
+        "outputs": {"artifacts": [{"name": "lost", "path": str(fs / "f.txt")}]},
+        "archiveLocation": location,
+    }
+    pod = Pod(tmp_path / "down", pod_api, template, "down")
+    assert (await pod.init()).returncode == 0
+    await pod.main(f"mkdir -p {fs}; echo x > {fs}/f.txt")
+    code, result = await pod.wait()
+    assert code == 1
+    assert result["phase"] == "Error"
+    assert result["message"].startswith("failed to save artifact lost: ")
+    assert "cannot reach S3 endpoint" in result["message"]
+    assert "artifacts" not in (result.get("outputs") or {})

@@ -118,3 +118,57 @@ async def test_a_missing_input_fails_init_naming_it(kube: LocalKube, moto_s3: Mo
     assert init["exitCode"] == 1
     assert init["message"].startswith("artifact absent failed to load: ")
     assert "no such key" in init["message"]
+
+
+async def test_a_missing_secret_reads_the_same_in_both_modes(
+    kube: LocalKube, moto_s3: MotoS3
+) -> None:
+    location = moto_s3.location("wf/locked")
+    location["s3"]["accessKeySecret"] = {"name": "no-such-secret", "key": "k"}
+    template: Obj = {
+        "name": "locked",
+        "container": {"image": "busybox", "command": ["true"]},
+        "inputs": {"artifacts": [{"name": "in", "path": "/in/x", "s3": {"key": "any"}}]},
+        "archiveLocation": location,
+    }
+    pod, _result = await run_pod(kube, template, "wf-locked")
+    init = pod["status"]["initContainerStatuses"][0]["state"]["terminated"]
+    assert init["message"] == 'artifact in failed to load: secrets "no-such-secret" not found'
+
+
+async def test_artifacts_on_a_volume_go_through_mainctrfs(
+    kube: LocalKube, moto_s3: MotoS3, tmp_path: Path
+) -> None:
+    mode = "inproc" if kube.settings.executor_in_process else "procs"
+    source = tmp_path / "seed.txt"
+    source.write_text("on a volume\n")
+    art = {"name": "seed", **moto_s3.location(f"vol-{mode}/seed.txt")}
+    driver_for(art, moto_s3.secrets()).upload(source, art)
+    template: Obj = {
+        "name": "vol",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "mkdir -p /data/out; cp /data/in.txt /data/out/copy.txt"],
+            "volumeMounts": [{"name": "workdir", "mountPath": "/data"}],
+        },
+        "volumes": [{"name": "workdir", "emptyDir": {}}],
+        "inputs": {
+            "artifacts": [
+                {"name": "in", "path": "/data/in.txt", "s3": {"key": f"vol-{mode}/seed.txt"}}
+            ]
+        },
+        "outputs": {"artifacts": [{"name": "out", "path": "/data/out"}]},
+        "archiveLocation": moto_s3.location(f"wf-vol-{mode}/pod"),
+    }
+    pod, result = await run_pod(kube, template, f"wf-vol-{mode}")
+    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    assert result is not None and "phase" not in result, result
+    [out] = result["outputs"]["artifacts"]
+    assert out["s3"] == {"key": f"wf-vol-{mode}/pod/out.tgz"}
+    got = tmp_path / "got"
+    target = {"name": "out", **moto_s3.location(f"wf-vol-{mode}/pod/out.tgz")}
+    driver_for(target, moto_s3.secrets()).download(target, got / "out.tgz")
+    from argoapp.artifacts import archive
+
+    archive.unpack(got / "out.tgz", got / "out", target)
+    assert (got / "out" / "copy.txt").read_text() == "on a volume\n"

@@ -28,7 +28,6 @@ one that ended while no kubelet ran.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import copy
 import json
@@ -39,7 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from argoapp.artifacts.errors import MappingSecrets
 from argoapp.errors import ArgoappError
 from argoapp.executor import artifact_access
 from argoapp.executor import wait as executor_wait
@@ -245,22 +243,15 @@ class PodRoles:
         starts (None when the template has no artifacts: nothing is read)."""
         if not _has_artifacts(template):
             return None
-        refs = artifact_access.secret_refs_for(template, role)
-        values: dict[tuple[str, str], str] = {}
-        secrets: dict[str, Obj] = {}
-        for name, key in refs:
-            if name not in secrets:
+        found: dict[str, dict[str, str] | None] = {}
+        for name, _key in artifact_access.secret_refs_for(template, role):
+            if name not in found:
                 try:
-                    secrets[name] = await self.worker.service.get(
-                        r.SECRETS, self.worker.namespace, name
-                    )
+                    secret = await self.worker.service.get(r.SECRETS, self.worker.namespace, name)
+                    found[name] = artifact_access.secret_data(secret)
                 except NotFound:
-                    secrets[name] = {}  # the driver's read of it fails, naming the Secret
-            data = secrets[name].get("data") or {}
-            if key in data:
-                with contextlib.suppress(ValueError, UnicodeDecodeError):
-                    values[(name, key)] = base64.b64decode(data[key]).decode()
-        return ArtifactAccess(MappingSecrets(values), DRIVERS)
+                    found[name] = None  # the driver's read of it fails, naming the Secret
+        return ArtifactAccess(artifact_access.SecretData(found), DRIVERS)
 
     # -- wait's last step ----------------------------------------------------------------
 
