@@ -4,7 +4,8 @@ PutObject streams the body (checked by `body.Body`) into a new blob and only the
 the index, so a body that fails a check or is cut off never becomes an object and leaves no
 file; the object it replaces loses its blob afterwards. GetObject streams the blob back with
 Range (206, or 416 InvalidRange), If-Match (412) and If-None-Match (304), keeping the
-Content-Type and x-amz-meta-* headers it was stored with. Called by `store.py`'s dispatch.
+Content-Type and x-amz-meta-* headers it was stored with (or those a `response-*` query
+parameter names). Called by `store.py`'s dispatch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ from argoapp.server.s3store.request import (
 )
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+_OVERRIDABLE = (
+    "content-type",
+    "content-language",
+    "expires",
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+)
 
 
 async def put_object(s: Storage, r: S3Request) -> web.StreamResponse:
@@ -104,6 +113,9 @@ async def get_object(s: Storage, r: S3Request, *, head: bool) -> web.StreamRespo
         "Accept-Ranges": "bytes",
         **meta_headers(obj.meta),
     }
+    for name in _OVERRIDABLE:  # a (presigned) GET may name the headers to answer with
+        if f"response-{name}" in r.query:
+            headers[name.title()] = r.arg(f"response-{name}")
     if_match = r.http.headers.get("If-Match")
     if if_match is not None and not _etag_listed(if_match, obj.etag):
         raise S3Error("PreconditionFailed", "At least one of the preconditions did not hold")

@@ -152,6 +152,14 @@ async def test_range_and_presigned_get(s3: Served) -> None:
     async with s3.http.session.get(url) as got:
         assert got.status == 200
         assert await got.read() == data
+    url = await s3.call(
+        m.presigned_get_object,
+        "argoapp",
+        "r/bytes",
+        response_headers={"response-content-disposition": 'attachment; filename="b.bin"'},
+    )
+    async with s3.http.session.get(url) as got:
+        assert got.headers["Content-Disposition"] == 'attachment; filename="b.bin"'
     tampered = url.replace("r/bytes", "r/bytez")
     async with s3.http.session.get(tampered) as got:
         assert got.status == 403
