@@ -90,8 +90,10 @@ def _not_found(error: Exception) -> bool:
     not_found = getattr(errors, "ArtifactNotFound", None)
     if isinstance(not_found, type) and isinstance(error, not_found):
         return True
-    # The S3 driver words a missing object (or prefix) as "…: no such key".
-    return str(error).endswith(": no such key")
+    # Until the library marks it: the S3 driver words a missing object (or prefix) "…: no such
+    # key", the HTTP driver an answer 404 "…: HTTP 404 <reason>".
+    text = str(error)
+    return text.endswith(": no such key") or ": HTTP 404 " in text
 
 
 def _place_raw(path: Path, art: Obj) -> None:

@@ -318,3 +318,41 @@ async def test_an_unreachable_store_fails_the_node_and_reports_nothing(
     assert result["message"].startswith("failed to save artifact lost: ")
     assert "cannot reach S3 endpoint" in result["message"]
     assert "artifacts" not in (result.get("outputs") or {})
+
+
+async def test_http_inputs_load_and_an_optional_404_is_skipped(
+    tmp_path: Path, pod_api: PodApi
+) -> None:
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "page.txt").write_text("over http\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        arts = [
+            {"name": "page", "path": "/p", "http": {"url": f"{base}/page.txt"}},
+            {"name": "gone", "path": "/g", "optional": True, "http": {"url": f"{base}/no.txt"}},
+        ]
+        template = {"name": "c", "container": {"image": "x"}, "inputs": {"artifacts": arts}}
+        pod = Pod(tmp_path / "http", pod_api, template, "http-1")
+        done = await pod.init()
+        assert done.returncode == 0, done.stderr
+        assert (pod.root / "inputs" / "page").read_text() == "over http\n"
+        assert not (pod.root / "inputs" / "gone").exists()
+
+        template["inputs"] = {"artifacts": [{**arts[1], "optional": False}]}
+        pod = Pod(tmp_path / "http-req", pod_api, template, "http-2")
+        assert (await pod.init()).returncode == 1
+        assert pod.message().startswith("artifact gone failed to load: ")
+        assert "HTTP 404" in pod.message()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
