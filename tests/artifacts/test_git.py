@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -12,6 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from dulwich import porcelain
+from dulwich.objects import Blob, Commit, Tree
 from dulwich.repo import Repo
 from dulwich.server import DictBackend
 from dulwich.web import make_wsgi_chain
@@ -54,7 +56,8 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     commit_file(repo_dir, "extra.txt", "extra", "third")
     repo = Repo(str(repo_dir))
     repo.refs[b"refs/meta/config"] = repo.refs[b"refs/tags/v1"]
-    git_app = make_wsgi_chain(DictBackend({"/public": repo, "/private": repo}))
+    repos: dict[str, Any] = {"/public": repo, "/private": repo}
+    git_app = make_wsgi_chain(DictBackend(repos))
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ["PATH_INFO"].startswith("/private"):
@@ -70,9 +73,11 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    repos["/super"] = superproject(tmp_path_factory.mktemp("super"), f"{base}/public", second)
     yield {
         "public": f"{base}/public",
         "private": f"{base}/private",
+        "super": f"{base}/super",
         "first": first,
         "second": second,
     }
@@ -80,6 +85,29 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     server.server_close()
     thread.join()
     repo.close()
+    repos["/super"].close()
+
+
+def superproject(path: Path, sub_url: str, sub_commit: str) -> Repo:
+    """A bare repository whose one commit has a file and `lib`, a submodule at sub_commit."""
+    repo = Repo.init_bare(str(path))
+    readme = Blob.from_string(b"super")
+    modules = Blob.from_string(f'[submodule "lib"]\n\tpath = lib\n\turl = {sub_url}\n'.encode())
+    tree = Tree()
+    tree.add(b"README", 0o100644, readme.id)
+    tree.add(b".gitmodules", 0o100644, modules.id)
+    tree.add(b"lib", 0o160000, sub_commit.encode())  # a gitlink: what dulwich's add cannot make
+    commit = Commit()
+    commit.tree = tree.id
+    commit.author = commit.committer = AUTHOR
+    commit.author_time = commit.commit_time = int(time.time())
+    commit.author_timezone = commit.commit_timezone = 0
+    commit.message = b"with a submodule"
+    for obj in (readme, modules, tree, commit):
+        repo.object_store.add_object(obj)
+    repo.refs[b"refs/heads/master"] = commit.id
+    repo.refs.set_symbolic_ref(b"HEAD", b"refs/heads/master")
+    return repo
 
 
 def checkout(tmp_path: Path, **git: object) -> Path:
@@ -147,3 +175,22 @@ def test_unknown_revision_and_unreachable(origin: dict[str, str], tmp_path: Path
     assert list((tmp_path / "r").iterdir()) == []
     with pytest.raises(ArtifactError, match=r"127\.0\.0\.1:1"):
         checkout(tmp_path / "u", repo="http://127.0.0.1:1/nothing")
+
+
+def test_submodules_and_disable_submodules(origin: dict[str, str], tmp_path: Path) -> None:
+    dest = checkout(tmp_path / "with", repo=origin["super"])
+    assert (dest / "README").read_text() == "super"
+    assert (dest / "lib" / "README").read_text() == "version 2"
+    bare = checkout(tmp_path / "without", repo=origin["super"], disableSubmodules=True)
+    assert (bare / "README").read_text() == "super"
+    assert not (bare / "lib" / "README").exists()
+
+
+def test_ssh_needs_an_ssh_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ssh on PATH: the driver must say so
+    with pytest.raises(ArtifactError, match="needs an ssh client and none is on PATH"):
+        checkout(
+            tmp_path,
+            repo="ssh://git@127.0.0.1/x.git",
+            sshPrivateKeySecret={"name": "git", "key": "key"},
+        )

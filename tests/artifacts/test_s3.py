@@ -192,3 +192,17 @@ def test_open_reads_in_chunks(moto_s3: MotoS3, tmp_path: Path) -> None:
         driver.open(art(moto_s3, "chunks/none")),
     ):
         pass
+
+
+def test_environment_credentials_when_no_secrets_are_named(
+    moto_s3: MotoS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", moto_s3.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", moto_s3.secret_key)
+    (tmp_path / "env.txt").write_text("env")
+    location = art(moto_s3, "env/env.txt")
+    del location["s3"]["accessKeySecret"], location["s3"]["secretKeySecret"]  # type: ignore[attr-defined]
+    driver = S3Driver(MappingSecrets({}))
+    driver.upload(tmp_path / "env.txt", location)
+    with driver.open(location) as stream:
+        assert stream.read() == b"env"
