@@ -31,6 +31,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from argoapp.artifacts import ArtifactError, MappingSecrets, driver_for, resolve
 from argoapp.controller import artifact_gc_plan as plan
 from argoapp.kube.api import KubeApi
 from argoapp.kube.errors import KubeError
@@ -140,8 +141,6 @@ class ArtifactCollector:
         found = plan.targets(wf, strategies)
         if not found:
             return plan.Report(uid, strategies, frozenset(), ())
-        from argoapp.artifacts import ArtifactError, resolve
-
         repository = _repository_location(wf)
         gone: set[tuple[str, str]] = set()
         errors: list[str] = []
@@ -167,8 +166,6 @@ class ArtifactCollector:
     async def _secrets(self, namespace: str, artifacts: list[Obj]) -> dict[tuple[str, str], str]:
         """The values of every Secret key the locations name; missing ones are left out (the
         driver then names them in its error)."""
-        from argoapp.artifacts import resolve
-
         wanted = {ref for art in artifacts for ref in resolve.secret_refs(art)}
         found: dict[tuple[str, str], str] = {}
         read: dict[str, Obj | None] = {}
@@ -190,8 +187,6 @@ def _delete_all(
     work: list[tuple[plan.Target, Obj]], values: dict[tuple[str, str], str]
 ) -> tuple[set[tuple[str, str]], list[str]]:
     """Delete each artifact (in a pool thread): the ones gone, and one line per failure."""
-    from argoapp.artifacts import MappingSecrets, driver_for
-
     secrets = MappingSecrets(values)
     deleted: set[tuple[str, str]] = set()
     errors: list[str] = []
