@@ -128,3 +128,10 @@ async def test_cp_failures_say_why_and_leave_no_file(
     assert files(tmp_path / "down") == {}  # not even a partial file
     result = await argo_cp(api, "no-such-wf", str(tmp_path / "none"))
     assert result.exit_code != 0 and "no-such-wf" in result.stderr
+
+
+async def test_cp_of_an_archived_workflow(api: Client, tmp_path: Path) -> None:
+    """`gone` is only in the archive: the workflow and its artifacts come from there."""
+    result = await argo_cp(api, "gone", str(tmp_path / "gone"), "--artifact-name", "plain")
+    assert result.exit_code == 0, result.output
+    assert files(tmp_path / "gone") == {f"{NS}/gone/{NODE}/outputs/plain/hello.txt": TEXT}
