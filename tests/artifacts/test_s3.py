@@ -47,7 +47,8 @@ def test_directory_round_trip_list_and_delete(moto_s3: MotoS3, tmp_path: Path) -
     assert (dest / "a.txt").read_text() == "a"
     assert (dest / "sub" / "b.txt").read_text() == "b"
     driver.delete(location)
-    assert driver.list(location) == []
+    with pytest.raises(ArtifactError, match="no such key"):
+        driver.list(location)
     driver.delete(location)  # already gone is fine
 
 
@@ -154,7 +155,7 @@ def test_key_only_list_of_prefix_with_trailing_slash(moto_s3: MotoS3, tmp_path: 
         (tmp_path / name).write_text(name)
         driver.upload(tmp_path / name, art(moto_s3, f"listing/{name}"))
     assert sorted(driver.list(art(moto_s3, "listing/"))) == ["one.csv", "two.csv"]
-    assert driver.list(art(moto_s3, "listing/one.csv")) == ["one.csv"]
+    assert driver.list(art(moto_s3, "listing/one.csv")) == []  # an object, not a directory
     driver.delete(art(moto_s3, "listing/one.csv"))
     assert driver.list(art(moto_s3, "listing/")) == ["two.csv"]
 
