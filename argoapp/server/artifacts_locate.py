@@ -17,11 +17,10 @@ import base64
 import binascii
 import posixpath
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
-from argoapp.artifacts import MappingSecrets, driver_for, resolve
+from argoapp.artifacts import Driver, MappingSecrets, driver_for, resolve
 from argoapp.kube.errors import NotFound
 from argoapp.model.types import Obj
 from argoapp.server import archived
@@ -40,7 +39,7 @@ class Located:
 
     name: str  # the artifact's name, for messages
     art: Obj
-    driver: Any  # argoapp.artifacts' Driver
+    driver: Driver
 
     @property
     def key(self) -> str:

@@ -19,13 +19,13 @@ import logging
 import mimetypes
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
 from aiohttp import web
 
-from argoapp.artifacts import ArtifactError
+from argoapp.artifacts import ArtifactError, Driver
 from argoapp.model.types import Obj
 from argoapp.server.errors import ApiError, Code
 
@@ -47,7 +47,7 @@ class Headers:
     csp: str = CSP
     x_frame_options: str = X_FRAME_OPTIONS
 
-    def apply(self, headers: Any) -> None:
+    def apply(self, headers: MutableMapping[str, str]) -> None:
         """Set them on a response's headers."""
         headers["Content-Security-Policy"] = self.csp
         headers["X-Frame-Options"] = self.x_frame_options
@@ -84,7 +84,7 @@ class Opened:
         self._stack.close()
 
 
-def open_object(driver: Any, art: Obj) -> Opened:
+def open_object(driver: Driver, art: Obj) -> Opened:
     """`driver.open(art)` entered, to be read and closed from other threads (blocking)."""
     stack = contextlib.ExitStack()
     try:
