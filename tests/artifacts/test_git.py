@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -78,6 +79,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         "public": f"{base}/public",
         "private": f"{base}/private",
         "super": f"{base}/super",
+        "path": str(repo_dir),
         "first": first,
         "second": second,
     }
@@ -194,3 +196,27 @@ def test_ssh_needs_an_ssh_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             repo="ssh://git@127.0.0.1/x.git",
             sshPrivateKeySecret={"name": "git", "key": "key"},
         )
+
+
+def test_insecure_skip_tls(origin: dict[str, str], tmp_path: Path) -> None:
+    from argoapp.localkube import credentials  # a certificate for 127.0.0.1 from a CA nobody trusts
+
+    pki = credentials.load_or_create(tmp_path / "pki")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pki.cert_path, pki.key_path)
+    with Repo(origin["path"]) as repo:
+        app = make_wsgi_chain(DictBackend({"/public": repo}))
+        server = make_server("127.0.0.1", 0, app, ThreadingWSGIServer, QuietHandler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        url = f"https://127.0.0.1:{server.server_address[1]}/public"
+        try:
+            with pytest.raises(ArtifactError, match="CERTIFICATE_VERIFY_FAILED"):
+                checkout(tmp_path / "checked", repo=url)
+            dest = checkout(tmp_path / "skipped", repo=url, insecureSkipTLS=True)
+            assert (dest / "README").read_text() == "version 2"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
