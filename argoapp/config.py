@@ -185,6 +185,9 @@ class ServerSettings(ControllerSettings):
     secure: bool = True
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # host:port where pods reach this server (its Service): with it, the built-in artifact
+    # store is the default artifact repository (`--artifact-endpoint`, ARGOAPP_ARTIFACT_ENDPOINT)
+    artifact_endpoint: str = ""
 
 
 def controller_namespace() -> str:
@@ -193,6 +196,16 @@ def controller_namespace() -> str:
         return SERVICE_ACCOUNT_NAMESPACE.read_text().strip() or "argo"
     except OSError:
         return os.environ.get("ARGO_NAMESPACE") or "argo"
+
+
+def check_endpoint(name: str, endpoint: str) -> str:
+    """A host:port ("" allowed), refused with a message naming the flag when it is not one."""
+    if not endpoint:
+        return ""
+    host, _, port = endpoint.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or "/" in endpoint:
+        raise ConfigError(f"{name} must be HOST:PORT (no scheme or path), not {endpoint!r}")
+    return endpoint
 
 
 def check_port(name: str, port: int, *, zero_ok: bool) -> int:

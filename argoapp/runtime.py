@@ -1,8 +1,10 @@
 """Wires argoapp's pieces into one process and owns start-up and shutdown order.
 
 `run_up` is local mode. Start order: localkube (API server and kubelet), the Kubernetes client
-over localkube's kubeconfig, argoapp's store (`DATA_DIR/argoapp.db`), the workflow controller
-(all namespaces), then the Argo API server on `--port`; it prints the URLs and runs until SIGINT
+over localkube's kubeconfig, argoapp's store (`DATA_DIR/argoapp.db`), the built-in S3 artifact
+store (`DATA_DIR/artifacts`, answered on the API's port; pods reach it on loopback, so it is the
+default artifact repository), the workflow controller (all namespaces), then the Argo API
+server on `--port`; it prints the URLs and runs until SIGINT
 or SIGTERM. Shutdown goes the other way: stop the Argo HTTP server, stop the controller (its
 watches end, its workers drain), close the clients, close the store, then localkube. Pods keep
 running across a restart and are adopted again.
@@ -16,7 +18,9 @@ the HTTP client too.
 `run_controller` is `argoapp controller`: the controller alone against any cluster, with its
 settings from a file or from the workflow-controller-configmap. `run_server` is
 `argoapp server`: that controller plus the Argo API (TLS and `client` auth by default), as
-`argoapp up` runs them but against a kubeconfig or in-cluster credentials.
+`argoapp up` runs them but against a kubeconfig or in-cluster credentials; its built-in
+artifact store is the default repository once `--artifact-endpoint` says where pods reach it
+(the self-signed certificate then names that host too, and pods trust it through `caSecret`).
 
 Auth in local mode: in `client` mode (the default) the API token is made at first start
 (`localkube.api_user`, `DATA_DIR/token`) and a login link carrying it is printed.
@@ -37,6 +41,7 @@ from pathlib import Path
 from aiohttp import web
 
 from argoapp import config
+from argoapp.artifacts.builtin import BuiltinStore
 from argoapp.config import ControllerSettings, ServerSettings, UpSettings
 from argoapp.controller.controller import Controller
 from argoapp.engine.api import Settings
@@ -51,7 +56,8 @@ from argoapp.localkube.keptlogs import KeptLogs
 from argoapp.model.types import Obj
 from argoapp.server.app import build_app
 from argoapp.server.info import info_from_config
-from argoapp.server.tls import server_context
+from argoapp.server.s3store import S3Store, load_or_create_credentials
+from argoapp.server.tls import certificate, server_context
 from argoapp.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,6 +86,7 @@ async def run_up(
     kube: Kube | None = None
     controller_kube: KubeApi | None = None
     store: Store | None = None
+    s3: S3Store | None = None
     runner: web.AppRunner | None = None
     with _signals(stop.set):
         try:
@@ -95,12 +102,15 @@ async def run_up(
             )
             store = Store(settings.data_dir / STORE_FILE)
             await store.start()
-            controller = Controller(controller_kube, store, engine_settings)
+            s3, builtin = await _artifact_store(
+                settings.data_dir, _local_endpoint(settings), _ca_of(settings)
+            )
+            controller = Controller(controller_kube, store, engine_settings, artifact_store=builtin)
             # Owned here and awaited below whatever happens (not in a TaskGroup, so that a
             # ConfigError from the HTTP server reaches the CLI as itself, not in a group).
             ran = asyncio.create_task(controller.run(), name="controller")
             try:
-                runner = await _serve(settings, kube, store, controller)
+                runner = await _serve(settings, kube, store, controller, s3)
                 url = write_server_file(settings)
                 say(f"argoapp is up (local mode, data in {settings.data_dir})")
                 say(f"  Argo API and UI: {url}")
@@ -127,6 +137,8 @@ async def run_up(
                 await kube.close()
             if store is not None:
                 await store.close()
+            if s3 is not None:
+                await s3.close()
             await localkube.stop()
 
 
@@ -168,7 +180,7 @@ def remove_server_file(data_dir: Path) -> None:
 
 
 async def _serve(
-    settings: UpSettings, kube: Kube, store: Store, controller: Controller
+    settings: UpSettings, kube: Kube, store: Store, controller: Controller, s3: S3Store
 ) -> web.AppRunner:
     """The Argo API server on --address:--port, started, in the auth mode asked for."""
     app = build_app(
@@ -179,6 +191,7 @@ async def _serve(
         kept_logs=KeptLogs(settings.data_dir),
         controller=controller,
         health=controller.health,
+        s3store=s3,
     )
     tls = server_context(
         secure=settings.secure,
@@ -188,6 +201,45 @@ async def _serve(
         address=settings.address,
     )
     return await _listen(app, settings.address, settings.port, tls)
+
+
+async def _artifact_store(
+    data_dir: Path, endpoint: str, ca_pem: str
+) -> tuple[S3Store, BuiltinStore | None]:
+    """The built-in S3 store on DATA_DIR/artifacts, started, and its description for the
+    controller (None when pods would not know where to reach it: no endpoint)."""
+    access_key, secret_key = load_or_create_credentials(data_dir)
+    s3 = S3Store(data_dir / "artifacts", access_key, secret_key)
+    await s3.start()
+    if not endpoint:
+        return s3, None
+    return s3, BuiltinStore(endpoint, access_key, secret_key, ca_pem)
+
+
+def _local_endpoint(settings: UpSettings) -> str:
+    """Where local pods (host network) reach the API port, and so the built-in store."""
+    host = settings.address
+    if host in ("", "0.0.0.0", "::", "localhost"):
+        host = "127.0.0.1"
+    return f"[{host}]:{settings.port}" if ":" in host else f"{host}:{settings.port}"
+
+
+def _ca_of(settings: UpSettings | ServerSettings, hosts: tuple[str, ...] = ()) -> str:
+    """The certificate pods must trust to reach the store over TLS ("" for plain HTTP)."""
+    pair = certificate(
+        secure=settings.secure,
+        cert=settings.tls_cert,
+        key=settings.tls_key,
+        data_dir=_data_dir(settings.data_dir),
+        address=settings.address,
+        hosts=hosts,
+    )
+    if pair is None:
+        return ""
+    try:
+        return pair[0].read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read the TLS certificate {pair[0]}: {e.strerror}") from None
 
 
 async def _listen(
@@ -229,20 +281,30 @@ async def run_server(
 ) -> None:
     """`argoapp server`: the controller and the Argo API against a cluster, until stopped."""
     stop = stop or asyncio.Event()
+    endpoint_host = settings.artifact_endpoint.rsplit(":", 1)[0].strip("[]")
+    hosts = (endpoint_host,) if endpoint_host else ()
     tls = server_context(
         secure=settings.secure,
         cert=settings.tls_cert,
         key=settings.tls_key,
         data_dir=_data_dir(settings.data_dir),
         address=settings.address,
+        hosts=hosts,
     )
     kube = await Kube.connect(settings.kubeconfig, context=settings.context)
     store: Store | None = None
+    s3: S3Store | None = None
     try:
         controller_config = await _controller_config(kube, settings)
         store = Store(settings.data_dir / STORE_FILE)
         await store.start()
-        controller = _cluster_controller(kube, store, settings, controller_config)
+        s3, builtin = await _artifact_store(
+            settings.data_dir, settings.artifact_endpoint, _ca_of(settings, hosts)
+        )
+        if builtin is None:
+            say("argoapp server: no --artifact-endpoint, so the built-in artifact store is not "
+                "the default artifact repository")  # fmt: skip
+        controller = _cluster_controller(kube, store, settings, controller_config, builtin)
         app = build_app(
             kube=kube,
             store=store,
@@ -250,6 +312,7 @@ async def run_server(
             info_settings=info_from_config(controller_config, settings.namespace),
             controller=controller,
             health=controller.health,
+            s3store=s3,
         )
         with _signals(stop.set):
             ran = asyncio.create_task(controller.run(), name="controller")
@@ -271,6 +334,8 @@ async def run_server(
         await kube.close()
         if store is not None:
             await store.close()
+        if s3 is not None:
+            await s3.close()
 
 
 def _configmap_key(settings: ControllerSettings) -> tuple[str, str]:
@@ -286,7 +351,11 @@ async def _controller_config(kube: Kube, settings: ControllerSettings) -> Obj:
 
 
 def _cluster_controller(
-    kube: Kube, store: Store, settings: ControllerSettings, controller_config: Obj
+    kube: Kube,
+    store: Store,
+    settings: ControllerSettings,
+    controller_config: Obj,
+    artifact_store: BuiltinStore | None = None,
 ) -> Controller:
     """The controller of cluster mode (`argoapp controller` and `argoapp server`)."""
 
@@ -303,6 +372,7 @@ def _cluster_controller(
         workers=settings.workers,
         configmap=_configmap_key(settings) if settings.controller_config is None else None,
         settings_from=from_configmap,
+        artifact_store=artifact_store,
     )
 
 

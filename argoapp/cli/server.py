@@ -60,11 +60,20 @@ def tls_options(*, secure: bool) -> Callable[[F], F]:
     show_default=True,
     help="`client`: the caller's bearer token acts against Kubernetes; `server`: no auth.",
 )
+@click.option(
+    "--artifact-endpoint",
+    envvar="ARGOAPP_ARTIFACT_ENDPOINT",
+    default="",
+    metavar="HOST:PORT",
+    help="Where workflow pods reach this server (its Service, e.g. argoapp.argo.svc:2746); "
+    "with it, the built-in artifact store is the default artifact repository.",
+)
 @tls_options(secure=True)
 def server(
     address: str,
     port: int,
     auth_mode: str,
+    artifact_endpoint: str,
     secure: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
@@ -81,6 +90,7 @@ def server(
         secure=secure,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        artifact_endpoint=config.check_endpoint("--artifact-endpoint", artifact_endpoint),
     )
     from argoapp.runtime import run_server
 

@@ -15,24 +15,32 @@ import ipaddress
 import os
 import socket
 import ssl
+from collections.abc import Sequence
 from pathlib import Path
 
 from argoapp.errors import ConfigError
 
-CERT_FILE, KEY_FILE = "argoapp.crt", "argoapp.key"
+CERT_FILE, KEY_FILE, NAMES_FILE = "argoapp.crt", "argoapp.key", "names"
 VALID_DAYS = 3650
 
 
 def server_context(
-    *, secure: bool, cert: Path | None, key: Path | None, data_dir: Path, address: str = ""
+    *,
+    secure: bool,
+    cert: Path | None,
+    key: Path | None,
+    data_dir: Path,
+    address: str = "",
+    hosts: Sequence[str] = (),
 ) -> ssl.SSLContext | None:
-    """The TLS context to serve with, or None for plain HTTP."""
-    if (cert is None) != (key is None):
-        raise ConfigError("--tls-cert and --tls-key must be given together")
-    if cert is None or key is None:
-        if not secure:
-            return None
-        cert, key = self_signed(data_dir / "tls", address)
+    """The TLS context to serve with, or None for plain HTTP. `hosts`: more names a
+    self-signed certificate must cover (the built-in artifact store's endpoint host)."""
+    pair = certificate(
+        secure=secure, cert=cert, key=key, data_dir=data_dir, address=address, hosts=hosts
+    )
+    if pair is None:
+        return None
+    cert, key = pair
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
@@ -42,26 +50,59 @@ def server_context(
     return context
 
 
-def self_signed(directory: Path, address: str = "") -> tuple[Path, Path]:
-    """The kept self-signed certificate and key in `directory`, made when missing."""
+def certificate(
+    *,
+    secure: bool,
+    cert: Path | None,
+    key: Path | None,
+    data_dir: Path,
+    address: str = "",
+    hosts: Sequence[str] = (),
+) -> tuple[Path, Path] | None:
+    """The certificate and key files to serve with (None: plain HTTP)."""
+    if (cert is None) != (key is None):
+        raise ConfigError("--tls-cert and --tls-key must be given together")
+    if cert is not None and key is not None:
+        return cert, key
+    if not secure:
+        return None
+    return self_signed(data_dir / "tls", address, hosts)
+
+
+def self_signed(directory: Path, address: str = "", hosts: Sequence[str] = ()) -> tuple[Path, Path]:
+    """The kept self-signed certificate and key in `directory`, made when missing or when the
+    names it must cover changed (a new artifact endpoint host)."""
     cert, key = directory / CERT_FILE, directory / KEY_FILE
-    if cert.exists() and key.exists():
+    names = _names(address, hosts)
+    names_file = directory / NAMES_FILE
+    if cert.exists() and key.exists() and _kept_names(names_file) in (None, names):
         return cert, key
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        cert_pem, key_pem = _make_certificate(_names(address))
+        cert_pem, key_pem = _make_certificate(names)
         _write_private(key, key_pem)
         _write_private(cert, cert_pem)
+        _write_private(names_file, "\n".join(names).encode())
     except OSError as e:
         raise ConfigError(f"cannot write a TLS certificate in {directory}: {e.strerror}") from None
     return cert, key
 
 
-def _names(address: str) -> list[str]:
-    """The DNS names and IPs the certificate is for: this host, loopback, the bind address."""
+def _kept_names(path: Path) -> list[str] | None:
+    """The names a kept certificate was made for (None: made before they were recorded)."""
+    try:
+        return path.read_text().splitlines()
+    except OSError:
+        return None
+
+
+def _names(address: str, hosts: Sequence[str] = ()) -> list[str]:
+    """The DNS names and IPs the certificate is for: this host, loopback, the bind address and
+    `hosts`."""
     names = ["localhost", "127.0.0.1", "::1", socket.gethostname()]
-    if address and address not in ("0.0.0.0", "::") and address not in names:
-        names.append(address)
+    for name in (address, *hosts):
+        if name and name not in ("0.0.0.0", "::") and name not in names:
+            names.append(name)
     return names
 
 
