@@ -16,8 +16,9 @@ one), so that `/etc` stays writable for the container like an image's would, sta
 container restart as an image's layer does, while `hosts` and `hostname` are the pod's own. bwrap
 makes those links in memory: written into the root on disk they were most of a pod's files, and
 on a filesystem without a journal every new inode there costs a scan past the recently deleted
-ones. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`
-and everything else not bound is the container's private root. The PID and UTS namespaces are
+ones. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`, the empty
+directories an image's root has (`/mnt`, `/srv`, …) and everything else not bound is the
+container's private root. The PID and UTS namespaces are
 new (the hostname is the pod's); the network is the host's so pods reach localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
 was given.
@@ -39,6 +40,9 @@ from argoapp.localkube.kubelet.volumes import Mount, write_atomic
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
 _POD_ETC = ("hosts", "hostname")
+# The empty directories every image's root has (Debian's, Alpine's, busybox's): steps write to
+# /mnt/out or /srv without creating them first.
+_IMAGE_DIRS = ("mnt", "srv", "media", "home", "run", "var/tmp")
 POD_BIN = "/.localkube/bin"
 HOST_ETC = "/.localkube/etc"  # the host's /etc, read-only; the container's /etc links into it
 # Docker's default capability set; everything else is dropped when bwrap runs as root.
@@ -163,7 +167,11 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
     for path, target in layout.symlinks.items():
         _ensure_symlink(root / path.lstrip("/"), target)
     tmp = root / "tmp"
-    tmp.mkdir(exist_ok=True)
+    if not tmp.is_dir():  # a restart reuses the root: one stat, not a mkdir per directory
+        for name in _IMAGE_DIRS:
+            (root / name).mkdir(parents=True, exist_ok=True)
+        os.chmod(root / "var" / "tmp", 0o1777)
+        tmp.mkdir(exist_ok=True)
     os.chmod(tmp, 0o1777)
     (root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
     spec.termination_log.touch()
