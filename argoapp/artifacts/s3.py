@@ -101,12 +101,9 @@ class S3Driver(Driver):
             return not op.object_exists() and bool(op.keys_under(limit=1))
 
     def list(self, art: Obj) -> list[str]:
-        """Keys under `key/`, relative to it (a plain object has none); no such key is an error."""
+        """Keys under `key/`, relative to it: none for a plain object or a key already gone."""
         with _S3Op(self, art, "list") as op:
-            keys = op.keys_under()
-            if keys or (op.key and not op.key.endswith("/") and op.object_exists()):
-                return keys
-            raise ArtifactError(op.describe("no such key"))
+            return op.keys_under()
 
     def delete(self, art: Obj) -> None:
         """Delete the object and everything under `key/`; a key already gone is fine."""
