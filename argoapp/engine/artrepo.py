@@ -126,14 +126,15 @@ def repository(p: Pass) -> Obj:
 
 
 def archive_logs(p: Pass, tmpl: Obj, repo: Obj) -> bool:
-    """Whether the main containers' logs are saved: the template's archiveLocation, then the
-    workflow's `archiveLogs`, then the repository's (the order the shared contract fixes)."""
+    """Whether the main containers' logs are saved, by Argo's priorities: a repository that
+    archives logs always does; otherwise the template's archiveLocation, then the workflow's
+    `archiveLogs`."""
+    if repo.get("archiveLogs"):
+        return True
     own = (tmpl.get("archiveLocation") or {}).get("archiveLogs")
     if own is not None:
         return bool(own)
-    if p.spec.get("archiveLogs") is not None:
-        return bool(p.spec["archiveLogs"])
-    return bool(repo.get("archiveLogs"))
+    return bool(p.spec.get("archiveLogs"))
 
 
 def add_archive_location(p: Pass, tmpl: Obj, pod_name: str) -> None:

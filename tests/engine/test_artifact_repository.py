@@ -163,12 +163,20 @@ def test_no_location_is_added_where_nothing_is_saved() -> None:
     assert "archiveLocation" not in pod_templates(sim)["wf"]
 
 
-def test_archive_logs_template_over_workflow_over_repository() -> None:
+def test_archive_logs_repository_on_then_template_over_workflow() -> None:
+    """Argo's priorities: a repository that archives logs always does; otherwise the
+    template's setting, then the workflow's."""
     quiet = {"s3": REPO["s3"]}
     sim = run(HELLO.replace("spec:\n", "spec:\n  archiveLogs: true\n"), repo=quiet)
     assert pod_templates(sim)["wf"]["archiveLocation"]["archiveLogs"] is True
     sim = run(HELLO.replace("spec:\n", "spec:\n  archiveLogs: false\n"))  # REPO says true
-    assert "archiveLocation" not in pod_templates(sim)["wf"]
+    assert pod_templates(sim)["wf"]["archiveLocation"]["archiveLogs"] is True
+    off = HELLO.replace("spec:\n", "spec:\n  archiveLogs: true\n").replace(
+        "    container:", "    archiveLocation: {archiveLogs: false}\n    container:"
+    )
+    sim = run(off, repo=quiet)
+    assert not pod_templates(sim)["wf"]["archiveLocation"].get("archiveLogs")
+    assert "artifacts" not in node(sim, "wf").get("outputs", {})
     text = HELLO.replace("spec:\n", "spec:\n  archiveLogs: false\n").replace(
         "    container:", "    archiveLocation: {archiveLogs: true}\n    container:"
     )
