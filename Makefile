@@ -37,7 +37,7 @@ test: lint type imports unit
 CORPUS ?= ../shared/conformance
 MIN_PASS ?= 0.95
 conformance: $(STAMP)
-	$(BIN)/python $(CORPUS)/run.py $(CORPUS) --skip-needs artifacts --jobs 4 \
+	$(BIN)/python $(CORPUS)/run.py $(CORPUS) --jobs 4 \
 		--min-pass $(MIN_PASS) --report .conformance.json $(ARGS)
 
 bench: $(STAMP)
