@@ -54,7 +54,10 @@ class S3Driver(Driver):
                 raise ArtifactError(op.describe("no such key"))
             with staged_dir(dest) as tmp:
                 for rel in keys:
-                    target = tmp.joinpath(*rel.split("/"))
+                    parts = rel.split("/")
+                    if ".." in parts:
+                        raise ArtifactError(op.describe(f"key {rel!r} would land outside {dest}"))
+                    target = tmp.joinpath(*(p for p in parts if p))
                     target.parent.mkdir(parents=True, exist_ok=True)
                     op.fetch(op.prefix + rel, target)
 
@@ -68,7 +71,9 @@ class S3Driver(Driver):
                 return
             done: list[str] = []
             try:
-                for path in sorted(p for p in src.rglob("*") if p.is_file()):
+                # Symbolic links are left out, as Argo leaves them out of directory uploads.
+                files = (p for p in src.rglob("*") if p.is_file() and not p.is_symlink())
+                for path in sorted(files):
                     key = op.prefix + path.relative_to(src).as_posix()
                     op.put(key, path)
                     done.append(key)

@@ -206,3 +206,19 @@ def test_environment_credentials_when_no_secrets_are_named(
     driver.upload(tmp_path / "env.txt", location)
     with driver.open(location) as stream:
         assert stream.read() == b"env"
+
+
+def test_directory_keys_cannot_escape_the_destination(moto_s3: MotoS3, tmp_path: Path) -> None:
+    import boto3  # the S3 API accepts keys with "..": put one the way another writer could
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{moto_s3.endpoint}",
+        region_name="us-east-1",
+        aws_access_key_id=moto_s3.access_key,
+        aws_secret_access_key=moto_s3.secret_key,
+    )
+    s3.put_object(Bucket=moto_s3.bucket, Key="evil/sub/../../../escaped.txt", Body=b"x")
+    with pytest.raises(ArtifactError, match="would land outside"):
+        S3Driver(moto_s3.secrets()).download(art(moto_s3, "evil"), tmp_path / "in" / "evil")
+    assert not list(tmp_path.rglob("escaped.txt"))
