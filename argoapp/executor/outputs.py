@@ -64,7 +64,8 @@ def copy_out(template: Obj, var_run: Path, root: Path = Path("/")) -> None:
             continue
         source = _inside(root, path)
         if source.exists():
-            target = _inside(var_run / "outputs" / "artifacts", path + ".tgz")
+            # "/tmp/" is kept as tmp.tgz, as Argo's emissary names it (no trailing slash)
+            target = _inside(var_run / "outputs" / "artifacts", path.rstrip("/") + ".tgz")
             target.parent.mkdir(parents=True, exist_ok=True)
             with tarfile.open(target, "w:gz") as tar:
                 tar.add(source, arcname=source.name)

@@ -356,3 +356,26 @@ async def test_http_inputs_load_and_an_optional_404_is_skipped(
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+async def test_a_directory_path_with_a_slash_and_no_archive_serves_a_sub_path(
+    tmp_path: Path, pod_api: PodApi, moto_s3: MotoS3
+) -> None:
+    out = tmp_path / "main-fs" / "outdir"
+    output = {"name": "dir", "path": f"{out}/", "archive": {"none": {}}}
+    script = f"mkdir -p {out}; echo hello world > {out}/hello.txt"
+    result = await produce(tmp_path, pod_api, moto_s3, output, script, "slash-1")
+    [reported] = result["outputs"]["artifacts"]
+    assert reported["s3"] == {"key": "wf/slash-1/outdir"}
+    consumer = {
+        "name": "consume",
+        "container": {"image": "x"},
+        "inputs": {
+            "artifacts": [{"name": "m", "path": "/m", "s3": reported["s3"], "subPath": "hello.txt"}]
+        },
+        "archiveLocation": repository(moto_s3, "wf/slash-c"),
+    }
+    pod = Pod(tmp_path / "slash-c", pod_api, consumer, "slash-c")
+    done = await pod.init()
+    assert done.returncode == 0, done.stderr
+    assert (pod.root / "inputs" / "m").read_text() == "hello world\n"
