@@ -2,8 +2,9 @@
 on loopback (aiohttp's test server), and the real `minio` client pointed at it.
 
 The minio client blocks, so tests call it through `asyncio.to_thread` while the server runs on
-the test's loop. `Served.restart()` closes the store and opens a new one on the same root with
-the credentials read back from disk, as a restarted argoapp does.
+the test's loop, reading response bodies too (`Served.read`). `Served.restart()` closes the
+store and opens a new one on the same root with the credentials read back from disk, as a
+restarted argoapp does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -52,6 +53,20 @@ class Served:
     async def call(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run a blocking minio call off the loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def read(self, key: str, **kwargs: Any) -> bytes:
+        """An object's body from the `argoapp` bucket, fetched and read in a thread (reading
+        on the loop would block the server that is sending it)."""
+
+        def fetch() -> bytes:
+            response = self.minio.get_object("argoapp", key, **kwargs)
+            try:
+                return bytes(response.data)
+            finally:
+                response.close()
+                response.release_conn()
+
+        return await asyncio.to_thread(fetch)
 
     async def restart(self) -> None:
         """Close the store and serve a new one on the same root and saved credentials."""

@@ -33,12 +33,7 @@ async def test_put_get_stat_remove(s3: Served) -> None:
     assert stat.etag == __import__("hashlib").md5(data).hexdigest()
     assert stat.last_modified is not None
     assert stat.metadata["x-amz-meta-step"] == "one"
-    response = await s3.call(m.get_object, "argoapp", "wf/pod/main.log")
-    try:
-        assert response.data == data
-    finally:
-        response.close()
-        response.release_conn()
+    assert await s3.read("wf/pod/main.log") == data
     await s3.call(m.remove_object, "argoapp", "wf/pod/main.log")
     await s3.call(m.remove_object, "argoapp", "wf/pod/main.log")  # missing: still fine
     with pytest.raises(MinioError) as raised:
@@ -55,9 +50,7 @@ async def test_key_and_its_prefix_both_exist(s3: Served) -> None:
     for key in ("a", "a/b"):
         await s3.call(m.put_object, "argoapp", key, io.BytesIO(key.encode()), len(key))
     for key in ("a", "a/b"):
-        response = await s3.call(m.get_object, "argoapp", key)
-        assert response.data == key.encode()
-        response.release_conn()
+        assert await s3.read(key) == key.encode()
 
 
 async def test_buckets(s3: Served) -> None:
@@ -142,12 +135,8 @@ async def test_range_and_presigned_get(s3: Served) -> None:
     m = s3.minio
     data = bytes(range(256)) * 4
     await s3.call(m.put_object, "argoapp", "r/bytes", io.BytesIO(data), len(data))
-    response = await s3.call(m.get_object, "argoapp", "r/bytes", offset=10, length=20)
-    assert response.data == data[10:30]
-    response.release_conn()
-    response = await s3.call(m.get_object, "argoapp", "r/bytes", offset=1000)
-    assert response.data == data[1000:]
-    response.release_conn()
+    assert await s3.read("r/bytes", offset=10, length=20) == data[10:30]
+    assert await s3.read("r/bytes", offset=1000) == data[1000:]
     url = await s3.call(m.presigned_get_object, "argoapp", "r/bytes", timedelta(minutes=5))
     async with s3.http.session.get(url) as got:
         assert got.status == 200
@@ -193,9 +182,7 @@ async def test_restart_keeps_objects_and_credentials(s3: Served) -> None:
     unrecorded.write_bytes(b"renamed but never indexed")
     await s3.restart()
     assert (s3.access_key, s3.secret_key) == keys
-    response = await s3.call(s3.minio.get_object, "argoapp", "kept")
-    assert response.data == b"still here"
-    response.release_conn()
+    assert await s3.read("kept") == b"still here"
     assert list((s3.store.root / "tmp").iterdir()) == []
     assert not unrecorded.exists()
     assert len([p for p in (s3.store.root / "blobs").rglob("*") if p.is_file()]) == 1

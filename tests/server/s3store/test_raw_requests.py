@@ -48,9 +48,7 @@ async def test_chunk_signed_upload(s3: Served) -> None:
     async with s3.http.put("/argoapp/chunked/obj", data=body, headers=headers) as got:
         assert got.status == 200, await got.text()
         assert got.headers["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
-    response = await s3.call(s3.minio.get_object, "argoapp", "chunked/obj")
-    assert response.data == data
-    response.release_conn()
+    assert await s3.read("chunked/obj") == data
     # One byte changed in the second chunk: its signature no longer matches.
     headers, seed = signer.headers(
         "PUT", "/argoapp/chunked/bad", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", extra
@@ -135,9 +133,7 @@ async def test_presigned_put_and_expiry(s3: Served) -> None:
     url = await s3.call(m.presigned_put_object, "argoapp", "pre/put", timedelta(minutes=5))
     async with s3.http.session.put(url, data=b"presigned body") as got:
         assert got.status == 200, await got.text()
-    response = await s3.call(m.get_object, "argoapp", "pre/put")
-    assert response.data == b"presigned body"
-    response.release_conn()
+    assert await s3.read("pre/put") == b"presigned body"
     past = datetime.now(UTC) - timedelta(hours=1)
     url = await s3.call(
         m.presigned_get_object, "argoapp", "pre/put", timedelta(minutes=5), request_date=past
@@ -178,9 +174,7 @@ async def test_unsigned_payload_with_trailer(s3: Served) -> None:
     )
     async with s3.http.put("/argoapp/trailer", data=body, headers=headers) as got:
         assert got.status == 200, await got.text()
-    response = await s3.call(s3.minio.get_object, "argoapp", "trailer")
-    assert response.data == b"hello world"
-    response.release_conn()
+    assert await s3.read("trailer") == b"hello world"
 
 
 async def test_chunk_signed_upload_with_signed_trailer(s3: Served) -> None:
