@@ -4,8 +4,8 @@
 upload never sits in memory. While it streams it keeps the MD5 (the object's ETag) and, at the
 end, checks: the hex SHA-256 the signature covered (XAmzContentSHA256Mismatch), each aws-chunked
 chunk's signature (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, and its `-TRAILER` form whose trailer
-is signed too; SignatureDoesNotMatch), Content-MD5
-(BadDigest), and that as many bytes arrived as announced (IncompleteBody). The last piece is
+is signed too; SignatureDoesNotMatch), Content-MD5 (BadDigest), and that as many bytes arrived
+as announced (IncompleteBody). Trailer checksums are read but not checked. The last piece is
 yielded before the end checks run, so the caller must treat the body as good only once the
 iteration has ended without an error (the store writes to a temp file and keeps it only then).
 `read_small` gathers a small XML body (DeleteObjects, CompleteMultipartUpload) the same way.

@@ -11,6 +11,7 @@ parameter names). Called by `store.py`'s dispatch.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 
 from aiohttp import web
@@ -26,6 +27,8 @@ from argoapp.server.s3store.request import (
     meta_headers,
     user_meta,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 _OVERRIDABLE = (
@@ -140,10 +143,18 @@ async def get_object(s: Storage, r: S3Request, *, head: bool) -> web.StreamRespo
         except FileNotFoundError:
             raise no_such_key(r.bucket, r.key) from None  # deleted since the index was read
         await response.prepare(r.http)
-        await response.write(first)
-        async for piece in pieces:
-            await response.write(piece)
-    await response.write_eof()
+        try:
+            await response.write(first)
+            async for piece in pieces:
+                await response.write(piece)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client went away: nothing to answer, nothing to log
+        except OSError as err:
+            # The headers are sent: all that is left is to cut the body short.
+            log.error("reading %s/%s failed: %s", r.bucket, r.key, err)
+            if r.http.transport is not None:
+                r.http.transport.close()
     return response
 
 
