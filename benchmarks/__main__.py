@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from benchmarks import (
     archive_query,
+    artifact_stream,
     engine_reconcile,
     engine_workflows,
     localkube_api,
@@ -26,6 +27,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[None]]] = {
     "engine_reconcile": engine_reconcile.run,
     "engine_workflows": engine_workflows.run,
     "archive_query": archive_query.run,
+    "artifact_stream": artifact_stream.run,
 }
 
 
