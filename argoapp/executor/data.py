@@ -99,13 +99,16 @@ def source(spec: Obj, list_artifact_paths: ArtifactLister | None) -> Any:
 
 
 def list_artifact_paths(env: ExecEnv, access: ArtifactAccess) -> ArtifactLister:
-    """The lister of `artifactPaths` for this pod: relocated, then listed by its driver."""
+    """The lister of `artifactPaths` for this pod: relocated, then listed by its driver. The
+    keys are whole (the listed prefix kept), as Argo's S3 listing gives them to expressions."""
 
     def lister(art: Obj) -> list[str]:
         from argoapp.artifacts import resolve
 
         located = resolve.relocate(art, env.read_template().get("archiveLocation") or None)
-        return access.driver(located).list(located)
+        key = resolve.get_key(located).strip("/")
+        prefix = f"{key}/" if key else ""
+        return [prefix + rel for rel in access.driver(located).list(located)]
 
     return lister
 
