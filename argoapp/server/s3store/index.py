@@ -191,6 +191,12 @@ class Index:
         values = (upload.id, upload.bucket, upload.key, upload.content_type, upload.meta, now)
         await self._run(lambda db: db.execute(sql, values))
 
+    async def uploads_before(self, before: float) -> list[Upload]:
+        """Uploads started before `before` and still in progress."""
+        sql = "SELECT id, bucket, key, content_type, meta FROM uploads WHERE created < ?"
+        rows = await self._run(lambda db: db.execute(sql, (before,)).fetchall())
+        return [Upload(*row) for row in rows]
+
     async def get_upload(self, upload_id: str) -> Upload | None:
         """The upload with this id, if it is still in progress."""
         sql = "SELECT id, bucket, key, content_type, meta FROM uploads WHERE id = ?"

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BUCKET = "argoapp"
 INDEX_FILE = "index.db"
+STALE_UPLOAD = 7 * 24 * 3600  # a multipart upload this old at start is abandoned: drop its parts
 Op = Callable[[Storage, S3Request], Awaitable[web.StreamResponse]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -142,7 +143,7 @@ class S3Store:
 
     async def start(self) -> None:
         """Open the index, make sure the `argoapp` bucket exists and clear what a crash left
-        (temp files, blobs no object or part names)."""
+        (temp files, blobs no object or part names) and uploads abandoned a week ago."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(
             None, lambda: self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -152,6 +153,9 @@ class S3Store:
         named = await self._storage.index.blobs_named()
         strays = await loop.run_in_executor(None, self._storage.blobs.unnamed, named)
         await self._storage.blobs.remove(strays)
+        for upload in await self._storage.index.uploads_before(time.time() - STALE_UPLOAD):
+            unused = await self._storage.index.end_upload(upload.id, upload.bucket, None)
+            await self._storage.blobs.remove(unused)
         self._started = True
 
     async def close(self) -> None:

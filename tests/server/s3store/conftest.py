@@ -68,10 +68,13 @@ class Served:
 
         return await asyncio.to_thread(fetch)
 
-    async def restart(self) -> None:
-        """Close the store and serve a new one on the same root and saved credentials."""
+    async def restart(self, while_stopped: Callable[[], None] | None = None) -> None:
+        """Close the store and serve a new one on the same root and saved credentials;
+        `while_stopped` runs in between (a crash's leftovers, an aged upload)."""
         await self.http.close()
         await self.store.close()
+        if while_stopped is not None:
+            while_stopped()
         self.access_key, self.secret_key = load_or_create_credentials(self.data_dir)
         self.store, self.http = await _serve(self.data_dir, self.access_key, self.secret_key)
         self.minio = self.client()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import sqlite3
 
 import pytest
 from minio.datatypes import Part
@@ -84,3 +85,23 @@ async def test_bucket_names_and_delete_errors(s3: Served) -> None:
     errors = await s3.call(lambda: list(m.remove_objects("argoapp", doomed)))
     assert [e.code for e in errors] == ["InvalidArgument"]
     assert await _error(s3, m.stat_object, "argoapp", "q/1") == "NoSuchKey"
+
+
+async def test_a_restart_drops_uploads_abandoned_a_week_ago(s3: Served) -> None:
+    m = s3.minio
+    old = await s3.call(m._create_multipart_upload, "argoapp", "mp/old", {})
+    await s3.call(m._upload_part, "argoapp", "mp/old", b"part", None, old, 1)
+    recent = await s3.call(m._create_multipart_upload, "argoapp", "mp/recent", {})
+    await s3.call(m._upload_part, "argoapp", "mp/recent", b"part", None, recent, 1)
+
+    def age() -> None:
+        with sqlite3.connect(s3.store.root / "index.db") as db:
+            db.execute("UPDATE uploads SET created = created - 8 * 86400 WHERE id = ?", (old,))
+        db.close()
+
+    await s3.restart(age)
+    m = s3.minio  # the server listens on a new port
+    assert await _error(s3, m._list_parts, "argoapp", "mp/old", old) == "NoSuchUpload"
+    listed = await s3.call(m._list_parts, "argoapp", "mp/recent", recent)
+    assert [p.part_number for p in listed.parts] == [1]
+    assert len([p for p in (s3.store.root / "blobs").rglob("*") if p.is_file()]) == 1
