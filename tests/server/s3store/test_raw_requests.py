@@ -199,3 +199,22 @@ async def test_chunk_signed_upload_with_signed_trailer(s3: Served) -> None:
             assert got.status == (200 if key == "signed-trailer" else 403), await got.text()
     assert await _exists(s3, "signed-trailer")
     assert not await _exists(s3, "forged-trailer")
+
+
+async def test_list_objects_v1_pages_with_markers(s3: Served) -> None:
+    for key in ("v1/a", "v1/b", "v1/c/d"):
+        await s3.call(s3.minio.put_object, "argoapp", key, io.BytesIO(b"1"), 1)
+    signer = _signer(s3)
+    query = {"prefix": "v1/", "delimiter": "/", "max-keys": "2"}
+    headers, _ = signer.headers("GET", "/argoapp", "UNSIGNED-PAYLOAD", query=query)
+    async with s3.http.get("/argoapp", params=query, headers=headers) as got:
+        text = await got.text()
+        assert got.status == 200, text
+    assert "<Key>v1/a</Key><" in text and "<Key>v1/b</Key>" in text
+    assert "<IsTruncated>true</IsTruncated>" in text and "<NextMarker>v1/b</NextMarker>" in text
+    query["marker"] = "v1/b"
+    headers, _ = signer.headers("GET", "/argoapp", "UNSIGNED-PAYLOAD", query=query)
+    async with s3.http.get("/argoapp", params=query, headers=headers) as got:
+        text = await got.text()
+    assert "<Prefix>v1/c/</Prefix>" in text and "<IsTruncated>false</IsTruncated>" in text
+    assert "<Key>" not in text
