@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -40,6 +41,22 @@ class S3Driver(Driver):
     def __init__(self, secrets: Secrets, part_size: int = PART_SIZE) -> None:
         super().__init__(secrets)
         self.part_size = part_size
+        # One client per endpoint and credentials, for the driver's life: minio's client is
+        # thread-safe, and reusing it reuses urllib3's pooled connections (and the bucket
+        # regions it has looked up) instead of paying for both on every operation.
+        self._clients: dict[tuple[object, ...], Minio] = {}
+        self._lock = threading.Lock()
+
+    def client(self, loc: Obj, endpoint: str, describe: Any) -> Minio:
+        """The client for the location's endpoint and credentials, made on first use."""
+        settings = _settings(self.secrets, loc, describe)
+        with self._lock:
+            found = self._clients.get((endpoint, *settings))
+        if found is not None:
+            return found
+        made = _client(endpoint, *settings, describe)
+        with self._lock:
+            return self._clients.setdefault((endpoint, *settings), made)
 
     def download(self, art: Obj, dest: Path) -> None:
         """Fetch one object to a file, or every object under `key/` to a directory."""
@@ -160,7 +177,7 @@ class _S3Op:
         self.prefix = self.key if not self.key or self.key.endswith("/") else self.key + "/"
         if not self.endpoint or not self.bucket:
             raise ArtifactError(self.describe("the location needs an endpoint and a bucket"))
-        self.client = _client(driver.secrets, loc, self.endpoint, self.describe)
+        self.client = driver.client(loc, self.endpoint, self.describe)
 
     def require_key(self) -> None:
         """Refuse to act on a whole bucket: only listing may take an empty key."""
@@ -284,21 +301,40 @@ def _endpoint(loc: Obj) -> str:
     return endpoint.rstrip("/")
 
 
-def _client(secrets: Secrets, loc: Obj, endpoint: str, describe: Any) -> Minio:
-    from minio import Minio
-    from urllib3 import PoolManager, Retry, Timeout
+_Settings = tuple[str, str, str | None, bool, str | None, str | None]
 
+
+def _settings(secrets: Secrets, loc: Obj, describe: Any) -> _Settings:
+    """What a client depends on: credentials, TLS (and the CA it trusts) and the region."""
     access, secret, token = _credentials(secrets, loc, describe)
     secure = not loc.get("insecure", False)
     if str(loc.get("endpoint") or "").startswith("http://"):
         secure = False
+    cadata = None
+    if secure and loc.get("caSecret"):
+        cadata = secret_value(secrets, loc["caSecret"], "caSecret")
+    return access, secret, token, secure, cadata, loc.get("region") or None
+
+
+def _client(
+    endpoint: str,
+    access: str,
+    secret: str,
+    token: str | None,
+    secure: bool,
+    cadata: str | None,
+    region: str | None,
+    describe: Any,
+) -> Minio:
+    from minio import Minio
+    from urllib3 import PoolManager, Retry, Timeout
+
     pool_args: dict[str, Any] = {
         "timeout": Timeout(connect=10, read=300),
         "retries": Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
         "maxsize": 10,
     }
     if secure:
-        cadata = secret_value(secrets, loc["caSecret"], "caSecret") if loc.get("caSecret") else None
         try:
             pool_args["ssl_context"] = ssl.create_default_context(cadata=cadata)
         except (ssl.SSLError, ValueError) as err:
@@ -311,7 +347,7 @@ def _client(secrets: Secrets, loc: Obj, endpoint: str, describe: Any) -> Minio:
         secret_key=secret,
         session_token=token,
         secure=secure,
-        region=loc.get("region") or None,
+        region=region,
         http_client=PoolManager(**pool_args),
     )
 

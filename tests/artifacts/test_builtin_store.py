@@ -21,6 +21,7 @@ from argoapp.artifacts.builtin import SECRET_NAME, BuiltinStore
 from argoapp.artifacts.s3 import S3Driver
 from argoapp.server.app import build_app
 from argoapp.server.s3store import S3Store, load_or_create_credentials
+from tests.artifacts.faults import cutting_proxy
 
 
 @pytest.fixture
@@ -89,3 +90,25 @@ async def test_wrong_secret_key_is_refused(builtin: BuiltinStore, tmp_path: Path
     )
     with pytest.raises(ArtifactError, match="access denied"):
         await asyncio.to_thread(S3Driver(wrong).download, full, tmp_path / "x")
+
+
+async def test_one_driver_reuses_its_connection(builtin: BuiltinStore, tmp_path: Path) -> None:
+    # The proxy sees every TCP connection the driver opens (two pump threads each): a driver
+    # keeps one client, so one kept-alive connection carries every upload and read.
+    src = tmp_path / "main.log"
+    src.write_text("a line of log\n")
+    host, port = builtin.endpoint.split(":")
+    driver = S3Driver(secrets_of(builtin))
+
+    def round_trips(proxy_port: int) -> None:
+        for i in range(5):
+            key = f"reuse/{i}/main.log"
+            location = resolve.relocate({"name": "log", "s3": {"key": key}}, builtin.repository())
+            location["s3"]["endpoint"] = f"127.0.0.1:{proxy_port}"
+            driver.upload(src, location)
+            with driver.open(location) as stream:
+                assert stream.read() == b"a line of log\n"
+
+    with cutting_proxy((host, int(port)), budget=1 << 30) as proxy:
+        await asyncio.to_thread(round_trips, proxy.port)
+        assert len(proxy.threads) == 2
