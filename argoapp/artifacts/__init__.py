@@ -9,10 +9,11 @@ or another argoapp layer, because the executor ships it into every pod.
 
 from argoapp.artifacts import archive, resolve
 from argoapp.artifacts.driver import Driver, driver_for
-from argoapp.artifacts.errors import ArtifactError, MappingSecrets, Secrets
+from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, MappingSecrets, Secrets
 
 __all__ = [
     "ArtifactError",
+    "ArtifactNotFound",
     "Driver",
     "MappingSecrets",
     "Secrets",

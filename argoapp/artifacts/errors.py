@@ -2,9 +2,10 @@
 
 Every driver failure (a missing key, refused credentials, an unreachable store, an archive entry
 that would escape its destination) surfaces as `ArtifactError` with a message that names the
-artifact and the cause, ready for a node's `message`. `Secrets` is how drivers get credentials:
-the executor backs it with Kubernetes Secrets; async callers read the Secrets first and hand the
-drivers a `MappingSecrets`. Nothing here does I/O.
+artifact and the cause, ready for a node's `message`; `ArtifactNotFound`, one of them, says the
+object (key, URL, git ref) does not exist, so callers need not read messages to tell. `Secrets`
+is how drivers get credentials: the executor backs it with Kubernetes Secrets; async callers read
+the Secrets first and hand the drivers a `MappingSecrets`. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from argoapp.errors import ArgoappError
 
 class ArtifactError(ArgoappError):
     """An artifact could not be resolved, moved, packed or unpacked; the message says why."""
+
+
+class ArtifactNotFound(ArtifactError):
+    """The artifact's object, key, URL or git ref does not exist (an optional input is skipped)."""
 
 
 class Secrets(Protocol):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from argoapp.artifacts.driver import Driver, staged_dir
-from argoapp.artifacts.errors import ArtifactError, Secrets, secret_value
+from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, Secrets, secret_value
 from argoapp.model.types import Obj
 
 if TYPE_CHECKING:
@@ -126,6 +126,9 @@ class _Checkout:
         except ArtifactError:
             raise
         except Exception as err:  # dulwich reports transport, protocol and auth failures alike
+            if branch and isinstance(err, ValueError) and "not a valid branch or tag" in str(err):
+                # dulwich's only sign that the branch to clone does not exist
+                raise ArtifactNotFound(self.describe(f'branch "{branch}" not found')) from None
             raise ArtifactError(self.describe(_cause(err))) from None
 
     def _fetch(
@@ -151,7 +154,7 @@ class _Checkout:
             except (KeyError, ValueError):
                 continue
         hint = " (a shallow clone: try without depth)" if depth else ""
-        raise ArtifactError(self.describe(f'revision "{revision}" not found{hint}'))
+        raise ArtifactNotFound(self.describe(f'revision "{revision}" not found{hint}'))
 
 
 def _wants_matching(source: str) -> Any:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from argoapp.artifacts.driver import Driver, staged_file
-from argoapp.artifacts.errors import ArtifactError, Secrets, secret_value
+from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, Secrets, secret_value
 from argoapp.model.types import Obj
 
 CHUNK = 1024 * 1024
@@ -121,7 +121,8 @@ class _Call:
             response = urllib.request.urlopen(req, timeout=TIMEOUT, context=context)
         except urllib.error.HTTPError as err:
             err.close()
-            raise ArtifactError(self.describe(f"HTTP {err.code} {err.reason}")) from None
+            found = ArtifactNotFound if err.code == 404 else ArtifactError
+            raise found(self.describe(f"HTTP {err.code} {err.reason}")) from None
         except (urllib.error.URLError, OSError) as err:
             host = urllib.parse.urlsplit(self.url).netloc
             reason = getattr(err, "reason", err)

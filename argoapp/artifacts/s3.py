@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from argoapp.artifacts.driver import Driver, staged_dir, staged_file
-from argoapp.artifacts.errors import ArtifactError, Secrets, secret_value
+from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, Secrets, secret_value
 from argoapp.model.types import Obj
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class S3Driver(Driver):
                 return
             keys = op.keys_under()
             if not keys:
-                raise ArtifactError(op.describe("no such key"))
+                raise ArtifactNotFound(op.describe("no such key"))
             with staged_dir(dest) as tmp:
                 for rel in keys:
                     parts = rel.split("/")
@@ -207,9 +207,12 @@ class _S3Op:
         from urllib3.exceptions import SSLError
 
         if isinstance(err, S3Error):
+            if err.code == "NoSuchBucket":
+                # A missing bucket is a broken repository, not an absent artifact: it fails
+                # even an optional input.
+                return ArtifactError(self.describe("no such bucket"))
             if err.code in _NOT_FOUND:
-                what = "no such bucket" if err.code == "NoSuchBucket" else "no such key"
-                return ArtifactError(self.describe(what))
+                return ArtifactNotFound(self.describe("no such key"))
             if err.code in _DENIED:
                 return ArtifactError(self.describe(f"access denied ({err.code}: {err.message})"))
             return ArtifactError(self.describe(f"{err.code}: {err.message}"))

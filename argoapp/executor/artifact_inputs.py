@@ -57,7 +57,7 @@ def destination(env: ExecEnv, template: Obj, art: Obj) -> Path:
 
 def _load_one(env: ExecEnv, template: Obj, art: Obj, access: ArtifactAccess | None) -> None:
     from argoapp.artifacts import archive, resolve
-    from argoapp.artifacts.errors import ArtifactError
+    from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound
 
     name = str(art.get("name") or "")
     dest = destination(env, template, art)
@@ -71,7 +71,7 @@ def _load_one(env: ExecEnv, template: Obj, art: Obj, access: ArtifactAccess | No
         access.driver(located).download(located, tmp)
     except ArtifactError as e:
         _remove(tmp)
-        if art.get("optional") and _not_found(e):
+        if art.get("optional") and isinstance(e, ArtifactNotFound):
             return
         raise InputArtifactError(f"artifact {name} failed to load: {e}") from None
     try:
@@ -81,19 +81,6 @@ def _load_one(env: ExecEnv, template: Obj, art: Obj, access: ArtifactAccess | No
         raise InputArtifactError(f"artifact {name} failed to load: {e}") from None
     finally:
         _remove(tmp)
-
-
-def _not_found(error: Exception) -> bool:
-    """Whether a driver's error says the object does not exist (an optional input is skipped)."""
-    from argoapp.artifacts import errors
-
-    not_found = getattr(errors, "ArtifactNotFound", None)
-    if isinstance(not_found, type) and isinstance(error, not_found):
-        return True
-    # Until the library marks it: the S3 driver words a missing object (or prefix) "…: no such
-    # key", the HTTP driver an answer 404 "…: HTTP 404 <reason>".
-    text = str(error)
-    return text.endswith(": no such key") or ": HTTP 404 " in text
 
 
 def _place_raw(path: Path, art: Obj) -> None:

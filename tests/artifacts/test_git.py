@@ -19,7 +19,7 @@ from dulwich.repo import Repo
 from dulwich.server import DictBackend
 from dulwich.web import make_wsgi_chain
 
-from argoapp.artifacts import ArtifactError, MappingSecrets, driver_for
+from argoapp.artifacts import ArtifactError, ArtifactNotFound, MappingSecrets, driver_for
 
 SECRETS = MappingSecrets(
     {("git", "user"): "bob", ("git", "pass"): "hunter2", ("git", "key"): "not a key"}
@@ -172,11 +172,14 @@ def test_https_credentials(origin: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_unknown_revision_and_unreachable(origin: dict[str, str], tmp_path: Path) -> None:
-    with pytest.raises(ArtifactError, match='revision "no-such-thing" not found'):
+    with pytest.raises(ArtifactNotFound, match='revision "no-such-thing" not found'):
         checkout(tmp_path / "r", repo=origin["public"], revision="no-such-thing")
     assert list((tmp_path / "r").iterdir()) == []
-    with pytest.raises(ArtifactError, match=r"127\.0\.0\.1:1"):
+    with pytest.raises(ArtifactNotFound, match='branch "no-such-branch" not found'):
+        checkout(tmp_path / "b", repo=origin["public"], branch="no-such-branch")
+    with pytest.raises(ArtifactError, match=r"127\.0\.0\.1:1") as unreachable:
         checkout(tmp_path / "u", repo="http://127.0.0.1:1/nothing")
+    assert not isinstance(unreachable.value, ArtifactNotFound)
 
 
 def test_submodules_and_disable_submodules(origin: dict[str, str], tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from argoapp.artifacts import ArtifactError, MappingSecrets, driver_for
+from argoapp.artifacts import ArtifactError, ArtifactNotFound, MappingSecrets, driver_for
 
 SECRETS = MappingSecrets(
     {
@@ -162,11 +162,17 @@ def test_put_upload(base_url: str, tmp_path: Path) -> None:
 
 def test_not_found_unreachable_and_truncated(base_url: str, tmp_path: Path) -> None:
     missing = http_art(f"{base_url}/missing")
-    with pytest.raises(ArtifactError, match="HTTP 404"):
+    with pytest.raises(ArtifactNotFound, match="HTTP 404"):
         driver_for(missing, SECRETS).download(missing, tmp_path / "m")
+    with (
+        pytest.raises(ArtifactNotFound, match="HTTP 404"),
+        driver_for(missing, SECRETS).open(missing),
+    ):
+        pass
     closed = http_art("http://127.0.0.1:1/x")
-    with pytest.raises(ArtifactError, match=r"cannot reach 127\.0\.0\.1:1"):
+    with pytest.raises(ArtifactError, match=r"cannot reach 127\.0\.0\.1:1") as unreachable:
         driver_for(closed, SECRETS).download(closed, tmp_path / "c")
+    assert not isinstance(unreachable.value, ArtifactNotFound)
     short = http_art(f"{base_url}/short")
     with pytest.raises(ArtifactError, match="transfer broke off"):
         driver_for(short, SECRETS).download(short, tmp_path / "s")

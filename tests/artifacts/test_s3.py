@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from argoapp.artifacts import ArtifactError, MappingSecrets, driver_for
+from argoapp.artifacts import ArtifactError, ArtifactNotFound, MappingSecrets, driver_for
 from argoapp.artifacts.s3 import S3Driver
 from tests.artifacts.faults import cutting_proxy
 from tests.artifacts.s3server import MotoS3, free_port
@@ -66,12 +66,21 @@ def test_multipart_upload_streams_and_round_trips(moto_s3: MotoS3, tmp_path: Pat
 
 def test_missing_key_names_artifact_bucket_and_key(moto_s3: MotoS3, tmp_path: Path) -> None:
     driver = driver_for(art(moto_s3, "x"), moto_s3.secrets())
-    with pytest.raises(ArtifactError) as err:
+    with pytest.raises(ArtifactNotFound) as err:
         driver.download(art(moto_s3, "nope/missing.tgz"), tmp_path / "dest")
     assert 'artifact "data"' in str(err.value)
     assert "s3://artifacts/nope/missing.tgz" in str(err.value)
     assert "no such key" in str(err.value)
     assert not (tmp_path / "dest").exists()
+    with (
+        pytest.raises(ArtifactNotFound, match="no such key"),
+        driver.open(art(moto_s3, "nope/missing.tgz")),
+    ):
+        pass
+    # A missing bucket is a broken repository, not a missing artifact.
+    with pytest.raises(ArtifactError, match="no such bucket") as bucket:
+        driver.download(art(moto_s3, "k", bucket="no-such-bucket"), tmp_path / "dest")
+    assert not isinstance(bucket.value, ArtifactNotFound)
 
 
 def test_wrong_credentials_are_access_denied(moto_s3: MotoS3, tmp_path: Path) -> None:
