@@ -1,7 +1,8 @@
 """Packing output artifacts for upload and unpacking input artifacts after download.
 
-`pack` is the wait side of Argo's executor: an output path becomes `<name>.tgz` (tar+gzip, the
-default, at `archive.tar.compressionLevel`), `<name>.zip`, or itself (`archive: {none: {}}`).
+`pack` is the wait side of Argo's executor: an output path becomes `<artifact name>.tgz`
+(tar+gzip, the default, at `archive.tar.compressionLevel`), `<artifact name>.zip`, or itself
+under its own base name (`archive: {none: {}}`), as Argo names what it uploads.
 Archives hold the path under its base name, so unpacking a single entry gives back the path.
 `unpack` is the init side: a downloaded tarball (gzip or not) or zip is extracted into a temp
 directory beside the destination and moved into place; anything else is moved as is; then `mode`
@@ -47,12 +48,21 @@ def pack(src: Path, work_dir: Path, art: Obj) -> tuple[Path, str]:
         return src, src.name
     work_dir.mkdir(parents=True, exist_ok=True)
     if how == "zip":
-        target = work_dir / f"{src.name}.zip"
+        target = work_dir / f"{_archive_stem(art, src)}.zip"
         _write_zip(src, target)
         return target, target.name
-    target = work_dir / f"{src.name}.tgz"
+    target = work_dir / f"{_archive_stem(art, src)}.tgz"
     _write_tar(src, target, _gzip_level(art))
     return target, target.name
+
+
+def _archive_stem(art: Obj, src: Path) -> str:
+    """Argo names an archive after the artifact; a nameless one (or one that is no plain file
+    name) falls back to the path's base name."""
+    name = str(art.get("name") or "")
+    if not name or "/" in name or name in (".", ".."):
+        return src.name
+    return name
 
 
 def _gzip_level(art: Obj) -> int:

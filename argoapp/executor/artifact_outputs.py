@@ -76,7 +76,6 @@ def _save_one(
         if not source.exists() and not source.is_symlink():
             raise _Missing(f"failed to save artifact {name}: {path}: no such file or directory")
         staged, file_name = archive.pack(source, here, art)
-        file_name = _file_name(art, file_name)
     else:
         tgz = _inside(env.var_run / "outputs" / "artifacts", path.rstrip("/") + ".tgz")
         if not tgz.is_file():
@@ -102,16 +101,7 @@ def _from_tarball(tgz: Path, work: Path, art: Obj, base: str) -> tuple[Path, str
         raise ArtifactError(f"cannot read what the emissary copied out: {e}") from None
     if not unpacked.exists():
         raise _Missing(f"failed to save artifact {art.get('name')}: {base}: not in its tarball")
-    staged, file_name = archive.pack(unpacked, work, art)
-    return staged, _file_name(art, file_name)
-
-
-def _file_name(art: Obj, packed: str) -> str:
-    """The name the key ends with: Argo names an archive after the artifact, not its path."""
-    from argoapp.artifacts import archive
-
-    how = archive.strategy(art)
-    return packed if how == "none" else f"{art.get('name')}.{'zip' if how == 'zip' else 'tgz'}"
+    return archive.pack(unpacked, work, art)
 
 
 def _save_log(env: ExecEnv, template: Obj, name: str, access: ArtifactAccess | None) -> Obj:

@@ -29,7 +29,7 @@ def test_directory_round_trip(tmp_path: Path, spec: dict[str, object] | None, su
     art = {"name": "d"} if spec is None else {"name": "d", "archive": spec}
     src = make_tree(tmp_path / "out")
     packed, name = archive.pack(src, tmp_path / "work", art)
-    assert name == "out" + suffix
+    assert name == "d" + suffix  # named after the artifact, as Argo names it, not the path
     assert packed.name == name
     dest = tmp_path / "in" / "dest"
     archive.unpack(packed, dest, art)
@@ -48,6 +48,7 @@ def test_file_round_trip(tmp_path: Path, spec: dict[str, object] | None) -> None
         assert (packed, name) == (src, "hello.txt")
         downloaded = packed
     else:
+        assert name == ("f.zip" if spec else "f.tgz")
         downloaded = tmp_path / "downloaded"
         downloaded.write_bytes(packed.read_bytes())
     dest = tmp_path / "in" / "hello"

@@ -53,7 +53,7 @@ async def test_key_only_round_trip_through_the_default_repository(
     reported = resolve.output(
         {"name": "out"}, resolve.relocate(archive_location, builtin.repository()), file_name
     )
-    assert reported["s3"] == {"key": "wf/wf-pod/outdir.tgz"}
+    assert reported["s3"] == {"key": "wf/wf-pod/out.tgz"}
     full = resolve.relocate(reported, builtin.repository())
     driver = S3Driver(secrets_of(builtin), part_size=5 * 1024 * 1024)
     await asyncio.to_thread(driver.upload, packed, full)
