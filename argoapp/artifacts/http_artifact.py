@@ -1,16 +1,19 @@
 """The HTTP driver: `http` artifacts (and `artifactory`, which is HTTP with basic auth).
 
 Download is a streamed GET into a temp sibling renamed into place; upload is a streamed PUT of one
-file. Requests carry the artifact's `headers` ({name, value}) and its `auth`: `basicAuth`
-(usernameSecret/passwordSecret), `oauth2` (client credentials: a token fetched from the token URL
-and sent as a bearer token) or `clientCert` (TLS client certificate and key). Built on the stdlib
-(urllib) so the executor needs nothing more. Non-2xx answers become ArtifactError with the status.
+file. A body that ends short of its Content-Length (or breaks off) is an ArtifactError for
+`download` and `open` readers alike, never a clean end. Requests carry the artifact's `headers`
+({name, value}) and its `auth`: `basicAuth` (usernameSecret/passwordSecret), `oauth2` (client
+credentials: a token fetched from the token URL and sent as a bearer token) or `clientCert` (TLS
+client certificate and key). Built on the stdlib (urllib) so the executor needs nothing more.
+Non-2xx answers become ArtifactError with the status (404: ArtifactNotFound).
 """
 
 from __future__ import annotations
 
 import base64
 import http.client
+import io
 import json
 import os
 import ssl
@@ -38,20 +41,9 @@ class HTTPDriver(Driver):
 
     def download(self, art: Obj, dest: Path) -> None:
         """GET the URL into `dest`."""
-        with self._reader(art) as response, staged_file(dest) as tmp:
-            expected = _content_length(response)
-            received = 0
-            try:
-                with tmp.open("wb") as out:
-                    while chunk := response.read(CHUNK):
-                        out.write(chunk)
-                        received += len(chunk)
-            except (OSError, http.client.HTTPException) as err:
-                cause = f"transfer broke off ({err!r})"
-                raise ArtifactError(_Call(self.secrets, art, "download").describe(cause)) from None
-            if expected is not None and received != expected:
-                cause = f"transfer broke off after {received} of {expected} bytes"
-                raise ArtifactError(_Call(self.secrets, art, "download").describe(cause))
+        with self._reader(art) as body, staged_file(dest) as tmp, tmp.open("wb") as out:
+            while chunk := body.read(CHUNK):
+                out.write(chunk)
 
     def upload(self, src: Path, art: Obj) -> None:
         """PUT one file to the URL."""
@@ -69,12 +61,42 @@ class HTTPDriver(Driver):
 
     @contextmanager
     def _reader(self, art: Obj) -> Iterator[BinaryIO]:
-        with _Call(self.secrets, art, "download").request("GET") as response:
-            yield response
+        call = _Call(self.secrets, art, "download")
+        with call.request("GET") as response:
+            yield cast(BinaryIO, _Body(response, call))
 
     def is_directory(self, art: Obj) -> bool:
         """A URL is one file."""
         return False
+
+
+class _Body(io.RawIOBase):
+    """A response body that ends only when it is whole: http.client ends a body cut short of its
+    Content-Length as if it were complete, and a reader must never take that for the artifact."""
+
+    def __init__(self, response: BinaryIO, call: _Call) -> None:
+        super().__init__()
+        self._response = response
+        self._call = call
+        self._expected = _content_length(response)
+        self._received = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._response.read(len(buffer))
+        except (OSError, http.client.HTTPException) as err:
+            cause = f"transfer broke off ({err!r})"
+            raise ArtifactError(self._call.describe(cause)) from None
+        self._received += len(data)
+        short = self._expected is not None and self._received < self._expected
+        if not data and len(buffer) and short:
+            cause = f"transfer broke off after {self._received} of {self._expected} bytes"
+            raise ArtifactError(self._call.describe(cause))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _content_length(response: BinaryIO) -> int | None:

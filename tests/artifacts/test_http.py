@@ -177,3 +177,16 @@ def test_not_found_unreachable_and_truncated(base_url: str, tmp_path: Path) -> N
     with pytest.raises(ArtifactError, match="transfer broke off"):
         driver_for(short, SECRETS).download(short, tmp_path / "s")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_open_reads_a_whole_body_and_refuses_a_short_one(base_url: str) -> None:
+    public = http_art(f"{base_url}/public", headers=[{"name": "X-Want", "value": "yes"}])
+    with driver_for(public, SECRETS).open(public) as stream:
+        whole = b"".join(iter(lambda: stream.read(3), b""))
+    assert whole == b"public data"
+    short = http_art(f"{base_url}/short")
+    with driver_for(short, SECRETS).open(short) as stream:
+        assert stream.read(4) == b"only"
+        with pytest.raises(ArtifactError, match="transfer broke off after 9 of 100 bytes"):
+            while stream.read(1024):
+                pass
