@@ -11,8 +11,9 @@ Called by `wait.finish` (the wait container, or localkube's kubelet in-process).
   or the archive location's key joined with the file name), and what is reported is that;
 - a missing path leaves an `optional` artifact out, and fails the node otherwise.
 With `archiveLogs` on, each main container's `ctr/<name>/combined` goes up as `<name>.log` under
-the archive key, reported as `<name>-logs`. Any failure fails the node naming the artifact and
-the cause, and then no artifact is reported: a partial set is never shown.
+the archive key, reported as `<name>-logs`. As Argo's wait, one output that cannot be saved does
+not stop the others: every artifact that was saved is reported, the logs are uploaded all the
+same, and the failure (naming the artifact and the cause) fails the node.
 Staging happens in a directory under /var/run/argo/outputs, removed afterwards.
 """
 
@@ -34,7 +35,7 @@ class _Missing(Exception):
 def save_outputs(
     env: ExecEnv, template: Obj, access: ArtifactAccess | None
 ) -> tuple[list[Obj], str]:
-    """Upload the output artifacts and logs; (what to report, an error message or "")."""
+    """Upload the output artifacts and logs; (every one saved, an error message or "")."""
     from argoapp.artifacts.errors import ArtifactError
 
     saved: list[Obj] = []
@@ -58,9 +59,7 @@ def save_outputs(
                     saved.append(_save_log(env, template, name, access))
                 except (ArtifactError, OSError) as e:
                     errors.append(f"failed to save logs of {name}: {_cause(e)}")
-    if errors:
-        return [], "; ".join(errors)
-    return saved, ""
+    return saved, "; ".join(errors)
 
 
 def _save_one(

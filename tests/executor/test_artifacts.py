@@ -165,11 +165,14 @@ async def test_missing_outputs_optional_left_out_required_fail(
     assert code == 0, pod.message()
     assert [a["name"] for a in result["outputs"]["artifacts"]] == ["here"]
 
+    # One required output missing: the node fails naming it, yet what was saved (the good
+    # output, the logs) is still uploaded and reported, as Argo's wait does.
     required = {"name": "needed", "path": str(fs / "never.txt")}
-    template["outputs"] = {"artifacts": [here, required]}
+    template["outputs"] = {"artifacts": [required, here]}
+    template["archiveLocation"] = {**repository(moto_s3, "wf/req"), "archiveLogs": True}
     pod = Pod(tmp_path / "req", pod_api, template, "req")
     assert (await pod.init()).returncode == 0
-    await pod.main(f"mkdir -p {fs}; echo x > {fs}/here.txt")
+    await pod.main(f"mkdir -p {fs}; echo x > {fs}/here.txt; echo said-so")
     code, result = await pod.wait()
     assert code == 1
     assert result["phase"] == "Error"
@@ -177,7 +180,11 @@ async def test_missing_outputs_optional_left_out_required_fail(
         result["message"]
         == f"failed to save artifact needed: {fs}/never.txt: no such file or directory"
     )
-    assert "artifacts" not in (result.get("outputs") or {})  # nothing partial is reported
+    assert result["outputs"]["artifacts"] == [
+        {**here, "s3": {"key": "wf/req/here.tgz"}},
+        {"name": "main-logs", "s3": {"key": "wf/req/main.log"}},
+    ]
+    assert read_object(moto_s3, "wf/req/main.log") == b"said-so\n"
     assert pod.message() == result["message"]
 
 
