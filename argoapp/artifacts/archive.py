@@ -3,7 +3,8 @@
 `pack` is the wait side of Argo's executor: an output path becomes `<artifact name>.tgz`
 (tar+gzip, the default, at `archive.tar.compressionLevel`), `<artifact name>.zip`, or itself
 under its own base name (`archive: {none: {}}`), as Argo names what it uploads.
-Archives hold the path under its base name, so unpacking a single entry gives back the path.
+Archives hold the path under its base name, so unpacking a single entry gives back the path; a
+path that is a symbolic link is packed as what it points to (file or directory), as Argo does.
 `unpack` is the init side: a downloaded tarball (gzip or not) or zip is extracted into a temp
 directory beside the destination and moved into place; anything else is moved as is; then `mode`
 (and `recurseMode`) is applied. Entries that would land outside the destination (`..`, absolute
@@ -41,18 +42,21 @@ def strategy(art: Obj) -> str:
 
 def pack(src: Path, work_dir: Path, art: Obj) -> tuple[Path, str]:
     """The file or directory to upload for output `src`, and the file name its key ends with."""
-    if not src.exists() and not src.is_symlink():
+    if not src.exists():  # follows links: a dangling one is as missing as no path at all
         raise ArtifactError(f'artifact "{art.get("name", "")}": path {src} does not exist')
+    # An output path that is a link stands for what it points to (Argo stats the path): its
+    # content is packed under the link's name, while links further down are kept as links.
+    content = src.resolve() if src.is_symlink() else src
     how = strategy(art)
     if how == "none":
-        return src, src.name
+        return content, src.name
     work_dir.mkdir(parents=True, exist_ok=True)
     if how == "zip":
         target = work_dir / f"{_archive_stem(art, src)}.zip"
-        _write_zip(src, target)
+        _write_zip(content, target, src.name)
         return target, target.name
     target = work_dir / f"{_archive_stem(art, src)}.tgz"
-    _write_tar(src, target, _gzip_level(art))
+    _write_tar(content, target, _gzip_level(art), src.name)
     return target, target.name
 
 
@@ -77,22 +81,20 @@ def _gzip_level(art: Obj) -> int:
     return DEFAULT_GZIP_LEVEL if level == -1 else level
 
 
-def _write_tar(src: Path, target: Path, level: int) -> None:
+def _write_tar(src: Path, target: Path, level: int, arcname: str) -> None:
     partial = target.with_name(target.name + ".partial")
     with tarfile.open(partial, "w:gz", compresslevel=level) as tar:
-        tar.add(src, arcname=src.name, recursive=True)
+        tar.add(src, arcname=arcname, recursive=True)
     os.replace(partial, target)
 
 
-def _write_zip(src: Path, target: Path) -> None:
+def _write_zip(src: Path, target: Path, arcname: str) -> None:
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(src, arcname)
         if src.is_dir():
-            zf.write(src, src.name)
             for path in sorted(src.rglob("*")):
-                zf.write(path, str(PurePosixPath(src.name, *path.relative_to(src).parts)))
-        else:
-            zf.write(src, src.name)
+                zf.write(path, str(PurePosixPath(arcname, *path.relative_to(src).parts)))
     os.replace(partial, target)
 
 

@@ -72,7 +72,7 @@ def _save_one(
     here = work / name
     if on_volume(template, path):
         source = _inside(env.mainctrfs, path)
-        if not source.exists() and not source.is_symlink():
+        if not source.exists():  # a dangling link too: there is nothing to save
             raise _Missing(f"failed to save artifact {name}: {path}: no such file or directory")
         staged, file_name = archive.pack(source, here, art)
     else:

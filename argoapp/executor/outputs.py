@@ -4,8 +4,9 @@ Two halves of Argo's contract over `/var/run/argo`:
 - `copy_out` runs in main's emissary after the user's command ends (or in the kubelet, which
   passes the container's private root): each `outputs.parameters[].valueFrom.path` is copied to
   `/var/run/argo/outputs/parameters/<path>`, each `outputs.artifacts[].path` is packed into
-  `/var/run/argo/outputs/artifacts/<path>.tgz`. Paths on a volume the template mounts are left
-  alone: wait reads those through `/mainctrfs`.
+  `/var/run/argo/outputs/artifacts/<path>.tgz` (a path that is a link packs what it points
+  to). Paths on a volume the template mounts are left alone: wait reads those through
+  `/mainctrfs`.
 - `collect` runs in wait: it builds the `outputs` to report (parameters with their values, and
   `result` when ARGO_INCLUDE_SCRIPT_OUTPUT is set) and the error that fails the node when a
   parameter's file is missing and it has no default. Artifacts are `artifact_outputs`' work.
@@ -15,6 +16,8 @@ Stdlib only; no API calls.
 from __future__ import annotations
 
 import copy
+import os
+import posixpath
 import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
@@ -62,13 +65,32 @@ def copy_out(template: Obj, var_run: Path, root: Path = Path("/")) -> None:
         path = str(art.get("path") or "")
         if not path or on_volume(template, path):
             continue
-        source = _inside(root, path)
+        source = _followed(root, path)
         if source.exists():
             # "/tmp/" is kept as tmp.tgz, as Argo's emissary names it (no trailing slash)
             target = _inside(var_run / "outputs" / "artifacts", path.rstrip("/") + ".tgz")
             target.parent.mkdir(parents=True, exist_ok=True)
             with tarfile.open(target, "w:gz") as tar:
-                tar.add(source, arcname=source.name)
+                tar.add(source, arcname=PurePosixPath(path.rstrip("/") or "/").name)
+
+
+MAX_LINKS = 40  # as the kernel's limit on links followed in one lookup
+
+
+def _followed(root: Path, path: str) -> Path:
+    """`path` in main's filesystem (`root`) with a link at its end followed, as Argo's emissary
+    stats it: the link's target is packed under the link's name. An absolute target is read
+    inside `root` (the kubelet passes a container's private root, where `/` is not the host's).
+    A link loop, or one past the limit, is returned as it is: tar then keeps the link."""
+    current = path
+    for _ in range(MAX_LINKS):
+        here = _inside(root, current)
+        if not here.is_symlink():
+            return here
+        target = os.readlink(here)
+        parent = posixpath.dirname(current.rstrip("/"))
+        current = posixpath.normpath(posixpath.join(parent, target))
+    return _inside(root, path)
 
 
 def collect(env: ExecEnv, template: Obj) -> tuple[Obj, str]:

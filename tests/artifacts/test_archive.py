@@ -137,3 +137,32 @@ def test_mode_and_recurse_mode(tmp_path: Path) -> None:
 def test_missing_output_path(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match=r'artifact "gone": path .* does not exist'):
         archive.pack(tmp_path / "gone", tmp_path / "w", {"name": "gone"})
+
+
+@pytest.mark.parametrize("spec", [None, {"zip": {}}, {"none": {}}])
+def test_an_output_path_that_is_a_link_packs_what_it_points_to(
+    tmp_path: Path, spec: dict[str, object] | None
+) -> None:
+    make_tree(tmp_path / "real")
+    (tmp_path / "dirlink").symlink_to(tmp_path / "real")  # absolute, as `ln -s /tmp/d` makes
+    (tmp_path / "filelink").symlink_to(tmp_path / "real" / "a.txt")
+    for link in ("dirlink", "filelink"):
+        art = {"name": link} if spec is None else {"name": link, "archive": spec}
+        packed, name = archive.pack(tmp_path / link, tmp_path / "work", art)
+        dest = tmp_path / "in" / link
+        if spec == {"none": {}}:
+            assert name == link  # uploaded under the link's name, with the target's content
+            dest = packed
+        else:
+            archive.unpack(packed, dest, art)
+        assert not dest.is_symlink()
+        if link == "dirlink":
+            assert (dest / "sub" / "b.txt").read_text() == "b"
+        else:
+            assert dest.read_text() == "a"
+
+
+def test_a_dangling_link_is_a_missing_path(tmp_path: Path) -> None:
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ArtifactError, match="does not exist"):
+        archive.pack(tmp_path / "dangling", tmp_path / "work", {"name": "x"})

@@ -172,3 +172,48 @@ async def test_artifacts_on_a_volume_go_through_mainctrfs(
 
     archive.unpack(got / "out.tgz", got / "out", target)
     assert (got / "out" / "copy.txt").read_text() == "on a volume\n"
+
+
+async def test_an_output_path_that_is_a_link_saves_what_it_points_to(
+    kube: LocalKube, moto_s3: MotoS3
+) -> None:
+    mode = "inproc" if kube.settings.executor_in_process else "procs"
+    script = (
+        "mkdir -p /tmp/d && echo linked > /tmp/d/t && "
+        "ln -s /tmp/d/t /tmp/link && ln -s /tmp/d /tmp/dirlink"
+    )
+    producer: Obj = {
+        "name": "link",
+        "container": {"image": "busybox", "command": ["sh", "-c", script]},
+        "outputs": {
+            "artifacts": [
+                {"name": "file", "path": "/tmp/link"},
+                {"name": "dir", "path": "/tmp/dirlink"},
+            ]
+        },
+        "archiveLocation": moto_s3.location(f"wf-link-{mode}/pod"),
+    }
+    pod, result = await run_pod(kube, producer, f"wf-link-{mode}")
+    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    assert result is not None and "phase" not in result, result
+    keys = [a["s3"]["key"] for a in result["outputs"]["artifacts"]]
+    assert keys == [f"wf-link-{mode}/pod/file.tgz", f"wf-link-{mode}/pod/dir.tgz"]
+
+    inputs = [
+        {"name": "file", "path": "/in/file", "s3": {"key": keys[0]}},
+        {"name": "dir", "path": "/in/dir", "s3": {"key": keys[1]}},
+    ]
+    consumer: Obj = {
+        "name": "cat",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "cat /in/file /in/dir/t > /tmp/got"],
+        },
+        "inputs": {"artifacts": inputs},
+        "outputs": {"parameters": [{"name": "got", "valueFrom": {"path": "/tmp/got"}}]},
+        "archiveLocation": moto_s3.location(f"wf-cat-{mode}/pod"),
+    }
+    pod, result = await run_pod(kube, consumer, f"wf-cat-{mode}")
+    assert pod["status"]["phase"] == "Succeeded", pod["status"]
+    assert result is not None
+    assert result["outputs"]["parameters"][0]["value"] == "linked\nlinked"
