@@ -1,12 +1,14 @@
 """Object bodies on disk: files named by random ids under the store's root.
 
-A body is written to `tmp/<id>` in pieces (each write in the loop's executor, so a large body
-never blocks the event loop), fsynced, then renamed to `blobs/<id[:2]>/<id>`: a blob file is
-always complete. A write that fails or is abandoned removes its temp file; `sweep` (at start)
-removes temp files a crash left behind. Keys never become file names, so no key can name a file
-outside the root. `unnamed` finds blobs a crash left unrecorded, for the store to remove
-at start. The index (`index.py`) says which blob holds which key; this module knows
-nothing of buckets or keys.
+A body is written to `tmp/<id>` in pieces, fsynced, then renamed to `blobs/<id[:2]>/<id>`: a
+blob file is always complete. The disk work runs on the store's own threads, so a large body
+never blocks the event loop, and never on the loop's default executor: the executor roles the
+kubelet runs in-process wait on those threads for the store to answer, so sharing them would
+let a fan-out of uploads deadlock the server. A write that fails or is abandoned removes its
+temp file; `sweep` (at start) removes temp files a crash left behind. Keys never become file
+names, so no key can name a file outside the root. `unnamed` finds blobs a crash left
+unrecorded, for the store to remove at start. The index (`index.py`) says which blob holds
+which key; this module knows nothing of buckets or keys.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import asyncio
 import os
 import secrets
 import shutil
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+T = TypeVar("T")
 
 WRITE_BATCH = 1 << 20
 READ_PIECE = 1 << 20
+THREADS = 8  # disk work of bodies in flight at once; more requests wait their turn
 
 
 class Blobs:
@@ -30,6 +36,14 @@ class Blobs:
         self.root = root
         self._tmp = root / "tmp"
         self._blobs = root / "blobs"
+        self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="s3store-blobs")
+
+    def close(self) -> None:
+        """Let the threads go once the work in hand is done."""
+        self._pool.shutdown(wait=False)
+
+    def _run(self, fn: Callable[..., T], *args: object) -> asyncio.Future[T]:
+        return asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def sweep(self) -> None:
         """Create the directories; remove temp files left by a crash (blocking: call at start)."""
@@ -58,56 +72,51 @@ class Blobs:
     async def _write_with(
         self, pieces: AsyncIterable[bytes] | None, sources: list[Path] | None
     ) -> str:
-        loop = asyncio.get_running_loop()
         blob = secrets.token_hex(16)
         tmp = self._tmp / blob
-        f = await loop.run_in_executor(None, _open_new, tmp)
+        f = await self._run(_open_new, tmp)
         try:
             if pieces is not None:
-                await _copy_pieces(loop, f, pieces)
+                await self._copy_pieces(f, pieces)
             if sources is not None:
-                await loop.run_in_executor(None, _append_files, f, sources)
-            await loop.run_in_executor(None, _finish, f, tmp, self.path(blob))
+                await self._run(_append_files, f, sources)
+            await self._run(_finish, f, tmp, self.path(blob))
         except BaseException:
-            await asyncio.shield(loop.run_in_executor(None, _discard, f, tmp))
+            await asyncio.shield(self._run(_discard, f, tmp))
             raise
         return blob
+
+    async def _copy_pieces(self, f: BinaryIO, pieces: AsyncIterable[bytes]) -> None:
+        batch: list[bytes] = []
+        size = 0
+        async for piece in pieces:
+            batch.append(piece)
+            size += len(piece)
+            if size >= WRITE_BATCH:
+                await self._run(f.write, b"".join(batch))
+                batch, size = [], 0
+        if batch:
+            await self._run(f.write, b"".join(batch))
 
     async def remove(self, blobs: Iterable[str]) -> None:
         """Delete blob files (already gone is fine)."""
         paths = [self.path(b) for b in blobs]
         if paths:
-            await asyncio.get_running_loop().run_in_executor(None, _unlink_all, paths)
+            await self._run(_unlink_all, paths)
 
     async def read(self, blob: str, start: int, length: int) -> AsyncGenerator[bytes, None]:
         """`length` bytes of a blob from `start`, in pieces read off the event loop."""
-        loop = asyncio.get_running_loop()
-        f = await loop.run_in_executor(None, _open_at, self.path(blob), start)
+        f = await self._run(_open_at, self.path(blob), start)
         try:
             left = length
             while left > 0:
-                piece = await loop.run_in_executor(None, f.read, min(left, READ_PIECE))
+                piece = await self._run(f.read, min(left, READ_PIECE))
                 if not piece:
                     break
                 left -= len(piece)
                 yield piece
         finally:
             f.close()
-
-
-async def _copy_pieces(
-    loop: asyncio.AbstractEventLoop, f: BinaryIO, pieces: AsyncIterable[bytes]
-) -> None:
-    batch: list[bytes] = []
-    size = 0
-    async for piece in pieces:
-        batch.append(piece)
-        size += len(piece)
-        if size >= WRITE_BATCH:
-            await loop.run_in_executor(None, f.write, b"".join(batch))
-            batch, size = [], 0
-    if batch:
-        await loop.run_in_executor(None, f.write, b"".join(batch))
 
 
 def _open_new(tmp: Path) -> BinaryIO:

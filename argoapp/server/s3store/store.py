@@ -163,6 +163,7 @@ class S3Store:
         if self._started:
             self._started = False
             await self._storage.index.close()
+        self._storage.blobs.close()
 
     def middleware(self) -> Middleware:
         """The aiohttp middleware that answers S3 requests and passes the rest on."""
