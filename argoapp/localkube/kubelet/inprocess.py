@@ -33,10 +33,12 @@ import copy
 import json
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from argoapp.errors import ArgoappError
 from argoapp.executor import artifact_access
@@ -57,8 +59,14 @@ if TYPE_CHECKING:
     from argoapp.localkube.kubelet.worker import PodWorker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SIGNALLED = 137  # the emissary's code for a command a signal ended
 EMISSARY_FAILED = 64  # the emissary's code when it could not run the command
+# init's and wait's own work (artifact transfers included) runs on threads of its own, never on
+# the loop's default executor: the built-in artifact store and the rest of the server use that
+# one, and a transfer waiting there on a store that waits for a free thread would deadlock.
+ROLE_THREADS = 16
+_ROLE_POOL = ThreadPoolExecutor(max_workers=ROLE_THREADS, thread_name_prefix="executor-role")
 ROLE_FILE = "inprocess.json"  # an init or wait the kubelet runs (an attempt with no shim)
 EMISSARY_KEY = "emissary"  # in spec.json: a wrapped container run without its emissary
 
@@ -360,6 +368,11 @@ class EmissaryAttempt:
         self.inner.force()
 
 
+def _on_role_thread(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """`fn(*args)` on the executor roles' own threads."""
+    return asyncio.get_running_loop().run_in_executor(_ROLE_POOL, fn, *args)
+
+
 class RoleAttempt:
     """`argoexec init` or `argoexec wait` done by the kubelet, recorded like a container."""
 
@@ -407,7 +420,7 @@ class RoleAttempt:
             if '"artifacts"' in self.env.template_json:
                 template = json.loads(self.env.template_json)
                 access = await self.pod.artifact_access(template, roles.INIT)
-            await asyncio.to_thread(run_init, self.env, access)
+            await _on_role_thread(run_init, self.env, access)
         except (ArgoappError, OSError, ValueError) as e:
             return self._failed(str(e))
         return Exit(0, "Completed")
@@ -419,7 +432,7 @@ class RoleAttempt:
         results = _Recorded()
         template = self.pod.template()
         access = await self.pod.artifact_access(template, roles.WAIT)
-        code = await asyncio.to_thread(executor_wait.finish, self.env, template, results, access)
+        code = await _on_role_thread(executor_wait.finish, self.env, template, results, access)
         try:
             await self.pod.report(self.env, results.reported)
         except ApiError as e:
