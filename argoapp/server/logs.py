@@ -96,11 +96,17 @@ class LogRequest:
     previous: bool = False
 
 
-@dataclass(order=True, frozen=True)
+@dataclass(frozen=True)
 class Entry:
     stamp: str
     pod: str
     content: str
+
+
+def _by_time(entry: Entry) -> str:
+    """Sort key: the time alone. The sort is stable, so lines a container wrote in the same
+    instant (one read of its output stamps them alike) keep the order it wrote them in."""
+    return entry.stamp
 
 
 def setup(app: web.Application) -> None:
@@ -232,10 +238,10 @@ class _Reader:
                 window.append(entry)
                 size += len(entry.content)
                 if size >= SORT_WINDOW:
-                    for e in sorted(window):
+                    for e in sorted(window, key=_by_time):
                         yield e
                     window, size = [], 0
-        for e in sorted(window):
+        for e in sorted(window, key=_by_time):
             yield e
 
     async def lines(self, pod: str, *, follow: bool) -> AsyncIterator[Entry]:

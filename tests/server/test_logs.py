@@ -96,6 +96,17 @@ async def test_workflow_logs_of_every_pod_sorted_by_time(
     ]
 
 
+async def test_lines_of_the_same_instant_keep_the_order_they_were_written_in(
+    api: TestClient[Any, Any], kube: Kube, localkube: LocalKube
+) -> None:
+    data = localkube.settings.data_dir
+    await _workflow(api, "wf")
+    said = ["zulu", "alpha", "mike", "bravo"]  # one read of the output stamps them alike
+    await _pod(kube, data, "wf", "wf-a", [(T1, text) for text in said], T1)
+    resp = await api.get(f"/api/v1/workflows/{NS}/wf/log", params={"logOptions.container": "main"})
+    assert [e["content"] for e in _entries(await resp.read())] == said
+
+
 async def test_pod_log_options_grep_timestamps_and_tail(
     api: TestClient[Any, Any], kube: Kube, localkube: LocalKube
 ) -> None:
