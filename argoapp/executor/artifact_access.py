@@ -180,3 +180,15 @@ def _unique(refs: Iterable[SecretRef]) -> list[SecretRef]:
         if ref not in seen:
             seen.append(ref)
     return seen
+
+
+def cause(name: str, error: Exception) -> str:
+    """`error`'s message without the library's leading `artifact "<name>"`: the executor's own
+    wording ("artifact x failed to load: ", "failed to save artifact x: ") names it already."""
+    text = str(error)
+    named = f'artifact "{name}"'
+    if text.startswith(named + ": "):
+        return text[len(named) + 2 :]
+    if text.startswith(named + " "):
+        return "it" + text[len(named) :]
+    return text

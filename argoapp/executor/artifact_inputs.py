@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from argoapp.errors import ArgoappError
-from argoapp.executor.artifact_access import ArtifactAccess
+from argoapp.executor.artifact_access import ArtifactAccess, cause
 from argoapp.executor.env import ExecEnv, Obj
 from argoapp.executor.outputs import on_volume
 
@@ -73,12 +73,12 @@ def _load_one(env: ExecEnv, template: Obj, art: Obj, access: ArtifactAccess | No
         _remove(tmp)
         if art.get("optional") and isinstance(e, ArtifactNotFound):
             return
-        raise InputArtifactError(f"artifact {name} failed to load: {e}") from None
+        raise InputArtifactError(f"artifact {name} failed to load: {cause(name, e)}") from None
     try:
         _remove(dest)
         archive.unpack(tmp, dest, art)
     except ArtifactError as e:
-        raise InputArtifactError(f"artifact {name} failed to load: {e}") from None
+        raise InputArtifactError(f"artifact {name} failed to load: {cause(name, e)}") from None
     finally:
         _remove(tmp)
 

@@ -23,6 +23,7 @@ import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from argoapp.executor import artifact_access
 from argoapp.executor.artifact_access import ArtifactAccess
 from argoapp.executor.env import ExecEnv, Obj, main_names
 from argoapp.executor.outputs import on_volume
@@ -52,13 +53,14 @@ def save_outputs(
                 if not art.get("optional"):
                     errors.append(str(e))
             except (ArtifactError, OSError) as e:
-                errors.append(f"failed to save artifact {art.get('name')}: {_cause(e)}")
+                name = str(art.get("name") or "")
+                errors.append(f"failed to save artifact {name}: {_cause(e, name)}")
         if (template.get("archiveLocation") or {}).get("archiveLogs"):
             for name in main_names(template):
                 try:
                     saved.append(_save_log(env, template, name, access))
                 except (ArtifactError, OSError) as e:
-                    errors.append(f"failed to save logs of {name}: {_cause(e)}")
+                    errors.append(f"failed to save logs of {name}: {_cause(e, f'{name}-logs')}")
     return saved, "; ".join(errors)
 
 
@@ -132,7 +134,7 @@ def _inside(root: Path, path: str) -> Path:
     return root / PurePosixPath(path).relative_to("/") if path.startswith("/") else root / path
 
 
-def _cause(error: Exception) -> str:
+def _cause(error: Exception, name: str) -> str:
     if isinstance(error, OSError) and error.strerror:
         return f"{error.filename or ''}: {error.strerror}".lstrip(": ")
-    return str(error)
+    return artifact_access.cause(name, error)

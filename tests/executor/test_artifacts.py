@@ -228,8 +228,9 @@ async def test_inputs_optional_missing_skipped_required_missing_fails(
     pod = Pod(tmp_path / "in-req", pod_api, template, "in-req")
     done = await pod.init()
     assert done.returncode == 1
-    assert pod.message().startswith("artifact needed failed to load: ")
+    assert pod.message().startswith("artifact needed failed to load: cannot download s3://")
     assert "no/such/object" in pod.message() and "no such key" in pod.message()
+    assert 'artifact "needed"' not in pod.message()  # named once, in Argo's leading words
     assert "Traceback" not in done.stderr
 
 
@@ -323,7 +324,7 @@ async def test_an_unreachable_store_fails_the_node_and_reports_nothing(
     code, result = await pod.wait()
     assert code == 1
     assert result["phase"] == "Error"
-    assert result["message"].startswith("failed to save artifact lost: ")
+    assert result["message"].startswith("failed to save artifact lost: cannot upload s3://")
     assert "cannot reach S3 endpoint" in result["message"]
     assert "artifacts" not in (result.get("outputs") or {})
 
