@@ -4,9 +4,11 @@ When no artifact repository is configured, argoapp's own S3 endpoint is the defa
 (`argoapp.artifacts.builtin`), and its credentials live in a Secret that pods of the workflow's
 namespace read. `SecretKeeper.ensure` makes that Secret exist there, with the store's current
 data, before the workflow's first pod is created: created when absent, replaced when its data
-differs. A namespace that has been seen right is remembered for `RECHECK_SECONDS`, so the check
-costs a dict lookup on most passes and one GET now and then (someone may have edited or deleted
-the Secret meanwhile); a deleted namespace is forgotten at once (its Secret went with it).
+differs. A namespace that has been seen right is remembered: for `FIRST_POD_SECONDS` when a
+workflow is about to create its first pods (so a Secret someone deleted or edited is put back
+before a new workflow needs it, while a burst of new workflows costs one GET), and for
+`RECHECK_SECONDS` on a running workflow's later passes (a dict lookup on most passes, one GET
+now and then); a deleted namespace is forgotten at once (its Secret went with it).
 
 Who calls: `Controller._pass` (`ready_for_pods`), only while the built-in store is the default
 repository. It never raises a Kubernetes error: a failure is reported once per problem as a
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # create/replace races (another writer in between) before giving up this pass
 RECHECK_SECONDS = 300.0
+FIRST_POD_SECONDS = 5.0
 
 Warn = Callable[[Obj, str, str], None]  # (workflow, reason, message): a Warning event
 
@@ -44,15 +47,18 @@ class SecretKeeper:
         self._reported: dict[str, str] = {}  # workflow key -> the problem last reported
         self._done: dict[str, float] = {}  # namespace -> when it was last seen right
         self._locks: dict[str, asyncio.Lock] = {}
+        self._started: set[str] = set()  # workflows whose pods the Secret was checked for
 
     async def ready_for_pods(self, key: str, wf: Obj, actions: Sequence[api.Action]) -> bool:
         """Whether the pass may create its pods: True when it creates none or the Secret is
         right; False (the problem reported once) when the Secret cannot be made so."""
         if not any(isinstance(a, api.CreatePod) for a in actions):
             return True
-        problem = await self.ensure(wf["metadata"]["namespace"])
+        max_age = RECHECK_SECONDS if key in self._started else FIRST_POD_SECONDS
+        problem = await self.ensure(wf["metadata"]["namespace"], max_age)
         if problem is None:
             self._reported.pop(key, None)
+            self._started.add(key)
             return True
         self.failures += 1
         if self._reported.get(key) != problem:
@@ -63,14 +69,16 @@ class SecretKeeper:
     def forget_workflow(self, key: str) -> None:
         """The workflow is gone."""
         self._reported.pop(key, None)
+        self._started.discard(key)
 
-    async def ensure(self, namespace: str) -> str | None:
-        """Make the Secret right in `namespace`; None when it is, else why it is not."""
-        if self._fresh(namespace):
+    async def ensure(self, namespace: str, max_age: float = RECHECK_SECONDS) -> str | None:
+        """Make the Secret right in `namespace` unless it was seen right within `max_age`
+        seconds; None when it is, else why it is not."""
+        if self._fresh(namespace, max_age):
             return None
         lock = self._locks.setdefault(namespace, asyncio.Lock())
         async with lock:  # workers passing two workflows of one namespace write it once
-            if self._fresh(namespace):
+            if self._fresh(namespace, max_age):
                 return None
             try:
                 await self._make_current(namespace)
@@ -88,9 +96,9 @@ class SecretKeeper:
         self._done.pop(namespace, None)
         self._locks.pop(namespace, None)
 
-    def _fresh(self, namespace: str) -> bool:
+    def _fresh(self, namespace: str, max_age: float) -> bool:
         seen = self._done.get(namespace)
-        return seen is not None and asyncio.get_running_loop().time() - seen < RECHECK_SECONDS
+        return seen is not None and asyncio.get_running_loop().time() - seen < max_age
 
     async def _make_current(self, namespace: str) -> None:
         want = self.store.secret(namespace)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+import pytest
 import yaml
 
 from argoapp import config
 from argoapp.artifacts.builtin import SECRET_NAME, BuiltinStore
+from argoapp.controller import artifact_secrets
 from argoapp.engine.api import CreatePod, Observed, Result, Settings
 from argoapp.kube.client import Kube
 from argoapp.kube.errors import NotFound
@@ -120,6 +122,29 @@ async def test_a_stale_secret_is_brought_up_to_date(
     secret = await kube.get(SECRET, SECRET_NAME, "default")
     assert secret["data"] == STORE.secret("default")["data"]
     assert secret["metadata"]["labels"]["team"] == "kept"
+
+
+async def test_a_deleted_secret_is_put_back_before_a_new_workflow_s_first_pod(
+    kube: Kube, run_controller: RunController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first-pod check is normally 5 s fresh (a burst of new workflows costs one GET); at 0
+    # every new workflow checks, which is what this test is about.
+    monkeypatch.setattr(artifact_secrets, "FIRST_POD_SECONDS", 0.0)
+
+    def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
+        name = wf["metadata"]["name"]
+        if f"{name}-1" in observed.pods:
+            return Result(wf)
+        return Result(with_status(wf, phase="Running"), [CreatePod(pod(f"{name}-1", name))])
+
+    await run_controller(engine, artifact_store=STORE)
+    await kube.create("Workflow", workflow("before"))
+    await eventually(lambda: _exists(kube, "Pod", "before-1", "default"))
+    await kube.delete(SECRET, SECRET_NAME, "default")
+    await kube.create("Workflow", workflow("after"))
+    made = await eventually(lambda: _get(kube, "Pod", "after-1", "default"))
+    secret = await kube.get(SECRET, SECRET_NAME, "default")
+    assert int(secret["metadata"]["resourceVersion"]) < int(made["metadata"]["resourceVersion"])
 
 
 async def test_without_the_store_nothing_changes(kube: Kube, run_controller: RunController) -> None:
