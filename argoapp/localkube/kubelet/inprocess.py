@@ -402,10 +402,13 @@ class RoleAttempt:
             for future in (work, killed):
                 future.cancel()
             await asyncio.gather(work, killed, return_exceptions=True)
-        if work.cancelled() or work.exception() is not None:
-            if not work.cancelled():
-                log.error("executor role %s failed", self.role, exc_info=work.exception())
-            ended = Exit(SIGNALLED, "Error", "", self.started_at)
+        if work.cancelled():
+            ended = Exit(SIGNALLED, "Error", "", self.started_at)  # killed, as a SIGKILL would
+        elif (error := work.exception()) is not None:
+            # A failure the role did not expect (a bug, not a bad input): the container fails
+            # with its cause as the message; the operator gets the traceback, once.
+            log.error("executor role %s failed", self.role, exc_info=error)
+            ended = self._failed(f"executor {self.role} failed: {type(error).__name__}: {error}")
         else:
             ended = work.result()
         ended = replace(ended, started_at=self.started_at, finished_at=rfc3339_nano())
