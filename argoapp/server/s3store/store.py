@@ -70,10 +70,18 @@ _UNSUPPORTED = frozenset(
 
 
 def is_s3_request(request: web.Request) -> bool:
-    """Whether a request is signed for S3 (header or presigned query)."""
-    if request.headers.get("Authorization", "").startswith(sigv4.ALGORITHM):
+    """Whether a request is signed for S3 (header or presigned query, V4 or the old V2)."""
+    if request.headers.get("Authorization", "").startswith((sigv4.ALGORITHM, "AWS ")):
         return True
+    if "AWSAccessKeyId" in request.query and "Signature" in request.query:
+        return True  # a V2 presigned URL: refused below, in S3's words
     return request.query.get("X-Amz-Algorithm") == sigv4.ALGORITHM
+
+
+def _signed_v2(request: web.Request) -> bool:
+    return request.headers.get("Authorization", "").startswith("AWS ") or (
+        "AWSAccessKeyId" in request.query
+    )
 
 
 def _head(s: Storage, r: S3Request) -> Awaitable[web.StreamResponse]:
@@ -182,6 +190,11 @@ class S3Store:
         try:
             if not self._started:
                 raise S3Error("InternalError", "The built-in store is not started")
+            if _signed_v2(request):
+                raise S3Error(
+                    "InvalidRequest",
+                    "Signature Version 2 is not supported: sign requests with AWS4-HMAC-SHA256",
+                )
             raw_path, raw_query = request.rel_url.raw_path, request.rel_url.raw_query_string
             signed = sigv4.verify(
                 request.method, raw_path, raw_query, request.headers, self._keys, datetime.now(UTC)

@@ -48,3 +48,22 @@ async def test_boto3_round_trip(s3: Served, tmp_path: Path) -> None:
     )
     assert {d["Key"] for d in deleted["Deleted"]} == {"b/one two", "b/big"}
     assert (await s3.call(c.list_objects_v2, Bucket="argoapp"))["KeyCount"] == 0
+
+
+async def test_a_signature_v2_presigned_url_is_refused_in_s3_s_words(s3: Served) -> None:
+    old = boto3.client(
+        "s3",
+        endpoint_url=f"http://{s3.endpoint}",
+        aws_access_key_id=s3.access_key,
+        aws_secret_access_key=s3.secret_key,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, signature_version="s3"),
+    )
+    url = await s3.call(
+        old.generate_presigned_url, "get_object", Params={"Bucket": "argoapp", "Key": "k"}
+    )
+    assert "AWSAccessKeyId=" in url
+    async with s3.http.session.get(url) as got:
+        assert got.status == 400
+        body = await got.text()
+    assert "<Code>InvalidRequest</Code>" in body and "Signature Version 2" in body
