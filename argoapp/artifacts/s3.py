@@ -6,12 +6,14 @@ the environment; `useSDKCreds`' cloud identity chains are not supported. `insecu
 plain HTTP; otherwise TLS, verified against `caSecret` when given. A key with objects under
 `key/` is a directory. Uploads stream from disk (multipart past `part_size`, aborted on failure);
 downloads stream to a temp sibling that is renamed into place. Errors name the artifact, the
-bucket/key and the cause.
+bucket/key and the cause. Each client has bounded timeouts and a small retry budget, and
+urllib3's retry warnings are kept out of the user's output.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import ssl
 import threading
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
     from minio import Minio
 
 PART_SIZE = 16 * 1024 * 1024  # multipart chunk: also what one upload holds in memory per thread
+# A store that is down fails an operation within about half a minute (three connection
+# attempts), not after urllib3's defaults stretch it to many minutes; a read may stall at most
+# READ_TIMEOUT seconds (a large part on a slow link still fits).
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 120.0
+RETRIES = 2
 CHUNK = 1024 * 1024
 _NOT_FOUND = ("NoSuchKey", "NoSuchBucket", "NoSuchObject", "ResourceNotFound")
 _DENIED = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken")
@@ -40,6 +48,10 @@ class S3Driver(Driver):
 
     def __init__(self, secrets: Secrets, part_size: int = PART_SIZE) -> None:
         super().__init__(secrets)
+        # urllib3 logs each retry as a WARNING ("Retrying ... after connection broken"), which
+        # would land in `argoapp up`'s output; the failure itself reaches the user as an
+        # ArtifactError naming the endpoint, so only urllib3's errors are let through.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         self.part_size = part_size
         # One client per endpoint and credentials, for the driver's life: minio's client is
         # thread-safe, and reusing it reuses urllib3's pooled connections (and the bucket
@@ -333,8 +345,8 @@ def _client(
     from urllib3 import PoolManager, Retry, Timeout
 
     pool_args: dict[str, Any] = {
-        "timeout": Timeout(connect=10, read=300),
-        "retries": Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        "timeout": Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
+        "retries": Retry(total=RETRIES, backoff_factor=0.5, status_forcelist=[500, 502, 503, 504]),
         "maxsize": 10,
     }
     if secure:

@@ -117,11 +117,19 @@ def test_missing_secret_and_no_credentials(
         S3Driver(MappingSecrets({})).download(bare, tmp_path / "d")
 
 
-def test_unreachable_endpoint(moto_s3: MotoS3, tmp_path: Path) -> None:
+def test_unreachable_endpoint(
+    moto_s3: MotoS3, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     port = free_port()
     location = art(moto_s3, "k", endpoint=f"127.0.0.1:{port}")
+    driver = S3Driver(moto_s3.secrets())
     with pytest.raises(ArtifactError, match=f"cannot reach S3 endpoint 127.0.0.1:{port}"):
-        S3Driver(moto_s3.secrets()).download(location, tmp_path / "d")
+        driver.download(location, tmp_path / "d")
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ArtifactError, match=f"cannot upload .* 127.0.0.1:{port}"):
+        driver.upload(tmp_path / "f", location)
+    # The retries happened quietly: the user sees the error above, not urllib3's warnings.
+    assert not [rec for rec in caplog.records if rec.name.startswith("urllib3")]
 
 
 def test_upload_to_missing_bucket_leaves_nothing(moto_s3: MotoS3, tmp_path: Path) -> None:
