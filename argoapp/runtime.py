@@ -41,7 +41,9 @@ from pathlib import Path
 from aiohttp import web
 
 from argoapp import config
+from argoapp.artifacts.builtin import BUCKET as BUILTIN_BUCKET
 from argoapp.artifacts.builtin import BuiltinStore
+from argoapp.artifacts.local import LocalTarget
 from argoapp.config import ControllerSettings, ServerSettings, UpSettings
 from argoapp.controller.controller import Controller
 from argoapp.engine.api import Settings
@@ -105,6 +107,7 @@ async def run_up(
             s3, builtin = await _artifact_store(
                 settings.data_dir, _local_endpoint(settings), _ca_of(settings)
             )
+            _share_store(localkube, s3, builtin)
             controller = Controller(controller_kube, store, engine_settings, artifact_store=builtin)
             # Owned here and awaited below whatever happens (not in a TaskGroup, so that a
             # ConfigError from the HTTP server reaches the CLI as itself, not in a group).
@@ -138,6 +141,7 @@ async def run_up(
             if store is not None:
                 await store.close()
             if s3 is not None:
+                _share_store(localkube, None, None)
                 await s3.close()
             await localkube.stop()
 
@@ -214,6 +218,17 @@ async def _artifact_store(
     if not endpoint:
         return s3, None
     return s3, BuiltinStore(endpoint, access_key, secret_key, ca_pem)
+
+
+def _share_store(localkube: LocalKube, s3: S3Store | None, builtin: BuiltinStore | None) -> None:
+    """Let the kubelet's in-process executor roles reach the built-in store directly (no HTTP)
+    for locations pods are given for it; (None, None) takes that back before the store closes."""
+    if localkube.kubelet is None:
+        return
+    target = None
+    if s3 is not None and builtin is not None:
+        target = LocalTarget(s3, builtin.endpoint, BUILTIN_BUCKET)
+    localkube.kubelet.config.artifact_store = target
 
 
 def _local_endpoint(settings: UpSettings) -> str:

@@ -8,7 +8,9 @@ localkube's in-process kubelet, which builds its own `ArtifactAccess` over Secre
   credentials never talks to the API for them) and memoized whole, as Argo's executor does;
 - `SecretData`: Secrets an async caller (the kubelet) read ahead, with the same errors.
 `ArtifactAccess.driver` hands out the library's drivers; S3 drivers are kept per endpoint, bucket
-and credentials when a cache is shared (the kubelet keeps one for all its pods).
+and credentials when a cache is shared (the kubelet keeps one for all its pods). The in-process
+kubelet also passes the built-in store it shares a process with (`artifacts.local.LocalTarget`):
+locations in it are read and written directly, not over HTTP.
 
 The artifact library is imported only when an artifact needs it, so `argoapp exec` starts as
 fast as before for pods without artifacts. No threads, no asyncio.
@@ -27,6 +29,7 @@ from argoapp.executor.env import Obj
 
 if TYPE_CHECKING:
     from argoapp.artifacts import Driver, Secrets
+    from argoapp.artifacts.local import LocalTarget
     from argoapp.kube.lite import LiteKube
 
 SecretRef = tuple[str, str]  # (Secret name, key)
@@ -108,16 +111,24 @@ class DriverCache:
 
 
 class ArtifactAccess:
-    """Drivers for fully located artifacts, with credentials from `secrets`."""
+    """Drivers for fully located artifacts, with credentials from `secrets`; locations in
+    `local` (the built-in store, when the caller shares its process) get its direct driver."""
 
-    def __init__(self, secrets: Secrets, cache: DriverCache | None = None) -> None:
+    def __init__(
+        self, secrets: Secrets, cache: DriverCache | None = None, local: LocalTarget | None = None
+    ) -> None:
         self.secrets = secrets
         self.cache = cache
+        self.local = local
 
     def driver(self, art: Obj) -> Driver:
         """The driver for `art` (a relocated artifact)."""
         from argoapp.artifacts import driver_for, resolve
 
+        if self.local is not None and self.local.serves(art):
+            from argoapp.artifacts.local import LocalDriver
+
+            return LocalDriver(self.secrets, self.local)
         if self.cache is None or resolve.kind(art) != "s3":
             return driver_for(art, self.secrets)
         # An S3 client is bound to an endpoint and credentials, never to one key: reuse it.

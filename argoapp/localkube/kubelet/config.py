@@ -27,7 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from argoapp.artifacts.local import LocalTarget
 
 DEFAULT_EXECUTOR_IMAGE = "quay.io/argoproj/argoexec"
 
@@ -55,6 +58,9 @@ class KubeletConfig:
     # Run Argo's executor roles (init, wait, the emissary around each wrapped container) in
     # the kubelet instead of as `argoapp exec` processes in the pod (see `inprocess`).
     executor_in_process: bool = True
+    # The built-in artifact store when it shares this process (set by the runtime once it has
+    # started): in-process roles reach it directly instead of over HTTP.
+    artifact_store: LocalTarget | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ asks it to start every container (`start`):
 - `argoexec init`: `executor.init.run_init` on the pod's volume directories; no process. The
   Secrets its input artifacts' locations name are read first through the object service
   (`artifact_access`), and the blocking downloads run on a thread; wait does the same for its
-  uploads. S3 clients are shared by all pods (`DRIVERS`).
+  uploads. S3 clients are shared by all pods (`DRIVERS`); locations in the built-in store
+  this process serves (`KubeletConfig.artifact_store`) are read and written directly.
 - an emissary-wrapped container (`argoexec emissary … -- CMD`): CMD runs straight in the
   sandbox under its shim; when it ends, the kubelet writes what the emissary would
   (`roles.finish_emissary`: stdout/combined, main's output files, `ctr/<name>/exitcode`), and
@@ -259,7 +260,8 @@ class PodRoles:
                     found[name] = artifact_access.secret_data(secret)
                 except NotFound:
                     found[name] = None  # the driver's read of it fails, naming the Secret
-        return ArtifactAccess(artifact_access.SecretData(found), DRIVERS)
+        local = self.worker.config.artifact_store
+        return ArtifactAccess(artifact_access.SecretData(found), DRIVERS, local)
 
     # -- wait's last step ----------------------------------------------------------------
 

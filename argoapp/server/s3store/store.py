@@ -15,21 +15,30 @@ unexpected fault is logged and answered InternalError, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from argoapp.server.s3store import buckets, multipart, objects, sigv4
 from argoapp.server.s3store.blobs import Blobs
-from argoapp.server.s3store.errors import S3Error, error_response
-from argoapp.server.s3store.index import Index
-from argoapp.server.s3store.request import S3Request, Storage, parse_query, split_path
+from argoapp.server.s3store.errors import S3Error, error_response, no_such_bucket
+from argoapp.server.s3store.index import Index, ObjectRow
+from argoapp.server.s3store.request import (
+    S3Request,
+    Storage,
+    check_key,
+    parse_query,
+    split_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +46,9 @@ BUCKET = "argoapp"
 INDEX_FILE = "index.db"
 STALE_UPLOAD = 7 * 24 * 3600  # a multipart upload this old at start is abandoned: drop its parts
 Op = Callable[[Storage, S3Request], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
+LOCAL_PIECE = 1 << 20
+LOCAL_CONTENT_TYPE = "application/octet-stream"  # what minio's fput_object sends
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Subresources the store does not implement: refused rather than mistaken for a plain request.
@@ -148,6 +160,7 @@ class S3Store:
         self._keys = (access_key, secret_key)
         self._storage = Storage(Index(root / INDEX_FILE), Blobs(root))
         self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
         """Open the index, make sure the `argoapp` bucket exists and clear what a crash left
@@ -164,6 +177,7 @@ class S3Store:
         for upload in await self._storage.index.uploads_before(time.time() - STALE_UPLOAD):
             unused = await self._storage.index.end_upload(upload.id, upload.bucket, None)
             await self._storage.blobs.remove(unused)
+        self._loop = asyncio.get_running_loop()
         self._started = True
 
     async def close(self) -> None:
@@ -217,3 +231,105 @@ class S3Store:
         if not response.prepared:
             response.headers["x-amz-request-id"] = request_id
         return response
+
+    # -- blocking entry points for threads of this process (artifacts.local.LocalStore) -----
+
+    def _call(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the store's loop and wait for it (never from that loop's own thread)."""
+        loop = self._loop
+        if loop is None or not self._started:
+            work.close()
+            raise S3Error("InternalError", "The built-in store is not started")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            work.close()
+            raise RuntimeError("the store's blocking calls cannot be made on its own loop")
+        return asyncio.run_coroutine_threadsafe(work, loop).result()
+
+    def refusal(self, access_key: str, secret_key: str) -> str | None:
+        """Why a request signed with these keys would be refused, in S3's words (None: it would
+        not be)."""
+        if not hmac.compare_digest(access_key.encode(), self._keys[0].encode()):
+            return "InvalidAccessKeyId: The access key ID does not exist in our records"
+        if not hmac.compare_digest(secret_key.encode(), self._keys[1].encode()):
+            return "SignatureDoesNotMatch: The request signature we calculated does not match"
+        return None
+
+    def exists(self, bucket: str, key: str) -> bool:
+        """Whether `key` is an object in `bucket` (NoSuchBucket when there is no bucket)."""
+        return self._call(self._exists(bucket, key))
+
+    async def _exists(self, bucket: str, key: str) -> bool:
+        try:
+            await objects.find(self._storage, bucket, key)
+        except S3Error as err:
+            if err.code == "NoSuchKey":
+                return False
+            raise
+        return True
+
+    def put_file(self, bucket: str, key: str, path: Path) -> None:
+        """Store the file as `bucket/key`, the object a PutObject of its bytes would make (MD5
+        ETag, size, minio's default content type); a failed write leaves nothing."""
+        self._call(self._put_file(bucket, key, path))
+
+    async def _put_file(self, bucket: str, key: str, path: Path) -> None:
+        check_key(key)
+        if not await self._storage.index.bucket_exists(bucket):
+            raise no_such_bucket(bucket)
+        digest, size = hashlib.md5(), 0
+
+        async def pieces() -> AsyncIterator[bytes]:
+            nonlocal size
+            with await asyncio.to_thread(path.open, "rb") as f:
+                while piece := await asyncio.to_thread(f.read, LOCAL_PIECE):
+                    digest.update(piece)
+                    size += len(piece)
+                    yield piece
+
+        blob = await self._storage.blobs.write(pieces())
+        row = ObjectRow(key, blob, size, digest.hexdigest(), LOCAL_CONTENT_TYPE, time.time(), "{}")
+        await objects.record(self._storage, bucket, row)
+
+    def open_object(self, bucket: str, key: str) -> BinaryIO | None:
+        """A reader of the object's bytes, or None when there is no such key."""
+        for _ in range(3):  # its blob replaced between the index read and the open: look again
+            try:
+                row = self._call(objects.find(self._storage, bucket, key))
+            except S3Error as err:
+                if err.code == "NoSuchKey":
+                    return None
+                raise
+            try:
+                return self._storage.blobs.path(row.blob).open("rb")
+            except FileNotFoundError:
+                continue
+        return None
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        """Every object key under `prefix`, in S3's order."""
+        return self._call(self._list_keys(bucket, prefix))
+
+    async def _list_keys(self, bucket: str, prefix: str) -> list[str]:
+        if not await self._storage.index.bucket_exists(bucket):
+            raise no_such_bucket(bucket)
+        keys: list[str] = []
+        start: str | None = prefix
+        while start is not None:
+            rows, _, start = await self._storage.index.list_page(bucket, prefix, "", start, 1000)
+            keys.extend(row.key for row in rows)
+        return keys
+
+    def delete_keys(self, bucket: str, keys: list[str]) -> None:
+        """Delete the objects; keys already gone are fine."""
+        if keys:
+            self._call(self._delete_keys(bucket, keys))
+
+    async def _delete_keys(self, bucket: str, keys: list[str]) -> None:
+        for key in keys:
+            old = await self._storage.index.delete(bucket, key)
+            if old:
+                await self._storage.blobs.remove([old])
