@@ -18,9 +18,10 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -273,26 +274,33 @@ class S3Store:
 
     def put_file(self, bucket: str, key: str, path: Path) -> None:
         """Store the file as `bucket/key`, the object a PutObject of its bytes would make (MD5
-        ETag, size, minio's default content type); a failed write leaves nothing."""
-        self._call(self._put_file(bucket, key, path))
-
-    async def _put_file(self, bucket: str, key: str, path: Path) -> None:
+        ETag, size, minio's default content type); a failed write leaves nothing. The blob is
+        written on the calling thread (it is not named until the index records it, and a
+        crash's unnamed blob goes at start), so the store's loop does one index write."""
         check_key(key)
-        if not await self._storage.index.bucket_exists(bucket):
-            raise no_such_bucket(bucket)
+        blob = secrets.token_hex(16)
+        final = self._storage.blobs.path(blob)
+        tmp = final.with_name(blob + ".partial")
         digest, size = hashlib.md5(), 0
-
-        async def pieces() -> AsyncIterator[bytes]:
-            nonlocal size
-            with await asyncio.to_thread(path.open, "rb") as f:
-                while piece := await asyncio.to_thread(f.read, LOCAL_PIECE):
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("rb") as src, tmp.open("xb") as out:
+                while piece := src.read(LOCAL_PIECE):
                     digest.update(piece)
                     size += len(piece)
-                    yield piece
-
-        blob = await self._storage.blobs.write(pieces())
+                    out.write(piece)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         row = ObjectRow(key, blob, size, digest.hexdigest(), LOCAL_CONTENT_TYPE, time.time(), "{}")
-        await objects.record(self._storage, bucket, row)
+        try:
+            self._call(objects.record(self._storage, bucket, row))
+        except BaseException:
+            final.unlink(missing_ok=True)  # not recorded (no bucket, store stopping): not kept
+            raise
 
     def open_object(self, bucket: str, key: str) -> BinaryIO | None:
         """A reader of the object's bytes, or None when there is no such key."""
