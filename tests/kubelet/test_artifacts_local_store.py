@@ -201,3 +201,21 @@ async def test_the_direct_driver_handles_directories_and_leaves_nothing_on_failu
     left = await asyncio.to_thread(lambda: list(store[1].list_objects("argoapp", "", True)))
     assert left == []
     assert list((tmp_path / "artifacts" / "tmp").iterdir()) == []
+
+
+def put_nowhere(s3: S3Store, src: Path) -> str:
+    """A put_file into a bucket that does not exist, from a thread; the error it raised."""
+    try:
+        s3.put_file("no-such-bucket", "k", src)
+    except Exception as err:  # the store's own S3 error, whatever its class
+        return str(err)
+    return ""
+
+
+async def test_a_put_that_is_not_recorded_leaves_no_blob(
+    store: tuple[S3Store, Minio], tmp_path: Path
+) -> None:
+    src = tmp_path / "f.txt"
+    src.write_text("x")
+    assert (await asyncio.to_thread(put_nowhere, store[0], src)).startswith("NoSuchBucket")
+    assert [p for p in (tmp_path / "artifacts" / "blobs").rglob("*") if p.is_file()] == []
