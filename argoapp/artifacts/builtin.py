@@ -42,6 +42,25 @@ class BuiltinStore:
             s3["caSecret"] = {"name": SECRET_NAME, "key": CA_KEY}
         return {"archiveLogs": True, "s3": s3}
 
+    def rebase(self, repository: Obj) -> Obj:
+        """`repository` (a workflow's resolved one, or a location) pointed at this store as it
+        answers now, when it names the built-in store of an earlier run (its bucket and its
+        Secret) at another endpoint: `argoapp up` restarted on another `--port`, a server that
+        moved. Anything else comes back as it is."""
+        s3 = repository.get("s3")
+        if not isinstance(s3, dict) or s3.get("bucket") != BUCKET:
+            return repository
+        if (s3.get("accessKeySecret") or {}).get("name") != SECRET_NAME:
+            return repository
+        now = self.repository()["s3"]
+        moved = {k: now[k] for k in ("endpoint", "insecure", "caSecret") if k in now}
+        if all(s3.get(k) == v for k, v in moved.items()) and ("caSecret" in now) == (
+            "caSecret" in s3
+        ):
+            return repository
+        rebased = {k: v for k, v in s3.items() if k != "caSecret"}
+        return {**repository, "s3": {**rebased, **moved}}
+
     def secret(self, namespace: str) -> Obj:
         """The Secret holding the credentials, for one namespace."""
         data = {ACCESS_KEY: self.access_key, SECRET_KEY: self.secret_key}

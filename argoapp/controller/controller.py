@@ -316,6 +316,7 @@ class Controller:
             self.metrics.error("offload")
             self.queue.add_backoff(key)
             return
+        wf = self._on_current_store(wf)
         observed = api.Observed(
             pods=self.pods.objects(key),
             task_results=self.task_results.objects(key),
@@ -548,6 +549,20 @@ class Controller:
         if store is None or settings.artifact_repository:
             return settings
         return dataclasses.replace(settings, artifact_repository=store.repository())
+
+    def _on_current_store(self, wf: Obj) -> Obj:
+        """`wf` with its resolved repository pointed at the built-in store as it answers now,
+        when it names the store of an earlier run elsewhere (`argoapp up` restarted on another
+        port): its next pods, downloads and GC reach the store where it is."""
+        ref = (wf.get("status") or {}).get("artifactRepositoryRef")
+        store = self.artifact_store
+        if store is None or not isinstance(ref, dict):
+            return wf
+        repo = ref.get("artifactRepository")
+        if not isinstance(repo, dict) or (moved := store.rebase(repo)) is repo:
+            return wf
+        status = {**wf["status"], "artifactRepositoryRef": {**ref, "artifactRepository": moved}}
+        return {**wf, "status": status}
 
     async def _artifacts(self, key: str, wf: Obj, result: api.Result) -> bool:
         """The artifact work riding on a pass: GC's last outcome and its finalizer go into

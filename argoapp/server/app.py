@@ -20,6 +20,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 import argoapp
+from argoapp.artifacts.builtin import BuiltinStore
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
 from argoapp.server import (
@@ -38,7 +39,7 @@ from argoapp.server import (
     workflow_ops,
     workflows,
 )
-from argoapp.server.context import AUTH_MODE, KUBE, STORE, NodeStore
+from argoapp.server.context import ARTIFACT_STORE, AUTH_MODE, KUBE, STORE, NodeStore
 from argoapp.server.errors import Handler, error_middleware
 from argoapp.server.s3store import S3Store
 
@@ -94,9 +95,12 @@ def build_app(
     controller: metrics.ControllerView | None = None,
     health: Health | None = None,
     s3store: S3Store | None = None,
+    artifact_store: BuiltinStore | None = None,
 ) -> web.Application:
     """The API application; with `kube` None only version and healthz are served. `health`:
     what /healthz asks (the controller's `health`); without it /healthz always says ok.
+    `artifact_store`: the built-in store as pods reach it now, so downloads of a workflow that
+    recorded it elsewhere (an earlier run on another port) still find it.
     `s3store` (started and closed by the caller): requests signed for S3 go to it first."""
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"--auth-mode {auth_mode} is not one of {', '.join(AUTH_MODES)}")
@@ -113,6 +117,7 @@ def build_app(
     if kube is not None:
         app[KUBE] = kube
         app[STORE] = store
+        app[ARTIFACT_STORE] = artifact_store
         app[AUTH_MODE] = auth_mode
         auth.setup(app, kube, auth_mode)
         metrics.setup(app, controller, kube)

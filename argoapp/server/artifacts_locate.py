@@ -25,7 +25,7 @@ from argoapp.kube.errors import NotFound
 from argoapp.model.types import Obj
 from argoapp.server import archived
 from argoapp.server.artifacts_serve import Opened, blocking, open_object
-from argoapp.server.context import kube_for, store_of
+from argoapp.server.context import ARTIFACT_STORE, kube_for, store_of
 from argoapp.server.errors import ApiError, Code
 from argoapp.server.validation import hydrate
 from argoapp.store.archive import ArchiveQuery
@@ -123,6 +123,9 @@ async def locate(
     if sub_path:
         art = {**art, "subPath": posixpath.join(str(art.get("subPath") or ""), sub_path)}
     repo = repository_location(wf, node)
+    builtin = request.app.get(ARTIFACT_STORE)
+    if repo is not None and builtin is not None:
+        repo = builtin.rebase(repo)  # recorded by an earlier run elsewhere: reach it here
     full: Obj = await blocking(name, resolve.relocate, art, repo)
     namespace = str((wf.get("metadata") or {}).get("namespace") or "")
     secrets = await secrets_for(request, namespace, full)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from argoapp.artifacts.builtin import BuiltinStore
 from argoapp.kube.client import Kube
 from argoapp.model.types import Obj
 from argoapp.server import auth
@@ -37,6 +38,8 @@ class NodeStore(Protocol):
 KUBE = web.AppKey("kube", Kube)
 STORE: web.AppKey[NodeStore | None] = web.AppKey("store")
 AUTH_MODE = web.AppKey("auth_mode", str)
+# the built-in artifact store as pods reach it now (None: not this server's default repository)
+ARTIFACT_STORE: web.AppKey[BuiltinStore | None] = web.AppKey("artifact_store")
 
 
 def kube_for(request: web.Request) -> Kube:

@@ -147,6 +147,27 @@ async def test_a_deleted_secret_is_put_back_before_a_new_workflow_s_first_pod(
     assert int(secret["metadata"]["resourceVersion"]) < int(made["metadata"]["resourceVersion"])
 
 
+async def test_a_workflow_of_an_earlier_run_reaches_the_store_where_it_answers_now(
+    kube: Kube, run_controller: RunController
+) -> None:
+    seen: list[Obj] = []
+
+    def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
+        seen.append(wf["status"]["artifactRepositoryRef"]["artifactRepository"])
+        return Result(wf)
+
+    before = BuiltinStore("127.0.0.1:9999", "AKIDLOCAL", "s3cr3t-local").repository()
+    other = {"s3": {**OWN_REPO["s3"], "accessKeySecret": {"name": "mine", "key": "a"}}}
+    await run_controller(engine, artifact_store=STORE)
+    for name, repo in (("moved", before), ("elsewhere", other)):
+        ref = {"default": True, "artifactRepository": repo}
+        await kube.create("Workflow", with_status(workflow(name), artifactRepositoryRef=ref))
+    await eventually(lambda: _true(len(seen) >= 2))
+    assert STORE.repository() in seen  # the earlier run's store, at today's endpoint
+    assert other in seen  # someone else's repository is left alone
+    assert before not in seen
+
+
 async def test_without_the_store_nothing_changes(kube: Kube, run_controller: RunController) -> None:
     def engine(wf: Obj, observed: Observed, now: datetime, settings: Settings) -> Result:
         if "plain-1" in observed.pods:
