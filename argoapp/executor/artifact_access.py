@@ -120,6 +120,19 @@ class ArtifactAccess:
         self.secrets = secrets
         self.cache = cache
         self.local = local
+        # Set by the caller that knows every location goes to `local` (or nowhere): no
+        # transfer will wait on an HTTP server, so any thread may run it.
+        self.direct_only = False
+
+    def serves_all(self, arts: Iterable[Obj]) -> bool:
+        """Whether every one of `arts` is moved without a network client: inline (raw), not
+        resolvable (it fails before any transfer) or in the `local` store."""
+        from argoapp.artifacts import resolve
+
+        local = self.local
+        return all(
+            resolve.kind(a) in ("", "raw") or (local is not None and local.serves(a)) for a in arts
+        )
 
     def driver(self, art: Obj) -> Driver:
         """The driver for `art` (a relocated artifact)."""
@@ -153,6 +166,13 @@ def secret_refs_for(template: Obj, role: str) -> list[SecretRef]:
     """The Secrets the `init` or `wait` role may read for `template`'s artifacts."""
     from argoapp.artifacts import resolve
 
+    arts = locations_for(template, role)
+    return _unique(ref for art in arts for ref in resolve.secret_refs(art))
+
+
+def locations_for(template: Obj, role: str) -> list[Obj]:
+    """Where the `init` or `wait` role may read or write `template`'s artifacts: each one
+    relocated ({} for one that cannot be, which the role itself reports)."""
     location = template.get("archiveLocation") or None
     arts: list[Obj] = []
     if role == "init":
@@ -164,7 +184,7 @@ def secret_refs_for(template: Obj, role: str) -> list[SecretRef]:
             arts.append(_relocated(_output(art, location), location))
         if location and location.get("archiveLogs"):
             arts.append(dict(location))
-    return _unique(ref for art in arts for ref in resolve.secret_refs(art))
+    return arts
 
 
 def _output(art: Obj, location: Obj | None) -> Obj:

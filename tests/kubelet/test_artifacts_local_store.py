@@ -219,3 +219,20 @@ async def test_a_put_that_is_not_recorded_leaves_no_blob(
     src.write_text("x")
     assert (await asyncio.to_thread(put_nowhere, store[0], src)).startswith("NoSuchBucket")
     assert [p for p in (tmp_path / "artifacts" / "blobs").rglob("*") if p.is_file()] == []
+
+
+async def test_direct_puts_from_every_default_thread_at_once_all_finish(
+    store: tuple[S3Store, Minio], tmp_path: Path
+) -> None:
+    # The kubelet runs a role whose transfers are all direct on the loop's default executor:
+    # the store must answer them without needing a thread of that executor.
+    s3, client = store
+    src = tmp_path / "f.txt"
+    src.write_bytes(os.urandom(64 * 1024))
+    puts = (os.cpu_count() or 1) + 4 + 8  # more than asyncio's default max_workers
+    async with asyncio.timeout(60):
+        await asyncio.gather(
+            *(asyncio.to_thread(s3.put_file, "argoapp", f"busy/{i}", src) for i in range(puts))
+        )
+    listed = await asyncio.to_thread(lambda: list(client.list_objects("argoapp", "busy/", True)))
+    assert len(listed) == puts
