@@ -10,6 +10,11 @@ Path style only: `/`, `/{bucket}`, `/{bucket}/{key…}`. Each request's signatur
 (`sigv4.verify`) before anything else; the operation is picked from the method, whether a key
 is present and the query's subresource (`_route`). Every refusal is S3's XML error; an
 unexpected fault is logged and answered InternalError, never a traceback.
+
+The store is also an `argoapp.artifacts.local.LocalStore`: blocking, thread-safe `put_file`,
+`open_object`, `exists`, `list_keys`, `delete_keys` for the kubelet's in-process executor roles
+(threads of this process), run on the store's loop with `run_coroutine_threadsafe` over the same
+index and blob code, so they make exactly the objects S3 requests would, without HTTP or SigV4.
 """
 
 from __future__ import annotations
