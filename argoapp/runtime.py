@@ -196,6 +196,7 @@ async def _serve(
         controller=controller,
         health=controller.health,
         s3store=s3,
+        artifact_store=controller.artifact_store,
     )
     tls = server_context(
         secure=settings.secure,
@@ -328,6 +329,7 @@ async def run_server(
             controller=controller,
             health=controller.health,
             s3store=s3,
+            artifact_store=builtin,
         )
         with _signals(stop.set):
             ran = asyncio.create_task(controller.run(), name="controller")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
+from argoapp.artifacts.builtin import BUCKET, SECRET_NAME
 from argoapp.artifacts.driver import Driver, staged_dir, staged_file
 from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, Secrets, secret_value
 from argoapp.errors import ArgoappError
@@ -70,12 +71,16 @@ class LocalTarget:
     bucket: str
 
     def serves(self, art: Obj) -> bool:
-        """Whether `art` is an s3 location in this store (same endpoint and bucket)."""
+        """Whether `art` is an s3 location in this store: same endpoint and bucket, or the
+        built-in store's bucket and Secret at an address an earlier run gave its pods (a pod
+        created before `argoapp up` came back on another port)."""
         loc = art.get("s3")
-        if not isinstance(loc, dict):
+        if not isinstance(loc, dict) or loc.get("bucket") != self.bucket:
             return False
-        return _endpoint(loc) == _endpoint({"endpoint": self.endpoint}) and (
-            loc.get("bucket") == self.bucket
+        if _endpoint(loc) == _endpoint({"endpoint": self.endpoint}):
+            return True
+        return self.bucket == BUCKET and (loc.get("accessKeySecret") or {}).get("name") == (
+            SECRET_NAME
         )
 
 

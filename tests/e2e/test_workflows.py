@@ -130,10 +130,11 @@ async def test_kill_9_mid_workflow_finishes_after_restart_with_no_step_run_twice
     finally:
         await first.kill()
 
+    # On another API port: the workflow recorded the built-in artifact store (which answers on
+    # the API's port) when it started, and the adopted pod was given that address; both must
+    # reach the store where it answers now.
     second = UpProcess(data, *same_port)
-    # and the same API port: the built-in artifact store answers there, and the workflow's
-    # repository (resolved when it started, kept in its status as Argo keeps it) names it
-    second.port = first.port
+    assert second.port != first.port
     await second.start()
     try:
         (shared / "go").touch()  # step a, adopted by the new process, may finish now
