@@ -22,6 +22,7 @@ import base64
 import binascii
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -93,21 +94,33 @@ class KubeSecrets(SecretData):
 
 
 class DriverCache:
-    """Drivers shared between pods, one per store and credentials (thread-safe)."""
+    """Drivers shared between pods, one per store and credentials (thread-safe), at most
+    `limit` of them: the least recently used goes first, so rotated credentials or many
+    buckets over a long-lived kubelet never pile up clients."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 32) -> None:
+        self.limit = limit
         self._lock = threading.Lock()
-        self._drivers: dict[str, Driver] = {}
+        self._drivers: OrderedDict[str, Driver] = OrderedDict()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._drivers)
 
     def get(self, key: str, make: Callable[[], Driver]) -> Driver:
         """The driver kept under `key`, made with `make` the first time."""
         with self._lock:
             found = self._drivers.get(key)
-        if found is not None:
-            return found
-        made = make()
+            if found is not None:
+                self._drivers.move_to_end(key)
+                return found
+        made = make()  # outside the lock: making a client may be slow
         with self._lock:
-            return self._drivers.setdefault(key, made)
+            kept = self._drivers.setdefault(key, made)
+            self._drivers.move_to_end(key)
+            while len(self._drivers) > self.limit:
+                self._drivers.popitem(last=False)
+            return kept
 
 
 class ArtifactAccess:
