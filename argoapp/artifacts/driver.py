@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -99,6 +99,17 @@ def staged_file(dest: Path) -> Iterator[Path]:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def place_under(root: Path, rel: str, describe: Callable[[str], str]) -> Path:
+    """Where the object at key-relative `rel` goes in a directory download under `root`
+    (parents made); an ArtifactError when a `..` segment would take it outside."""
+    parts = rel.split("/")
+    if ".." in parts:
+        raise ArtifactError(describe(f"key {rel!r} would land outside the artifact's directory"))
+    target = root.joinpath(*(p for p in parts if p))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
 from argoapp.artifacts.builtin import BUCKET, SECRET_NAME
-from argoapp.artifacts.driver import Driver, staged_dir, staged_file
+from argoapp.artifacts.driver import Driver, place_under, staged_dir, staged_file
 from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, Secrets, secret_value
 from argoapp.errors import ArgoappError
 from argoapp.model.types import Obj
@@ -104,11 +104,7 @@ class LocalDriver(Driver):
             raise ArtifactNotFound(op.describe("no such key"))
         with staged_dir(dest) as tmp:
             for rel in keys:
-                parts = rel.split("/")
-                if ".." in parts:
-                    raise ArtifactError(op.describe(f"key {rel!r} would land outside {dest}"))
-                target = tmp.joinpath(*(p for p in parts if p))
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target = place_under(tmp, rel, op.describe)
                 if not op.fetch_to(op.prefix + rel, target, None):
                     raise ArtifactNotFound(op.describe(f"{rel} was deleted while downloading"))
 

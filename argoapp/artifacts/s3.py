@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from argoapp.artifacts.driver import Driver, staged_dir, staged_file
+from argoapp.artifacts.driver import Driver, place_under, staged_dir, staged_file
 from argoapp.artifacts.errors import ArtifactError, ArtifactNotFound, Secrets, secret_value
 from argoapp.model.types import Obj
 
@@ -83,12 +83,7 @@ class S3Driver(Driver):
                 raise ArtifactNotFound(op.describe("no such key"))
             with staged_dir(dest) as tmp:
                 for rel in keys:
-                    parts = rel.split("/")
-                    if ".." in parts:
-                        raise ArtifactError(op.describe(f"key {rel!r} would land outside {dest}"))
-                    target = tmp.joinpath(*(p for p in parts if p))
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    op.fetch(op.prefix + rel, target)
+                    op.fetch(op.prefix + rel, place_under(tmp, rel, op.describe))
 
     def upload(self, src: Path, art: Obj) -> None:
         """Store a file at the key, or every file under a directory at `key/<relative path>`."""
