@@ -1,0 +1,115 @@
+"""Browser tests: one live `argoapp up`, one headless Chromium, a fresh logged-in page per test.
+
+Package-scoped and synchronous (Playwright's sync API must not run inside an asyncio loop), so
+the server and the browser start once for all of tests/ui and stop when the package ends. Tests
+here are plain `def` tests: no async tests or async fixtures in this package.
+
+`page` is a new browser context per test with `base_url` = the live server and the
+`authorization` cookie already set (`"Bearer <token>"`, quoted as the login link sets it: a
+cookie value may not hold a bare space). The test fails if the page raised an uncaught error or
+logged a console error, unless the test empties `page.console_errors` (e.g. after provoking one
+on purpose), and if the page asked for anything not on 127.0.0.1. The browser's own "Failed to
+load resource: … status of 4xx/5xx" lines are not counted: an API error answer is shown by the
+page, which is what the tests check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from tests.conftest import require_tool
+from tests.ui.harness import Live
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = ("127.0.0.1",)
+RESOURCE_STATUS = "Failed to load resource: the server responded with a status of"
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_tasks() -> None:
+    """Replaces the suite's async check: while Playwright's sync API is started, its own loop
+    counts as running in this thread, so pytest-asyncio could not run an async fixture here.
+    Tests in tests/ui are therefore synchronous and have no asyncio tasks to leave behind."""
+
+
+@pytest.fixture(scope="package")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """One `argoapp up` (token auth) for every UI test."""
+    require_tool("bwrap")
+    server = Live(tmp_path_factory.mktemp("ui-live") / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for every UI test."""
+    exe = require_tool("chromium")
+    exe = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else exe
+    chromium = playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+def open_page(browser: Browser, live: Live, *, logged_in: bool = True, **options: object) -> Page:
+    """A page in a new context on `live`, watched for console errors and foreign requests.
+
+    `page.console_errors` lists what went wrong; `page.foreign_requests` the URLs not on
+    127.0.0.1. Tests needing a second page (or a logged-out one) call this directly."""
+    context = browser.new_context(base_url=live.url, **options)  # type: ignore[arg-type]
+    if logged_in and live.token:
+        context.add_cookies(
+            [{"name": "authorization", "value": f'"Bearer {live.token}"', "url": live.url}]
+        )
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not msg.text.startswith(RESOURCE_STATUS):
+            errors.append(f"console.error: {msg.text}")
+
+    def on_request(request: object) -> None:
+        url = getattr(request, "url", "")
+        host = urlsplit(url).hostname
+        if url.startswith(("http:", "https:", "ws:", "wss:")) and host not in LOCAL_HOSTS:
+            foreign.append(url)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("request", on_request)
+    page.console_errors = errors  # type: ignore[attr-defined]
+    page.foreign_requests = foreign  # type: ignore[attr-defined]
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, live: Live) -> Iterator[Page]:
+    """A fresh logged-in page; fails the test on page errors or requests off 127.0.0.1."""
+    p = open_page(browser, live)
+    yield p
+    errors = list(p.console_errors)  # type: ignore[attr-defined]
+    foreign = list(p.foreign_requests)  # type: ignore[attr-defined]
+    p.context.close()
+    assert not errors, "the page logged errors:\n" + "\n".join(errors)
+    assert not foreign, "the page asked for hosts off 127.0.0.1:\n" + "\n".join(foreign)
