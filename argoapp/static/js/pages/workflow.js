@@ -1,0 +1,259 @@
+// The workflow page: `/workflows/:namespace/:name`, and `/archived-workflows/:namespace/:uid`
+// (read from the archive, so no live updates and only the archive's actions). It loads the
+// workflow, then follows `/api/v1/workflow-events/{ns}` for that name until the workflow
+// completes, feeding every version to the header, the active tab and the node panel (coalesced
+// to one redraw per frame). Tabs (`?tab=graph|timeline|yaml|summary`) and the selected node
+// (`&node=<id>`, `&panel=<view>`) are kept in the URL so they deep-link. Esc closes the node
+// panel and gives focus back to the view. The router calls the returned cleanup on leaving,
+// which closes every stream and timer. The pieces live in js/workflow/*.js and js/graph/*.js.
+
+import { h, clear } from "../dom.js";
+import { get, stream } from "../api.js";
+import { navigate, currentQuery, setQuery } from "../router.js";
+import { errorBox, loading, tabs } from "../components.js";
+import { GraphView } from "../graph/view.js";
+import { TimelineView } from "../graph/timeline.js";
+import { WorkflowHeader } from "../workflow/header.js";
+import { NodePanel } from "../workflow/nodepanel.js";
+import { summaryTab, yamlTab } from "../workflow/summary.js";
+import { isFinished } from "../workflow/model.js";
+
+const TABS = [
+  { id: "graph", label: "Graph" },
+  { id: "timeline", label: "Timeline" },
+  { id: "summary", label: "Summary" },
+  { id: "yaml", label: "YAML" },
+];
+
+/** Mount the page; returns its cleanup. */
+export default function mount(root, { params }) {
+  const page = new WorkflowPage(root, params);
+  page.load();
+  return () => page.destroy();
+}
+
+class WorkflowPage {
+  constructor(root, params) {
+    this.root = root;
+    this.namespace = params.namespace;
+    this.name = params.name || "";
+    this.uid = params.uid || "";
+    this.archived = !!params.uid;
+    const q = currentQuery();
+    this.tab = TABS.some((t) => t.id === q.get("tab")) ? q.get("tab") : "graph";
+    this.nodeId = q.get("node") || null;
+    this.panelView = q.get("panel") || "summary";
+    this.wf = null;
+    this.view = null; // {setWorkflow?, select?, destroy} of the active tab
+    this.closeWatch = null;
+    this.frame = 0;
+    this.next = null;
+    this.onKey = (ev) => this.key(ev);
+    document.addEventListener("keydown", this.onKey);
+    document.title = `${this.name || "Archived workflow"} · argoapp`;
+  }
+
+  async load() {
+    clear(this.root).append(loading("Loading workflow…"));
+    let wf;
+    try {
+      wf = await this.fetch();
+    } catch (err) {
+      if (this.destroyed) return;
+      if (err.status === 404) this.notFound();
+      else clear(this.root).append(errorBox(err, () => this.load()));
+      return;
+    }
+    if (this.destroyed) return;
+    this.build();
+    this.apply(wf);
+    this.watch();
+  }
+
+  fetch() {
+    const ns = encodeURIComponent(this.namespace);
+    if (this.archived) {
+      return get(`/api/v1/archived-workflows/${encodeURIComponent(this.uid)}`, { namespace: this.namespace });
+    }
+    return get(`/api/v1/workflows/${ns}/${encodeURIComponent(this.name)}`);
+  }
+
+  notFound() {
+    const back = `/workflows/${encodeURIComponent(this.namespace)}`;
+    const what = this.archived ? `archived workflow ${this.uid}` : `${this.namespace}/${this.name}`;
+    document.title = "Workflow not found · argoapp";
+    clear(this.root).append(
+      h(
+        "div",
+        { class: "wf-notfound" },
+        h("div", { class: "page-head" }, h("h1", {}, "Workflow not found")),
+        h("p", {}, `There is no workflow ${what}: it may have been deleted or archived.`),
+        h("p", {}, h("a", { href: back }, `← Back to the workflows of ${this.namespace}`)),
+      ),
+    );
+  }
+
+  /** The page's frame: header, tabs, the view and the panel beside it. */
+  build() {
+    clear(this.root);
+    const head = h("div");
+    this.banner = h("div", { class: "wf-banner", "aria-live": "polite", hidden: true });
+    this.viewHost = h("div", { class: "wf-view" });
+    const panelHost = h("div", { class: "wf-panel-host" });
+    this.header = new WorkflowHeader(head, {
+      archived: this.archived,
+      onAction: (kind, wf) => this.actionDone(kind, wf),
+      onLogs: () => this.openPanel(null, "logs"),
+    });
+    this.panel = new NodePanel(panelHost, {
+      onClose: () => this.closePanel(),
+      onSelect: (id) => this.select(id),
+      onView: (view) => {
+        this.panelView = view;
+        setQuery({ panel: view });
+      },
+    });
+    const tabBar = tabs(TABS, this.tab, (id) => this.switchTab(id));
+    this.root.append(
+      h("div", { class: "wf-page" }, head, this.banner, tabBar, h("div", { class: "wf-main" }, this.viewHost, panelHost)),
+    );
+  }
+
+  /** Take a new version of the workflow (at most one redraw per frame). */
+  apply(wf) {
+    this.next = wf;
+    if (this.wf === null) {
+      this.draw();
+      return;
+    }
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  draw() {
+    this.frame = 0;
+    const first = this.wf === null;
+    const wf = this.next;
+    if (!wf) return;
+    this.next = null;
+    this.wf = wf;
+    if (this.archived) this.name = wf.metadata.name;
+    document.title = `${wf.metadata.name} · argoapp`;
+    this.header.update(wf);
+    if (first) this.drawView();
+    else if (this.view?.setWorkflow) this.view.setWorkflow(wf);
+    else if (this.tab === "summary") this.drawView();
+    if (first && this.nodeId) this.openPanel(this.nodeId, this.panelView);
+    else this.panel.update(wf);
+  }
+
+  /** Follow the workflow until it completes (live workflows only). */
+  watch() {
+    this.stopWatch();
+    if (this.archived || isFinished(this.wf)) return;
+    const query = { "listOptions.fieldSelector": `metadata.name=${this.name}` };
+    this.closeWatch = stream(
+      `/api/v1/workflow-events/${encodeURIComponent(this.namespace)}`,
+      query,
+      (event) => this.event(event),
+      { onError: (err) => this.showBanner(`Live updates interrupted (${err.message}); reconnecting…`), onOpen: () => this.showBanner("") },
+    );
+  }
+
+  event(event) {
+    if (!event?.object) return;
+    if (event.type === "DELETED") {
+      this.stopWatch();
+      this.showBanner("This workflow has been deleted.");
+      return;
+    }
+    this.apply(event.object);
+    if (isFinished(event.object)) this.stopWatch();
+  }
+
+  stopWatch() {
+    if (this.closeWatch) this.closeWatch();
+    this.closeWatch = null;
+  }
+
+  showBanner(text) {
+    this.banner.textContent = text;
+    this.banner.hidden = !text;
+  }
+
+  switchTab(id) {
+    this.tab = id;
+    setQuery({ tab: id });
+    this.drawView();
+  }
+
+  drawView() {
+    if (this.view) this.view.destroy();
+    this.view = null;
+    clear(this.viewHost);
+    const onSelect = (id) => this.select(id);
+    if (this.tab === "graph" || this.tab === "timeline") {
+      const View = this.tab === "graph" ? GraphView : TimelineView;
+      this.view = new View(this.viewHost, { onSelect });
+      this.view.setWorkflow(this.wf);
+      if (this.nodeId) this.view.select(this.nodeId);
+      return;
+    }
+    const tab = this.tab === "yaml" ? yamlTab(this.wf) : summaryTab(this.wf, { archived: this.archived });
+    this.viewHost.append(tab.el);
+    this.view = { destroy: tab.destroy };
+  }
+
+  /** Select a node (from the view or a link in the panel); null closes the panel. */
+  select(id) {
+    if (!id) {
+      this.closePanel();
+      return;
+    }
+    if (this.view?.select) this.view.select(id);
+    this.openPanel(id, this.panel.isOpen && this.panel.nodeId ? this.panel.view : this.panelView);
+  }
+
+  openPanel(id, view) {
+    this.nodeId = id;
+    this.panel.show(this.wf, id, { archived: this.archived, view });
+    this.panelView = this.panel.view;
+    setQuery({ node: id, panel: id ? this.panel.view : null });
+  }
+
+  closePanel() {
+    this.panel.close();
+    this.nodeId = null;
+    setQuery({ node: null, panel: null });
+    const target = this.viewHost.querySelector("canvas, [tabindex]");
+    if (target) target.focus();
+  }
+
+  key(ev) {
+    if (ev.key !== "Escape" || !this.panel?.isOpen) return;
+    if (document.querySelector("dialog[open]")) return; // Esc belongs to the dialog
+    ev.preventDefault();
+    this.closePanel();
+  }
+
+  /** What an action did: show the change, or go where it leads. */
+  actionDone(kind, wf) {
+    if (kind === "deleted") {
+      navigate(`/workflows/${encodeURIComponent(this.namespace)}`);
+    } else if (kind === "created") {
+      navigate(`/workflows/${encodeURIComponent(wf.metadata.namespace)}/${encodeURIComponent(wf.metadata.name)}`);
+    } else if (wf?.metadata) {
+      this.apply(wf);
+      if (!this.closeWatch && !isFinished(wf)) this.watch(); // a retry runs it again
+    }
+  }
+
+  destroy() {
+    this.destroyed = true;
+    document.removeEventListener("keydown", this.onKey);
+    this.stopWatch();
+    if (this.frame) cancelAnimationFrame(this.frame);
+    if (this.view) this.view.destroy();
+    this.panel?.close();
+    this.header?.destroy();
+  }
+}

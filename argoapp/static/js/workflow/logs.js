@@ -1,0 +1,302 @@
+// The log viewer of the workflow page: one node's container log, or every pod of the workflow
+// together ("workflow logs"), read from Argo's log stream (`/api/v1/workflows/{ns}/{name}/log`,
+// which also serves the kept logs of pods that are gone). Used by workflow/nodepanel.js.
+//
+// Long logs stay fast: lines arrive into an array (the whole text, for download and search) and
+// are drawn in batches once per animation frame, keeping at most MAX_DOM lines in the DOM. While
+// following, the view sticks to the end until the user scrolls up; scrolling back down (or the
+// "Follow" button) sticks it again. Lines are asked for with timestamps, which the viewer cuts
+// off unless the toggle shows them, so the toggle needs no new request. The stream is read once,
+// not reconnected: a followed log ends when the workflow completes, and reading it again would
+// repeat it. An archived workflow whose log the API no longer has falls back to the node's
+// `<container>-logs` artifact, as Argo's UI does.
+
+import { h, clear } from "../dom.js";
+import { url, ApiError } from "../api.js";
+import { errorBox, download } from "../components.js";
+import { isFinished, artifactPath, containersOf, podName } from "./model.js";
+
+const MAX_DOM = 10000;
+const STAMP = /^(\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:?\d\d)) ([\s\S]*)$/;
+
+/** A log viewer in `container` for `node` of `wf` (null node: every pod of the workflow). */
+export class LogViewer {
+  constructor(container, { wf, node = null, archived = false }) {
+    this.wf = wf;
+    this.node = node;
+    this.archived = archived;
+    this.lines = [];
+    this.pending = [];
+    this.query = "";
+    this.showStamps = false;
+    this.stick = true;
+    this.frame = 0;
+    this.abort = null;
+    this.container = node ? containersOf(wf, node)[0] : "main";
+    this.el = this.build();
+    container.append(this.el);
+    this.start();
+  }
+
+  build() {
+    const containers = this.node ? containersOf(this.wf, this.node) : ["main", "init", "wait"];
+    this.select = h(
+      "select",
+      { "aria-label": "Container", onchange: () => this.switchContainer(this.select.value) },
+      containers.map((c) => h("option", { value: c }, c)),
+    );
+    this.search = h("input", {
+      type: "search",
+      placeholder: "Filter lines",
+      "aria-label": "Filter log lines",
+      class: "wf-log-search",
+      oninput: () => this.setQuery(this.search.value),
+    });
+    const stamps = h("input", {
+      type: "checkbox",
+      onchange: () => {
+        this.showStamps = stamps.checked;
+        this.redraw();
+      },
+    });
+    this.followBtn = h(
+      "button",
+      { class: "btn", type: "button", hidden: true, onclick: () => this.jumpToEnd() },
+      "Follow ↓",
+    );
+    this.status = h("span", { class: "muted wf-log-status", "aria-live": "polite" });
+    this.body = h("div", {
+      class: "wf-log",
+      role: "log",
+      tabindex: "0",
+      "aria-label": "Log lines",
+      onscroll: () => this.onScroll(),
+    });
+    const bar = h(
+      "div",
+      { class: "toolbar wf-log-bar" },
+      h("label", { class: "wf-inline" }, "Container ", this.select),
+      this.search,
+      h("label", { class: "wf-inline" }, stamps, " Timestamps"),
+      this.followBtn,
+      h("button", { class: "btn", type: "button", onclick: () => this.save() }, "Download"),
+      this.status,
+    );
+    return h("div", { class: "wf-logs" }, bar, this.body);
+  }
+
+  /** The log request's path and query. */
+  request() {
+    const { namespace, name } = this.wf.metadata;
+    const query = {
+      "logOptions.container": this.container,
+      "logOptions.timestamps": "true",
+    };
+    if (!isFinished(this.wf) && !this.archived) query["logOptions.follow"] = "true";
+    if (this.node) query.podName = podName(this.wf, this.node);
+    const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/log`;
+    return url(path, query);
+  }
+
+  async start() {
+    this.stop();
+    const abort = new AbortController();
+    this.abort = abort;
+    this.setStatus(isFinished(this.wf) ? "Loading…" : "Following…");
+    try {
+      await readLines(this.request(), abort.signal, (msg) => this.add(msg));
+      if (abort.signal.aborted) return;
+      if (!this.lines.length) await this.fromArtifact(abort.signal);
+      this.setStatus(this.lines.length ? `${this.lines.length} lines` : "No log lines.");
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      if (err.status === 404 && (await this.fromArtifact(abort.signal))) return;
+      this.setStatus("");
+      this.body.append(errorBox(err, () => this.restart()));
+    } finally {
+      if (this.abort === abort) this.abort = null;
+      this.flush();
+    }
+  }
+
+  /** The node's `<container>-logs` artifact (archived logs); whether it had one. */
+  async fromArtifact(signal) {
+    const name = `${this.container}-logs`;
+    const node = this.node;
+    if (!node || !(node.outputs?.artifacts || []).some((a) => a.name === name)) return false;
+    const path = artifactPath(this.wf, node.id, "outputs", name, this.archived);
+    const resp = await fetch(path, { signal, credentials: "same-origin" });
+    if (!resp.ok) return false;
+    const pod = podName(this.wf, node);
+    for (const line of (await resp.text()).split("\n")) this.add({ content: line, podName: pod });
+    if (this.lines.length && this.lines[this.lines.length - 1].text === "") this.lines.pop();
+    this.setStatus(`${this.lines.length} lines (from the archived log)`);
+    return true;
+  }
+
+  restart() {
+    this.lines = [];
+    this.pending = [];
+    clear(this.body);
+    this.start();
+  }
+
+  switchContainer(name) {
+    this.container = name;
+    this.restart();
+  }
+
+  add(entry) {
+    const raw = entry.content ?? "";
+    const m = STAMP.exec(raw);
+    const line = { stamp: m ? m[1] : "", text: m ? m[2] : raw, pod: entry.podName || "" };
+    this.lines.push(line);
+    this.pending.push(line);
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  /** Draw what arrived since the last frame, then keep the DOM within MAX_DOM lines. */
+  flush() {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const batch = this.pending.filter((l) => this.matches(l));
+    this.pending = [];
+    if (!batch.length) return;
+    const frag = document.createDocumentFragment();
+    for (const line of batch.slice(-MAX_DOM)) frag.append(this.lineEl(line));
+    this.body.append(frag);
+    let extra = this.body.childElementCount - MAX_DOM;
+    while (extra-- > 0) this.body.firstElementChild.remove();
+    if (this.abort) this.setStatus(`${this.lines.length} lines, following…`);
+    if (this.stick) this.body.scrollTop = this.body.scrollHeight;
+  }
+
+  matches(line) {
+    return !this.query || line.text.toLowerCase().includes(this.query);
+  }
+
+  lineEl(line) {
+    const parts = [];
+    if (this.showStamps && line.stamp) parts.push(h("span", { class: "wf-log-stamp" }, line.stamp + " "));
+    if (!this.node && line.pod) parts.push(h("span", { class: "wf-log-pod" }, line.pod + ": "));
+    parts.push(...highlight(line.text, this.query));
+    return h("div", { class: "wf-log-line" }, parts);
+  }
+
+  setQuery(text) {
+    this.query = text.trim().toLowerCase();
+    this.redraw();
+  }
+
+  /** Draw again from the kept lines (the filter or the timestamps changed). */
+  redraw() {
+    clear(this.body);
+    this.pending = [];
+    const shown = this.lines.filter((l) => this.matches(l)).slice(-MAX_DOM);
+    const frag = document.createDocumentFragment();
+    for (const line of shown) frag.append(this.lineEl(line));
+    this.body.append(frag);
+    if (this.query) this.setStatus(`${shown.length} of ${this.lines.length} lines match`);
+    if (this.stick) this.body.scrollTop = this.body.scrollHeight;
+  }
+
+  onScroll() {
+    const b = this.body;
+    this.stick = b.scrollHeight - b.scrollTop - b.clientHeight < 24;
+    this.followBtn.hidden = this.stick;
+  }
+
+  jumpToEnd() {
+    this.stick = true;
+    this.followBtn.hidden = true;
+    this.body.scrollTop = this.body.scrollHeight;
+  }
+
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  /** Save the whole log (not only the lines drawn). */
+  save() {
+    const text = this.lines
+      .map((l) => (this.showStamps && l.stamp ? `${l.stamp} ` : "") + (!this.node && l.pod ? `${l.pod}: ` : "") + l.text)
+      .join("\n");
+    const who = this.node ? podName(this.wf, this.node) || this.node.id : this.wf.metadata.name;
+    download(`${who}-${this.container}.log`, text + "\n", "text/plain");
+  }
+
+  stop() {
+    if (this.abort) this.abort.abort();
+    this.abort = null;
+  }
+
+  destroy() {
+    this.stop();
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.el.remove();
+  }
+}
+
+/** `text` as nodes with every (case-insensitive) occurrence of `query` in a <mark>. */
+function highlight(text, query) {
+  if (!query) return [text];
+  const out = [];
+  const lower = text.toLowerCase();
+  let at = 0;
+  for (let i = lower.indexOf(query); i >= 0; i = lower.indexOf(query, at)) {
+    if (i > at) out.push(text.slice(at, i));
+    out.push(h("mark", {}, text.slice(i, i + query.length)));
+    at = i + query.length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}
+
+/** Read Argo's newline-delimited JSON stream once, calling onEntry(result) per message; rejects
+ *  with an ApiError on an error answer or an `{"error": …}` message. A 401 goes to login. */
+export async function readLines(href, signal, onEntry) {
+  let resp;
+  try {
+    resp = await fetch(href, { signal, credentials: "same-origin", headers: { Accept: "application/json" } });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new ApiError(`cannot reach the server (${e.message})`, 0);
+  }
+  if (resp.status === 401) {
+    const here = location.pathname + location.search;
+    location.assign(`/login?redirect=${encodeURIComponent(here)}`);
+    return;
+  }
+  if (!resp.ok) throw await answerError(resp);
+  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+  let rest = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const lines = (rest + value).split("\n");
+    rest = lines.pop();
+    for (const line of lines) deliver(line, onEntry);
+  }
+  deliver(rest, onEntry);
+}
+
+function deliver(line, onEntry) {
+  if (!line.trim()) return;
+  const msg = JSON.parse(line);
+  if (msg.error) throw streamError(msg.error.http_code || 500, msg.error.message || "stream failed");
+  if (msg.result) onEntry(msg.result);
+}
+
+async function answerError(resp) {
+  let message = resp.statusText;
+  try {
+    message = (await resp.json()).message || message;
+  } catch {
+    // not a JSON body: the status text says enough
+  }
+  return streamError(resp.status, message);
+}
+
+function streamError(status, message) {
+  return new ApiError(message, status);
+}
