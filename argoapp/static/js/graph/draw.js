@@ -1,0 +1,220 @@
+// Painting one frame of the workflow graph on a 2D canvas context: edges batched into one path
+// per style, then the nodes in view at a level of detail that suits the zoom (full boxes with
+// icon and label; plain coloured boxes; far out, dots). Called only by graph/view.js from its
+// requestAnimationFrame callback; it reads the laid-out nodes and the live `status.nodes` (for
+// phases) and never changes either, nor touches the DOM beyond the context it is given.
+
+import { phaseColor, phaseIcon } from "../format.js";
+import { NODE_H, ROW_GAP } from "./layout.js";
+
+export const FULL_ZOOM = 0.55; // at or above: boxes with icon and label
+export const BOX_ZOOM = 0.18; // at or above: boxes without text; below: dots
+const FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
+const ICON_FONT = "13px system-ui, 'Segoe UI Symbol', 'Noto Sans Symbols 2', sans-serif";
+
+/** The phase a node is shown with (a running Suspend node is Suspended, as Argo shows it). */
+export function shownPhase(status) {
+  if (!status) return "Pending";
+  if (status.type === "Suspend" && status.phase === "Running") return "Suspended";
+  return status.phase || "Pending";
+}
+
+/** The CSS colours the canvas needs, read once per theme from the graph's root element. */
+export function readColors(el) {
+  const css = getComputedStyle(el);
+  const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    node: v("--g-node", "#ffffff"),
+    text: v("--g-text", "#1f2328"),
+    muted: v("--g-muted", "#6e7781"),
+    edge: v("--g-edge", "#8c959f"),
+    accent: v("--g-accent", "#0969da"),
+    more: v("--g-more", "#eaeef2"),
+    grid: v("--g-grid", "#d0d7de"),
+  };
+}
+
+const phaseColors = new Map();
+
+/** Phase colour for canvas drawing, cached until the theme changes (`forgetColors`). */
+export function colorOf(phase) {
+  let c = phaseColors.get(phase);
+  if (!c) phaseColors.set(phase, (c = phaseColor(phase) || "#8c959f"));
+  return c;
+}
+
+/** Forget cached colours (the theme changed). */
+export function forgetColors() {
+  phaseColors.clear();
+}
+
+/**
+ * Paint one frame.
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {object} s {layout, grid, statuses, view: {x, y, k}, width, height, dpr, colors,
+ *   selected, hover, pulse (0..1 or null), labels (Map cache)}
+ * @returns {number} nodes drawn
+ */
+export function paint(ctx, s) {
+  const { view, dpr } = s;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, s.width, s.height);
+  if (!s.layout) return 0;
+  ctx.setTransform(dpr * view.k, 0, 0, dpr * view.k, dpr * view.x, dpr * view.y);
+  const pad = 4 / view.k;
+  const box = {
+    x0: -view.x / view.k - pad,
+    y0: -view.y / view.k - pad,
+    x1: (s.width - view.x) / view.k + pad,
+    y1: (s.height - view.y) / view.k + pad,
+  };
+  paintEdges(ctx, s, box);
+  const shown = s.grid.query(box.x0, box.y0, box.x1, box.y1);
+  if (view.k >= FULL_ZOOM) paintFull(ctx, s, shown);
+  else paintSimple(ctx, s, shown, view.k >= BOX_ZOOM);
+  paintSelection(ctx, s);
+  return shown.length;
+}
+
+// Elbow lines: down from the parent to just below its row, across, and down into the child.
+function paintEdges(ctx, s, box) {
+  const paths = { child: new Path2D(), exit: new Path2D() };
+  for (const e of s.layout.edges) {
+    const { a, b } = e;
+    const ax = a.x + a.w / 2;
+    const ay = a.y + a.h;
+    const bx = b.x + b.w / 2;
+    const by = b.y;
+    if (Math.max(ax, bx) < box.x0 || Math.min(ax, bx) > box.x1) continue;
+    if (Math.max(ay, by) < box.y0 || Math.min(ay, by) > box.y1) continue;
+    const p = paths[e.kind] || paths.child;
+    p.moveTo(ax, ay);
+    if (ax === bx) {
+      p.lineTo(bx, by);
+    } else {
+      const mid = a.y + NODE_H - (NODE_H - a.h) / 2 + ROW_GAP / 2;
+      p.lineTo(ax, mid);
+      p.lineTo(bx, mid);
+      p.lineTo(bx, by);
+    }
+  }
+  ctx.lineWidth = Math.max(1, 1 / s.view.k) * (s.view.k < BOX_ZOOM ? 0.6 : 1);
+  ctx.strokeStyle = s.colors.edge;
+  ctx.setLineDash([]);
+  ctx.stroke(paths.child);
+  ctx.setLineDash([6, 4]);
+  ctx.stroke(paths.exit);
+  ctx.setLineDash([]);
+}
+
+// Zoomed out: one path per colour, so thousands of nodes cost a handful of fill calls.
+function paintSimple(ctx, s, shown, boxes) {
+  const byColor = new Map();
+  const min = 3 / s.view.k; // a dot stays at least 3 screen pixels wide
+  for (const n of shown) {
+    const color = n.kind === "more" ? s.colors.muted : colorOf(shownPhase(s.statuses[n.id]));
+    let p = byColor.get(color);
+    if (!p) byColor.set(color, (p = new Path2D()));
+    if (boxes || n.kind === "virtual") {
+      p.rect(n.x, n.y, n.w, n.h);
+    } else {
+      const w = Math.max(min, n.w * 0.35);
+      const h = Math.max(min, n.h * 0.6);
+      p.rect(n.x + (n.w - w) / 2, n.y + (n.h - h) / 2, w, h);
+    }
+  }
+  for (const [color, p] of byColor) {
+    ctx.fillStyle = color;
+    ctx.fill(p);
+  }
+}
+
+function paintFull(ctx, s, shown) {
+  ctx.textBaseline = "middle";
+  for (const n of shown) {
+    if (n.kind === "virtual") paintDot(ctx, s, n);
+    else if (n.kind === "more") paintMore(ctx, s, n);
+    else paintBox(ctx, s, n);
+  }
+}
+
+function paintDot(ctx, s, n) {
+  const st = s.statuses[n.id];
+  ctx.beginPath();
+  ctx.arc(n.x + n.w / 2, n.y + n.h / 2, n.w / 2, 0, Math.PI * 2);
+  ctx.fillStyle = colorOf(shownPhase(st));
+  ctx.fill();
+}
+
+function paintMore(ctx, s, n) {
+  ctx.beginPath();
+  ctx.roundRect(n.x, n.y, n.w, n.h, n.h / 2);
+  ctx.fillStyle = s.colors.more;
+  ctx.fill();
+  ctx.setLineDash([4, 3]);
+  ctx.strokeStyle = s.colors.muted;
+  ctx.lineWidth = 1;
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.font = FONT;
+  ctx.fillStyle = s.colors.text;
+  ctx.textAlign = "center";
+  ctx.fillText(n.label, n.x + n.w / 2, n.y + n.h / 2);
+  ctx.textAlign = "left";
+}
+
+function paintBox(ctx, s, n) {
+  const st = s.statuses[n.id];
+  const phase = shownPhase(st);
+  const color = colorOf(phase);
+  const faded = phase === "Skipped" || phase === "Omitted";
+  const boundary = n.type === "Steps" || n.type === "DAG";
+  ctx.beginPath();
+  ctx.roundRect(n.x, n.y, n.w, n.h, boundary ? n.h / 2 : 6);
+  ctx.fillStyle = s.colors.node;
+  ctx.fill();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = color;
+  if (phase === "Running" && s.pulse !== null) ctx.globalAlpha = 0.45 + 0.55 * s.pulse;
+  if (faded || phase === "Suspended") ctx.setLineDash([5, 3]);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.globalAlpha = 1;
+  ctx.font = ICON_FONT;
+  ctx.fillStyle = color;
+  ctx.fillText(phaseIcon(phase), n.x + 10, n.y + n.h / 2);
+  ctx.font = FONT;
+  ctx.fillStyle = faded ? s.colors.muted : s.colors.text;
+  ctx.fillText(fitLabel(ctx, s.labels, n, n.w - 36), n.x + 28, n.y + n.h / 2);
+}
+
+// Labels cut to the box with an ellipsis; measured once per node and kept.
+function fitLabel(ctx, cache, n, room) {
+  const key = n.id;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let text = n.label;
+  if (ctx.measureText(text).width > room) {
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ctx.measureText(text.slice(0, mid) + "…").width <= room) lo = mid;
+      else hi = mid - 1;
+    }
+    text = text.slice(0, lo) + "…";
+  }
+  cache.set(key, text);
+  return text;
+}
+
+function paintSelection(ctx, s) {
+  const n = s.selected && s.layout.index.get(s.selected);
+  if (!n) return;
+  const pad = 4 / Math.min(1, s.view.k);
+  ctx.beginPath();
+  ctx.roundRect(n.x - pad, n.y - pad, n.w + 2 * pad, n.h + 2 * pad, 8);
+  ctx.lineWidth = 3 / Math.min(1, s.view.k);
+  ctx.strokeStyle = s.colors.accent;
+  ctx.stroke();
+}

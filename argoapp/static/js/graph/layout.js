@@ -1,0 +1,382 @@
+// The workflow graph's layout: from a Workflow's `status.nodes` to boxes and edges in graph
+// coordinates (top to bottom, one row per layer). A pure function with no DOM, called by
+// graph/view.js whenever the set of nodes or their children changes, and by the layout tests in
+// the page. It must stay linear (or n log n) in the node count: one visibility walk, one
+// topological pass for the layers, one barycentre sort per layer, and a fixed number of linear
+// placement sweeps; no iterative crossing reduction.
+//
+// What is drawn follows Argo's UI: edges are `children` (a Steps node → its first StepGroup →
+// the steps → the next StepGroup hanging under the steps' outbound nodes; a DAG node → its root
+// tasks → their dependents; a Retry node → its attempts); StepGroup and TaskGroup nodes are small
+// virtual dots; the workflow's own exit handler (`<workflow>.onExit`, a second root) hangs under
+// the main root's outbound nodes. A node with more than FANOUT_LIMIT children shows the first
+// few and the last, with one "+N more" node standing for the rest (and for everything reachable
+// only through them) until the node is in `expanded`.
+
+export const FANOUT_LIMIT = 20;
+export const SHOW_FIRST = 3;
+export const NODE_W = 168;
+export const NODE_H = 36;
+export const DOT = 14;
+export const MORE_W = 112;
+export const MORE_H = 30;
+export const ROW_GAP = 52;
+export const COL_GAP = 18;
+export const MARGIN = 24;
+const MORE_PREFIX = "more:";
+const VIRTUAL_TYPES = new Set(["StepGroup", "TaskGroup"]);
+const LEAF_TYPES = new Set(["Pod", "Skipped", "Container", "HTTP", "Plugin", "Suspend"]);
+
+/** The id of the "+N more" node standing for `parentId`'s hidden children. */
+export function moreId(parentId) {
+  return MORE_PREFIX + parentId;
+}
+
+/** Whether an id is a "+N more" node's. */
+export function isMore(id) {
+  return typeof id === "string" && id.startsWith(MORE_PREFIX);
+}
+
+/**
+ * Lay out a workflow's nodes.
+ * @param {Object<string, object>} nodes status.nodes (id → NodeStatus)
+ * @param {{expanded?: Set<string>|string[]|"*"}} options ids whose fan-out is shown in full
+ *   ("*" or a set holding "*": every one)
+ * @returns {{nodes: object[], edges: object[], width: number, height: number,
+ *   index: Map<string, object>, layers: object[][], hiddenBy: Map<string, string>}}
+ *   nodes: {id, x, y, w, h, kind ("node"|"virtual"|"more"), type, label, layer, order,
+ *   parents, children, count (more only), owner (more only: the collapsed parent)};
+ *   edges: {from, to, kind ("child"|"exit"), a, b (the layout nodes)}; hiddenBy: a hidden
+ *   node's id → the id of the node to expand to reveal it (one level).
+ */
+export function layout(nodes, { expanded = new Set() } = {}) {
+  const all = nodes || {};
+  const isExpanded = expandedTest(expanded);
+  const raw = rawEdges(all);
+  const vis = visibleGraph(all, raw, isExpanded);
+  const edges = visibleEdges(raw, vis);
+  const order = topoLayers(vis.list, edges);
+  const layers = orderLayers(order);
+  placeX(layers);
+  return finish(layers, edges, vis.hiddenBy);
+}
+
+function expandedTest(expanded) {
+  if (expanded === "*") return () => true;
+  const set = expanded instanceof Set ? expanded : new Set(expanded || []);
+  if (set.has("*")) return () => true;
+  return (id) => set.has(id);
+}
+
+// ---- the raw graph: children edges plus the workflow exit handler's edges -------------------
+
+function rawEdges(all) {
+  const kids = new Map();
+  const hasParent = new Set();
+  for (const id in all) {
+    const list = [];
+    for (const c of all[id].children || []) {
+      if (c in all && c !== id) {
+        list.push(c);
+        hasParent.add(c);
+      }
+    }
+    kids.set(id, list);
+  }
+  const roots = [];
+  const exitRoots = [];
+  for (const id in all) {
+    if (hasParent.has(id)) continue;
+    (String(all[id].name || "").endsWith(".onExit") ? exitRoots : roots).push(id);
+  }
+  if (!roots.length && exitRoots.length) roots.push(exitRoots.shift());
+  const exits = [];
+  if (roots.length) {
+    const from = outboundOf(all, kids, roots[0]);
+    for (const x of exitRoots) for (const o of from) exits.push([o, x]);
+  }
+  return { kids, roots: [...roots, ...exitRoots], exits };
+}
+
+// The nodes a following node hangs under: a pod-like node itself, otherwise its outboundNodes
+// (recursively), falling back to the sinks below it when the status has none.
+function outboundOf(all, kids, rootId) {
+  const out = [];
+  const seen = new Set();
+  const stack = [rootId];
+  while (stack.length) {
+    const id = stack.pop();
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const n = all[id];
+    const outbound = (n.outboundNodes || []).filter((o) => o in all);
+    if (LEAF_TYPES.has(n.type) || (!outbound.length && !kids.get(id).length)) out.push(id);
+    else if (outbound.length) stack.push(...outbound.reverse());
+    else stack.push(...[...kids.get(id)].reverse());
+  }
+  return out;
+}
+
+// ---- visibility: collapse large fan-outs -----------------------------------------------------
+
+function makeNode(id, n) {
+  const virtual = VIRTUAL_TYPES.has(n.type);
+  return {
+    id,
+    kind: virtual ? "virtual" : "node",
+    type: n.type || "",
+    label: n.displayName || n.name || id,
+    w: virtual ? DOT : NODE_W,
+    h: virtual ? DOT : NODE_H,
+    x: 0,
+    y: 0,
+    layer: 0,
+    order: 0,
+    seq: 0,
+    rank: 0,
+    parents: [],
+    children: [],
+  };
+}
+
+function visibleGraph(all, raw, isExpanded) {
+  const index = new Map();
+  const list = [];
+  const hiddenBy = new Map(); // hidden id → the node whose expansion shows it
+  const rep = new Map(); // hidden id → the "+N more" node standing for it
+  const add = (node) => {
+    node.seq = list.length;
+    index.set(node.id, node);
+    list.push(node);
+    return node;
+  };
+  const queue = [];
+  const reach = (id) => {
+    if (!index.has(id)) {
+      add(makeNode(id, all[id]));
+      queue.push(id);
+    }
+  };
+  const hiddenSeeds = [];
+  let head = 0;
+  const walk = () => {
+    while (head < queue.length) {
+      const id = queue[head++];
+      const kids = raw.kids.get(id);
+      if (kids.length > FANOUT_LIMIT && !isExpanded(id)) {
+        const more = add({
+          ...makeNode(moreId(id), { type: "Collapsed" }),
+          kind: "more",
+          w: MORE_W,
+          h: MORE_H,
+          owner: id,
+          count: kids.length - SHOW_FIRST - 1,
+        });
+        more.label = `+${more.count} more`;
+        for (let i = 0; i < kids.length; i++) {
+          if (i < SHOW_FIRST || i === kids.length - 1) reach(kids[i]);
+          else hiddenSeeds.push([kids[i], more, id]);
+        }
+      } else {
+        for (const c of kids) reach(c);
+      }
+    }
+  };
+  // Everything reachable only through hidden children is hidden behind the same "+N more".
+  const hide = () => {
+    const stack = [];
+    for (const [h, more, owner] of hiddenSeeds.splice(0)) {
+      if (index.has(h) || rep.has(h)) continue;
+      stack.push(h);
+      rep.set(h, more);
+      hiddenBy.set(h, owner);
+      while (stack.length) {
+        const id = stack.pop();
+        for (const c of raw.kids.get(id)) {
+          if (index.has(c) || rep.has(c)) continue;
+          rep.set(c, more);
+          hiddenBy.set(c, owner);
+          stack.push(c);
+        }
+      }
+    }
+  };
+  for (const r of raw.roots) reach(r);
+  walk();
+  hide();
+  // Nodes in a cycle that no root reaches (a malformed status) are still shown.
+  for (const id in all) {
+    if (index.has(id) || rep.has(id)) continue;
+    reach(id);
+    walk();
+    hide();
+  }
+  return { index, list, rep, hiddenBy };
+}
+
+function visibleEdges(raw, vis) {
+  const edges = [];
+  const seen = new Set();
+  const put = (u, v, kind) => {
+    const a = vis.index.get(u) || vis.rep.get(u);
+    const b = vis.index.get(v) || vis.rep.get(v);
+    if (!a || !b || a === b) return;
+    const key = a.id + "\n" + b.id;
+    if (seen.has(key)) return;
+    seen.add(key);
+    edges.push({ from: a.id, to: b.id, kind, a, b });
+    if (!b.parents.length) b.rank = a.children.length; // siblings keep their parent's order
+    a.children.push(b);
+    b.parents.push(a);
+  };
+  for (const [u, kids] of raw.kids) for (const v of kids) put(u, v, "child");
+  for (const [u, v] of raw.exits) put(u, v, "exit");
+  return edges;
+}
+
+// ---- layers: longest path from the roots, one topological pass -------------------------------
+
+function topoLayers(list, edges) {
+  const indeg = new Map();
+  for (const n of list) indeg.set(n, n.parents.length);
+  const done = [];
+  let queue = list.filter((n) => n.parents.length === 0);
+  const placed = new Set();
+  while (done.length < list.length) {
+    if (!queue.length) {
+      // A cycle: break it at the earliest-seen node left, ignoring its unplaced parents.
+      const next = list.find((n) => !placed.has(n));
+      queue = [next];
+    }
+    const nextQueue = [];
+    for (const n of queue) {
+      if (placed.has(n)) continue;
+      placed.add(n);
+      done.push(n);
+      for (const c of n.children) {
+        if (placed.has(c)) continue;
+        if (c.layer < n.layer + 1) c.layer = n.layer + 1;
+        const left = indeg.get(c) - 1;
+        indeg.set(c, left);
+        if (left === 0) nextQueue.push(c);
+      }
+    }
+    queue = nextQueue;
+  }
+  return done;
+}
+
+// ---- order within a layer: the parents' order (one barycentre pass) --------------------------
+
+function orderLayers(done) {
+  const layers = [];
+  for (const n of done) (layers[n.layer] ||= []).push(n);
+  for (let l = 0; l < layers.length; l++) {
+    const row = (layers[l] ||= []);
+    for (const n of row) {
+      let sum = 0;
+      let count = 0;
+      for (const p of n.parents) {
+        if (p.layer < l) {
+          sum += (p.order + 0.5) / layers[p.layer].length;
+          count++;
+        }
+      }
+      n.key = count ? sum / count : n.seq / done.length;
+    }
+    row.sort((a, b) => a.key - b.key || a.rank - b.rank || a.seq - b.seq);
+    row.forEach((n, i) => (n.order = i));
+  }
+  return layers;
+}
+
+// ---- x: packed per layer, pulled toward the parents, then parents centred over children ------
+
+function placeX(layers) {
+  for (const row of layers) {
+    let x = 0;
+    for (const n of row) {
+      n.cx = x + n.w / 2;
+      x += n.w + COL_GAP;
+    }
+  }
+  for (let l = 1; l < layers.length; l++) {
+    settle(layers[l], (n) => meanX(n.parents, (p) => p.layer < l, n.cx));
+  }
+  for (let l = layers.length - 2; l >= 0; l--) {
+    settle(layers[l], (n) => meanX(n.children, (c) => c.layer > l, n.cx));
+  }
+}
+
+function meanX(list, keep, fallback) {
+  let sum = 0;
+  let count = 0;
+  for (const m of list) {
+    if (keep(m)) {
+      sum += m.cx;
+      count++;
+    }
+  }
+  return count ? sum / count : fallback;
+}
+
+// Closest positions to the wanted centres that keep the layer's order and gaps: isotonic
+// regression by pooling adjacent violators, linear in the layer's length.
+function settle(row, wanted) {
+  const shift = new Float64Array(row.length);
+  for (let i = 1; i < row.length; i++) {
+    shift[i] = shift[i - 1] + (row[i - 1].w + row[i].w) / 2 + COL_GAP;
+  }
+  const blocks = [];
+  for (let i = 0; i < row.length; i++) {
+    let block = { sum: wanted(row[i]) - shift[i], count: 1, start: i };
+    while (blocks.length) {
+      const top = blocks[blocks.length - 1];
+      if (top.sum / top.count <= block.sum / block.count) break;
+      blocks.pop();
+      block = { sum: top.sum + block.sum, count: top.count + block.count, start: top.start };
+    }
+    blocks.push(block);
+  }
+  for (const b of blocks) {
+    const base = b.sum / b.count;
+    for (let i = b.start; i < b.start + b.count; i++) row[i].cx = base + shift[i];
+  }
+}
+
+// ---- final coordinates -----------------------------------------------------------------------
+
+function finish(layers, edges, hiddenBy) {
+  let minX = Infinity;
+  let maxX = -Infinity;
+  for (const row of layers) {
+    if (!row.length) continue;
+    minX = Math.min(minX, row[0].cx - row[0].w / 2);
+    const last = row[row.length - 1];
+    maxX = Math.max(maxX, last.cx + last.w / 2);
+  }
+  if (!Number.isFinite(minX)) minX = maxX = 0;
+  const out = [];
+  const index = new Map();
+  layers.forEach((row, l) => {
+    const top = MARGIN + l * (NODE_H + ROW_GAP);
+    for (const n of row) {
+      n.x = Math.round(n.cx - n.w / 2 - minX + MARGIN);
+      n.y = top + (NODE_H - n.h) / 2;
+      delete n.cx;
+      delete n.key;
+      delete n.rank;
+      out.push(n);
+      index.set(n.id, n);
+    }
+  });
+  return {
+    nodes: out,
+    edges,
+    layers,
+    index,
+    hiddenBy,
+    width: Math.ceil(maxX - minX + 2 * MARGIN),
+    height: MARGIN * 2 + Math.max(0, layers.length * (NODE_H + ROW_GAP) - ROW_GAP),
+  };
+}

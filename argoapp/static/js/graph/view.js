@@ -1,0 +1,376 @@
+// GraphView: the workflow graph on one <canvas>, as the workflow page (pages/workflow.js) shows
+// it. It owns pan/zoom/selection state and the user's expanded fan-outs, lays out through
+// graph/layout.js only when the set of nodes or their children changes (every other live update
+// only repaints phases), culls and hit-tests through graph/grid.js, paints through graph/draw.js
+// in a requestAnimationFrame callback only when something changed, and reports a click or
+// Enter on a node through onSelect. It never fetches anything: the page feeds it workflows.
+
+import { h } from "../dom.js";
+import { duration, durationOf } from "../format.js";
+import { BOX_ZOOM, forgetColors, paint, readColors, shownPhase } from "./draw.js";
+import { GridIndex } from "./grid.js";
+import { layout } from "./layout.js";
+import { bindKeys, bindPointer } from "./input.js";
+
+const MIN_ZOOM = 0.02;
+const MAX_ZOOM = 3;
+const PULSE_MS = 90; // running nodes' animation step (about 11 frames a second is plenty)
+let firstFrameMarked = false;
+
+export class GraphView {
+  /**
+   * @param {HTMLElement} container filled by the graph
+   * @param {{onSelect?: (nodeId: string|null) => void}} options
+   */
+  constructor(container, { onSelect } = {}) {
+    this.onSelect = onSelect || (() => {});
+    this.statuses = {};
+    this.layout = null;
+    this.grid = null;
+    this.key = "";
+    this.expanded = new Set();
+    this.view = { x: 0, y: 0, k: 1 };
+    this.selected = null;
+    this.hover = null;
+    this.labels = new Map();
+    this.stats = { layoutMs: 0, frameMs: 0, frames: 0 };
+    this.matches = [];
+    this.matchAt = -1;
+    this.fitted = false;
+    this.build(container);
+    this.cleanups = [bindPointer(this), bindKeys(this), this.watchEnvironment()];
+  }
+
+  build(container) {
+    this.canvas = h("canvas", {
+      class: "g-canvas",
+      tabindex: "0",
+      role: "img",
+      "aria-label": "Workflow graph. Arrow keys move between nodes, Enter opens one, " +
+        "+ and - zoom, 0 fits, / finds a node.",
+    });
+    this.find = h("input", {
+      class: "g-find",
+      type: "search",
+      placeholder: "Find node  /",
+      "aria-label": "Find node by name",
+      onkeydown: (e) => this.onFindKey(e),
+      oninput: () => (this.matches = []),
+    });
+    this.found = h("span", { class: "g-found muted", "aria-live": "polite" });
+    this.expandBtn = h("button", { class: "btn g-expand", type: "button",
+      onclick: () => this.toggleExpandAll() }, "Expand all"); // prettier-ignore
+    const button = (label, title, fn) =>
+      h("button", { class: "btn", type: "button", title, "aria-label": title, onclick: fn }, label);
+    this.tip = h("div", { class: "g-tip", role: "tooltip", hidden: true });
+    this.announce = h("div", { class: "g-sr", "aria-live": "polite" });
+    this.root = h(
+      "div",
+      { class: "g-root" },
+      h("div", { class: "g-tools toolbar" },
+        this.find, this.found,
+        button("+", "Zoom in (+)", () => this.zoomBy(1.25)),
+        button("−", "Zoom out (-)", () => this.zoomBy(0.8)),
+        button("Fit", "Zoom to fit (0)", () => this.fit()),
+        this.expandBtn), // prettier-ignore
+      h("div", { class: "g-stage" }, this.canvas, this.tip),
+      this.announce,
+    );
+    container.append(this.root);
+    this.ctx = this.canvas.getContext("2d");
+    this.colors = readColors(this.root);
+  }
+
+  watchEnvironment() {
+    const resize = new ResizeObserver(() => this.resize());
+    resize.observe(this.canvas.parentElement);
+    const dark = matchMedia("(prefers-color-scheme: dark)");
+    const motion = matchMedia("(prefers-reduced-motion: reduce)");
+    const theme = () => {
+      forgetColors();
+      this.colors = readColors(this.root);
+      this.invalidate();
+    };
+    dark.addEventListener("change", theme);
+    this.motion = motion;
+    this.resize();
+    return () => {
+      resize.disconnect();
+      dark.removeEventListener("change", theme);
+    };
+  }
+
+  resize() {
+    const stage = this.canvas.parentElement;
+    const dpr = window.devicePixelRatio || 1;
+    this.width = Math.max(1, stage.clientWidth);
+    this.height = Math.max(1, stage.clientHeight);
+    this.dpr = dpr;
+    this.canvas.width = Math.round(this.width * dpr);
+    this.canvas.height = Math.round(this.height * dpr);
+    this.canvas.style.width = `${this.width}px`;
+    this.canvas.style.height = `${this.height}px`;
+    if (this.layout && !this.fitted) this.fit();
+    this.invalidate();
+  }
+
+  /** Show a workflow (call again on every update: lays out again only when the shape changed). */
+  setWorkflow(wf) {
+    this.statuses = wf?.status?.nodes || {};
+    const key = shapeKey(this.statuses);
+    if (key !== this.key || !this.sameIds()) this.relayout(key);
+    this.invalidate();
+  }
+
+  sameIds() {
+    const known = this.layoutIds;
+    if (!known) return false;
+    for (const id in this.statuses) if (!known.has(id)) return false;
+    return true;
+  }
+
+  relayout(key = shapeKey(this.statuses)) {
+    const t0 = performance.now();
+    this.layout = layout(this.statuses, { expanded: this.expanded });
+    this.grid = new GridIndex(this.layout.nodes);
+    this.layoutIds = new Set(Object.keys(this.statuses));
+    this.key = key;
+    this.stats.layoutMs = performance.now() - t0;
+    this.canvas.dataset.layoutMs = this.stats.layoutMs.toFixed(1);
+    this.canvas.dataset.nodes = String(this.layout.nodes.length);
+    this.canvas.setAttribute(
+      "aria-label",
+      `Workflow graph of ${Object.keys(this.statuses).length} nodes. Arrow keys move between ` +
+        "nodes, Enter opens one, + and - zoom, 0 fits, / finds a node.",
+    );
+    if (!this.fitted && this.layout.nodes.length) this.fit();
+  }
+
+  /** Highlight a node and bring it into view, without calling onSelect. */
+  select(nodeId) {
+    this.selected = nodeId || null;
+    if (nodeId) this.reveal(nodeId);
+    this.invalidate();
+  }
+
+  /** Zoom to fit the whole graph (never above 1:1). */
+  fit() {
+    const L = this.layout;
+    if (!L || !this.width) return;
+    const k = clamp(Math.min(this.width / L.width, this.height / L.height, 1));
+    this.view = {
+      k,
+      x: (this.width - L.width * k) / 2,
+      y: Math.max(0, (this.height - L.height * k) / 2),
+    };
+    this.fitted = true;
+    this.invalidate();
+  }
+
+  zoomBy(factor, cx = this.width / 2, cy = this.height / 2) {
+    const v = this.view;
+    const k = clamp(v.k * factor);
+    this.view = { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
+    this.invalidate();
+  }
+
+  panBy(dx, dy) {
+    this.view = { ...this.view, x: this.view.x + dx, y: this.view.y + dy };
+    this.invalidate();
+  }
+
+  /** Expand what hides a node (nested fan-outs too), then pan it into view. */
+  reveal(nodeId) {
+    for (let i = 0; i < 8 && this.layout && !this.layout.index.has(nodeId); i++) {
+      const owner = this.layout.hiddenBy.get(nodeId);
+      if (!owner) break;
+      this.expanded.add(owner);
+      this.relayout();
+    }
+    const n = this.layout?.index.get(nodeId);
+    if (!n) return;
+    const v = this.view;
+    const sx = n.x * v.k + v.x;
+    const sy = n.y * v.k + v.y;
+    const inside = sx >= 0 && sy >= 0 && sx + n.w * v.k <= this.width && sy + n.h * v.k <= this.height;
+    if (!inside) this.centerOn(n);
+  }
+
+  centerOn(n) {
+    const k = Math.max(this.view.k, BOX_ZOOM * 3);
+    this.view = {
+      k,
+      x: this.width / 2 - (n.x + n.w / 2) * k,
+      y: this.height / 2 - (n.y + n.h / 2) * k,
+    };
+    this.invalidate();
+  }
+
+  /** The laid-out node at a point of the canvas (CSS pixels), or null. */
+  nodeAt(px, py) {
+    if (!this.grid) return null;
+    const v = this.view;
+    return this.grid.at((px - v.x) / v.k, (py - v.y) / v.k, 6 / v.k);
+  }
+
+  /** Act on a node as a click or Enter does: expand a "+N more", else report it. */
+  activate(n) {
+    if (!n) return;
+    if (n.kind === "more") {
+      this.expanded.add(n.owner);
+      this.relayout();
+      this.invalidate();
+      return;
+    }
+    this.selected = n.id;
+    this.invalidate();
+    this.say(n);
+    this.onSelect(n.id);
+  }
+
+  moveTo(n) {
+    if (!n) return;
+    this.selected = n.id;
+    this.reveal(n.id);
+    this.say(n);
+    this.invalidate();
+  }
+
+  say(n) {
+    const st = this.statuses[n.id];
+    this.announce.textContent = st ? `${n.label}, ${shownPhase(st)}` : n.label;
+    this.canvas.dataset.selected = n.id;
+  }
+
+  toggleExpandAll() {
+    const all = this.expanded === "*";
+    this.expanded = all ? new Set() : "*";
+    this.expandBtn.textContent = all ? "Expand all" : "Collapse";
+    this.relayout();
+    this.invalidate();
+  }
+
+  onFindKey(e) {
+    if (e.key === "Escape") {
+      this.canvas.focus();
+      return;
+    }
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const q = this.find.value.trim().toLowerCase();
+    if (!q) return;
+    if (!this.matches.length) {
+      this.matches = Object.values(this.statuses)
+        .filter((n) => [n.displayName, n.name, n.id, n.templateName]
+          .some((t) => t && String(t).toLowerCase().includes(q))) // prettier-ignore
+        .map((n) => n.id);
+      this.matchAt = -1;
+    }
+    if (!this.matches.length) {
+      this.found.textContent = "no match";
+      return;
+    }
+    this.matchAt = (this.matchAt + 1) % this.matches.length;
+    this.found.textContent = `${this.matchAt + 1}/${this.matches.length}`;
+    const id = this.matches[this.matchAt];
+    this.select(id);
+    const n = this.layout.index.get(id);
+    if (n) {
+      this.centerOn(n);
+      this.say(n);
+    }
+    this.onSelect(id);
+  }
+
+  showTip(n, px, py) {
+    if (!n) {
+      this.tip.hidden = true;
+      return;
+    }
+    const st = this.statuses[n.id];
+    this.tip.textContent = "";
+    if (n.kind === "more") {
+      this.tip.append(h("strong", {}, n.label), h("div", {}, "Click to show them all"));
+    } else {
+      const phase = shownPhase(st);
+      const took = st?.startedAt ? duration(durationOf(st.startedAt, st.finishedAt)) : "";
+      this.tip.append(
+        h("strong", {}, n.label),
+        h("div", {}, `${phase}${n.type ? ` · ${n.type}` : ""}${took ? ` · ${took}` : ""}`),
+        st?.message ? h("div", { class: "muted" }, st.message) : null,
+      );
+    }
+    this.tip.hidden = false;
+    const x = Math.min(px + 14, this.width - this.tip.offsetWidth - 4);
+    const y = py + 18 + this.tip.offsetHeight > this.height ? py - this.tip.offsetHeight - 8 : py + 18;
+    this.tip.style.transform = `translate(${Math.max(0, x)}px, ${Math.max(0, y)}px)`;
+  }
+
+  /** Ask for a repaint on the next animation frame (at most one pending). */
+  invalidate() {
+    if (this.raf || this.destroyed) return;
+    this.raf = requestAnimationFrame(() => this.frame());
+  }
+
+  frame() {
+    this.raf = 0;
+    const t0 = performance.now();
+    const animate = !this.motion.matches && this.hasRunning();
+    const drawn = paint(this.ctx, {
+      layout: this.layout,
+      grid: this.grid,
+      statuses: this.statuses,
+      view: this.view,
+      width: this.width,
+      height: this.height,
+      dpr: this.dpr,
+      colors: this.colors,
+      selected: this.selected,
+      labels: this.labels,
+      pulse: animate ? (Math.sin(t0 / 300) + 1) / 2 : null,
+    });
+    this.stats.frameMs = performance.now() - t0;
+    this.stats.frames++;
+    this.canvas.dataset.frameMs = this.stats.frameMs.toFixed(2);
+    this.canvas.dataset.frames = String(this.stats.frames);
+    if (drawn && !this.markedFirst) {
+      this.markedFirst = true;
+      if (!firstFrameMarked) performance.mark("argoapp:graph-rendered");
+      firstFrameMarked = true;
+    }
+    if (animate) this.pulseTimer = setTimeout(() => this.invalidate(), PULSE_MS);
+  }
+
+  hasRunning() {
+    for (const id in this.statuses) if (this.statuses[id].phase === "Running") return true;
+    return false;
+  }
+
+  destroy() {
+    this.destroyed = true;
+    cancelAnimationFrame(this.raf);
+    clearTimeout(this.pulseTimer);
+    for (const undo of this.cleanups) undo();
+    this.root.remove();
+  }
+}
+
+function clamp(k) {
+  return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, k));
+}
+
+// What the layout depends on: the node ids and their children (children only ever grow, so
+// their total count changes whenever one is added), and the roots' outbound nodes (the
+// workflow exit handler hangs under them).
+function shapeKey(statuses) {
+  let count = 0;
+  let kids = 0;
+  let outbound = 0;
+  for (const id in statuses) {
+    const n = statuses[id];
+    count++;
+    kids += n.children ? n.children.length : 0;
+    outbound += n.outboundNodes ? n.outboundNodes.length : 0;
+  }
+  return `${count}/${kids}/${outbound}`;
+}
