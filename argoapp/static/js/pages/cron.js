@@ -1,0 +1,232 @@
+// Cron workflows: the list (/cron-workflows[/:ns]) with schedules, their meaning, next and last
+// run, suspended or not; one cron workflow (/cron-workflows/:ns/:name) with its summary, the
+// workflows it started (live), its conditions, YAML (edit, save) and the actions suspend,
+// resume, submit now and delete; and create (/cron-workflows/:ns/new). The router mounts it.
+// Argo has no watch for cron workflows, so the pages re-read them every POLL_MS.
+
+import { h, clear } from "../dom.js";
+import { get, del, put, post } from "../api.js";
+import { navigate, currentQuery, setQuery } from "../router.js";
+import { errorBox, confirmDialog, toast, loading, namespaceInput, emptyState } from "../components.js";
+import { KINDS, itemPath, listNamespace, listRoute, rememberNamespace, defaultNamespace, starter } from "../tmpl/kinds.js";
+import { yamlCard, createCard } from "../tmpl/yamlcard.js";
+import { startedWorkflows } from "../tmpl/started.js";
+import { specSummary, metaFacts } from "../tmpl/summary.js";
+import {
+  schedulesOf, scheduleWords, zoneText, nextRunCell, lastRunCell, suspendedBadge, cronFacts, conditionsTable,
+} from "../tmpl/cronsummary.js";
+
+const KIND = KINDS.CronWorkflow;
+const POLL_MS = 10_000;
+
+/** Router entry: list, detail or create page. */
+export default function mount(root, { params, query }) {
+  if (params.name === "new") return mountCreate(root, params);
+  if (params.name) return mountDetail(root, params);
+  return mountList(root, params, query || currentQuery());
+}
+
+function head(title, ...actions) {
+  return h("div", { class: "page-head" }, h("h1", {}, title), h("div", { class: "toolbar" }, actions));
+}
+
+function mountList(root, params, query) {
+  const ns = listNamespace(params, query);
+  if (ns) rememberNamespace(ns);
+  document.title = `${KIND.title} · argoapp`;
+  let nameFilter = query.get("name") || "";
+  let items = null;
+  const body = h("div", { class: "tm-list-body" });
+  const createHref = KIND.route(ns || defaultNamespace(), "new");
+  root.append(
+    head(KIND.title, h("a", { class: "btn primary", href: createHref, "aria-label": "Create a cron workflow" }, "+ Create")),
+    h("div", { class: "toolbar tm-filters" },
+      h("label", { class: "field" }, h("span", {}, "Namespace"),
+        namespaceInput(ns, (v) => navigate(listRoute(KIND, v.trim())))),
+      h("label", { class: "field" }, h("span", {}, "Name"),
+        h("input", {
+          type: "search", value: nameFilter, placeholder: "filter by name", "aria-label": "Filter by name",
+          oninput: (e) => {
+            nameFilter = e.target.value;
+            setQuery({ name: nameFilter || null });
+            render();
+          },
+        }))),
+    body);
+
+  function render() {
+    clear(body);
+    const shown = items.filter((c) => c.metadata.name.includes(nameFilter));
+    if (!shown.length) {
+      const where = ns ? ` in ${ns}` : " in any namespace";
+      const what = nameFilter ? `No cron workflows match “${nameFilter}”${where}.` : `No cron workflows${where}.`;
+      body.append(emptyState(what, h("a", { class: "btn", href: createHref }, "Create a cron workflow")));
+      return;
+    }
+    const now = new Date();
+    body.append(h("table", { class: "table tm-table tm-cron-table" },
+      h("thead", {}, h("tr", {}, ["Name", "Namespace", "Schedule", "Runs", "Next run", "Last run", "State",
+        "Concurrency", "Active"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, shown.map((c) => row(c, now)))));
+  }
+
+  function row(c, now) {
+    const { name, namespace } = c.metadata;
+    const schedules = schedulesOf(c);
+    return h("tr", { dataset: { name } },
+      h("td", {}, h("a", { href: KIND.route(namespace, name) }, name)),
+      h("td", {}, namespace),
+      h("td", { class: "tm-schedule" }, schedules.map((s) => h("div", {}, h("code", {}, s))),
+        h("div", { class: "muted tm-zone" }, zoneText(c))),
+      h("td", { class: "tm-describe" }, schedules.map((s) => {
+        const { text, error } = scheduleWords(s);
+        return h("div", {}, error ? h("span", { class: "tm-bad" }, `⚠ ${error}`) : text);
+      })),
+      h("td", {}, nextRunCell(c, now)),
+      h("td", {}, lastRunCell(c)),
+      h("td", {}, suspendedBadge(c)),
+      h("td", {}, (c.spec || {}).concurrencyPolicy || "Allow"),
+      h("td", { class: "tm-num" }, String(((c.status || {}).active || []).length)));
+  }
+
+  async function load({ quiet = false } = {}) {
+    if (!quiet) {
+      clear(body);
+      body.append(loading());
+    }
+    try {
+      items = (await get(KIND.api(ns))).items || [];
+      render();
+    } catch (err) {
+      if (quiet && items) return; // a failed refresh keeps what is shown; the next one retries
+      clear(body);
+      body.append(errorBox(err, () => load()));
+    }
+  }
+  load();
+  const timer = setInterval(() => load({ quiet: true }), POLL_MS);
+  return () => clearInterval(timer);
+}
+
+function mountDetail(root, params) {
+  const { namespace: ns, name } = params;
+  document.title = `${name} · ${KIND.title} · argoapp`;
+  const path = itemPath(KIND, ns, name);
+  const actions = h("div", { class: "toolbar" });
+  const summary = h("section", { class: "card tm-summary", "aria-label": "Summary" });
+  const conditions = h("section", { class: "card tm-conditions-card", "aria-label": "Conditions" });
+  const problems = h("div", { class: "tm-problems", "aria-live": "polite" });
+  let cron = null;
+  let yaml = null;
+  let started = null;
+  let timer = null;
+  let destroyed = false;
+
+  function show(obj) {
+    cron = obj;
+    clear(summary);
+    summary.append(h("div", { class: "tm-card-head" }, h("h2", {}, "Summary")),
+      h("dl", { class: "tm-facts" }, cronFacts(obj), metaFacts(obj)),
+      h("h3", {}, "Workflow spec"), specSummary((obj.spec || {}).workflowSpec));
+    clear(conditions);
+    conditions.append(h("div", { class: "tm-card-head" }, h("h2", {}, "Conditions")), conditionsTable(obj));
+    renderActions();
+    if (yaml) yaml.setObject(obj);
+  }
+
+  function renderActions() {
+    clear(actions);
+    const suspended = Boolean((cron.spec || {}).suspend);
+    const submitHref = `/submit?kind=CronWorkflow&namespace=${encodeURIComponent(ns)}&name=${encodeURIComponent(name)}`;
+    actions.append(
+      suspended
+        ? h("button", { class: "btn", type: "button", onclick: () => setSuspended(false), "aria-label": `Resume ${name}` }, "▶ Resume")
+        : h("button", { class: "btn", type: "button", onclick: () => setSuspended(true), "aria-label": `Suspend ${name}` }, "⏸ Suspend"),
+      h("button", { class: "btn primary", type: "button", onclick: submitNow, "aria-label": `Submit ${name} now` }, "Submit now"),
+      h("a", { class: "btn", href: submitHref, "aria-label": `Submit ${name} with parameters` }, "Submit…"),
+      h("button", { class: "btn danger", type: "button", onclick: remove, "aria-label": `Delete ${name}` }, "Delete"));
+  }
+
+  async function act(fn) {
+    clear(problems);
+    try {
+      await fn();
+    } catch (err) {
+      problems.append(errorBox(err, () => act(fn)));
+    }
+  }
+
+  const setSuspended = (on) => act(async () => {
+    show(await put(`${path}/${on ? "suspend" : "resume"}`, {}));
+    toast(on ? `Suspended ${name}` : `Resumed ${name}`);
+  });
+
+  const submitNow = () => act(async () => {
+    const wf = await post(`/api/v1/workflows/${encodeURIComponent(ns)}/submit`,
+      { resourceKind: "cronwf", resourceName: name, submitOptions: {} });
+    toast(`Submitted ${wf.metadata.name}`);
+  });
+
+  async function remove() {
+    const ok = await confirmDialog(`Delete cron workflow ${name}? It stops scheduling runs.`, { confirm: "Delete", danger: true });
+    if (ok) {
+      await act(async () => {
+        await del(path);
+        toast(`Deleted ${name}`);
+        navigate(KIND.route(ns));
+      });
+    }
+  }
+
+  async function load() {
+    clear(root);
+    root.append(head(name), loading());
+    try {
+      const obj = await get(path);
+      if (destroyed) return;
+      clear(root);
+      started = startedWorkflows({ namespace: ns, selector: `${KIND.label}=${name}`, title: "Workflows it started" });
+      yaml = yamlCard(KIND, obj, { onSaved: show });
+      show(obj);
+      root.append(head(name, actions),
+        h("p", { class: "muted tm-crumbs" }, h("a", { href: KIND.route(ns) }, KIND.title), ` / ${ns}`),
+        problems,
+        h("div", { class: "grid2 tm-detail" }, summary, h("div", { class: "tm-side" }, started.element, conditions)),
+        yaml.element);
+      timer = setInterval(refresh, POLL_MS);
+    } catch (err) {
+      if (destroyed) return;
+      clear(root);
+      root.append(head(name), errorBox(err, load));
+    }
+  }
+
+  async function refresh() {
+    try {
+      const obj = await get(path);
+      if (!destroyed) show(obj);
+    } catch {
+      // A failed refresh keeps what is shown; the next one tries again, actions report errors.
+    }
+  }
+
+  load();
+  return () => {
+    destroyed = true;
+    clearInterval(timer);
+    if (yaml) yaml.destroy();
+    if (started) started.destroy();
+  };
+}
+
+function mountCreate(root, params) {
+  const ns = params.namespace || defaultNamespace();
+  document.title = "New cron workflow · argoapp";
+  const card = createCard(KIND, ns, starter(KIND, ns), {
+    onCreated: (made) => navigate(KIND.route(made.metadata.namespace, made.metadata.name)),
+  });
+  root.append(head("New cron workflow"),
+    h("p", { class: "muted" }, "Write the CronWorkflow below; it is checked as you type and created with Create."),
+    card.element);
+  return () => card.destroy();
+}

@@ -1,0 +1,176 @@
+"""Cron workflows in the browser: js/cron.js against the controller's own schedule code, the
+list's schedule and next run, suspend and resume from the detail page, and Submit now.
+
+cron.js runs inside the page (`import('/static/js/cron.js')`); its answers are compared with
+argoapp.controller.cron_schedule, which is what actually fires the runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from argoapp.controller.cron_schedule import parse
+from tests.ui.harness import Live
+
+IMPORT = "async ([s, tz, start, n]) => (await import('/static/js/cron.js'))"
+NEXT_RUNS = IMPORT + ".nextRuns(s, tz, new Date(start), n).map((d) => d.toISOString())"
+CHECK = IMPORT + ".check(s, tz)"
+DESCRIBE = "async (s) => (await import('/static/js/cron.js')).describe(s)"
+
+
+def js_next(page: Page, schedule: str, tz: str, start: str, count: int) -> list[str]:
+    runs: list[str] = page.evaluate(NEXT_RUNS, [schedule, tz, start, count])
+    return runs
+
+
+def server_next(schedule: str, tz: str, start: str, count: int) -> list[str]:
+    """The same runs from the controller's scheduler, as JavaScript's ISO strings."""
+    spec = parse(schedule, ZoneInfo(tz))
+    at: datetime | None = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    runs = []
+    for _ in range(count):
+        assert at is not None
+        at = spec.next(at)
+        if at is None:
+            break
+        runs.append(at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    return runs
+
+
+CASES = [
+    # ranges, steps and day-of-week names; Friday evening rolls to Monday
+    ("*/15 9-17 * * mon-FRI", "UTC", "2026-02-06T17:50:00Z", 3),
+    ("10/20 * * * *", "UTC", "2026-02-06T17:50:00Z", 4),  # N/step runs to the field's end
+    ("0 12 * JAN,jul SUN", "UTC", "2026-01-01T00:00:00Z", 3),  # month names, lists
+    ("0 0 13 * FRI", "UTC", "2026-02-01T00:00:00Z", 4),  # day-of-month OR day-of-week
+    ("0 0 ? * 1", "UTC", "2026-02-01T00:00:00Z", 2),  # `?` is `*`
+    ("0 9 * * *", "America/New_York", "2026-03-06T00:00:00Z", 4),  # DST begins on the 8th
+    ("30 2 * * *", "America/New_York", "2026-03-07T00:00:00Z", 3),  # 02:30 is skipped
+    ("30 1 * * *", "America/New_York", "2026-10-31T12:00:00Z", 3),  # 01:30 happens twice
+    ("*/20 1 * * *", "Europe/London", "2026-10-24T12:00:00Z", 6),  # the fold, interleaved
+    ("@daily", "Europe/Berlin", "2026-01-01T00:00:00Z", 2),
+    ("@weekly", "Australia/Sydney", "2026-04-01T00:00:00Z", 2),
+    ("CRON_TZ=Asia/Tokyo 0 9 * * *", "UTC", "2026-02-01T00:00:00Z", 2),
+    ("0 0 29 2 *", "UTC", "2026-01-01T00:00:00Z", 2),  # leap days only
+    ("0 0 30 2 *", "UTC", "2026-01-01T00:00:00Z", 2),  # never
+]
+
+
+def test_cron_js_next_runs_match_the_controller(page: Page) -> None:
+    page.goto("/cron-workflows")
+    for schedule, tz, start, count in CASES:
+        assert js_next(page, schedule, tz, start, count) == server_next(
+            schedule, tz, start, count
+        ), schedule
+    # Spot checks that do not lean on the server's code.
+    assert js_next(page, "30 2 * * *", "America/New_York", "2026-03-07T00:00:00Z", 2) == [
+        "2026-03-07T07:30:00.000Z",
+        "2026-03-09T06:30:00.000Z",
+    ]
+    assert js_next(page, "@every 1h30m", "", "2026-01-01T00:00:00Z", 2) == [
+        "2026-01-01T01:30:00.000Z",
+        "2026-01-01T03:00:00.000Z",
+    ]
+    assert js_next(page, "@every 90s", "UTC", "2026-01-01T00:00:00.500Z", 1) == [
+        "2026-01-01T00:01:30.000Z"
+    ]
+
+
+def test_cron_js_bad_expressions_and_words(page: Page) -> None:
+    page.goto("/cron-workflows")
+    bad = {
+        ("61 * * * *", "UTC"): "end of range (61) above maximum (59): 61",
+        ("* * * * * *", "UTC"): "expected exactly 5 fields, found 6",
+        ("5-1 * * * *", "UTC"): "beginning of range (5) beyond end of range (1): 5-1",
+        ("*/0 * * * *", "UTC"): "step of range should be a positive number: */0",
+        ("0 0 * FOO *", "UTC"): "failed to parse int from FOO",
+        ("@fortnightly", "UTC"): "unrecognized descriptor: @fortnightly",
+        ("@every banana", "UTC"): "failed to parse duration @every banana",
+        ("0 9 * * *", "Mars/Olympus"): "unknown time zone Mars/Olympus",
+        ("", "UTC"): "empty spec string",
+    }
+    for (schedule, tz), message in bad.items():
+        got = page.evaluate(CHECK, [schedule, tz, "", 0])
+        assert got is not None and message in got, (schedule, got)
+    assert page.evaluate(CHECK, ["0 9 * * MON-FRI", "Europe/Paris", "", 0]) is None
+    words = {
+        "*/5 * * * *": "every 5 minutes",
+        "* * * * *": "every minute",
+        "0 9 * * MON-FRI": "at 09:00 on Monday through Friday",
+        "0 * * * *": "every hour",
+        "@daily": "every day at 00:00",
+        "@every 90s": "every 1 minute 30 seconds",
+        "0 0 1 1 *": "at 00:00 on day 1 of the month in January",
+    }
+    for schedule, text in words.items():
+        assert page.evaluate(DESCRIBE, schedule) == text
+
+
+def cron_object(name: str, schedule: str = "0 0 1 1 *") -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": "argo"},
+        "spec": {
+            "schedules": [schedule],
+            "timezone": "UTC",
+            "concurrencyPolicy": "Forbid",
+            "workflowSpec": {
+                "entrypoint": "main",
+                "templates": [
+                    {"name": "main", "container": {"image": "busybox", "command": ["true"]}}
+                ],
+            },
+        },
+    }
+
+
+def test_cron_list_shows_schedule_and_next_run(page: Page, live: Live) -> None:
+    name = f"ui-cron-{uuid.uuid4().hex[:6]}"
+    live.create("cron-workflows", "cronWorkflow", cron_object(name))
+    page.goto("/cron-workflows/argo")
+    row = page.locator(f"tr[data-name='{name}']")
+    expect(row).to_contain_text("0 0 1 1 *")
+    expect(row).to_contain_text("at 00:00 on day 1 of the month in January")
+    expect(row).to_contain_text("Forbid")
+    expect(row).to_contain_text("Active")
+    year = datetime.now(UTC).year + 1
+    expect(row.locator(f"time[datetime='{year}-01-01T00:00:00.000Z']")).to_be_visible()
+    live.api("DELETE", f"/api/v1/cron-workflows/argo/{name}")
+
+
+def test_cron_suspend_resume_and_submit_now(page: Page, live: Live) -> None:
+    name = f"ui-cron-{uuid.uuid4().hex[:6]}"
+    live.create("cron-workflows", "cronWorkflow", cron_object(name))
+    path = f"/api/v1/cron-workflows/argo/{name}"
+    page.goto("/cron-workflows/argo")
+    page.locator(f"tr[data-name='{name}'] a").first.click()
+    expect(page).to_have_url(f"{live.url}/cron-workflows/argo/{name}")
+    expect(page.locator("h1")).to_have_text(name)
+
+    page.get_by_role("button", name=f"Suspend {name}").click()
+    expect(page.get_by_role("button", name=f"Resume {name}")).to_be_visible()
+    expect(page.locator(".tm-summary")).to_contain_text("Suspended")
+    assert live.api("GET", path)["spec"]["suspend"] is True
+    page.get_by_role("button", name=f"Resume {name}").click()
+    expect(page.get_by_role("button", name=f"Suspend {name}")).to_be_visible()
+    assert not live.api("GET", path)["spec"].get("suspend")
+
+    page.get_by_role("button", name=f"Submit {name} now").click()
+    started = page.locator(".tm-started tbody tr")
+    expect(started).to_have_count(1)
+    selector = quote(f"workflows.argoproj.io/cron-workflow={name}")
+    listed = live.api("GET", f"/api/v1/workflows/argo?listOptions.labelSelector={selector}").get(
+        "items"
+    )
+    assert listed and len(listed) == 1
+    expect(started).to_contain_text(listed[0]["metadata"]["name"])
+
+    page.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(f"{live.url}/cron-workflows/argo")
+    expect(page.locator(f"tr[data-name='{name}']")).to_have_count(0)

@@ -1,0 +1,160 @@
+"""Workflow templates and cluster workflow templates in the browser: create through the page's
+YAML editor (linted first), the list, edit and save a parameter default, a stale save shown as
+a conflict, submit through the link to the submit page, delete; the cluster kind's list and
+detail.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from playwright.sync_api import Page, expect
+
+from tests.ui.harness import Live, LiveError
+
+TEMPLATE_YAML = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: {name}
+  namespace: argo
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+      - name: greeting
+        value: hello
+      - name: colour
+        value: red
+        enum: [red, green]
+  templates:
+    - name: main
+      container:
+        image: busybox
+        command: [echo, "{{{{workflow.parameters.greeting}}}}"]
+"""
+
+
+def editor(page: Page) -> Any:
+    return page.locator(".tm-yaml textarea").first
+
+
+def test_create_edit_submit_delete_a_workflow_template(page: Page, live: Live) -> None:
+    name = f"ui-tmpl-{uuid.uuid4().hex[:6]}"
+    page.goto("/workflow-templates/argo/new")
+    editor(page).fill(TEMPLATE_YAML.format(name=name))
+    expect(page.locator(".tm-lint-status")).to_have_text("✔ Valid")
+    page.get_by_role("button", name="Create workflow template").click()
+    expect(page).to_have_url(f"{live.url}/workflow-templates/argo/{name}")
+    summary = page.locator(".tm-summary")
+    expect(summary.locator("tr[data-param='greeting']")).to_contain_text("hello")
+    expect(summary.locator("tr[data-param='colour']")).to_contain_text("green")
+    expect(summary.locator("li[data-template='main']")).to_contain_text("container")
+
+    page.goto("/workflow-templates/argo")
+    row = page.locator(f"tr[data-name='{name}']")
+    expect(row).to_contain_text("main")
+    row.get_by_role("link", name=name).click()
+
+    page.get_by_role("button", name="Edit YAML").click()
+    text = editor(page).input_value()
+    editor(page).fill(text.replace("value: hello", "value: bonjour"))
+    page.get_by_role("button", name="Save YAML").click()
+    expect(page.get_by_role("button", name="Edit YAML")).to_be_visible()
+    expect(summary.locator("tr[data-param='greeting']")).to_contain_text("bonjour")
+    stored = live.api("GET", f"/api/v1/workflow-templates/argo/{name}")
+    assert stored["spec"]["arguments"]["parameters"][0]["value"] == "bonjour"
+
+    page.get_by_role("link", name=f"Submit {name}").click()
+    expect(page).to_have_url(f"{live.url}/submit?kind=WorkflowTemplate&namespace=argo&name={name}")
+    page.locator("main, body").get_by_role("button", name="Submit", exact=True).click()
+    selector = quote(f"workflows.argoproj.io/workflow-template={name}")
+    wf_path = f"/api/v1/workflows/argo?listOptions.labelSelector={selector}"
+    expect(page.locator("h1")).to_contain_text(name)
+    items = live.api("GET", wf_path).get("items") or []
+    assert len(items) == 1
+    assert items[0]["spec"]["arguments"]["parameters"][0]["value"] == "bonjour"
+
+    page.goto(f"/workflow-templates/argo/{name}")
+    started = page.locator(".tm-started tbody tr")
+    expect(started).to_contain_text(items[0]["metadata"]["name"])
+
+    page.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(f"{live.url}/workflow-templates/argo")
+    expect(page.locator(f"tr[data-name='{name}']")).to_have_count(0)
+    try:
+        live.api("GET", f"/api/v1/workflow-templates/argo/{name}")
+        raise AssertionError("the template is still there")
+    except LiveError as e:
+        assert e.status == 404
+
+
+def test_lint_errors_show_inline_and_nothing_is_created(page: Page, live: Live) -> None:
+    name = f"ui-bad-{uuid.uuid4().hex[:6]}"
+    page.goto("/workflow-templates/argo/new")
+    bad = TEMPLATE_YAML.format(name=name).replace("entrypoint: main", "entrypoint: nowhere")
+    editor(page).fill(bad)
+    expect(page.locator(".tm-lint-status")).to_have_text("✖ Invalid")
+    expect(page.locator(".tm-problem")).to_contain_text("nowhere")
+    page.get_by_role("button", name="Create workflow template").click()
+    expect(page.locator(".tm-problem")).to_contain_text("nowhere")
+    expect(page).to_have_url(f"{live.url}/workflow-templates/argo/new")
+    editor(page).fill("metadata: [unclosed")
+    expect(page.locator(".tm-problem")).to_contain_text("YAML error")
+    listed = live.api("GET", "/api/v1/workflow-templates/argo").get("items") or []
+    assert name not in [t["metadata"]["name"] for t in listed]
+
+
+def test_a_stale_save_is_a_conflict_with_a_reload(page: Page, live: Live) -> None:
+    name = f"ui-stale-{uuid.uuid4().hex[:6]}"
+    created = live.create("workflow-templates", "template", _template(name))
+    page.goto(f"/workflow-templates/argo/{name}")
+    page.get_by_role("button", name="Edit YAML").click()
+    changed = dict(created, metadata={**created["metadata"], "labels": {"by": "someone-else"}})
+    live.api("PUT", f"/api/v1/workflow-templates/argo/{name}", {"template": changed})
+    editor(page).fill(editor(page).input_value().replace("value: hello", "value: mine"))
+    page.get_by_role("button", name="Save YAML").click()
+    expect(page.locator(".tm-conflict")).to_contain_text("Conflict")
+    page.get_by_role("button", name="Reload the latest version").click()
+    expect(editor(page)).to_have_value(re.compile("someone-else"))
+    live.api("DELETE", f"/api/v1/workflow-templates/argo/{name}")
+
+
+def _template(name: str) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "entrypoint": "main",
+            "arguments": {"parameters": [{"name": "greeting", "value": "hello"}]},
+            "templates": [
+                {"name": "main", "container": {"image": "busybox", "command": ["true"]}},
+                {"name": "both", "steps": [[{"name": "a", "template": "main"}]]},
+            ],
+        },
+    }
+
+
+def test_cluster_workflow_template_list_and_detail(page: Page, live: Live) -> None:
+    name = f"ui-cwft-{uuid.uuid4().hex[:6]}"
+    live.create("cluster-workflow-templates", "template", _template(name), namespace="")
+    page.goto("/cluster-workflow-templates")
+    row = page.locator(f"tr[data-name='{name}']")
+    expect(row).to_contain_text("main")
+    expect(row.locator("td.tm-num")).to_have_text("2")
+    row.get_by_role("link", name=name).click()
+    expect(page).to_have_url(f"{live.url}/cluster-workflow-templates/{name}")
+    summary = page.locator(".tm-summary")
+    expect(summary).to_contain_text("ClusterWorkflowTemplate")
+    expect(summary.locator("li[data-template='both']")).to_contain_text("steps")
+    submit = page.get_by_role("link", name=f"Submit {name}")
+    expect(submit).to_have_attribute(
+        "href", f"/submit?kind=ClusterWorkflowTemplate&namespace=argo&name={name}"
+    )
+    page.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(f"{live.url}/cluster-workflow-templates")
+    expect(page.locator(f"tr[data-name='{name}']")).to_have_count(0)
