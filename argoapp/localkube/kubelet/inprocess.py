@@ -86,6 +86,7 @@ class PodRoles:
         self._main_kill_at: float | None = None
         self._sidecar_kill_at: float | None = None
         self._terminated: set[str] = set()  # sidecars sent SIGTERM after the mains ended
+        self.finished: set[str] = set()  # wrapped containers whose end this kubelet wrote up
 
     # -- starting containers -------------------------------------------------------------
 
@@ -107,7 +108,7 @@ class PodRoles:
         if role == roles.WAIT:
             self.wait_env = env
         if role == roles.WAIT or any(m.target.startswith(roles.MAINCTRFS + "/") for m in mounts):
-            await asyncio.to_thread(roles.link_mainctrfs, mounts, env.mainctrfs)
+            roles.link_mainctrfs(mounts, env.mainctrfs)  # a few symlinks: not worth a thread
         return RoleAttempt(prepared.state, role, env, self)
 
     def launches(self, prepared: Prepared) -> bool:
@@ -276,7 +277,7 @@ class PodRoles:
         states = {st.name: st for st in self.worker.mains}
         for name in main_names(template):
             st = states.get(name)
-            if st is None or st.exit_code is None:
+            if st is None or st.exit_code is None or name in self.finished:
                 continue
             state = paths.attempt(name, st.restart_count)
             await asyncio.to_thread(
@@ -362,6 +363,7 @@ class EmissaryAttempt:
             roles.finish_emissary, self.env, self.pod.template(), self.name, ended.exit_code,
             self.state / "container.log", root,
         )  # fmt: skip
+        self.pod.finished.add(self.name)
         return ended
 
     def terminate(self) -> None:
@@ -427,7 +429,7 @@ class RoleAttempt:
         ended = replace(ended, started_at=self.started_at, finished_at=rfc3339_nano())
         record: Obj = {"exitCode": ended.exit_code, "finishedAt": ended.finished_at,
                        "reason": ended.reason, "message": ended.message}  # fmt: skip
-        await asyncio.to_thread(write_json_atomic, self.state / "exit.json", record)
+        write_json_atomic(self.state / "exit.json", record)
         return ended
 
     async def _init(self) -> Exit:

@@ -5,11 +5,14 @@ volumes and the sandbox root, writes the attempt's `spec.json` and starts a shim
 reads an attempt directory back after a kubelet restart. An `Attempt` is one run of one
 container (restartCount N lives in `containers/<name>/N`): wait for it, ask it to stop, kill it.
 What an exit means for the pod is the worker's business, not this module's.
+
+The files a start and an exit read and write (volumes, the root's directories, spec.json,
+exit.json) are small and local, so they are done on the event loop: a hop to a thread and back
+cost more CPU than the write itself (GIL hand-offs and wake-ups), several times per pod.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import pwd
@@ -99,7 +102,7 @@ class Attempt:
     async def wait(self) -> Exit:
         """Until the attempt ends; how it ended."""
         await self.supervisor.exited(self.state)
-        ended = await asyncio.to_thread(read_exit, self.state, self.fallback_to_logs)
+        ended = read_exit(self.state, self.fallback_to_logs)
         if ended is not None:
             return ended
         if self.forced:
@@ -231,7 +234,7 @@ class Runtime:
     ) -> Prepared:
         """Resolve what the attempt runs and lay out its volumes; nothing is started."""
         paths = PodPaths(self.data_dir, pod["metadata"]["uid"])
-        return await asyncio.to_thread(self._prepare, pod, container, paths, restart_count, sources)
+        return self._prepare(pod, container, paths, restart_count, sources)
 
     async def launch(
         self, prepared: Prepared, argv: list[str] | None = None, record: Obj | None = None
@@ -243,7 +246,7 @@ class Runtime:
         else:
             await self.lay_out(prepared)
         spec = self._spec(prepared, argv or prepared.argv) | (record or {})
-        await asyncio.to_thread(write_json_atomic, prepared.state / "spec.json", spec)
+        write_json_atomic(prepared.state / "spec.json", spec)
         started = await self.supervisor.start(prepared.state)
         at = started.get("startedAt")
         return Attempt(prepared.state, self.supervisor, prepared.fallback_to_logs, at)
@@ -285,7 +288,7 @@ class Runtime:
     async def lay_out(self, prepared: Prepared) -> None:
         """Put on disk what a started container sees (the pod's /etc files and its root), ahead
         of `launch` when the worker can do it while something else runs."""
-        await asyncio.to_thread(self._lay_out, prepared)
+        self._lay_out(prepared)
         self._laid_out.add(prepared.state)
 
     def forget(self, prepared: Prepared) -> None:
