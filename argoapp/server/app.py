@@ -1,6 +1,6 @@
 """The Argo REST API application on `--port` (2746).
 
-`build_app` assembles it: `GET /api/v1/version`, `GET /healthz` and the `/` page (`home`) always
+`build_app` assembles it: `GET /api/v1/version`, `GET /healthz` and the web UI (`ui`) always
 (without auth, in every mode: readiness checks use the first two; /healthz answers 503 saying
 why when the `health` callback the caller passes, the controller's, reports a fault); with a
 Kubernetes client,
@@ -29,13 +29,13 @@ from argoapp.server import (
     auth,
     cron,
     events,
-    home,
     info,
     logs,
     metrics,
     streams,
     sync,
     templates,
+    ui,
     workflow_ops,
     workflows,
 )
@@ -111,7 +111,7 @@ def build_app(
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
     app[HEALTH] = health or (lambda: None)
-    home.setup(app, version_body()["version"])
+    ui.setup(app)
     app[info.INFO] = info_settings or info.InfoSettings()
     info.setup(app)
     if kube is not None:

@@ -11,7 +11,9 @@
 `context.kube_for` asks `client_for` here; `TokenClients` keeps one `Kube.with_token` client per
 token (they share the server's connection pool), bounded and dropped on shutdown. `login` is the
 Jupyter-style link `argoapp up` prints: any non-API GET carrying `?token=X` sets the cookie and
-redirects to the same page without the token. `/healthz` and `/api/v1/version` never call
+redirects to the same page without the token; the UI's login page navigates to
+`/login?token=X&redirect=/path?query`, which lands on that path when it is on this site (else
+`/`). `/logout` (in `ui`) clears the cookie. `/healthz` and `/api/v1/version` never call
 `kube_for`, so they answer without auth in every mode; `/metrics` and the InfoService check for a
 token themselves (`metrics`, `info`).
 """
@@ -87,14 +89,17 @@ def client_for(request: web.Request) -> Kube:
 
 @web.middleware
 async def login(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """`GET /?token=X` (any page but the API): keep X in the cookie, then show the page."""
+    """`GET /?token=X` (any page but the API): keep X in the cookie, then show the page
+    (`/login?token=X&redirect=P`: show P)."""
     token = request.query.get("token", "")
     if request.method != "GET" or not token or request.path.startswith("/api/"):
         return await handler(request)
     query = request.rel_url.query.copy()
     del query["token"]
-    target = "/" if request.path == "/login" else request.path
-    location = str(request.rel_url.with_path(target).with_query(query))
+    if request.path == "/login":
+        location = same_site(query.get("redirect", ""))
+    else:
+        location = str(request.rel_url.with_path(request.path).with_query(query))
     response = web.Response(status=302, headers={"Location": location})
     response.set_cookie(
         AUTH_COOKIE,
@@ -105,6 +110,15 @@ async def login(request: web.Request, handler: Handler) -> web.StreamResponse:
         secure=request.secure,
     )
     return response
+
+
+def same_site(target: str) -> str:
+    """`target` when it is a path on this site (`/…`, not `//host…`), else `/`."""
+    on_site = target.startswith("/") and not target.startswith(("//", "/\\"))
+    # no control characters: nothing to split the Location header on
+    if on_site and all(ch >= " " and ch != "\x7f" for ch in target):
+        return target
+    return "/"
 
 
 def setup(app: web.Application, kube: Kube, mode: str) -> None:
