@@ -1,0 +1,287 @@
+"""The Workflows page in a real browser against a live `argoapp up`: rows for submitted
+workflows with their phase, live rows (a new workflow appears and changes phase without a
+reload), phase and label filters kept in the URL (a deep link restores them), live and archived
+workflows in one list, bulk delete behind a confirmation, keyboard selection, and a virtualised
+grid (hundreds of workflows, few row elements, the last reachable by scrolling).
+
+Each test labels its workflows with its own `run` value and opens the list filtered on it, so
+tests sharing the live server never see each other's workflows. Workflows either finish at once
+(`true`/`false` containers), wait on a suspend step (no pod), or carry another controller's
+instance id so this controller leaves them alone (they stay Pending, at no cost).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.ui.conftest import open_page
+from tests.ui.harness import Live
+
+INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
+
+
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def workflow(run: str, name: str, template: dict[str, Any], **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": f"{name}-{run}", "labels": {"run": run, **labels}},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", **template}]},
+    }
+
+
+def exits(code: int) -> dict[str, Any]:
+    """A container that ends at once with `code`."""
+    command = "true" if code == 0 else "false"
+    return {"container": {"image": "busybox", "command": [command]}}
+
+
+SUSPEND: dict[str, Any] = {"suspend": {}}
+
+
+def create(live: Live, wf: dict[str, Any], namespace: str = "argo") -> dict[str, Any]:
+    created: dict[str, Any] = live.api("POST", f"/api/v1/workflows/{namespace}", {"workflow": wf})
+    return created
+
+
+def rows(page: Page) -> Any:
+    return page.locator(".wl-row")
+
+
+def row(page: Page, name: str) -> Any:
+    return page.locator(".wl-row", has=page.locator(f"a.wl-link:text-is('{name}')"))
+
+
+def open_list(page: Page, run: str, extra: str = "") -> None:
+    page.goto(f"/workflows/argo?label=run%3D{run}{extra}")
+    expect(page.locator("h1")).to_have_text("Workflows")
+
+
+def test_rows_show_submitted_workflows_with_their_phase(page: Page, live: Live) -> None:
+    run = run_id()
+    ok = create(live, workflow(run, "ok", exits(0)))["metadata"]["name"]
+    bad = create(live, workflow(run, "bad", exits(1)))["metadata"]["name"]
+    live.wait("argo", ok)
+    live.wait("argo", bad)
+    open_list(page, run)
+    expect(rows(page)).to_have_count(2)
+    expect(row(page, ok).locator(".phase")).to_have_text("✔ Succeeded")
+    expect(row(page, bad).locator(".phase")).to_have_text("✖ Failed")
+    expect(row(page, ok).locator("a.wl-link")).to_have_attribute("href", f"/workflows/argo/{ok}")
+    expect(row(page, ok).locator("time")).to_have_attribute("title", re.compile(r".+"))
+    expect(page.locator(".wl-count")).to_have_text("2 workflows")
+    # A page is a list response drawn: the benchmark's mark is there.
+    marks = page.evaluate("performance.getEntriesByName('argoapp:workflows-rendered').length")
+    assert marks == 1
+
+
+def test_a_new_workflow_appears_and_changes_phase_live(page: Page, live: Live) -> None:
+    run = run_id()
+    open_list(page, run)
+    expect(page.locator(".wl-empty")).to_contain_text("No workflows match these filters")
+    name = create(live, workflow(run, "waits", SUSPEND))["metadata"]["name"]
+    expect(row(page, name).locator(".phase")).to_have_text("▶ Running")
+    live.api("PUT", f"/api/v1/workflows/argo/{name}/resume", {"namespace": "argo", "name": name})
+    expect(row(page, name).locator(".phase")).to_have_text("✔ Succeeded")
+    # Deleted elsewhere: the row goes, still without a reload.
+    live.api("DELETE", f"/api/v1/workflows/argo/{name}")
+    expect(rows(page)).to_have_count(0)
+
+
+def test_phase_and_label_filters_live_in_the_url(page: Page, live: Live) -> None:
+    run = run_id()
+    ok = create(live, workflow(run, "ok", exits(0), team="blue"))["metadata"]["name"]
+    bad = create(live, workflow(run, "bad", exits(1), team="red"))["metadata"]["name"]
+    live.wait("argo", ok)
+    live.wait("argo", bad)
+    open_list(page, run, "&phase=Failed")
+    expect(rows(page)).to_have_count(1)
+    expect(row(page, bad)).to_be_visible()
+    failed_chip = page.locator(".wl-chip[data-phase=Failed]")
+    expect(failed_chip).to_have_attribute("aria-pressed", "true")
+
+    page.locator(".wl-chip[data-phase=Succeeded]").click()
+    expect(rows(page)).to_have_count(2)
+    assert "phase=Failed" in page.url and "phase=Succeeded" in page.url
+
+    labels = page.get_by_label("Label selector")
+    labels.fill(f"run={run},team=blue")
+    labels.press("Enter")
+    expect(rows(page)).to_have_count(1)
+    expect(row(page, ok)).to_be_visible()
+    assert "team%3Dblue" in page.url
+
+    # The deep link brings the same view back.
+    deep = page.url
+    other = open_page(page.context.browser, live)  # type: ignore[arg-type]
+    try:
+        other.goto(deep)
+        expect(other.locator(".wl-row")).to_have_count(1)
+        expect(other.locator(".wl-chip[data-phase=Succeeded]")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        expect(other.get_by_label("Label selector")).to_have_value(f"run={run},team=blue")
+        assert not other.console_errors  # type: ignore[attr-defined]
+    finally:
+        other.context.close()
+
+    page.get_by_role("button", name="Clear filters").click()
+    assert "phase=" not in page.url and "label=" not in page.url
+
+
+def test_bulk_delete_asks_first_and_deletes_only_the_selected(page: Page, live: Live) -> None:
+    run = run_id()
+    names = [create(live, workflow(run, f"w{i}", exits(0)))["metadata"]["name"] for i in range(3)]
+    for name in names:
+        live.wait("argo", name)
+    open_list(page, run)
+    expect(rows(page)).to_have_count(3)
+    row(page, names[0]).locator(".wl-check").check()
+    row(page, names[1]).locator(".wl-check").check()
+    expect(page.locator(".wl-selected")).to_have_text("2 selected")
+
+    delete = page.locator(".wl-actions button[data-action=delete]")
+    delete.click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("these 2 workflows")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(rows(page)).to_have_count(3)
+
+    delete.click()
+    page.locator("dialog[open]").get_by_role("button", name="Delete").click()
+    expect(rows(page)).to_have_count(1)
+    expect(row(page, names[2])).to_be_visible()
+    for gone in names[:2]:
+        status = status_of(live, f"/api/v1/workflows/argo/{gone}")
+        assert status in (404, 200)  # deleting: the finalizer-free object goes at once or soon
+    assert status_of(live, f"/api/v1/workflows/argo/{names[2]}") == 200
+
+
+def status_of(live: Live, path: str) -> int:
+    try:
+        live.api("GET", path)
+    except AssertionError as e:
+        return int(getattr(e, "status", 0))
+    return 200
+
+
+def test_keyboard_moves_selects_and_opens_rows(page: Page, live: Live) -> None:
+    run = run_id()
+    first = create(live, workflow(run, "a", SUSPEND))["metadata"]["name"]
+    second = create(live, workflow(run, "b", SUSPEND))["metadata"]["name"]
+    open_list(page, run)
+    expect(rows(page)).to_have_count(2)
+    grid = page.get_by_role("grid", name="Workflows")
+    grid.focus()
+    grid.press("Space")
+    expect(page.locator(".wl-selected")).to_have_text("1 selected")
+    grid.press("ArrowDown")
+    grid.press("Space")
+    expect(page.locator(".wl-selected")).to_have_text("2 selected")
+    grid.press("Control+a")  # everything selected already: select none
+    expect(page.locator(".wl-selected")).to_have_text("")
+    page.get_by_label("Select all workflows").check()
+    expect(page.locator(".wl-selected")).to_have_text("2 selected")
+    # The second row is active: Enter opens its page (same-second workflows: order by uid).
+    second_row = page.locator('.wl-row[aria-rowindex="3"] a.wl-link')
+    opened = second_row.inner_text()
+    assert opened in (first, second)
+    grid.focus()
+    grid.press("Enter")
+    expect(page).to_have_url(re.compile(f"/workflows/argo/{opened}$"))
+    for name in (first, second):
+        live.api("DELETE", f"/api/v1/workflows/argo/{name}")
+
+
+def test_hundreds_of_workflows_draw_few_rows_and_scroll_to_the_last(page: Page, live: Live) -> None:
+    run = run_id()
+    count = 300
+    # Another controller's instance id: this one never runs them, they stay Pending.
+    names = [
+        create(live, workflow(run, f"many{i:03d}", SUSPEND, **{INSTANCE_LABEL: "elsewhere"}))[
+            "metadata"
+        ]["name"]
+        for i in range(count)
+    ]
+    open_list(page, run)
+    expect(page.locator(".wl-count")).to_have_text(f"{count} workflows")
+    drawn = rows(page).count()
+    assert 0 < drawn < 100
+    page.get_by_role("grid", name="Workflows").evaluate("g => { g.scrollTop = g.scrollHeight; }")
+    # The last row of the list is drawn once scrolled to: the same as the API's last.
+    listed = live.api("GET", f"/api/v1/workflows/argo?listOptions.labelSelector=run%3D{run}")
+    last = listed["items"][-1]["metadata"]["name"]
+    expect(page.locator(f'.wl-row[aria-rowindex="{count + 1}"] a.wl-link')).to_have_text(last)
+    expect(row(page, last)).to_be_in_viewport()
+    assert rows(page).count() < 100
+    for name in names:
+        live.api("DELETE", f"/api/v1/workflows/argo/{name}")
+
+
+@pytest.fixture(scope="module")
+def archiving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """A second `argoapp up`, with the workflow archive on (the shared one keeps none)."""
+    base: Path = tmp_path_factory.mktemp("ui-archive")
+    config = base / "controller.yaml"
+    config.write_text("persistence:\n  archive: true\n")
+    server = Live(base / "data", "--controller-config", str(config)).start()
+    yield server
+    server.stop()
+
+
+def eventually(check: Callable[[], bool], timeout: float = 60) -> None:
+    """Poll `check` until it holds (the archive is written a moment after a workflow ends)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)
+
+
+def archived_uids(live: Live, run: str) -> set[str]:
+    body = live.api(
+        "GET", f"/api/v1/archived-workflows?namespace=argo&listOptions.labelSelector=run%3D{run}"
+    )
+    return {i["metadata"]["uid"] for i in body.get("items") or []}
+
+
+def test_archived_and_live_workflows_list_together(browser: Browser, archiving: Live) -> None:
+    run = run_id()
+    kept = create(archiving, workflow(run, "kept", exits(0)))
+    gone = create(archiving, workflow(run, "gone", exits(0)))
+    waits = create(archiving, workflow(run, "waits", SUSPEND))["metadata"]["name"]
+    for wf in (kept, gone):
+        archiving.wait("argo", wf["metadata"]["name"])
+    uids = {kept["metadata"]["uid"], gone["metadata"]["uid"]}
+    eventually(lambda: archived_uids(archiving, run) == uids)
+    gone_name = gone["metadata"]["name"]
+    archiving.api("DELETE", f"/api/v1/workflows/argo/{gone_name}")  # now only in the archive
+
+    page = open_page(browser, archiving)
+    try:
+        open_list(page, run)
+        expect(rows(page)).to_have_count(3)
+        expect(row(page, gone_name).locator(".wl-tag-archived")).to_be_visible()
+        expect(row(page, gone_name).locator("a.wl-link")).to_have_attribute(
+            "href", f"/workflows/argo/{gone_name}"
+        )
+        expect(row(page, waits).locator(".wl-tag-archived")).to_have_count(0)
+        # Bulk delete of an archive-only workflow goes to the archive.
+        row(page, gone_name).locator(".wl-check").check()
+        page.locator(".wl-actions button[data-action=delete]").click()
+        page.locator("dialog[open]").get_by_role("button", name="Delete").click()
+        expect(rows(page)).to_have_count(2)
+        assert archived_uids(archiving, run) == {kept["metadata"]["uid"]}
+        assert not page.console_errors  # type: ignore[attr-defined]
+    finally:
+        page.context.close()
