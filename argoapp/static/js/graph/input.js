@@ -143,9 +143,10 @@ function step(L, n, key) {
   if (key === "ArrowLeft") return row[n.order - 1] || n;
   if (key === "ArrowRight") return row[n.order + 1] || n;
   const list = key === "ArrowUp" ? n.parents : n.children;
+  const centre = (m) => m.x + m.w / 2;
   let best = null;
   for (const m of list) {
-    if (!best || Math.abs(m.x - n.x) < Math.abs(best.x - n.x)) best = m;
+    if (!best || Math.abs(centre(m) - centre(n)) < Math.abs(centre(best) - centre(n))) best = m;
   }
   return best || n;
 }

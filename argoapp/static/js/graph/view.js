@@ -33,7 +33,7 @@ export class GraphView {
     this.selected = null;
     this.hover = null;
     this.labels = new Map();
-    this.stats = { layoutMs: 0, frameMs: 0, frames: 0 };
+    this.stats = { layoutMs: 0, frameMs: 0, frames: 0, layouts: 0 };
     this.matches = [];
     this.matchAt = -1;
     this.fitted = false;
@@ -136,6 +136,7 @@ export class GraphView {
     this.layoutIds = new Set(Object.keys(this.statuses));
     this.key = key;
     this.stats.layoutMs = performance.now() - t0;
+    this.stats.layouts++;
     this.canvas.dataset.layoutMs = this.stats.layoutMs.toFixed(1);
     this.canvas.dataset.nodes = String(this.layout.nodes.length);
     this.canvas.setAttribute(
@@ -260,10 +261,7 @@ export class GraphView {
     const q = this.find.value.trim().toLowerCase();
     if (!q) return;
     if (!this.matches.length) {
-      this.matches = Object.values(this.statuses)
-        .filter((n) => [n.displayName, n.name, n.id, n.templateName]
-          .some((t) => t && String(t).toLowerCase().includes(q))) // prettier-ignore
-        .map((n) => n.id);
+      this.matches = findNodes(this.statuses, q);
       this.matchAt = -1;
     }
     if (!this.matches.length) {
@@ -353,6 +351,22 @@ export class GraphView {
     for (const undo of this.cleanups) undo();
     this.root.remove();
   }
+}
+
+// Nodes whose display name, name, id or template holds `q`: exact display names first, then
+// those starting with it, then the rest, each group in status order.
+function findNodes(statuses, q) {
+  const ranked = [[], [], []];
+  for (const id in statuses) {
+    const n = statuses[id];
+    const shown = String(n.displayName || "").toLowerCase();
+    if (shown === q) ranked[0].push(id);
+    else if (shown.startsWith(q)) ranked[1].push(id);
+    else if ([shown, n.name, id, n.templateName].some((t) => t && String(t).toLowerCase().includes(q))) {
+      ranked[2].push(id);
+    }
+  }
+  return ranked.flat();
 }
 
 function clamp(k) {
