@@ -36,8 +36,11 @@ LAYOUT_JS = """async ([nodes, expanded]) => {
 
 
 def node(nid: str, ntype: str, children: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"id": nid, "name": nid, "displayName": extra.pop("display", nid), "type": ntype,
-            "phase": extra.pop("phase", "Succeeded"), "children": children or [], **extra}  # fmt: skip
+    """A NodeStatus as Argo writes it (display name, phase and any other field by keyword)."""
+    display = extra.pop("display", nid)
+    phase = extra.pop("phase", "Succeeded")
+    return {"id": nid, "name": nid, "displayName": display, "type": ntype, "phase": phase,
+            "children": children or [], **extra}  # fmt: skip
 
 
 def steps_nodes(items: int = 2, wf: str = "wf") -> Nodes:
@@ -64,8 +67,10 @@ def diamond_nodes() -> Nodes:
     }
 
 
-def layout(page: Page, nodes: Nodes, expanded: list[str] | str = ()) -> dict[str, Any]:  # type: ignore[assignment]
-    result: dict[str, Any] = page.evaluate(LAYOUT_JS, [nodes, list(expanded) if expanded != "*" else "*"])
+def layout(page: Page, nodes: Nodes, expanded: list[str] | str = "") -> dict[str, Any]:
+    """layout.js's answer for `nodes` (expanded: ids, or "*" for all), with its overlap count."""
+    wanted = "*" if expanded == "*" else list(expanded or [])
+    result: dict[str, Any] = page.evaluate(LAYOUT_JS, [nodes, wanted])
     return result
 
 
@@ -79,15 +84,15 @@ def test_layout_steps_and_virtual_nodes(page: Page) -> None:
     blank(page)
     got = layout(page, steps_nodes(2))
     n = got["nodes"]
-    assert [n[k]["layer"] for k in ("wf", "wf-g0", "wf-item-0", "wf-g1", "wf-last")] == [0, 1, 2, 3, 4]
+    chain = ("wf", "wf-g0", "wf-item-0", "wf-g1", "wf-last")
+    assert [n[k]["layer"] for k in chain] == [0, 1, 2, 3, 4]
     assert n["wf-item-1"]["layer"] == 2
     assert n["wf-g0"]["kind"] == "virtual" and n["wf-g0"]["w"] < n["wf"]["w"] / 4
     assert n["wf-item-0"]["label"] == "item(0)"
     assert n["wf-item-0"]["x"] < n["wf-item-1"]["x"]  # children keep their order
-    assert sorted(got["edges"]) == sorted([
-        ["wf", "wf-g0", "child"], ["wf-g0", "wf-item-0", "child"], ["wf-g0", "wf-item-1", "child"],
-        ["wf-item-0", "wf-g1", "child"], ["wf-item-1", "wf-g1", "child"], ["wf-g1", "wf-last", "child"],
-    ])  # fmt: skip
+    pairs = [("wf", "wf-g0"), ("wf-g0", "wf-item-0"), ("wf-g0", "wf-item-1"),
+             ("wf-item-0", "wf-g1"), ("wf-item-1", "wf-g1"), ("wf-g1", "wf-last")]  # fmt: skip
+    assert sorted(got["edges"]) == sorted([a, b, "child"] for a, b in pairs)
     # the group is centred over its two steps
     centre = lambda k: n[k]["x"] + n[k]["w"] / 2  # noqa: E731
     assert abs(centre("wf-g0") - (centre("wf-item-0") + centre("wf-item-1")) / 2) <= 1
@@ -160,7 +165,10 @@ def test_layout_ten_thousand_nodes(page: Page) -> None:
         const g = add(`g${s}`, 'StepGroup');
         for (const p of prev) nodes[p].children.push(g.id);
         prev = [];
-        for (let i = 0; i < 99; i++) { g.children.push(add(`s${s}-${i}`, 'Pod').id); prev.push(`s${s}-${i}`); }
+        for (let i = 0; i < 99; i++) {
+          g.children.push(add(`s${s}-${i}`, 'Pod').id);
+          prev.push(`s${s}-${i}`);
+        }
       }
       const out = {};
       for (const expanded of [new Set(), '*']) {
@@ -179,10 +187,11 @@ def test_layout_ten_thousand_nodes(page: Page) -> None:
 
 
 MOUNT_JS = """async ([kind, nodes]) => {
-  const mod = await import(kind === 'graph' ? '/static/js/graph/view.js' : '/static/js/graph/timeline.js');
+  const mod = await import(`/static/js/graph/${kind === 'graph' ? 'view' : 'timeline'}.js`);
   const host = document.createElement('div');
   host.id = 'g-host';
-  host.style.cssText = 'position:fixed;left:0;top:0;width:900px;height:600px;z-index:99;background:Canvas';
+  host.style.cssText = 'position:fixed;left:0;top:0;width:900px;height:600px;z-index:99;'
+    + 'background:Canvas';
   document.body.append(host);
   window.picked = [];
   const View = kind === 'graph' ? mod.GraphView : mod.TimelineView;
@@ -236,7 +245,8 @@ def test_graph_click_and_keyboard_select(page: Page) -> None:
 def test_graph_fan_out_expands_and_find_reaches_hidden(page: Page) -> None:
     mount(page, "graph", steps_nodes(50))
     canvas = page.locator("#g-host canvas")
-    expect(canvas).to_have_attribute("data-nodes", str(4 + 4 + 1))  # wf, g0, g1, last, 4 items, more
+    # wf, g0, g1 and last; the first three items and the last; one "+46 more"
+    expect(canvas).to_have_attribute("data-nodes", str(4 + 4 + 1))
     x, y = page.evaluate(CENTRE_JS, "more:wf-g0")
     page.mouse.click(x, y)
     expect(canvas).to_have_attribute("data-nodes", str(4 + 50))
