@@ -285,3 +285,64 @@ def test_archived_and_live_workflows_list_together(browser: Browser, archiving: 
         assert not page.console_errors  # type: ignore[attr-defined]
     finally:
         page.context.close()
+
+
+def test_an_empty_namespace_offers_to_submit(page: Page, live: Live) -> None:
+    namespace = f"empty-{run_id()}"
+    page.goto(f"/workflows/{namespace}")
+    empty = page.locator(".wl-empty")
+    expect(empty).to_contain_text(f"No workflows in {namespace} yet")
+    expect(empty.get_by_role("link", name="Submit one")).to_have_attribute(
+        "href", f"/submit?namespace={namespace}"
+    )
+
+
+def test_a_failed_list_shows_the_error_with_retry(page: Page, live: Live) -> None:
+    run = run_id()
+    name = create(live, workflow(run, "waits", SUSPEND))["metadata"]["name"]
+    # The browser's network is cut for the list call only (the server cannot be made to fail
+    # on cue): the page must show the error where the list goes, and Retry must recover.
+    page.route("**/api/v1/workflows/argo?*", lambda route: route.abort())
+    open_list(page, run)
+    box = page.locator(".wl-empty .error-box")
+    expect(box).to_contain_text("Cannot reach the server")
+    page.unroute("**/api/v1/workflows/argo?*")
+    box.get_by_role("button", name="Retry").click()
+    expect(row(page, name)).to_be_visible()
+    page.console_errors.clear()  # type: ignore[attr-defined]  # the cut request's own line
+    live.api("DELETE", f"/api/v1/workflows/argo/{name}")
+
+
+def test_a_dropped_stream_pauses_live_updates_until_retry(page: Page, live: Live) -> None:
+    run = run_id()
+    # Cutting the watch stream in the browser stands for a dropped connection.
+    page.route("**/api/v1/workflow-events/**", lambda route: route.abort())
+    open_list(page, run)
+    notice = page.locator(".wl-notice")
+    expect(notice).to_contain_text("Live updates paused")
+    page.unroute("**/api/v1/workflow-events/**")
+    name = create(live, workflow(run, "later", SUSPEND))["metadata"]["name"]
+    notice.get_by_role("button", name="Retry").click()
+    expect(row(page, name)).to_be_visible()
+    expect(notice).to_be_hidden()
+    page.console_errors.clear()  # type: ignore[attr-defined]
+    live.api("DELETE", f"/api/v1/workflows/argo/{name}")
+
+
+def test_a_bulk_action_lists_what_failed_and_does_the_rest(page: Page, live: Live) -> None:
+    run = run_id()
+    waits = create(live, workflow(run, "waits", SUSPEND))["metadata"]["name"]
+    done = create(live, workflow(run, "done", exits(0)))["metadata"]["name"]
+    live.wait("argo", done)
+    live.wait("argo", waits, phases=("Running",))
+    open_list(page, run)
+    expect(rows(page)).to_have_count(2)
+    page.get_by_label("Select all workflows").check()
+    page.locator(".wl-actions button[data-action=stop]").click()
+    page.locator("dialog[open]").get_by_role("button", name="Stop").click()
+    failures = page.locator(".wl-failures")
+    expect(failures).to_contain_text("Stop failed for:")
+    expect(failures.locator("li")).to_have_count(1)
+    expect(failures).to_contain_text(done)
+    expect(row(page, waits).locator(".phase")).to_have_text(re.compile("Failed|Succeeded"))
+    expect(page.locator(".wl-selected")).to_have_text("1 selected")  # the failed one stays

@@ -57,7 +57,7 @@ const NAME = {
 const NAMESPACE = {
   id: "namespace",
   label: "Namespace",
-  width: "minmax(6rem, 0.7fr)",
+  width: "minmax(8rem, 0.8fr)",
   cell: (wf) => wf.metadata?.namespace || "",
 };
 

@@ -267,11 +267,13 @@ class WorkflowList {
     return emptyState(`No workflows ${where} yet.`, { label: "Submit one", href: this.submitHref() });
   }
 
-  // The grid fills the window below it (it is its own scroll container).
+  // The grid fills the window below it (it is its own scroll container), or less when its
+  // rows need less.
   fit() {
     const top = this.grid.el.getBoundingClientRect().top;
-    const room = window.innerHeight - top - this.foot.offsetHeight - 16;
-    this.grid.el.style.height = `${Math.max(ROW_H * 8, room)}px`;
+    const room = window.innerHeight - top - this.foot.offsetHeight - 24;
+    const rows = this.grid.head.offsetHeight + this.store.rows.length * ROW_H + 2;
+    this.grid.el.style.height = `${Math.min(rows, Math.max(ROW_H * 8, room))}px`;
   }
 
   actionBar() {
