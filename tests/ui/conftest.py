@@ -103,13 +103,22 @@ def open_page(browser: Browser, live: Live, *, logged_in: bool = True, **options
     return page
 
 
-@pytest.fixture
-def page(browser: Browser, live: Live) -> Iterator[Page]:
-    """A fresh logged-in page; fails the test on page errors or requests off 127.0.0.1."""
-    p = open_page(browser, live)
+def _checked(p: Page) -> Iterator[Page]:
     yield p
     errors = list(p.console_errors)  # type: ignore[attr-defined]
     foreign = list(p.foreign_requests)  # type: ignore[attr-defined]
     p.context.close()
     assert not errors, "the page logged errors:\n" + "\n".join(errors)
     assert not foreign, "the page asked for hosts off 127.0.0.1:\n" + "\n".join(foreign)
+
+
+@pytest.fixture
+def page(browser: Browser, live: Live) -> Iterator[Page]:
+    """A fresh logged-in page; fails the test on page errors or requests off 127.0.0.1."""
+    yield from _checked(open_page(browser, live))
+
+
+@pytest.fixture
+def anon_page(browser: Browser, live: Live) -> Iterator[Page]:
+    """As `page`, but not logged in (no cookie)."""
+    yield from _checked(open_page(browser, live, logged_in=False))

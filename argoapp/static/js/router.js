@@ -29,6 +29,7 @@ const NATIVE = ["/api/", "/artifact-files/", "/artifacts/", "/input-artifacts/",
 let outlet = null;
 let cleanup = null;
 let generation = 0;
+let shown = ""; // path + query on screen: a change of the #fragment alone renders nothing
 
 /**
  * The page and params for `pathname`.
@@ -88,6 +89,7 @@ export function setQuery(params, { replace = true } = {}) {
   const path = window.location.pathname + (search ? "?" + search : "") + window.location.hash;
   if (replace) window.history.replaceState(null, "", path);
   else window.history.pushState(null, "", path);
+  shown = window.location.pathname + window.location.search;
 }
 
 /**
@@ -96,7 +98,9 @@ export function setQuery(params, { replace = true } = {}) {
  */
 export function start(root) {
   outlet = root;
-  window.addEventListener("popstate", () => render());
+  window.addEventListener("popstate", () => {
+    if (window.location.pathname + window.location.search !== shown) render();
+  });
   document.addEventListener("click", onClick);
   render();
 }
@@ -135,6 +139,7 @@ async function render() {
     return;
   }
   runCleanup();
+  shown = window.location.pathname + window.location.search;
   const { page, params } = match(window.location.pathname);
   // Each page gets its own root, so a slow page that finishes late draws into a detached node.
   const root = h("div", { class: "page", dataset: { page } }, loading());
