@@ -206,7 +206,7 @@ def test_keyboard_moves_selects_and_opens_rows(page: Page, live: Live) -> None:
 
 def test_hundreds_of_workflows_draw_few_rows_and_scroll_to_the_last(page: Page, live: Live) -> None:
     run = run_id()
-    count = 300
+    count = 520  # more than one page of 500: the rest comes with `continue` on scrolling
     # Another controller's instance id: this one never runs them, they stay Pending.
     names = [
         create(live, workflow(run, f"many{i:03d}", SUSPEND, **{INSTANCE_LABEL: "elsewhere"}))[
@@ -215,12 +215,18 @@ def test_hundreds_of_workflows_draw_few_rows_and_scroll_to_the_last(page: Page, 
         for i in range(count)
     ]
     open_list(page, run)
-    expect(page.locator(".wl-count")).to_have_text(f"{count} workflows")
+    expect(page.locator(".wl-count")).to_have_text("500+ workflows")
     drawn = rows(page).count()
     assert 0 < drawn < 100
-    page.get_by_role("grid", name="Workflows").evaluate("g => { g.scrollTop = g.scrollHeight; }")
+    grid = page.get_by_role("grid", name="Workflows")
+    grid.evaluate("g => { g.scrollTop = g.scrollHeight; }")
+    expect(page.locator(".wl-count")).to_have_text(f"{count} workflows")
+    grid.evaluate("g => { g.scrollTop = g.scrollHeight; }")
     # The last row of the list is drawn once scrolled to: the same as the API's last.
-    listed = live.api("GET", f"/api/v1/workflows/argo?listOptions.labelSelector=run%3D{run}")
+    listed = live.api(
+        "GET",
+        f"/api/v1/workflows/argo?listOptions.labelSelector=run%3D{run}&fields=items.metadata.name",
+    )
     last = listed["items"][-1]["metadata"]["name"]
     expect(page.locator(f'.wl-row[aria-rowindex="{count + 1}"] a.wl-link')).to_have_text(last)
     expect(row(page, last)).to_be_in_viewport()
@@ -231,10 +237,13 @@ def test_hundreds_of_workflows_draw_few_rows_and_scroll_to_the_last(page: Page, 
 
 @pytest.fixture(scope="module")
 def archiving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """A second `argoapp up`, with the workflow archive on (the shared one keeps none)."""
+    """A second `argoapp up`, with the workflow archive on (the shared one keeps none) and a
+    label column in its config (info.columns)."""
     base: Path = tmp_path_factory.mktemp("ui-archive")
     config = base / "controller.yaml"
-    config.write_text("persistence:\n  archive: true\n")
+    config.write_text(
+        "persistence:\n  archive: true\ncolumns:\n  - {name: Team, type: label, key: team}\n"
+    )
     server = Live(base / "data", "--controller-config", str(config)).start()
     yield server
     server.stop()
@@ -257,7 +266,7 @@ def archived_uids(live: Live, run: str) -> set[str]:
 
 def test_archived_and_live_workflows_list_together(browser: Browser, archiving: Live) -> None:
     run = run_id()
-    kept = create(archiving, workflow(run, "kept", exits(0)))
+    kept = create(archiving, workflow(run, "kept", exits(0), team="blue"))
     gone = create(archiving, workflow(run, "gone", exits(0)))
     waits = create(archiving, workflow(run, "waits", SUSPEND))["metadata"]["name"]
     for wf in (kept, gone):
@@ -276,12 +285,22 @@ def test_archived_and_live_workflows_list_together(browser: Browser, archiving: 
             "href", f"/workflows/argo/{gone_name}"
         )
         expect(row(page, waits).locator(".wl-tag-archived")).to_have_count(0)
+        # The config's label column.
+        expect(page.get_by_role("columnheader", name="Team")).to_be_visible()
+        expect(row(page, kept["metadata"]["name"]).locator(".wl-col-info-0")).to_have_text("blue")
+        # Resubmit an archive-only workflow: through the archive's route, a new live one.
+        row(page, gone_name).locator(".wl-check").check()
+        page.locator(".wl-actions button[data-action=resubmit]").click()
+        page.locator("dialog[open]").get_by_role("button", name="Resubmit").click()
+        expect(rows(page)).to_have_count(4)
+        expect(page.locator(".wl-failures")).to_have_count(0)
         # Bulk delete of an archive-only workflow goes to the archive.
         row(page, gone_name).locator(".wl-check").check()
         page.locator(".wl-actions button[data-action=delete]").click()
         page.locator("dialog[open]").get_by_role("button", name="Delete").click()
-        expect(rows(page)).to_have_count(2)
-        assert archived_uids(archiving, run) == {kept["metadata"]["uid"]}
+        expect(rows(page)).to_have_count(3)
+        assert kept["metadata"]["uid"] in archived_uids(archiving, run)
+        assert gone["metadata"]["uid"] not in archived_uids(archiving, run)
         assert not page.console_errors  # type: ignore[attr-defined]
     finally:
         page.context.close()
@@ -346,3 +365,27 @@ def test_a_bulk_action_lists_what_failed_and_does_the_rest(page: Page, live: Liv
     expect(failures).to_contain_text(done)
     expect(row(page, waits).locator(".phase")).to_have_text(re.compile("Failed|Succeeded"))
     expect(page.locator(".wl-selected")).to_have_text("1 selected")  # the failed one stays
+
+
+def test_name_and_time_filters(page: Page, live: Live) -> None:
+    run = run_id()
+    alpha = create(live, workflow(run, "alpha", SUSPEND, **{INSTANCE_LABEL: "elsewhere"}))
+    beta = create(live, workflow(run, "beta", SUSPEND, **{INSTANCE_LABEL: "elsewhere"}))
+    open_list(page, run, "&name=alp&nameFilter=Prefix")
+    expect(rows(page)).to_have_count(1)
+    expect(row(page, alpha["metadata"]["name"])).to_be_visible()
+    name = page.get_by_label("Workflow name")
+    expect(name).to_have_value("alp")
+    name.fill("beta")
+    expect(row(page, beta["metadata"]["name"])).to_be_visible()
+    expect(rows(page)).to_have_count(1)
+    assert "name=beta" in page.url
+    # Created after a time still to come: nothing yet.
+    open_list(page, run, "&createdAfter=2999-01-01T00:00:00.000Z")
+    expect(page.locator(".wl-empty")).to_contain_text("No workflows match these filters")
+    page.get_by_role("button", name="Clear filters").first.click()
+    # Clear drops every filter (the run label too): the namespace's workflows, ours among them.
+    expect(row(page, alpha["metadata"]["name"])).to_be_visible()
+    assert "createdAfter" not in page.url and "label=" not in page.url
+    for wf in (alpha, beta):
+        live.api("DELETE", f"/api/v1/workflows/argo/{wf['metadata']['name']}")
