@@ -140,7 +140,9 @@ def _check(value: Any, schema: Schema, where: str) -> None:
         if not isinstance(value, dict):
             raise _wrong(where, dict, value)
         for key, sub in schema.items():
-            _check(value.get(key), sub, f"{where}.{key}")
+            found = value.get(key)
+            if found is not None:  # most fields are absent: no path built for them
+                _check(found, sub, f"{where}.{key}")
     elif isinstance(schema, list):
         if not isinstance(value, list):
             raise _wrong(where, list, value)
