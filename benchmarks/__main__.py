@@ -19,6 +19,7 @@ from benchmarks import (
     engine_workflows,
     localkube_api,
     localkube_pods,
+    ui_render,
 )
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[None]]] = {
@@ -28,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[None]]] = {
     "engine_workflows": engine_workflows.run,
     "archive_query": archive_query.run,
     "artifact_stream": artifact_stream.run,
+    "ui_render": ui_render.run,
 }
 
 

@@ -76,7 +76,8 @@ export function paint(ctx, s) {
   return shown.length;
 }
 
-// Elbow lines: down from the parent to just below its row, across, and down into the child.
+// Elbow lines: down from the parent to just above the child's row, across, and down into the
+// child; edges into one node share their last stretch, so a fan-in reads as one bus.
 function paintEdges(ctx, s, box) {
   const paths = { child: new Path2D(), exit: new Path2D() };
   for (const e of s.layout.edges) {
@@ -92,7 +93,7 @@ function paintEdges(ctx, s, box) {
     if (ax === bx) {
       p.lineTo(bx, by);
     } else {
-      const mid = a.y + NODE_H - (NODE_H - a.h) / 2 + ROW_GAP / 2;
+      const mid = b.y - (NODE_H - b.h) / 2 - ROW_GAP / 2;
       p.lineTo(ax, mid);
       p.lineTo(bx, mid);
       p.lineTo(bx, by);

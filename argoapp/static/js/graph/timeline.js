@@ -73,10 +73,12 @@ export class TimelineView {
       const n = nodes[id];
       if (POD_TYPES.has(n.type) || (this.boundaries && BOUNDARY_TYPES.has(n.type))) {
         const start = n.startedAt ? Date.parse(n.startedAt) : NaN;
-        rows.push({ id, n, start, end: n.finishedAt ? Date.parse(n.finishedAt) : NaN });
+        const end = n.finishedAt ? Date.parse(n.finishedAt) : NaN;
+        rows.push({ id, n, start, end, seq: rows.length });
       }
     }
-    rows.sort((a, b) => (a.start || Infinity) - (b.start || Infinity) || (a.id < b.id ? -1 : 1));
+    // Argo's times are whole seconds: within one second, the order nodes were created in.
+    rows.sort((a, b) => (a.start || Infinity) - (b.start || Infinity) || a.seq - b.seq);
     this.rows = rows;
     const wfStart = wf?.status?.startedAt ? Date.parse(wf.status.startedAt) : NaN;
     this.t0 = Math.min(wfStart || Infinity, ...rows.slice(0, 1).map((r) => r.start || Infinity));

@@ -185,6 +185,7 @@ export class GraphView {
     for (let i = 0; i < 8 && this.layout && !this.layout.index.has(nodeId); i++) {
       const owner = this.layout.hiddenBy.get(nodeId);
       if (!owner) break;
+      if (this.expanded === "*") break;
       this.expanded.add(owner);
       this.relayout();
     }
@@ -218,15 +219,23 @@ export class GraphView {
   activate(n) {
     if (!n) return;
     if (n.kind === "more") {
-      this.expanded.add(n.owner);
-      this.relayout();
-      this.invalidate();
+      this.expand(n.owner);
       return;
     }
     this.selected = n.id;
     this.invalidate();
     this.say(n);
     this.onSelect(n.id);
+  }
+
+  /** Show all children of `ownerId`, keeping that node where it is on screen. */
+  expand(ownerId) {
+    const before = this.layout.index.get(ownerId);
+    if (this.expanded !== "*") this.expanded.add(ownerId);
+    this.relayout();
+    const after = this.layout.index.get(ownerId);
+    if (before && after) this.panBy((before.x - after.x) * this.view.k, (before.y - after.y) * this.view.k);
+    this.invalidate();
   }
 
   moveTo(n) {
@@ -248,7 +257,7 @@ export class GraphView {
     this.expanded = all ? new Set() : "*";
     this.expandBtn.textContent = all ? "Expand all" : "Collapse";
     this.relayout();
-    this.invalidate();
+    this.fit();
   }
 
   onFindKey(e) {
