@@ -12,10 +12,9 @@ import { get, stream } from "../api.js";
 import { navigate, currentQuery, setQuery } from "../router.js";
 import { errorBox, loading, tabs } from "../components.js";
 import { GraphView } from "../graph/view.js";
-import { TimelineView } from "../graph/timeline.js";
 import { WorkflowHeader } from "../workflow/header.js";
 import { NodePanel } from "../workflow/nodepanel.js";
-import { summaryTab, yamlTab } from "../workflow/summary.js";
+import { summaryTab } from "../workflow/summary.js";
 import { isFinished } from "../workflow/model.js";
 
 const TABS = [
@@ -45,6 +44,7 @@ class WorkflowPage {
     this.panelView = q.get("panel") || "summary";
     this.wf = null;
     this.view = null; // {setWorkflow?, select?, destroy} of the active tab
+    this.viewGeneration = 0;
     this.closeWatch = null;
     this.frame = 0;
     this.next = null;
@@ -141,15 +141,14 @@ class WorkflowPage {
     this.header.update(wf);
     if (first) this.drawView();
     else if (this.view?.setWorkflow) this.view.setWorkflow(wf);
-    else if (this.tab === "summary") this.drawView();
     if (first && this.nodeId) this.openPanel(this.nodeId, this.panelView);
     else this.panel.update(wf);
   }
 
   /** Follow the workflow until it completes (live workflows only). */
-  watch() {
+  watch(wf = this.wf) {
     this.stopWatch();
-    if (this.archived || isFinished(this.wf)) return;
+    if (this.archived || isFinished(wf)) return;
     const query = { "listOptions.fieldSelector": `metadata.name=${this.name}` };
     this.closeWatch = stream(
       `/api/v1/workflow-events/${encodeURIComponent(this.namespace)}`,
@@ -186,21 +185,45 @@ class WorkflowPage {
     this.drawView();
   }
 
-  drawView() {
-    if (this.view) this.view.destroy();
-    this.view = null;
-    clear(this.viewHost);
-    const onSelect = (id) => this.select(id);
-    if (this.tab === "graph" || this.tab === "timeline") {
-      const View = this.tab === "graph" ? GraphView : TimelineView;
-      this.view = new View(this.viewHost, { onSelect });
-      this.view.setWorkflow(this.wf);
-      if (this.nodeId) this.view.select(this.nodeId);
+  /** Draw the active tab. The timeline and the YAML tab load their modules on first use. */
+  async drawView() {
+    const mine = ++this.viewGeneration;
+    let make;
+    try {
+      make = await this.viewMaker(this.tab);
+    } catch (err) {
+      if (mine !== this.viewGeneration) return;
+      clear(this.viewHost).append(errorBox(err, () => this.drawView()));
       return;
     }
-    const tab = this.tab === "yaml" ? yamlTab(this.wf) : summaryTab(this.wf, { archived: this.archived });
-    this.viewHost.append(tab.el);
-    this.view = { destroy: tab.destroy };
+    if (mine !== this.viewGeneration || this.destroyed) return;
+    if (this.view) this.view.destroy();
+    clear(this.viewHost);
+    this.view = make();
+  }
+
+  /** A function drawing `tab` into the view host, once its module is loaded. */
+  async viewMaker(tab) {
+    const onSelect = (id) => this.select(id);
+    if (tab === "graph" || tab === "timeline") {
+      const View = tab === "graph" ? GraphView : (await import("../graph/timeline.js")).TimelineView;
+      return () => {
+        const host = h("div", { class: "wf-canvas" });
+        this.viewHost.append(host);
+        const view = new View(host, { onSelect });
+        view.setWorkflow(this.wf);
+        if (this.nodeId) view.select(this.nodeId);
+        return view;
+      };
+    }
+    const draw = tab === "yaml"
+      ? (await import("../workflow/yamltab.js")).yamlTab
+      : (wf) => summaryTab(wf, { archived: this.archived });
+    return () => {
+      const made = draw(this.wf);
+      this.viewHost.append(made.el);
+      return made;
+    };
   }
 
   /** Select a node (from the view or a link in the panel); null closes the panel. */
@@ -243,7 +266,7 @@ class WorkflowPage {
       navigate(`/workflows/${encodeURIComponent(wf.metadata.namespace)}/${encodeURIComponent(wf.metadata.name)}`);
     } else if (wf?.metadata) {
       this.apply(wf);
-      if (!this.closeWatch && !isFinished(wf)) this.watch(); // a retry runs it again
+      if (!this.closeWatch && !isFinished(wf)) this.watch(wf); // a retry runs it again
     }
   }
 

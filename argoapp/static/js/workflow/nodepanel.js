@@ -59,7 +59,10 @@ export class NodePanel {
       "✕",
     );
     const views = node ? VIEWS.filter((v) => hasPod(node) || (v.id !== "logs")) : [];
-    const tabBar = views.length ? tabs(views, this.view, (id) => this.switchView(id)) : null;
+    // Prefixed: tab ids become element ids, which must not clash with the page's own tabs.
+    const items = views.map((v) => ({ id: `node-${v.id}`, label: v.label }));
+    const choose = (id) => this.switchView(id.replace(/^node-/, ""));
+    const tabBar = items.length ? tabs(items, `node-${this.view}`, choose) : null;
     const label = node ? `Node ${nodeLabel(node)}` : "Workflow logs";
     this.el = h(
       "aside",

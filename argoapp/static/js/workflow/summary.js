@@ -1,14 +1,10 @@
-// The summary and YAML tabs of the workflow page. Summary: the title and description annotations
+// The summary tab of the workflow page: the title and description annotations
 // (`workflows.argoproj.io/title|description`), facts about the run, the template it came from,
 // parameters, labels, annotations, conditions, the output artifacts of its nodes (download links)
-// and the workflow's events. YAML: the whole object (spec and status) as block YAML, read-only,
-// with a download. Used by pages/workflow.js; each returns {el, destroy}.
+// and the workflow's events. Used by pages/workflow.js; returns {el, destroy}.
 
-import { h } from "../dom.js";
+import { h, clear } from "../dom.js";
 import { timeAgo, duration, durationOf, phaseBadge, progress } from "../format.js";
-import { download, emptyState } from "../components.js";
-import { stringify } from "../yaml.js";
-import { Editor } from "../editor.js";
 import { EventList } from "./events.js";
 import { paramTable } from "./nodepanel.js";
 import {
@@ -21,10 +17,25 @@ import {
 
 const TITLE = "workflows.argoproj.io/title";
 const DESCRIPTION = "workflows.argoproj.io/description";
-const EDITOR_LIMIT = 400000; // characters: past this a <pre> draws faster than the editor
 
-/** The summary tab of `wf`. */
+/** The summary tab of `wf`: {el, setWorkflow(wf), destroy}. A new version redraws the facts;
+ *  the events section (a live stream) stays. */
 export function summaryTab(wf, { archived }) {
+  const facts = h("div", { class: "wf-summary-facts" }, summarySections(wf, archived));
+  const events = h("div");
+  const meta = wf.metadata;
+  const list = archived
+    ? null
+    : new EventList(events, { namespace: meta.namespace, sources: [{ kind: "Workflow", name: meta.name }] });
+  if (archived) events.append(none("Events of archived workflows are not kept."));
+  return {
+    el: h("div", { class: "wf-summary" }, facts, section("Events", events)),
+    setWorkflow: (next) => clear(facts).append(...summarySections(next, archived)),
+    destroy: () => list?.destroy(),
+  };
+}
+
+function summarySections(wf, archived) {
   const meta = wf.metadata;
   const status = wf.status || {};
   const ann = meta.annotations || {};
@@ -57,13 +68,7 @@ export function summaryTab(wf, { archived }) {
   parts.push(section("Annotations", pairs(meta.annotations)));
   parts.push(section("Conditions", conditions(status.conditions)));
   parts.push(section("Artifacts", artifacts(wf, archived)));
-  const events = h("div");
-  parts.push(section("Events", events));
-  const list = archived
-    ? null
-    : new EventList(events, { namespace: meta.namespace, sources: [{ kind: "Workflow", name: meta.name }] });
-  if (archived) events.append(none("Events of archived workflows are not kept."));
-  return { el: h("div", { class: "wf-summary" }, parts), destroy: () => list?.destroy() };
+  return parts;
 }
 
 function section(title, body) {
@@ -129,35 +134,4 @@ function artifacts(wf, archived) {
   );
   const head = h("tr", {}, ["Step", "Artifact", ""].map((t) => h("th", { scope: "col" }, t)));
   return h("table", { class: "table wf-artifacts" }, h("thead", {}, head), h("tbody", {}, rows));
-}
-
-/** The YAML tab: `wf` as YAML, read-only, with a download button. */
-export function yamlTab(wf) {
-  const shown = { ...wf, metadata: { ...wf.metadata } };
-  delete shown.metadata.managedFields;
-  let text;
-  try {
-    text = stringify(shown);
-  } catch (err) {
-    text = JSON.stringify(shown, null, 2); // a value stringify cannot write still shows
-  }
-  const name = wf.metadata.name;
-  const bar = h(
-    "div",
-    { class: "toolbar wf-yaml-bar" },
-    h(
-      "button",
-      { class: "btn", type: "button", onclick: () => download(`${name}.yaml`, text, "application/yaml") },
-      "Download YAML",
-    ),
-  );
-  const host = h("div", { class: "wf-yaml" });
-  let editor = null;
-  if (text.length <= EDITOR_LIMIT) {
-    editor = new Editor(host, { value: text, readOnly: true });
-  } else {
-    host.append(h("pre", { class: "wf-yaml-pre", tabindex: "0" }, text));
-  }
-  if (!text) host.append(emptyState("Nothing to show."));
-  return { el: h("div", {}, bar, host), destroy: () => editor?.destroy() };
 }

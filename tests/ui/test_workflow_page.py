@@ -1,0 +1,222 @@
+"""The workflow page in a real browser against a live `argoapp up`: the header follows a running
+workflow to Succeeded, a node's logs (also after its pods are deleted) and the workflow's logs,
+retry of a failed workflow, suspend and resume, an output artifact's download link, the YAML
+tab, and the page for a workflow that does not exist.
+
+Workflows are made through the API (`live.submit`) with unique names and really run in
+localkube's kubelet; the page is driven only as a user would (links, buttons, deep links).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.ui.harness import Live
+
+NS = "argo"
+FINISH = 60_000  # ms: a short workflow really runs its pods before the page shows it done
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def steps_workflow(name: str) -> str:
+    return f"""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: first
+        template: say
+        arguments: {{parameters: [{{name: word, value: alpha}}]}}
+    - - name: second
+        template: say
+        arguments: {{parameters: [{{name: word, value: omega}}]}}
+  - name: say
+    inputs: {{parameters: [{{name: word}}]}}
+    container:
+      image: busybox
+      command: [sh, -c, "echo said {{{{inputs.parameters.word}}}}"]
+"""
+
+
+def one_step(name: str, script: str, extra: str = "") -> str:
+    return f"""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [sh, -c, {script!r}]
+{extra}"""
+
+
+def pod_node(wf: dict[str, Any], display_name: str | None = None) -> str:
+    """The id of the (first) Pod node, or the one with that display name."""
+    for node in wf["status"]["nodes"].values():
+        if node["type"] == "Pod" and display_name in (None, node.get("displayName")):
+            return str(node["id"])
+    raise AssertionError(f"no pod node {display_name or ''} in {wf['metadata']['name']}")
+
+
+def phase_badge(page: Page) -> Any:
+    return page.locator(".wf-head .wf-phase")
+
+
+def test_running_workflow_reaches_succeeded_live(page: Page, live: Live) -> None:
+    name = unique("ui-steps")
+    live.submit(steps_workflow(name))
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator(".wf-view canvas")).to_be_visible()
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    assert page.title().startswith(name)
+    # the workflow's logs: every pod together
+    page.get_by_role("button", name="Logs of every pod of the workflow").click()
+    expect(page.locator(".wf-log")).to_contain_text("said alpha")
+    expect(page.locator(".wf-log")).to_contain_text("said omega")
+    page.keyboard.press("Escape")
+    expect(page.locator(".wf-panel")).to_have_count(0)
+
+
+def test_node_logs(page: Page, live: Live) -> None:
+    name = unique("ui-logs")
+    live.submit(steps_workflow(name))
+    wf = live.wait(NS, name)
+    node = pod_node(wf, "second")
+    page.goto(f"/workflows/{NS}/{name}?tab=graph&node={node}")
+    panel = page.locator(".wf-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".wf-panel-title")).to_have_text("second")
+    expect(panel).to_contain_text("Succeeded")
+    panel.get_by_role("tab", name="Logs").click()
+    expect(panel.locator(".wf-log")).to_contain_text("said omega")
+    expect(panel.locator(".wf-log")).not_to_contain_text("said alpha")
+    assert "panel=logs" in page.url
+    # the filter keeps matching lines only
+    panel.get_by_label("Filter log lines").fill("nothing like this")
+    expect(panel.locator(".wf-log-line")).to_have_count(0)
+
+
+def test_logs_after_pods_are_deleted(page: Page, live: Live) -> None:
+    name = unique("ui-gone")
+    live.submit(one_step(name, "echo still readable"))
+    live.wait(NS, name, phases=("Succeeded",))
+    live.kubectl("delete", "pods", "-n", NS, "-l", f"workflows.argoproj.io/workflow={name}")
+    assert name not in live.kubectl("get", "pods", "-n", NS, "-o", "name")
+    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=logs")
+    expect(phase_badge(page)).to_contain_text("Succeeded")
+    expect(page.locator(".wf-view canvas")).to_be_visible()
+    expect(page.locator(".wf-panel .wf-log")).to_contain_text("still readable")
+
+
+def test_retry_failed_workflow(page: Page, live: Live) -> None:
+    name = unique("ui-retry")
+    live.submit(one_step(name, "echo failing; sleep 2; exit 3"))
+    assert live.wait(NS, name)["status"]["phase"] == "Failed"
+    first_pod = pod_uid(live, name)
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(phase_badge(page)).to_contain_text("Failed")
+    page.locator("[data-action=retry]").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("Retry")
+    dialog.get_by_role("button", name="Retry").click()
+    # it runs again (a new pod, followed live by the page), then fails again
+    expect(phase_badge(page)).to_contain_text("Running", timeout=FINISH)
+    expect(phase_badge(page)).to_contain_text("Failed", timeout=FINISH)
+    assert live.wait(NS, name)["status"]["phase"] == "Failed"
+    assert pod_uid(live, name) != first_pod
+    expect(page.locator(".wf-action-errors")).to_be_empty()
+
+
+def pod_uid(live: Live, pod: str) -> str:
+    return live.kubectl("get", "pod", pod, "-n", NS, "-o", "jsonpath={.metadata.uid}")
+
+
+def test_suspend_and_resume(page: Page, live: Live) -> None:
+    name = unique("ui-suspend")
+    live.submit(f"""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: wait-here
+        template: pause
+    - - name: after
+        template: done
+  - name: pause
+    suspend: {{}}
+  - name: done
+    container: {{image: busybox, command: [sh, -c, "echo resumed"]}}
+""")
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(phase_badge(page)).to_contain_text("Suspended", timeout=FINISH)
+    page.locator("[data-action=suspend]").click()
+    expect(page.locator("[data-action=suspend]")).to_have_count(0)
+    assert live.api("GET", f"/api/v1/workflows/{NS}/{name}")["spec"].get("suspend") is True
+    page.locator("[data-action=resume]").click()
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    expect(page.locator("[data-action=resume]")).to_have_count(0)
+
+
+def test_output_artifact_download(page: Page, live: Live) -> None:
+    name = unique("ui-art")
+    outputs = """    outputs:
+      artifacts:
+      - {name: report, path: /tmp/report.txt}
+"""
+    live.submit(one_step(name, "echo the report body > /tmp/report.txt", outputs))
+    live.wait(NS, name, phases=("Succeeded",))
+    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=io")
+    link = page.get_by_role("link", name="Download report")
+    expect(link).to_be_visible()
+    href = link.get_attribute("href")
+    assert href == f"/artifact-files/{NS}/workflows/{name}/{name}/outputs/report"
+    answer = page.request.get(href)
+    assert answer.ok
+    assert "the report body" in answer.text()
+
+
+def test_yaml_tab_shows_the_spec(page: Page, live: Live) -> None:
+    name = unique("ui-yaml")
+    live.submit(one_step(name, "echo yaml"))
+    page.goto(f"/workflows/{NS}/{name}?tab=yaml")
+    yaml_text = page.locator(".wf-yaml")
+    expect(yaml_text).to_be_visible()
+    page.wait_for_function(
+        """name => {
+            const box = document.querySelector('.wf-yaml');
+            const area = box && box.querySelector('textarea');
+            const text = area ? area.value : (box ? box.textContent : '');
+            return text.includes('entrypoint: main') && text.includes('name: ' + name);
+        }""",
+        arg=name,
+    )
+    expect(page.get_by_role("tab", name="YAML")).to_have_attribute("aria-selected", "true")
+
+
+def test_missing_workflow_is_not_found(page: Page, live: Live) -> None:
+    name = unique("ui-missing")
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(page.locator("h1")).to_have_text("Workflow not found")
+    back = page.get_by_role("link", name=f"← Back to the workflows of {NS}")
+    expect(back).to_have_attribute("href", f"/workflows/{NS}")
