@@ -389,3 +389,59 @@ def test_name_and_time_filters(page: Page, live: Live) -> None:
     assert "createdAfter" not in page.url and "label=" not in page.url
     for wf in (alpha, beta):
         live.api("DELETE", f"/api/v1/workflows/argo/{wf['metadata']['name']}")
+
+
+UNITS = """async () => {
+  const q = await import('/static/js/list/query.js');
+  const { RowStore } = await import('/static/js/list/model.js');
+  const wf = (uid, created, finished) => ({
+    metadata: { uid, name: uid, namespace: 'argo', creationTimestamp: created },
+    status: finished ? { finishedAt: finished } : {},
+  });
+  const store = new RowStore();
+  store.reset([wf('r1', '2026-01-01T00:00:05Z'), wf('f1', '2026-01-01T00:00:00Z',
+    '2026-01-01T00:01:00Z')], 'more');
+  const inserted = store.upsert(wf('r2', '2026-01-01T00:00:09Z'));
+  const beyond = store.upsert(wf('f0', '2025-01-01T00:00:00Z', '2025-01-01T00:01:00Z'));
+  store.upsert(wf('r1', '2026-01-01T00:00:05Z', '2026-01-01T00:02:00Z'));  // r1 finished
+  store.remove('f1');
+  const filters = q.readFilters(new URLSearchParams(
+    'phase=Failed&phase=Bogus&label=a=b,c in (x,y)&name=ab&nameFilter=Prefix'), 'argo');
+  return {
+    order: store.rows.map((w) => w.metadata.uid),
+    inserted, beyond,
+    selector: q.labelSelector(filters),
+    list: q.listQuery(filters, 'tok'),
+    watch: q.watchQuery(filters, '42').fields.split(',').slice(0, 3),
+    url: q.writeFilters(filters),
+    matches: [q.matches(wf('abc'), filters), q.matches(wf('xab'), filters)],
+  };
+}"""
+
+
+def test_list_units_order_and_requests(page: Page, live: Live) -> None:
+    page.goto("/workflows/argo")
+    got = page.evaluate(UNITS)
+    # Running first (newest created first), then finished (latest finished first); a watch
+    # event past the last loaded row waits for its page.
+    assert got["order"] == ["r2", "r1"]
+    assert got["inserted"] is True and got["beyond"] is False
+    assert got["selector"] == "a=b,c in (x,y),workflows.argoproj.io/phase in (Failed)"
+    assert got["list"]["listOptions.fieldSelector"] == "metadata.name=ab"
+    assert got["list"]["nameFilter"] == "Prefix"
+    assert got["list"]["listOptions.continue"] == "tok"
+    assert got["list"]["listOptions.limit"] == 500
+    assert "items.status.nodes" not in got["list"]["fields"]
+    assert "items.spec.suspend" in got["list"]["fields"].split(",")
+    assert got["watch"] == [
+        "result.type",
+        "result.object.metadata.name",
+        "result.object.metadata.namespace",
+    ]
+    assert got["url"] == {
+        "phase": ["Failed"],
+        "label": ["a=b", "c in (x,y)"],
+        "name": "ab",
+        "nameFilter": "Prefix",
+    }
+    assert got["matches"] == [True, False]

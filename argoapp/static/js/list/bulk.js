@@ -68,7 +68,7 @@ async function applyOne(id, wf) {
       return await put(`${live}/${id}`, body);
     } catch (err) {
       if (!notFound(err)) throw err;
-      return put(`${archived}/${id}`, { uid, namespace, name, ...(id === "resubmit" ? { memoized: false } : {}) });
+      return put(`${archived}/${id}`, { uid, ...body });
     }
   }
   return put(`${live}/${id}`, body);

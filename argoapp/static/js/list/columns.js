@@ -10,7 +10,8 @@ import { isArchived } from "./query.js";
 /** A workflow's path in the UI (archived ones too: the get falls back to the archive). */
 export function detailHref(wf) {
   const meta = wf.metadata || {};
-  return `/workflows/${encodeURIComponent(meta.namespace || "")}/${encodeURIComponent(meta.name || "")}`;
+  const ns = encodeURIComponent(meta.namespace || "");
+  return `/workflows/${ns}/${encodeURIComponent(meta.name || "")}`;
 }
 
 const SELECT = {
@@ -49,7 +50,8 @@ const NAME = {
         ? h("span", { class: "wl-tag wl-tag-suspended", title: "Suspended" }, "suspended")
         : null,
       isArchived(wf)
-        ? h("span", { class: "wl-tag wl-tag-archived", title: "In the workflow archive" }, "archived")
+        ? h("span", { class: "wl-tag wl-tag-archived", title: "In the workflow archive" },
+            "archived")
         : null,
     ),
 };

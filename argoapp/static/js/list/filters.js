@@ -1,8 +1,9 @@
 // Workflows list: the filter bar. Namespace (empty = every namespace), phase chips
 // (multi-select toggle buttons), a label selector, a name match (contains / prefix / exact) and
-// a time range (created after, finished before). Each change calls onChange with the whole
-// new filters object (list/query.js shape); pages/workflows.js puts it in the URL and reloads.
-// The bar holds no state of its own beyond its inputs.
+// a time range (created after, finished before). Each change calls onChange with the whole new
+// filters object (list/query.js shape); pages/workflows.js puts it in the URL and reloads the
+// rows. The bar is built once per page and updates itself in place, so typing is never
+// interrupted by a redraw (focus and caret stay where they are).
 
 import { h } from "../dom.js";
 import { namespaceInput } from "../components.js";
@@ -10,62 +11,56 @@ import { phaseIcon } from "../format.js";
 import { NAME_MATCHES, PHASE_CHOICES, isFiltered, splitSelector } from "./query.js";
 
 const TYPING_DELAY = 350; // ms after the last keystroke before a name filter applies
+const CLEARED = { phases: [], labels: [], name: "", createdAfter: "", finishedBefore: "" };
 
 /**
  * The filter bar for `filters`.
  * @param {object} filters list/query.js filters
  * @param {{onChange: Function, onNamespace: Function, managed: boolean}} options
- * @returns {{element: HTMLElement, destroy: Function}}
+ * @returns {{element: HTMLElement, clear: Function, destroy: Function}}
  */
 export function filterBar(filters, { onChange, onNamespace, managed }) {
+  let current = filters;
   let timer = 0;
-  const change = (patch) => onChange({ ...filters, ...patch });
 
-  const chips = PHASE_CHOICES.map((phase) => {
-    const on = filters.phases.includes(phase);
-    return h(
+  const chips = PHASE_CHOICES.map((phase) =>
+    h(
       "button",
       {
         type: "button",
-        class: `wl-chip phase-${phase.toLowerCase()}${on ? " on" : ""}`,
-        "aria-pressed": String(on),
+        class: `wl-chip phase-${phase.toLowerCase()}`,
         dataset: { phase },
         onclick: () => {
-          const phases = on ? filters.phases.filter((p) => p !== phase) : [...filters.phases, phase];
+          const on = current.phases.includes(phase);
+          const phases = on
+            ? current.phases.filter((p) => p !== phase)
+            : [...current.phases, phase];
           change({ phases: PHASE_CHOICES.filter((p) => phases.includes(p)) });
         },
       },
       h("span", { "aria-hidden": "true" }, phaseIcon(phase)),
       ` ${phase}`,
-    );
-  });
-
+    ),
+  );
   const labels = h("input", {
     type: "search",
     class: "wl-labels",
-    value: filters.labels.join(","),
     placeholder: "app=web,team!=ops",
     "aria-label": "Label selector",
     spellcheck: "false",
     onchange: (e) => change({ labels: splitSelector(e.target.value) }),
   });
-
   const nameMatch = h(
     "select",
     {
       "aria-label": "How the name matches",
       onchange: (e) => change({ nameFilter: e.target.value }),
     },
-    ...NAME_MATCHES.map((m) => {
-      const option = h("option", { value: m }, m.toLowerCase());
-      option.selected = m === filters.nameFilter;
-      return option;
-    }),
+    ...NAME_MATCHES.map((m) => h("option", { value: m }, m.toLowerCase())),
   );
   const name = h("input", {
     type: "search",
     class: "wl-name-input",
-    value: filters.name,
     placeholder: "name",
     "aria-label": "Workflow name",
     spellcheck: "false",
@@ -75,6 +70,39 @@ export function filterBar(filters, { onChange, onNamespace, managed }) {
       timer = setTimeout(() => change({ name: value }), TYPING_DELAY);
     },
   });
+  const after = timeInput("Created after", (v) => change({ createdAfter: v }));
+  const before = timeInput("Finished before", (v) => change({ finishedBefore: v }));
+  const clearButton = h(
+    "button",
+    { type: "button", class: "btn wl-clear", onclick: () => clear() },
+    "Clear filters",
+  );
+
+  // Inputs show `current` (at the start, and after Clear).
+  function show() {
+    for (const chip of chips) {
+      const on = current.phases.includes(chip.dataset.phase);
+      chip.classList.toggle("on", on);
+      chip.setAttribute("aria-pressed", String(on));
+    }
+    labels.value = current.labels.join(",");
+    nameMatch.value = current.nameFilter;
+    name.value = current.name;
+    after.value = current.createdAfter ? toLocalInput(current.createdAfter) : "";
+    before.value = current.finishedBefore ? toLocalInput(current.finishedBefore) : "";
+    clearButton.hidden = !isFiltered(current);
+  }
+
+  function change(patch) {
+    current = { ...current, ...patch };
+    show();
+    onChange(current);
+  }
+
+  function clear() {
+    clearTimeout(timer);
+    change(CLEARED);
+  }
 
   const element = h(
     "div",
@@ -85,26 +113,21 @@ export function filterBar(filters, { onChange, onNamespace, managed }) {
     group("Phase", h("div", { class: "wl-chips" }, ...chips)),
     field("Labels", labels),
     group("Name", h("div", { class: "wl-name-field" }, nameMatch, name)),
-    field("Created after", timeInput(filters.createdAfter, (v) => change({ createdAfter: v }))),
-    field("Finished before", timeInput(filters.finishedBefore, (v) => change({ finishedBefore: v }))),
-    isFiltered(filters)
-      ? h(
-          "button",
-          {
-            type: "button",
-            class: "btn wl-clear",
-            onclick: () =>
-              change({ phases: [], labels: [], name: "", createdAfter: "", finishedBefore: "" }),
-          },
-          "Clear filters",
-        )
-      : null,
+    field("Created after", after),
+    field("Finished before", before),
+    clearButton,
   );
-  return { element, destroy: () => clearTimeout(timer) };
+  show();
+  return { element, clear, destroy: () => clearTimeout(timer) };
 }
 
 function field(label, control) {
-  return h("label", { class: "field wl-field" }, h("span", { class: "wl-field-label" }, label), control);
+  return h(
+    "label",
+    { class: "field wl-field" },
+    h("span", { class: "wl-field-label" }, label),
+    control,
+  );
 }
 
 // Several controls under one caption: a group, not a <label> (a label's click would press the
@@ -119,10 +142,10 @@ function group(label, controls) {
 }
 
 /** A datetime-local input over an RFC 3339 value (shown in local time, kept in UTC). */
-function timeInput(iso, onChange) {
+function timeInput(label, onChange) {
   return h("input", {
     type: "datetime-local",
-    value: iso ? toLocalInput(iso) : "",
+    "aria-label": label,
     onchange: (e) => onChange(e.target.value ? new Date(e.target.value).toISOString() : ""),
   });
 }
@@ -130,5 +153,6 @@ function timeInput(iso, onChange) {
 function toLocalInput(iso) {
   const d = new Date(iso);
   const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return `${day}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

@@ -61,7 +61,11 @@ export class Grid {
     });
     this.head.replaceChildren(
       ...columns.map((c) =>
-        h("div", { class: `wl-cell wl-col-${c.id}`, role: "columnheader" }, c.id === "select" ? this.allBox : c.label),
+        h(
+          "div",
+          { class: `wl-cell wl-col-${c.id}`, role: "columnheader" },
+          c.id === "select" ? this.allBox : c.label,
+        ),
       ),
     );
     this.cache.clear();
@@ -178,7 +182,8 @@ export class Grid {
 
   key(e) {
     const n = this.store.rows.length;
-    const page = Math.max(1, Math.floor((this.el.clientHeight - this.head.offsetHeight) / ROW_H) - 1);
+    const view = this.el.clientHeight - this.head.offsetHeight;
+    const page = Math.max(1, Math.floor(view / ROW_H) - 1);
     const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
     if (e.target !== this.el) return; // the header checkbox handles its own keys
     if (e.key in moves) this.focusRow(this.active + moves[e.key]);

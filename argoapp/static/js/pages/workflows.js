@@ -14,7 +14,14 @@ import { Grid, ROW_H } from "../list/grid.js";
 import { RowStore, uidOf } from "../list/model.js";
 import { filterBar } from "../list/filters.js";
 import { ACTIONS, applyAll, question } from "../list/bulk.js";
-import { isFiltered, listQuery, matches, readFilters, watchQuery, writeFilters } from "../list/query.js";
+import {
+  isFiltered,
+  listQuery,
+  matches,
+  readFilters,
+  watchQuery,
+  writeFilters,
+} from "../list/query.js";
 
 let marked = false; // performance mark: once per page load, for the benchmark
 
@@ -76,7 +83,15 @@ class WorkflowList {
           h(
             "div",
             { class: "toolbar" },
-            h("a", { class: "btn primary", href: this.submitHref(), "aria-label": "Submit a new workflow" }, "+ Submit new workflow"),
+            h(
+              "a",
+              {
+                class: "btn primary",
+                href: this.submitHref(),
+                "aria-label": "Submit a new workflow",
+              },
+              "+ Submit new workflow",
+            ),
           ),
         ),
         this.bar.element,
@@ -122,10 +137,6 @@ class WorkflowList {
       onChange: (filters) => {
         setQuery(filterQuery(filters));
         this.filters = filters;
-        this.bar.destroy();
-        const bar = this.filterBar();
-        this.bar.element.replaceWith(bar.element);
-        this.bar = bar;
         this.reload();
       },
       onNamespace: (ns) => {
@@ -144,6 +155,7 @@ class WorkflowList {
   async reload() {
     const generation = ++this.generation;
     this.loadingMore = false;
+    this.moreFailed = false;
     this.stopStream();
     this.result.replaceChildren();
     this.foot.replaceChildren();
@@ -172,18 +184,22 @@ class WorkflowList {
     return `/api/v1/workflows/${encodeURIComponent(this.filters.namespace)}`;
   }
 
-  async loadMore() {
-    if (this.loadingMore || !this.store.next) return;
+  // The next page: on scrolling near the end (not again after a failure: its Retry does).
+  async loadMore({ retry = false } = {}) {
+    if (this.loadingMore || !this.store.next || (this.moreFailed && !retry)) return;
+    this.moreFailed = false;
     const generation = this.generation;
     this.loadingMore = true;
     this.foot.replaceChildren(loading("Loading more…"));
     let list;
     try {
-      list = await get(this.listPath(), listQuery(this.filters, this.store.next, app.info?.columns));
+      const query = listQuery(this.filters, this.store.next, app.info?.columns);
+      list = await get(this.listPath(), query);
     } catch (err) {
       if (generation !== this.generation) return;
       this.loadingMore = false;
-      this.foot.replaceChildren(errorBox(err, () => this.loadMore()));
+      this.moreFailed = true;
+      this.foot.replaceChildren(errorBox(err, () => this.loadMore({ retry: true })));
       return;
     }
     if (generation !== this.generation) return;
@@ -246,10 +262,18 @@ class WorkflowList {
     this.fit();
     const more = this.store.next ? "+" : "";
     this.count.textContent = `${n}${more} workflow${n === 1 && !more ? "" : "s"}`;
-    if (!this.loadingMore) {
+    if (!this.loadingMore && !this.moreFailed) {
       this.foot.replaceChildren(
         this.store.next
-          ? h("button", { type: "button", class: "btn wl-more", onclick: () => this.loadMore() }, "Load more")
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "btn wl-more",
+                onclick: () => this.loadMore({ retry: true }),
+              },
+              "Load more",
+            )
           : "",
       );
     }
@@ -260,11 +284,12 @@ class WorkflowList {
     if (isFiltered(this.filters)) {
       return emptyState("No workflows match these filters.", {
         label: "Clear filters",
-        onclick: () => this.bar.element.querySelector(".wl-clear")?.click(),
+        onclick: () => this.bar.clear(),
       });
     }
     const where = this.filters.namespace ? `in ${this.filters.namespace}` : "in any namespace";
-    return emptyState(`No workflows ${where} yet.`, { label: "Submit one", href: this.submitHref() });
+    const action = { label: "Submit one", href: this.submitHref() };
+    return emptyState(`No workflows ${where} yet.`, action);
   }
 
   // The grid fills the window below it (it is its own scroll container), or less when its
@@ -293,7 +318,11 @@ class WorkflowList {
     );
     return h(
       "div",
-      { class: "toolbar wl-actions", role: "toolbar", "aria-label": "Actions on the selected workflows" },
+      {
+        class: "toolbar wl-actions",
+        role: "toolbar",
+        "aria-label": "Actions on the selected workflows",
+      },
       this.selectedLabel,
       ...this.buttons,
     );
@@ -321,7 +350,9 @@ class WorkflowList {
     this.store.selected = new Set(failed.map((f) => uidOf(f.wf)));
     this.render();
     if (done.length) {
-      toast(`${done.length} workflow${done.length === 1 ? "" : "s"} ${action.done}`);
+      toast(`${done.length} workflow${done.length === 1 ? "" : "s"} ${action.done}`, {
+        kind: "success",
+      });
     }
     this.showFailures(action, failed);
   }
@@ -339,8 +370,16 @@ class WorkflowList {
         "div",
         { class: "error-box wl-failures", role: "alert" },
         h("strong", {}, `${action.label} failed for:`),
-        h("ul", {}, ...failed.map((f) => h("li", {}, h("code", {}, f.wf.metadata.name), ": ", f.message))),
-        h("button", { type: "button", class: "btn", onclick: () => this.result.replaceChildren() }, "Dismiss"),
+        h(
+          "ul",
+          {},
+          ...failed.map((f) => h("li", {}, h("code", {}, f.wf.metadata.name), ": ", f.message)),
+        ),
+        h(
+          "button",
+          { type: "button", class: "btn", onclick: () => this.result.replaceChildren() },
+          "Dismiss",
+        ),
       ),
     );
   }
