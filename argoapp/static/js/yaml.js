@@ -41,7 +41,7 @@ export function stringify(value) {
   } else if (isBlockString(value)) {
     writeBlockString(value, "", 0, out);
   } else {
-    out.push(scalarText(value, false));
+    out.push(scalarText(value));
   }
   return out.join("\n") + "\n";
 }
@@ -59,7 +59,7 @@ function entries(obj) {
 function writeMapping(obj, col, out, first) {
   const pad = " ".repeat(col);
   entries(obj).forEach(([k, v], i) => {
-    const head = (i === 0 && first !== null ? first : pad) + scalarText(k, true) + ":";
+    const head = (i === 0 && first !== null ? first : pad) + scalarText(k) + ":";
     writeValue(v, col, out, head, false);
   });
 }
@@ -85,7 +85,7 @@ function writeValue(v, col, out, head, inSequence) {
   } else if (isBlockString(v)) {
     writeBlockString(v, head + " ", col + 2, out);
   } else {
-    out.push(`${head} ${scalarText(v, false)}`);
+    out.push(`${head} ${scalarText(v)}`);
   }
 }
 
@@ -115,7 +115,7 @@ function isBlockString(v) {
   );
 }
 
-function scalarText(v, isKey) {
+function scalarText(v) {
   if (v === null || v === undefined) return "null";
   if (typeof v === "boolean" || typeof v === "bigint") return String(v);
   if (typeof v === "number") {
@@ -125,23 +125,29 @@ function scalarText(v, isKey) {
   }
   if (typeof v === "object") return Array.isArray(v) ? "[]" : "{}";
   const text = String(v);
-  if (plainSafe(text, isKey)) return text;
+  if (plainSafe(text)) return text;
   if (!/[\x00-\x1f]/.test(text) && !NEEDS_ESCAPE.test(text) && text.isWellFormed?.() !== false) {
     return `'${text.replaceAll("'", "''")}'`;
   }
   return doubleQuoted(text);
 }
 
+// Plain words YAML 1.1 readers (PyYAML, Go's yaml.v2 under kubectl) take for booleans, numbers,
+// dates or the value key: quoted, so what we write reads the same everywhere.
+const YAML11_SPECIAL =
+  /^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|=|\d{4}-\d\d?-\d\d?(?:[Tt ].*)?|[-+]?[0-9._:]+|[-+]?0[bx][0-9a-fA-F_]+)$/;
+
 // Whether text can be written unquoted and still read back as this same string.
-function plainSafe(text, isKey) {
+function plainSafe(text) {
   if (text === "" || text !== text.trim()) return false;
   if (resolvePlain(text) !== text) return false;
+  if (YAML11_SPECIAL.test(text)) return false;
   if (/[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(text) || text.isWellFormed?.() === false) return false;
   if (PLAIN_BAD_START.includes(text[0])) return false;
   if ("-?:".includes(text[0]) && (text.length === 1 || isBlankOrEnd(text[1]))) return false;
   if (text.startsWith("---") || text.startsWith("...")) return false;
   if (text.includes(": ") || text.includes(" #") || text.endsWith(":")) return false;
-  return !(isKey && text === "<<");
+  return text !== "<<"; // a merge key to readers, even as a value in PyYAML
 }
 
 const WRITE_ESCAPES = {
