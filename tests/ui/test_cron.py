@@ -7,6 +7,7 @@ argoapp.controller.cron_schedule, which is what actually fires the runs.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -174,3 +175,23 @@ def test_cron_suspend_resume_and_submit_now(page: Page, live: Live) -> None:
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page).to_have_url(f"{live.url}/cron-workflows/argo")
     expect(page.locator(f"tr[data-name='{name}']")).to_have_count(0)
+
+
+def test_create_from_the_starter_with_a_schedule_error_first(page: Page, live: Live) -> None:
+    page.goto("/cron-workflows/argo/new")
+    textarea = page.locator(".tm-yaml textarea").first
+    starter = textarea.input_value()
+    assert "generateName: my-cron-" in starter
+    textarea.fill(starter.replace('"*/5 * * * *"', '"61 * * * *"'))
+    expect(page.locator(".tm-lint-status")).to_have_text("✖ Invalid")
+    expect(page.locator(".tm-problem")).to_contain_text("end of range (61) above maximum (59)")
+    textarea.fill(starter.replace('"*/5 * * * *"', '"0 0 1 1 *"'))
+    expect(page.locator(".tm-lint-status")).to_have_text("✔ Valid")
+    page.get_by_role("button", name="Create cron workflow").click()
+    expect(page).to_have_url(re.compile(r"/cron-workflows/argo/my-cron-[a-z0-9]+$"))
+    name = page.url.rsplit("/", 1)[1]
+    expect(page.locator(".tm-summary")).to_contain_text("at 00:00 on day 1 of the month in January")
+    assert live.api("GET", f"/api/v1/cron-workflows/argo/{name}")["spec"]["schedules"] == [
+        "0 0 1 1 *"
+    ]
+    live.api("DELETE", f"/api/v1/cron-workflows/argo/{name}")

@@ -70,10 +70,10 @@ def test_create_edit_submit_delete_a_workflow_template(page: Page, live: Live) -
 
     page.get_by_role("link", name=f"Submit {name}").click()
     expect(page).to_have_url(f"{live.url}/submit?kind=WorkflowTemplate&namespace=argo&name={name}")
-    page.locator("main, body").get_by_role("button", name="Submit", exact=True).click()
+    page.get_by_role("main").get_by_role("button", name="Submit", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/workflows/argo/{name}-[a-z0-9]+$"))
     selector = quote(f"workflows.argoproj.io/workflow-template={name}")
     wf_path = f"/api/v1/workflows/argo?listOptions.labelSelector={selector}"
-    expect(page.locator("h1")).to_contain_text(name)
     items = live.api("GET", wf_path).get("items") or []
     assert len(items) == 1
     assert items[0]["spec"]["arguments"]["parameters"][0]["value"] == "bonjour"

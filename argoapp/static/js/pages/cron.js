@@ -65,7 +65,7 @@ function mountList(root, params, query) {
     }
     const now = new Date();
     body.append(h("table", { class: "table tm-table tm-cron-table" },
-      h("thead", {}, h("tr", {}, ["Name", "Namespace", "Schedule", "Runs", "Next run", "Last run", "State",
+      h("thead", {}, h("tr", {}, ["Name", "Namespace", "Schedule", "When", "Next run", "Last run", "State",
         "Concurrency", "Active"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, shown.map((c) => row(c, now)))));
   }
@@ -141,7 +141,7 @@ function mountDetail(root, params) {
     actions.append(
       suspended
         ? h("button", { class: "btn", type: "button", onclick: () => setSuspended(false), "aria-label": `Resume ${name}` }, "▶ Resume")
-        : h("button", { class: "btn", type: "button", onclick: () => setSuspended(true), "aria-label": `Suspend ${name}` }, "⏸ Suspend"),
+        : h("button", { class: "btn", type: "button", onclick: () => setSuspended(true), "aria-label": `Suspend ${name}` }, "‖ Suspend"),
       h("button", { class: "btn primary", type: "button", onclick: submitNow, "aria-label": `Submit ${name} now` }, "Submit now"),
       h("a", { class: "btn", href: submitHref, "aria-label": `Submit ${name} with parameters` }, "Submit…"),
       h("button", { class: "btn danger", type: "button", onclick: remove, "aria-label": `Delete ${name}` }, "Delete"));

@@ -79,14 +79,16 @@ function timeWords(minute, hour, spec) {
   let minutes = `at minute ${fieldWords(minute, 0, String)}`;
   if (isStar(minute)) minutes = "every minute";
   else if (everyN(minute)) minutes = `every ${minute.slice(2)} minutes`;
-  const hours = isStar(hour) ? "" : ` during hour ${fieldWords(hour, 1, String)}`;
+  const hourList = fieldWords(hour, 1, String);
+  const hours = isStar(hour) ? "" : ` ${everyN(minute) || isStar(minute) ? "during" : "past"} ${hourList.startsWith("every") ? "" : "hour "}${hourList}`;
   return minutes + hours;
 }
 
 /** The day part ("" for every day). */
 function dayWords(dom, month, dow) {
   const parts = [];
-  const domWords = isStar(dom) ? "" : `day ${fieldWords(dom, 2, String)} of the month`;
+  const domList = fieldWords(dom, 2, String);
+  const domWords = isStar(dom) ? "" : domList.startsWith("every") ? domList : `day ${domList} of the month`;
   const dowWords = isStar(dow) ? "" : fieldWords(dow, 4, (d) => DAY_NAMES[d % 7]);
   if (domWords && dowWords) parts.push(`on ${domWords} or on ${dowWords}`);
   else if (domWords || dowWords) parts.push(`on ${domWords || dowWords}`);
@@ -106,7 +108,7 @@ export function describe(schedule) {
   const [minute, hour, dom, month, dow] = text.split(/\s+/);
   const time = timeWords(minute, hour, spec);
   const days = dayWords(dom, month, dow);
-  if (!days) return time.startsWith("at ") ? `every day ${time}` : time;
+  if (!days) return /^at \d\d:\d\d/.test(time) ? `every day ${time}` : time;
   return `${time} ${days}`;
 }
 

@@ -84,7 +84,7 @@ export function suspendedBadge(cron) {
   const stopped = (cron.status || {}).phase === "Stopped";
   if ((cron.spec || {}).suspend) {
     return h("span", { class: "tm-state tm-suspended", title: "Suspended: no new runs" },
-      h("span", { "aria-hidden": "true" }, "⏸"), " Suspended");
+      h("span", { "aria-hidden": "true" }, "‖"), " Suspended");
   }
   if (stopped) {
     return h("span", { class: "tm-state tm-stopped", title: "Stopped by its stopStrategy" },
@@ -99,7 +99,7 @@ export function schedulesList(cron) {
   return h("ul", { class: "tm-schedules" }, schedulesOf(cron).map((s) => {
     const { text, error } = scheduleWords(s);
     return h("li", {}, h("code", {}, s), " ",
-      error ? h("span", { class: "tm-bad", role: "note" }, `⚠ ${error}`) : h("span", { class: "tm-describe" }, text));
+      error ? h("span", { class: "tm-bad", role: "note" }, `⚠ ${error}`) : h("span", { class: "tm-describe muted" }, `— ${text}`));
   }));
 }
 

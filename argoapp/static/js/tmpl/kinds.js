@@ -6,6 +6,7 @@
 
 import { h } from "../dom.js";
 import { app, savedNamespace } from "../components.js";
+import { timeAgo } from "../format.js";
 
 export { rememberNamespace } from "../components.js";
 
@@ -78,21 +79,9 @@ export function templateType(t) {
   return types.find((k) => t && t[k] !== undefined && t[k] !== null) ?? "unknown";
 }
 
-/** "in 4m" / "4m ago" for an instant, as text. */
-export function relative(date, now = Date.now()) {
-  const seconds = Math.round((date.getTime() - now) / 1000);
-  const abs = Math.abs(seconds);
-  let text;
-  if (abs < 60) text = `${abs}s`;
-  else if (abs < 3600) text = `${Math.floor(abs / 60)}m`;
-  else if (abs < 86400) text = `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m`;
-  else text = `${Math.floor(abs / 86400)}d ${Math.floor((abs % 86400) / 3600)}h`;
-  return seconds >= 0 ? `in ${text}` : `${text} ago`;
-}
-
-/** A <time> showing `date` relative to now with the exact local time on hover. */
+/** A <time> showing `date` relative to now ("in 4m", kept current) with the exact time on hover. */
 export function whenTime(date) {
-  return h("time", { datetime: date.toISOString(), title: date.toLocaleString() }, relative(date));
+  return timeAgo(date.toISOString());
 }
 
 /** Labels as small chips. */
@@ -104,11 +93,12 @@ export function labelChips(labels) {
 }
 
 /** The object as it is edited: no status, no managedFields (they are not the user's). */
-export function editable(obj) {
-  const { status: _status, ...rest } = obj;
-  const metadata = { ...(rest.metadata || {}) };
-  delete metadata.managedFields;
-  return { ...rest, metadata };
+export function editable(obj, kind) {
+  const { status: _status, apiVersion, kind: objKind, metadata, ...rest } = obj;
+  const meta = { ...(metadata || {}) };
+  delete meta.managedFields;
+  // Some answers leave out apiVersion and kind; the YAML reads better (and applies) with them.
+  return { apiVersion: apiVersion || "argoproj.io/v1alpha1", kind: objKind || kind.kind, metadata: meta, ...rest };
 }
 
 /** A starter manifest for a new object of `kind` in `ns`. */

@@ -6,7 +6,7 @@
 import { h, clear } from "../dom.js";
 import { get, stream } from "../api.js";
 import { errorBox, loading, emptyState } from "../components.js";
-import { timeAgo, phaseBadge, duration, durationOf } from "../format.js";
+import { timeAgo, phaseBadge, duration, durationOf, progress } from "../format.js";
 
 const MAX_ROWS = 100;
 const FIELDS = ["name", "namespace", "uid", "creationTimestamp", "labels"].map((f) => `metadata.${f}`)
@@ -60,7 +60,7 @@ export function startedWorkflows({ namespace, selector, title = "Workflows" }) {
       h("td", {}, phaseBadge(st.phase || "Pending")),
       h("td", {}, started ? timeAgo(started) : "—"),
       h("td", {}, st.startedAt ? duration(durationOf(st.startedAt, st.finishedAt)) : "—"),
-      h("td", {}, st.progress || "—"),
+      h("td", {}, progress(st.progress)),
       h("td", { class: "tm-message" }, st.message || ""));
   }
 

@@ -34,7 +34,7 @@ function readObject(editor, problems) {
   } catch (e) {
     if (!(e instanceof YamlError)) throw e;
     editor.setErrors([{ line: e.line || 1, message: e.message }]);
-    problems.append(h("p", { class: "tm-problem" }, `YAML error on line ${e.line}: ${e.message}`));
+    problems.append(h("p", { class: "tm-problem" }, `YAML error on line ${e.line}: ${e.reason || e.message}`));
     return null;
   }
   if (!obj || typeof obj !== "object" || Array.isArray(obj) || typeof obj.metadata !== "object" || !obj.metadata) {
@@ -70,14 +70,15 @@ export function yamlCard(kind, object, { onSaved } = {}) {
   let editing = false;
   let editor = null;
 
-  const text = () => stringify(editable(current));
+  const text = () => stringify(editable(current, kind));
   const ns = () => current.metadata.namespace || "";
   const name = () => current.metadata.name;
 
   function mountEditor(readOnly) {
-    if (editor) editor.destroy();
-    clear(body);
-    editor = new Editor(body, { value: text(), readOnly });
+    if (!editor) editor = new Editor(body, { value: text(), readOnly, label: `${kind.kind} YAML` });
+    editor.setReadOnly(readOnly);
+    editor.setErrors([]);
+    editor.value = text();
   }
 
   function renderActions() {
@@ -182,6 +183,7 @@ export function createCard(kind, ns, starterText, { onCreated }) {
   let generation = 0;
   const editor = new Editor(body, {
     value: starterText,
+    label: `${kind.kind} YAML`,
     onChange: () => {
       clearTimeout(timer);
       timer = setTimeout(() => lint(), LINT_DELAY_MS);
