@@ -62,7 +62,7 @@ def test_login_through_the_page_refuses_a_wrong_token_then_lands_on_the_target(
     expect(anon_page.locator("h1")).to_have_text("Log in")
     expect(anon_page.locator("main")).to_contain_text("argoapp auth token")
     _login(anon_page, "not-the-token")
-    expect(anon_page.locator(".error-box")).to_contain_text("refused")
+    expect(anon_page.locator(".error-box")).to_contain_text("Token refused")
     assert urlsplit(anon_page.url).path == "/login"
     _login(anon_page, f"Bearer {live.token}")
     expect(anon_page).to_have_url(f"{live.url}/cron-workflows/argo")
@@ -220,3 +220,98 @@ def test_keyboard_reaches_the_skip_link_and_the_nav(page: Page) -> None:
     page.locator('.nav-link[data-nav="user"]').focus()
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("User")
+
+
+CORE_JS = """async () => {
+  const f = await import('/static/js/format.js');
+  const dom = await import('/static/js/dom.js');
+  const api = await import('/static/js/api.js');
+  const router = await import('/static/js/router.js');
+  const login = await import('/static/js/pages/login.js');
+  const ago = new Date(Date.now() - 190 * 1000).toISOString();
+  const badge = f.phaseBadge('Failed');
+  const el = dom.h('button', {class: ['btn', null, 'primary'], 'aria-label': 'Go', disabled: false,
+                              dataset: {x: '1'}, onclick: () => {}}, 'a', [1, null, false], 'b');
+  return {
+    durations: [0, 5, 184, 3720, 90061].map(f.duration),
+    durationOf: f.durationOf('2024-01-01T00:00:00Z', '2024-01-01T00:01:30Z'),
+    since: f.since(ago),
+    later: f.since(new Date(Date.now() + 600 * 1000).toISOString()),
+    time: [f.timeAgo(ago).tagName, f.timeAgo(ago).getAttribute('datetime') === ago,
+           !!f.timeAgo(ago).title],
+    badge: [badge.className, badge.title, badge.textContent],
+    icons: Object.keys(f.PHASES).map(f.phaseIcon).join(''),
+    color: f.phaseColor('Succeeded').length > 0,
+    progress: f.progress('3/4').textContent,
+    el: [el.outerHTML],
+    url: api.url('/api/v1/workflows/argo', {'listOptions.labelSelector': 'a=b', fields: ['x', 'y'],
+                                           skip: null}),
+    routes: ['/workflows', '/workflows/ns', '/workflows/ns/wf', '/archived-workflows/ns/u1',
+             '/workflow-templates/ns/new', '/cluster-workflow-templates/c', '/cron-workflows/ns',
+             '/submit', '/login', '/userinfo', '/nope'].map(router.match),
+    tokens: ['Bearer abc', 'bearer  abc ', 'abc'].map(login.tokenOf),
+    targets: ['/x?y=1', '//evil', 'http://evil', '/login?x', ''].map(
+      (t) => login.redirectTarget(new URLSearchParams({redirect: t}))),
+  };
+}"""
+
+
+def test_core_modules_in_the_page(page: Page) -> None:
+    page.goto("/userinfo")
+    got = page.evaluate(CORE_JS)
+    assert got["durations"] == ["0s", "5s", "3m 4s", "1h 2m", "1d 1h"]
+    assert got["durationOf"] == 90
+    assert got["since"] == "3m ago" and got["later"] == "in 10m"
+    assert got["time"] == ["TIME", True, True]
+    assert got["badge"] == ["phase phase-failed", "Failed", "✖ Failed"]
+    assert got["icons"] == "◌▶✔✖⚠↷∅⏸"
+    assert got["color"] and got["progress"] == "3/4"
+    assert got["el"] == ['<button class="btn primary" aria-label="Go" data-x="1">a1b</button>']
+    assert got["url"].endswith(
+        "/api/v1/workflows/argo?listOptions.labelSelector=a%3Db&fields=x&fields=y"
+    )
+    assert [(r["page"], r["params"]) for r in got["routes"]] == [
+        ("workflows", {}),
+        ("workflows", {"namespace": "ns"}),
+        ("workflow", {"namespace": "ns", "name": "wf"}),
+        ("workflow", {"namespace": "ns", "uid": "u1"}),
+        ("templates", {"kind": "WorkflowTemplate", "namespace": "ns", "name": "new"}),
+        ("templates", {"kind": "ClusterWorkflowTemplate", "name": "c"}),
+        ("cron", {"namespace": "ns"}),
+        ("submit", {}),
+        ("login", {}),
+        ("user", {}),
+        ("notfound", {}),
+    ]
+    assert got["tokens"] == ["abc", "abc", "abc"]
+    assert got["targets"] == ["/x?y=1", "/workflows", "/workflows", "/workflows", "/workflows"]
+
+
+STREAM_JS = """async (name) => {
+  const api = await import('/static/js/api.js');
+  const seen = [];
+  await new Promise((resolve, reject) => {
+    const close = api.stream('/api/v1/workflow-events/argo',
+      {'listOptions.fieldSelector': `metadata.name=${name}`},
+      (result) => {
+        seen.push(result.type);
+        if (result.object.status && result.object.status.phase === 'Succeeded') {
+          close();
+          resolve();
+        }
+      },
+      {onError: (e) => reject(new Error(e.message))});
+  });
+  return seen;
+}"""
+
+
+def test_a_stream_reads_workflow_events_until_closed(page: Page, live: Live) -> None:
+    page.goto("/userinfo")
+    expect(page.locator("h1")).to_have_text("User")
+    name = _unique("shell-stream")
+    # started without waiting: the workflow is made after the stream is open
+    page.evaluate(f"() => {{ window.streamed = ({STREAM_JS})({json.dumps(name)}); }}")
+    live.submit(HELLO.replace("generateName: shell-hello-", f"name: {name}"))
+    seen = page.evaluate("() => window.streamed")
+    assert seen[0] == "ADDED" and "MODIFIED" in seen

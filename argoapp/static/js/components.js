@@ -17,15 +17,19 @@ const RECENT_KEY = "argoapp.namespaces";
 
 /**
  * An error where it happened: status, message and a Retry button (when `retry` is given).
- * @param {any} err an ApiError (status, message) or any Error
+ * @param {any} err an ApiError (status, message), any Error, or {title, message, status}
  * @param {(() => void)|null} [retry]
  * @returns {HTMLElement}
  */
 export function errorBox(err, retry = null) {
   const status = err && typeof err.status === "number" ? err.status : null;
-  if (status === 401) return h("p", { class: "muted", role: "status" }, "Signing in again…");
+  const titled = err && typeof err.title === "string" && err.title;
+  if (status === 401 && !titled) {
+    return h("p", { class: "muted", role: "status" }, "Signing in again…");
+  }
   let title = "Something went wrong";
-  if (status === 0) title = "Cannot reach the server";
+  if (titled) title = err.title;
+  else if (status === 0) title = "Cannot reach the server";
   else if (status === 403) title = "Permission denied (403)";
   else if (status === 404) title = "Not found (404)";
   else if (status) title = `Error ${status}`;

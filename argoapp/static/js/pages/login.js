@@ -33,8 +33,7 @@ async function accepted(token) {
     headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
     credentials: "omit",
   });
-  if (resp.status !== 401) return true;
-  return false;
+  return resp.status !== 401;
 }
 
 /** Whether the server answers without any token (its auth mode is `server`). */
@@ -73,16 +72,16 @@ export default function mount(root, { query }) {
     const token = tokenOf(input.value);
     clear(status);
     if (!token) {
-      status.appendChild(errorBox(new Error("Enter a token first."), null));
+      status.appendChild(errorBox({ title: "No token", message: "Enter a token first." }, null));
       input.focus();
       return;
     }
     button.disabled = true;
     try {
       if (!(await accepted(token))) {
-        status.appendChild(errorBox({ status: 403, message: "The server refused this token " +
-          "(401 Unauthorized). Check that it is the whole token, or print it again with " +
-          "`argoapp auth token`." }, null));
+        status.appendChild(errorBox({ status: 401, title: "Token refused (401)",
+          message: "The server does not accept this token. Check that it is the whole token, " +
+            "or print it again with `argoapp auth token`." }, null));
         input.select();
         return;
       }
