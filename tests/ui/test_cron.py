@@ -184,7 +184,9 @@ def test_create_from_the_starter_with_a_schedule_error_first(page: Page, live: L
     assert "generateName: my-cron-" in starter
     textarea.fill(starter.replace('"*/5 * * * *"', '"61 * * * *"'))
     expect(page.locator(".tm-lint-status")).to_have_text("✖ Invalid")
-    expect(page.locator(".tm-problem")).to_contain_text("end of range (61) above maximum (59)")
+    expect(page.locator(".tm-yaml .ed-errors")).to_contain_text(
+        "end of range (61) above maximum (59)"
+    )
     textarea.fill(starter.replace('"*/5 * * * *"', '"0 0 1 1 *"'))
     expect(page.locator(".tm-lint-status")).to_have_text("✔ Valid")
     page.get_by_role("button", name="Create cron workflow").click()

@@ -99,12 +99,16 @@ def test_lint_errors_show_inline_and_nothing_is_created(page: Page, live: Live) 
     bad = TEMPLATE_YAML.format(name=name).replace("entrypoint: main", "entrypoint: nowhere")
     editor(page).fill(bad)
     expect(page.locator(".tm-lint-status")).to_have_text("✖ Invalid")
-    expect(page.locator(".tm-problem")).to_contain_text("nowhere")
+    # The server's message, placed on the line it is about (the entrypoint is line 7).
+    errors = page.locator(".tm-yaml .ed-errors")
+    expect(errors).to_contain_text("Line 7: ")
+    expect(errors).to_contain_text("nowhere")
     page.get_by_role("button", name="Create workflow template").click()
-    expect(page.locator(".tm-problem")).to_contain_text("nowhere")
+    expect(errors).to_contain_text("nowhere")
     expect(page).to_have_url(f"{live.url}/workflow-templates/argo/new")
     editor(page).fill("metadata: [unclosed")
-    expect(page.locator(".tm-problem")).to_contain_text("YAML error")
+    expect(errors).to_contain_text("YAML:")
+    expect(page.locator(".tm-lint-status")).to_have_text("")
     listed = live.api("GET", "/api/v1/workflow-templates/argo").get("items") or []
     assert name not in [t["metadata"]["name"] for t in listed]
 

@@ -13,13 +13,30 @@ import { editable, itemPath } from "./kinds.js";
 
 const LINT_DELAY_MS = 700;
 
-/** Where in `text` a lint message points: a line naming the template or field it cites. */
+const escape = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The 1-based line a lint message most likely points at, or null: the `name:` of a template
+ * it cites (`templates.main…`), else a line whose value is a word of the message (`nowhere` in
+ * "template nowhere not found" is on `entrypoint: nowhere`), else the key of a `spec.x` it cites.
+ */
 export function guessLine(text, message) {
   const lines = text.split("\n");
-  const tokens = [...message.matchAll(/(?:templates\.|"|')([A-Za-z0-9_.-]+)/g)].map((m) => m[1].split(".")[0]);
-  for (const token of tokens) {
-    const i = lines.findIndex((l) => new RegExp(`name:\\s*["']?${token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["']?\\s*$`).test(l));
-    if (i >= 0) return i + 1;
+  const find = (re) => {
+    const i = lines.findIndex((l) => re.test(l));
+    return i >= 0 ? i + 1 : null;
+  };
+  for (const m of message.matchAll(/templates\.([A-Za-z0-9_-]+)/g)) {
+    const at = find(new RegExp(`^\\s*-?\\s*name:\\s*["']?${escape(m[1])}["']?\\s*$`));
+    if (at) return at;
+  }
+  for (const word of message.match(/[A-Za-z0-9_][A-Za-z0-9_.:/-]{2,}/g) || []) {
+    const at = find(new RegExp(`(:|^\\s*-)\\s*["']?${escape(word)}["']?\\s*$`));
+    if (at) return at;
+  }
+  for (const m of message.matchAll(/spec\.([A-Za-z]+)/g)) {
+    const at = find(new RegExp(`^\\s*${escape(m[1])}:`));
+    if (at) return at;
   }
   return null;
 }
@@ -33,8 +50,7 @@ function readObject(editor, problems) {
     obj = parse(editor.value);
   } catch (e) {
     if (!(e instanceof YamlError)) throw e;
-    editor.setErrors([{ line: e.line || 1, message: e.message }]);
-    problems.append(h("p", { class: "tm-problem" }, `YAML error on line ${e.line}: ${e.reason || e.message}`));
+    editor.setErrors([{ line: e.line || 1, column: e.column, message: `YAML: ${e.reason || e.message}` }]);
     return null;
   }
   if (!obj || typeof obj !== "object" || Array.isArray(obj) || typeof obj.metadata !== "object" || !obj.metadata) {
@@ -48,9 +64,7 @@ function readObject(editor, problems) {
 function showApiProblem(editor, problems, err, retry) {
   clear(problems);
   if (err instanceof ApiError && err.status === 400) {
-    const line = guessLine(editor.value, err.message);
-    if (line) editor.setErrors([{ line, message: err.message }]);
-    problems.append(h("p", { class: "tm-problem", role: "alert" }, err.message));
+    editor.setErrors([{ line: guessLine(editor.value, err.message), message: err.message }]);
     return;
   }
   problems.append(errorBox(err, retry));
