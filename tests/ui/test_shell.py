@@ -315,3 +315,41 @@ def test_a_stream_reads_workflow_events_until_closed(page: Page, live: Live) -> 
     live.submit(HELLO.replace("generateName: shell-hello-", f"name: {name}"))
     seen = page.evaluate("() => window.streamed")
     assert seen[0] == "ADDED" and "MODIFIED" in seen
+
+
+def test_the_nav_takes_info_nav_color(page: Page) -> None:
+    def info(route: Route) -> None:
+        route.fulfill(content_type="application/json", body=json.dumps({"navColor": "#ffcc00"}))
+
+    page.route("**/api/v1/info", info)
+    page.goto("/userinfo")
+    nav = page.locator("#nav")
+    expect(nav).to_have_css("background-color", "rgb(255, 204, 0)")
+    expect(nav).to_have_class(re.compile(r"\bnav-on-light\b"))  # dark text on a light colour
+
+
+def test_dark_mode_follows_the_system(page: Page) -> None:
+    page.emulate_media(color_scheme="light")
+    page.goto("/userinfo")
+    expect(page.locator("h1")).to_have_text("User")
+    light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("body")).not_to_have_css("background-color", light)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 20, 25)"
+
+
+def test_a_narrow_window_collapses_the_nav_to_icons(page: Page) -> None:
+    page.set_viewport_size({"width": 800, "height": 700})
+    page.goto("/userinfo")
+    expect(page.locator("h1")).to_have_text("User")
+    expect(page.locator(".nav-link .nav-label").first).to_be_hidden()
+    link = page.get_by_role("link", name="Cron workflows")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/cron-workflows$"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.locator(".nav-link .nav-label").first).to_be_visible()
+    page.get_by_role("button", name="Collapse navigation").click()
+    expect(page.locator(".nav-link .nav-label").first).to_be_hidden()
+    page.get_by_role("button", name="Expand navigation").click()
+    expect(page.locator(".nav-link .nav-label").first).to_be_visible()
