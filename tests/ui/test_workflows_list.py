@@ -445,3 +445,24 @@ def test_list_units_order_and_requests(page: Page, live: Live) -> None:
         "nameFilter": "Prefix",
     }
     assert got["matches"] == [True, False]
+
+
+def test_every_namespace_at_once_shows_a_namespace_column(page: Page, live: Live) -> None:
+    run = run_id()
+    idle = {INSTANCE_LABEL: "elsewhere"}
+    here = create(live, workflow(run, "here", SUSPEND, **idle))["metadata"]["name"]
+    there = create(live, workflow(run, "there", SUSPEND, **idle), "default")["metadata"]["name"]
+    open_list(page, run)
+    expect(rows(page)).to_have_count(1)
+    expect(page.get_by_role("columnheader", name="Namespace")).to_have_count(0)
+    namespace = page.get_by_label("Namespace", exact=True)
+    namespace.fill("")
+    namespace.press("Enter")
+    expect(rows(page)).to_have_count(2)
+    expect(row(page, there).locator(".wl-col-namespace")).to_have_text("default")
+    assert "/workflows?namespace=&label=" in page.url
+    page.reload()  # the deep link to every namespace
+    expect(rows(page)).to_have_count(2)
+    live.api("DELETE", f"/api/v1/workflows/argo/{here}")
+    live.api("DELETE", f"/api/v1/workflows/default/{there}")
+    expect(rows(page)).to_have_count(0)  # deletions arrive on the all-namespaces stream too

@@ -33,14 +33,14 @@ const SELECT = {
 const PHASE = {
   id: "phase",
   label: "Phase",
-  width: "8.5rem",
+  width: "8rem",
   cell: (wf) => phaseBadge(wf.status?.phase || "Pending"),
 };
 
 const NAME = {
   id: "name",
   label: "Name",
-  width: "minmax(14rem, 2fr)",
+  width: "minmax(12rem, 2fr)",
   cell: (wf) =>
     h(
       "span",
@@ -66,7 +66,7 @@ const NAMESPACE = {
 const STARTED = {
   id: "started",
   label: "Started",
-  width: "7.5rem",
+  width: "6.5rem",
   cell: (wf) => {
     const at = wf.status?.startedAt || wf.metadata?.creationTimestamp;
     return at ? timeAgo(at) : "–";
@@ -76,7 +76,7 @@ const STARTED = {
 const DURATION = {
   id: "duration",
   label: "Duration",
-  width: "6.5rem",
+  width: "5.5rem",
   live: true,
   cell: (wf) => {
     const started = wf.status?.startedAt;
@@ -88,14 +88,14 @@ const DURATION = {
 const PROGRESS = {
   id: "progress",
   label: "Progress",
-  width: "6.5rem",
+  width: "6rem",
   cell: (wf) => (wf.status?.progress ? progress(wf.status.progress) : "–"),
 };
 
 const MESSAGE = {
   id: "message",
   label: "Message",
-  width: "minmax(8rem, 2fr)",
+  width: "minmax(6rem, 2fr)",
   cell: (wf) => {
     const text = wf.status?.message || "";
     return clipped(text);
