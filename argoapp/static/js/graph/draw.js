@@ -77,35 +77,75 @@ export function paint(ctx, s) {
 }
 
 // Elbow lines: down from the parent to just above the child's row, across, and down into the
-// child; edges into one node share their last stretch, so a fan-in reads as one bus.
+// child; edges into one node share their last stretch, so a fan-in reads as one bus. The
+// segments are worked out once per layout, shared stretches drawn once (a 100-way fan-out is
+// one horizontal line, not a hundred overlapping ones), then culled per frame.
 function paintEdges(ctx, s, box) {
-  const paths = { child: new Path2D(), exit: new Path2D() };
-  for (const e of s.layout.edges) {
-    const { a, b } = e;
-    const ax = a.x + a.w / 2;
-    const ay = a.y + a.h;
-    const bx = b.x + b.w / 2;
-    const by = b.y;
-    if (Math.max(ax, bx) < box.x0 || Math.min(ax, bx) > box.x1) continue;
-    if (Math.max(ay, by) < box.y0 || Math.min(ay, by) > box.y1) continue;
-    const p = paths[e.kind] || paths.child;
-    p.moveTo(ax, ay);
-    if (ax === bx) {
-      p.lineTo(bx, by);
-    } else {
-      const mid = b.y - (NODE_H - b.h) / 2 - ROW_GAP / 2;
-      p.lineTo(ax, mid);
-      p.lineTo(bx, mid);
-      p.lineTo(bx, by);
-    }
-  }
+  const segs = (s.layout.segments ||= edgeSegments(s.layout));
   ctx.lineWidth = Math.max(1, 1 / s.view.k) * (s.view.k < BOX_ZOOM ? 0.6 : 1);
   ctx.strokeStyle = s.colors.edge;
+  for (const kind of ["child", "exit"]) {
+    const list = segs[kind];
+    const path = new Path2D();
+    for (let i = 0; i < list.length; i += 4) {
+      const x0 = list[i];
+      const y0 = list[i + 1];
+      const x1 = list[i + 2];
+      const y1 = list[i + 3];
+      if (x1 < box.x0 || x0 > box.x1 || y1 < box.y0 || y0 > box.y1) continue;
+      path.moveTo(x0, y0);
+      path.lineTo(x1, y1);
+    }
+    ctx.setLineDash(kind === "exit" ? [6, 4] : []);
+    ctx.stroke(path);
+  }
   ctx.setLineDash([]);
-  ctx.stroke(paths.child);
-  ctx.setLineDash([6, 4]);
-  ctx.stroke(paths.exit);
-  ctx.setLineDash([]);
+}
+
+/** The edges of a layout as line segments [x0, y0, x1, y1, …] (x0 <= x1, y0 <= y1) per
+ *  kind, each shared stretch once and the horizontal ones of a row merged. */
+export function edgeSegments(layout) {
+  const out = {};
+  for (const kind of ["child", "exit"]) {
+    const seen = new Set();
+    const rows = new Map(); // y of a horizontal stretch → [[x0, x1], …]
+    const list = [];
+    const vertical = (x, y0, y1) => {
+      const key = `${x},${y0},${y1}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      list.push(x, Math.min(y0, y1), x, Math.max(y0, y1));
+    };
+    for (const e of layout.edges) {
+      if ((e.kind === "exit") !== (kind === "exit")) continue;
+      const { a, b } = e;
+      const ax = a.x + a.w / 2;
+      const bx = b.x + b.w / 2;
+      if (ax === bx) {
+        vertical(ax, a.y + a.h, b.y);
+        continue;
+      }
+      const mid = b.y - (NODE_H - b.h) / 2 - ROW_GAP / 2;
+      vertical(ax, a.y + a.h, mid);
+      vertical(bx, mid, b.y);
+      let row = rows.get(mid);
+      if (!row) rows.set(mid, (row = []));
+      row.push([Math.min(ax, bx), Math.max(ax, bx)]);
+    }
+    for (const [y, spans] of rows) {
+      spans.sort((p, q) => p[0] - q[0]);
+      let [x0, x1] = spans[0];
+      for (const [p0, p1] of spans) {
+        if (p0 > x1) {
+          list.push(x0, y, x1, y);
+          [x0, x1] = [p0, p1];
+        } else x1 = Math.max(x1, p1);
+      }
+      list.push(x0, y, x1, y);
+    }
+    out[kind] = list;
+  }
+  return out;
 }
 
 // Zoomed out: one path per colour, so thousands of nodes cost a handful of fill calls.
