@@ -285,6 +285,12 @@ def test_archived_and_live_workflows_list_together(browser: Browser, archiving: 
             "href", f"/workflows/argo/{gone_name}"
         )
         expect(row(page, waits).locator(".wl-tag-archived")).to_have_count(0)
+        # /archived-workflows: the same list, of archived workflows only.
+        page.goto(f"/archived-workflows/argo?label=run%3D{run}")
+        expect(page.locator("h1")).to_have_text("Archived workflows")
+        expect(rows(page)).to_have_count(2)
+        expect(row(page, waits)).to_have_count(0)
+        open_list(page, run)
         # The config's label column.
         expect(page.get_by_role("columnheader", name="Team")).to_be_visible()
         expect(row(page, kept["metadata"]["name"]).locator(".wl-col-info-0")).to_have_text("blue")
