@@ -14,6 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from argoapp.model.ids import pod_name
 from tests.ui.harness import Live
 
 NS = "argo"
@@ -220,3 +221,24 @@ def test_missing_workflow_is_not_found(page: Page, live: Live) -> None:
     expect(page.locator("h1")).to_have_text("Workflow not found")
     back = page.get_by_role("link", name=f"← Back to the workflows of {NS}")
     expect(back).to_have_attribute("href", f"/workflows/{NS}")
+
+
+def test_pod_names_match_the_controller(page: Page, live: Live) -> None:
+    """The page names pods as the engine does (for nodes whose status has no podName)."""
+    cases = [
+        ("wf", "wf[0].step", "say"),
+        ("wf", "wf", "main"),
+        ("ünï", "ünï[0].é(0:a)", "t"),
+        ("w" * 60, "w" * 60 + ".x", "t" * 200),
+    ]
+    page.goto("/workflows")
+    got = page.evaluate(
+        """async (cases) => {
+            const m = await import('/static/js/workflow/model.js');
+            return cases.map(([wf, node, tmpl]) => m.podName(
+                {metadata: {name: wf}, status: {nodes: {}}},
+                {id: 'x', type: 'Pod', name: node, templateName: tmpl}));
+        }""",
+        cases,
+    )
+    assert got == [pod_name(*case) for case in cases]

@@ -14,7 +14,7 @@
 import { h, clear } from "../dom.js";
 import { url, ApiError } from "../api.js";
 import { errorBox, download } from "../components.js";
-import { isFinished, artifactPath, containersOf, podName } from "./model.js";
+import { isFinished, artifactPath, containersOf, nodeLabel, podName } from "./model.js";
 
 const MAX_DOM = 10000;
 const STAMP = /^(\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:?\d\d)) ([\s\S]*)$/;
@@ -33,6 +33,7 @@ export class LogViewer {
     this.frame = 0;
     this.abort = null;
     this.container = node ? containersOf(wf, node)[0] : "main";
+    this.podLabels = node ? null : podLabels(wf);
     this.el = this.build();
     container.append(this.el);
     this.start();
@@ -178,9 +179,18 @@ export class LogViewer {
   lineEl(line) {
     const parts = [];
     if (this.showStamps && line.stamp) parts.push(h("span", { class: "wf-log-stamp" }, line.stamp + " "));
-    if (!this.node && line.pod) parts.push(h("span", { class: "wf-log-pod" }, line.pod + ": "));
+    if (!this.node && line.pod) parts.push(h("span", { class: "wf-log-pod", title: line.pod }, this.podLabel(line.pod) + ": "));
     parts.push(...highlight(line.text, this.query));
     return h("div", { class: "wf-log-line" }, parts);
+  }
+
+  /** The step a pod ran, by its node's display name (the pod name when it is not known). */
+  podLabel(pod) {
+    if (!this.podLabels.has(pod)) {
+      this.podLabels = podLabels(this.wf); // a pod that started after the viewer opened
+      if (!this.podLabels.has(pod)) this.podLabels.set(pod, pod);
+    }
+    return this.podLabels.get(pod);
   }
 
   setQuery(text) {
@@ -235,6 +245,15 @@ export class LogViewer {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.el.remove();
   }
+}
+
+/** Map of pod name -> the display name of its node. */
+function podLabels(wf) {
+  const labels = new Map();
+  for (const node of Object.values(wf.status?.nodes || {})) {
+    if (node.type === "Pod") labels.set(podName(wf, node), nodeLabel(node));
+  }
+  return labels;
 }
 
 /** `text` as nodes with every (case-insensitive) occurrence of `query` in a <mark>. */
