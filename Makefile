@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint type imports unit conformance bench binary image clean
+.PHONY: install run test lint type imports unit conformance bench binary image clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ conformance: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(ARGS)
+
+# The README's pictures of the web UI (a temporary argoapp up, Debian's chromium).
+screenshots: $(STAMP)
+	$(BIN)/python -m scripts.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
