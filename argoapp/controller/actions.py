@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 POD_CREATE_CONCURRENCY = 16
 EVENT_BACKLOG = 10_000  # Events waiting to be written; beyond it they are dropped and counted
+EVENT_BATCH = 32  # Events written at once
 _EVENT_SEQ = itertools.count()  # two events in one pass share a timestamp, never a name
 
 
@@ -127,12 +128,18 @@ class ActionRunner:
     async def record_events(self) -> None:
         """Write queued Events until cancelled; a failed write is logged and counted."""
         while True:
-            namespace, event = await self.events.get()
-            try:
-                await self.kube.create("Event", event, namespace)
-            except KubeError as e:
-                self.errors["Event"] = self.errors.get("Event", 0) + 1
-                log.debug("event for %s not recorded: %s", namespace, e)
+            batch = [await self.events.get()]
+            while len(batch) < EVENT_BATCH and not self.events.empty():
+                batch.append(self.events.get_nowait())
+            # together: localkube commits writes that arrive at once in one transaction
+            await asyncio.gather(*(self._record(namespace, event) for namespace, event in batch))
+
+    async def _record(self, namespace: str, event: Obj) -> None:
+        try:
+            await self.kube.create("Event", event, namespace)
+        except KubeError as e:
+            self.errors["Event"] = self.errors.get("Event", 0) + 1
+            log.debug("event for %s not recorded: %s", namespace, e)
 
     async def _kind(self, kind: str, obj: Obj) -> Kind | str:
         """A kind from the table, or (for a resource template's objects) from discovery."""
