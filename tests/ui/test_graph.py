@@ -218,8 +218,15 @@ def picked(page: Page) -> list[str]:
 
 
 def test_graph_click_and_keyboard_select(page: Page) -> None:
-    mount(page, "graph", steps_nodes(2))
+    nodes = steps_nodes(2)
+    nodes["wf-item-1"] |= {
+        "startedAt": "2026-01-01T00:00:00Z",
+        "finishedAt": "2026-01-01T00:01:05Z",
+    }
+    mount(page, "graph", nodes)
     x, y = page.evaluate(CENTRE_JS, "wf-item-1")
+    page.mouse.move(x, y)  # hover: a tooltip with the name, the phase in words and the duration
+    expect(page.locator("#g-host .g-tip")).to_have_text("item(1)Succeeded · Pod · 1m 5s")
     page.mouse.click(x, y)
     assert picked(page) == ["wf-item-1"]
     canvas = page.locator("#g-host canvas")

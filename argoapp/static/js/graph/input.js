@@ -18,7 +18,11 @@ export function bindPointer(view) {
     return [e.clientX - r.left, e.clientY - r.top];
   };
   const down = (e) => {
-    canvas.setPointerCapture?.(e.pointerId);
+    try {
+      canvas.setPointerCapture(e.pointerId); // keep the drag when the pointer leaves
+    } catch {
+      // a synthetic pointer has nothing to capture; the drag works while over the canvas
+    }
     pointers.set(e.pointerId, local(e));
     if (pointers.size === 1) press = { x: e.clientX, y: e.clientY, moved: false };
     if (pointers.size === 2) pinch = spread(pointers);

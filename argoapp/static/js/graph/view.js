@@ -7,9 +7,10 @@
 
 import { h } from "../dom.js";
 import { duration, durationOf } from "../format.js";
-import { BOX_ZOOM, forgetColors, paint, readColors, shownPhase } from "./draw.js";
+import { BOX_ZOOM, FULL_ZOOM, forgetColors, paint, readColors, shownPhase } from "./draw.js";
 import { GridIndex } from "./grid.js";
 import { layout } from "./layout.js";
+import { findNodes, shapeKey } from "./status.js";
 import { bindKeys, bindPointer } from "./input.js";
 
 const MIN_ZOOM = 0.02;
@@ -36,7 +37,7 @@ export class GraphView {
     this.stats = { layoutMs: 0, frameMs: 0, frames: 0, layouts: 0 };
     this.matches = [];
     this.matchAt = -1;
-    this.fitted = false;
+    this.moved = false; // the user panned or zoomed: stop fitting on updates and resizes
     this.build(container);
     this.cleanups = [bindPointer(this), bindKeys(this), this.watchEnvironment()];
   }
@@ -110,7 +111,7 @@ export class GraphView {
     this.canvas.height = Math.round(this.height * dpr);
     this.canvas.style.width = `${this.width}px`;
     this.canvas.style.height = `${this.height}px`;
-    if (this.layout && !this.fitted) this.fit();
+    if (this.layout && !this.moved) this.home(); // until the user pans or zooms
     this.invalidate();
   }
 
@@ -144,7 +145,7 @@ export class GraphView {
       `Workflow graph of ${Object.keys(this.statuses).length} nodes. Arrow keys move between ` +
         "nodes, Enter opens one, + and - zoom, 0 fits, / finds a node.",
     );
-    if (!this.fitted && this.layout.nodes.length) this.fit();
+    if (!this.moved && this.layout.nodes.length) this.home(); // a growing graph stays in view
   }
 
   /** Highlight a node and bring it into view, without calling onSelect. */
@@ -158,17 +159,30 @@ export class GraphView {
   fit() {
     const L = this.layout;
     if (!L || !this.width) return;
-    const k = clamp(Math.min(this.width / L.width, this.height / L.height, 1));
+    this.place(clamp(Math.min(this.width / L.width, this.height / L.height, 1)));
+  }
+
+  // The view before the user moves it: the graph's width fitted (never above 1:1), its top in
+  // view. A long chain of steps then stays readable from its start rather than shrinking to
+  // specks; anything that fits whole is simply fitted.
+  home() {
+    const L = this.layout;
+    if (!L || !this.width) return;
+    this.place(clamp(Math.min(this.width / L.width, 1)));
+  }
+
+  place(k) {
+    const L = this.layout;
     this.view = {
       k,
       x: (this.width - L.width * k) / 2,
       y: Math.max(0, (this.height - L.height * k) / 2),
     };
-    this.fitted = true;
     this.invalidate();
   }
 
   zoomBy(factor, cx = this.width / 2, cy = this.height / 2) {
+    this.moved = true;
     const v = this.view;
     const k = clamp(v.k * factor);
     this.view = { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
@@ -176,6 +190,7 @@ export class GraphView {
   }
 
   panBy(dx, dy) {
+    this.moved = true;
     this.view = { ...this.view, x: this.view.x + dx, y: this.view.y + dy };
     this.invalidate();
   }
@@ -199,6 +214,7 @@ export class GraphView {
   }
 
   centerOn(n) {
+    this.moved = true;
     const k = Math.max(this.view.k, BOX_ZOOM * 3);
     this.view = {
       k,
@@ -304,8 +320,8 @@ export class GraphView {
       this.tip.append(
         h("strong", {}, n.label),
         h("div", {}, `${phase}${n.type ? ` · ${n.type}` : ""}${took ? ` · ${took}` : ""}`),
-        st?.message ? h("div", { class: "muted" }, st.message) : null,
       );
+      if (st?.message) this.tip.append(h("div", { class: "muted" }, st.message));
     }
     this.tip.hidden = false;
     const x = Math.min(px + 14, this.width - this.tip.offsetWidth - 4);
@@ -322,7 +338,8 @@ export class GraphView {
   frame() {
     this.raf = 0;
     const t0 = performance.now();
-    const animate = !this.motion.matches && this.hasRunning();
+    // The pulse only shows on full boxes; reduced motion turns it off.
+    const animate = this.view.k >= FULL_ZOOM && !this.motion.matches && this.hasRunning();
     const drawn = paint(this.ctx, {
       layout: this.layout,
       grid: this.grid,
@@ -362,38 +379,6 @@ export class GraphView {
   }
 }
 
-// Nodes whose display name, name, id or template holds `q`: exact display names first, then
-// those starting with it, then the rest, each group in status order.
-function findNodes(statuses, q) {
-  const ranked = [[], [], []];
-  for (const id in statuses) {
-    const n = statuses[id];
-    const shown = String(n.displayName || "").toLowerCase();
-    if (shown === q) ranked[0].push(id);
-    else if (shown.startsWith(q)) ranked[1].push(id);
-    else if ([shown, n.name, id, n.templateName].some((t) => t && String(t).toLowerCase().includes(q))) {
-      ranked[2].push(id);
-    }
-  }
-  return ranked.flat();
-}
-
 function clamp(k) {
   return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, k));
-}
-
-// What the layout depends on: the node ids and their children (children only ever grow, so
-// their total count changes whenever one is added), and the roots' outbound nodes (the
-// workflow exit handler hangs under them).
-function shapeKey(statuses) {
-  let count = 0;
-  let kids = 0;
-  let outbound = 0;
-  for (const id in statuses) {
-    const n = statuses[id];
-    count++;
-    kids += n.children ? n.children.length : 0;
-    outbound += n.outboundNodes ? n.outboundNodes.length : 0;
-  }
-  return `${count}/${kids}/${outbound}`;
 }
