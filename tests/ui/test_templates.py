@@ -113,19 +113,33 @@ def test_lint_errors_show_inline_and_nothing_is_created(page: Page, live: Live) 
     assert name not in [t["metadata"]["name"] for t in listed]
 
 
-def test_a_stale_save_is_a_conflict_with_a_reload(page: Page, live: Live) -> None:
+def test_a_stale_save_is_a_conflict_saved_over_or_reloaded(page: Page, live: Live) -> None:
     name = f"ui-stale-{uuid.uuid4().hex[:6]}"
-    created = live.create("workflow-templates", "template", _template(name))
+    path = f"/api/v1/workflow-templates/argo/{name}"
+    live.create("workflow-templates", "template", _template(name))
     page.goto(f"/workflow-templates/argo/{name}")
-    page.get_by_role("button", name="Edit YAML").click()
-    changed = dict(created, metadata={**created["metadata"], "labels": {"by": "someone-else"}})
-    live.api("PUT", f"/api/v1/workflow-templates/argo/{name}", {"template": changed})
-    editor(page).fill(editor(page).input_value().replace("value: hello", "value: mine"))
-    page.get_by_role("button", name="Save YAML").click()
-    expect(page.locator(".tm-conflict")).to_contain_text("Conflict")
+
+    def edit_while_someone_else_saves(label: str, value: str) -> None:
+        page.get_by_role("button", name="Edit YAML").click()
+        stored = live.api("GET", path)
+        stored["metadata"]["labels"] = {"by": label}
+        live.api("PUT", path, {"template": stored})
+        editor(page).fill(re.sub(r"value: \w+", f"value: {value}", editor(page).input_value()))
+        page.get_by_role("button", name="Save YAML").click()
+        expect(page.locator(".tm-conflict")).to_contain_text("Conflict")
+
+    edit_while_someone_else_saves("first-person", "mine")
+    page.get_by_role("button", name="Save my edits over the latest version").click()
+    expect(page.get_by_role("button", name="Edit YAML")).to_be_visible()
+    stored = live.api("GET", path)
+    assert stored["spec"]["arguments"]["parameters"][0]["value"] == "mine"
+    assert "labels" not in stored["metadata"]
+
+    edit_while_someone_else_saves("second-person", "again")
     page.get_by_role("button", name="Reload the latest version").click()
-    expect(editor(page)).to_have_value(re.compile("someone-else"))
-    live.api("DELETE", f"/api/v1/workflow-templates/argo/{name}")
+    expect(editor(page)).to_have_value(re.compile("second-person"))
+    expect(editor(page)).to_have_value(re.compile("value: mine"))
+    live.api("DELETE", path)
 
 
 def _template(name: str) -> dict[str, Any]:

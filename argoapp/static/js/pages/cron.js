@@ -14,10 +14,19 @@ import { startedWorkflows } from "../tmpl/started.js";
 import { specSummary, metaFacts } from "../tmpl/summary.js";
 import {
   schedulesOf, scheduleWords, zoneText, nextRunCell, lastRunCell, suspendedBadge, cronFacts, conditionsTable,
+  upcoming,
 } from "../tmpl/cronsummary.js";
 
 const KIND = KINDS.CronWorkflow;
 const POLL_MS = 10_000;
+
+/** When what a page shows of `crons` goes stale: the earliest next run (ms), or Infinity. */
+function staleAt(crons, now = new Date()) {
+  return Math.min(...crons.map((c) => upcoming(c, now, 1).runs[0]?.getTime() ?? Infinity));
+}
+
+/** What changed about `crons` since they were drawn (names and resourceVersions). */
+const signature = (crons) => crons.map((c) => `${c.metadata.namespace}/${c.metadata.name}@${c.metadata.resourceVersion}`).join(",");
 
 /** Router entry: list, detail or create page. */
 export default function mount(root, { params, query }) {
@@ -36,6 +45,7 @@ function mountList(root, params, query) {
   document.title = `${KIND.title} · argoapp`;
   let nameFilter = query.get("name") || "";
   let items = null;
+  let drawn = { signature: null, staleAt: Infinity };
   const body = h("div", { class: "tm-list-body" });
   const createHref = KIND.route(ns || defaultNamespace(), "new");
   root.append(
@@ -57,6 +67,7 @@ function mountList(root, params, query) {
   function render() {
     clear(body);
     const shown = items.filter((c) => c.metadata.name.includes(nameFilter));
+    drawn = { signature: signature(items), staleAt: staleAt(shown) };
     if (!shown.length) {
       const where = ns ? ` in ${ns}` : " in any namespace";
       const what = nameFilter ? `No cron workflows match “${nameFilter}”${where}.` : `No cron workflows${where}.`;
@@ -95,7 +106,10 @@ function mountList(root, params, query) {
       body.append(loading());
     }
     try {
-      items = (await get(KIND.api(ns))).items || [];
+      const fresh = (await get(KIND.api(ns))).items || [];
+      // A quiet refresh redraws only on a change (or a next run passing), so focus stays put.
+      if (quiet && signature(fresh) === drawn.signature && Date.now() < drawn.staleAt) return;
+      items = fresh;
       render();
     } catch (err) {
       if (quiet && items) return; // a failed refresh keeps what is shown; the next one retries
@@ -121,9 +135,11 @@ function mountDetail(root, params) {
   let started = null;
   let timer = null;
   let destroyed = false;
+  let stale = Infinity;
 
   function show(obj) {
     cron = obj;
+    stale = staleAt([obj]);
     clear(summary);
     summary.append(h("div", { class: "tm-card-head" }, h("h2", {}, "Summary")),
       h("dl", { class: "tm-facts" }, cronFacts(obj), metaFacts(obj)),
@@ -135,6 +151,8 @@ function mountDetail(root, params) {
   }
 
   function renderActions() {
+    // Suspend becomes Resume in the same place: keep the keyboard focus on that place.
+    const focused = [...actions.children].indexOf(document.activeElement);
     clear(actions);
     const suspended = Boolean((cron.spec || {}).suspend);
     const submitHref = `/submit?kind=CronWorkflow&namespace=${encodeURIComponent(ns)}&name=${encodeURIComponent(name)}`;
@@ -145,6 +163,7 @@ function mountDetail(root, params) {
       h("button", { class: "btn primary", type: "button", onclick: submitNow, "aria-label": `Submit ${name} now` }, "Submit now"),
       h("a", { class: "btn", href: submitHref, "aria-label": `Submit ${name} with parameters` }, "Submit…"),
       h("button", { class: "btn danger", type: "button", onclick: remove, "aria-label": `Delete ${name}` }, "Delete"));
+    if (focused >= 0) actions.children[focused].focus();
   }
 
   async function act(fn) {
@@ -204,7 +223,8 @@ function mountDetail(root, params) {
   async function refresh() {
     try {
       const obj = await get(path);
-      if (!destroyed) show(obj);
+      const same = obj.metadata.resourceVersion === cron.metadata.resourceVersion;
+      if (!destroyed && (!same || Date.now() >= stale)) show(obj);
     } catch {
       // A failed refresh keeps what is shown; the next one tries again, actions report errors.
     }

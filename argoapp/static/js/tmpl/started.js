@@ -14,6 +14,7 @@ const FIELDS = ["name", "namespace", "uid", "creationTimestamp", "labels"].map((
 const LIST_FIELDS = ["metadata", ...FIELDS.map((f) => `items.${f}`)].join(",");
 const EVENT_FIELDS = ["result.type", ...FIELDS.map((f) => `result.object.${f}`)].join(",");
 
+const keyOf = (wf) => wf.metadata.uid || `${wf.metadata.namespace}/${wf.metadata.name}`;
 const newestFirst = (a, b) =>
   (b.metadata.creationTimestamp || "").localeCompare(a.metadata.creationTimestamp || "") ||
   (b.metadata.name || "").localeCompare(a.metadata.name || "");
@@ -28,27 +29,51 @@ export function startedWorkflows({ namespace, selector, title = "Workflows" }) {
   const element = h("section", { class: "card tm-started", "aria-label": title },
     h("div", { class: "tm-card-head" }, h("h2", {}, title, " ", count)), body);
   const byUid = new Map();
+  const rows = new Map(); // uid -> {key, tr}: rows are reused so focus and hover survive updates
+  const tbody = h("tbody");
+  const table = h("table", { class: "table tm-started-table" },
+    h("thead", {}, h("tr", {},
+      ["Name", "Phase", "Started", "Duration", "Progress", "Message"].map((c) => h("th", { scope: "col" }, c)))),
+    tbody);
+  const more = h("p", { class: "muted" });
   const path = `/api/v1/workflows/${encodeURIComponent(namespace)}`;
   const query = { "listOptions.labelSelector": selector };
   let closeStream = null;
   let destroyed = false;
 
   function render() {
-    const items = [...byUid.values()].sort(newestFirst);
-    count.textContent = items.length ? `(${items.length})` : "";
-    clear(body);
+    const items = [...byUid.entries()].sort(([, a], [, b]) => newestFirst(a, b)).slice(0, MAX_ROWS);
+    count.textContent = byUid.size ? `(${byUid.size})` : "";
     if (!items.length) {
-      body.append(emptyState("No workflows yet."));
+      clear(body).append(emptyState("No workflows yet."));
+      rows.clear();
+      clear(tbody);
       return;
     }
-    const rows = items.slice(0, MAX_ROWS).map(row);
-    body.append(h("table", { class: "table tm-started-table" },
-      h("thead", {}, h("tr", {},
-        ["Name", "Phase", "Started", "Duration", "Progress", "Message"].map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, rows)));
-    if (items.length > MAX_ROWS) {
-      body.append(h("p", { class: "muted" }, `Showing the newest ${MAX_ROWS} of ${items.length}.`));
+    if (table.parentNode !== body) clear(body).append(table, more);
+    const wanted = items.map(([uid, wf]) => rowFor(uid, wf));
+    const keep = new Set(wanted);
+    for (const tr of [...tbody.children]) if (!keep.has(tr)) tr.remove();
+    wanted.forEach((tr, i) => {
+      if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null);
+    });
+    more.textContent = byUid.size > MAX_ROWS ? `Showing the newest ${MAX_ROWS} of ${byUid.size}.` : "";
+  }
+
+  /** The row of `wf`, rebuilt only when what it shows changed. */
+  function rowFor(uid, wf) {
+    const st = wf.status || {};
+    const key = [st.phase, st.startedAt, st.finishedAt, st.progress, st.message].join("|");
+    const old = rows.get(uid);
+    if (old && old.key === key) return old.tr;
+    const tr = row(wf);
+    if (old) {
+      const hadFocus = old.tr.contains(document.activeElement);
+      old.tr.replaceWith(tr);
+      if (hadFocus) tr.querySelector("a")?.focus();
     }
+    rows.set(uid, { key, tr });
+    return tr;
   }
 
   function row(wf) {
@@ -64,11 +89,16 @@ export function startedWorkflows({ namespace, selector, title = "Workflows" }) {
       h("td", { class: "tm-message" }, st.message || ""));
   }
 
+  function forget(uid) {
+    byUid.delete(uid);
+    rows.delete(uid);
+  }
+
   function onEvent(result) {
     const wf = result && result.object;
     if (!wf || !wf.metadata) return;
-    const key = wf.metadata.uid || `${wf.metadata.namespace}/${wf.metadata.name}`;
-    if (result.type === "DELETED") byUid.delete(key);
+    const key = keyOf(wf);
+    if (result.type === "DELETED") forget(key);
     else byUid.set(key, wf);
     render();
   }
@@ -80,7 +110,9 @@ export function startedWorkflows({ namespace, selector, title = "Workflows" }) {
       const list = await get(path, { ...query, fields: LIST_FIELDS });
       if (destroyed) return;
       byUid.clear();
-      for (const wf of list.items || []) byUid.set(wf.metadata.uid || wf.metadata.name, wf);
+      rows.clear();
+      clear(tbody);
+      for (const wf of list.items || []) byUid.set(keyOf(wf), wf);
       render();
       closeStream = stream(`/api/v1/workflow-events/${encodeURIComponent(namespace)}`,
         { ...query, fields: EVENT_FIELDS }, onEvent);

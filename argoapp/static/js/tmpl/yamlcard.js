@@ -99,7 +99,7 @@ export function yamlCard(kind, object, { onSaved } = {}) {
     clear(actions);
     if (editing) {
       actions.append(
-        h("button", { class: "btn primary", type: "button", onclick: save, "aria-label": "Save YAML" }, "Save"),
+        h("button", { class: "btn primary", type: "button", onclick: () => save(), "aria-label": "Save YAML" }, "Save"),
         h("button", { class: "btn", type: "button", onclick: () => setEditing(false), "aria-label": "Cancel editing" }, "Cancel"),
       );
     } else {
@@ -121,7 +121,8 @@ export function yamlCard(kind, object, { onSaved } = {}) {
     if (on) body.querySelector("textarea")?.focus();
   }
 
-  async function save() {
+  /** PUT the editor's object; `overwrite` takes the stored resourceVersion (the user chose to). */
+  async function save({ overwrite = false } = {}) {
     const obj = readObject(editor, problems);
     if (!obj) return;
     if (obj.metadata.name !== name()) {
@@ -130,25 +131,35 @@ export function yamlCard(kind, object, { onSaved } = {}) {
       return;
     }
     try {
+      if (overwrite) {
+        const latest = await get(itemPath(kind, ns(), name()));
+        obj.metadata.resourceVersion = latest.metadata.resourceVersion;
+      }
       const saved = await put(itemPath(kind, ns(), name()), { [kind.bodyKey]: obj });
       current = saved;
       toast(`Saved ${name()}`);
       setEditing(false);
       if (onSaved) onSaved(saved);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) return showConflict(err);
-      showApiProblem(editor, problems, err, save);
+      if (err instanceof ApiError && err.status === 409) return showConflict(err, obj);
+      showApiProblem(editor, problems, err, () => save({ overwrite }));
     }
   }
 
-  function showConflict(err) {
+  function showConflict(err, obj) {
     clear(problems);
     problems.append(h("div", { class: "error-box tm-conflict", role: "alert" },
-      h("strong", {}, "Conflict: "),
-      `this ${kind.noun} was changed by someone else since you opened it (its resourceVersion is no longer ${current.metadata.resourceVersion}). `,
-      h("span", { class: "muted" }, err.message), " ",
-      h("button", { class: "btn", type: "button", onclick: reload, "aria-label": "Reload the latest version" },
-        "Reload (drops your edits)")));
+      h("div", { class: "error-text" },
+        h("strong", {}, "Conflict"),
+        h("p", {}, `This ${kind.noun} changed since you started editing (you edited resourceVersion `,
+          h("code", {}, String(obj.metadata.resourceVersion ?? "?")),
+          "). Reload to see the stored version, or save your text over it."),
+        h("p", { class: "muted" }, err.message)),
+      h("div", { class: "toolbar" },
+        h("button", { class: "btn", type: "button", onclick: reload, "aria-label": "Reload the latest version" },
+          "Reload (drops your edits)"),
+        h("button", { class: "btn danger", type: "button", onclick: () => save({ overwrite: true }),
+          "aria-label": "Save my edits over the latest version" }, "Save over it"))));
   }
 
   async function reload() {
