@@ -273,6 +273,29 @@ def test_graph_fan_out_expands_and_find_reaches_hidden(page: Page) -> None:
     expect(page.locator("#g-host .g-found")).to_have_text("1/1")
 
 
+def test_graph_keyboard_expands_fan_out_and_background_click_deselects(page: Page) -> None:
+    mount(page, "graph", steps_nodes(50))
+    canvas = page.locator("#g-host canvas")
+    for key in ("ArrowDown", "ArrowDown", "ArrowDown"):
+        canvas.press(key)
+    for _ in range(5):
+        if canvas.get_attribute("data-selected") == "more:wf-g0":
+            break
+        canvas.press("ArrowRight")
+    expect(canvas).to_have_attribute("data-selected", "more:wf-g0")
+    expect(page.locator("#g-host .g-sr")).to_have_text("+46 more")
+    canvas.press("Enter")  # expands; the selection goes to the first step it hid
+    expect(canvas).to_have_attribute("data-nodes", str(4 + 50))
+    expect(canvas).to_have_attribute("data-selected", "wf-item-3")
+    canvas.press("Enter")
+    assert picked(page) == ["wf-item-3"]
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)  # nothing there
+    assert picked(page) == ["wf-item-3", None]
+    expect(canvas).not_to_have_attribute("data-selected", re.compile("."))
+
+
 def test_graph_live_updates_repaint_without_layout(page: Page) -> None:
     nodes = steps_nodes(3)
     for n in nodes.values():

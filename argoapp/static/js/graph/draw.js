@@ -59,7 +59,10 @@ export function paint(ctx, s) {
   const { view, dpr } = s;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, s.width, s.height);
-  if (!s.layout) return 0;
+  if (!s.layout || !s.layout.nodes.length) {
+    paintEmpty(ctx, s);
+    return 0;
+  }
   ctx.setTransform(dpr * view.k, 0, 0, dpr * view.k, dpr * view.x, dpr * view.y);
   const pad = 4 / view.k;
   const box = {
@@ -258,4 +261,14 @@ function paintSelection(ctx, s) {
   ctx.lineWidth = 3 / Math.min(1, s.view.k);
   ctx.strokeStyle = s.colors.accent;
   ctx.stroke();
+}
+
+// A workflow the controller has not started yet has no nodes: say so rather than show nothing.
+function paintEmpty(ctx, s) {
+  ctx.font = FONT;
+  ctx.fillStyle = s.colors.muted;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillText("No nodes yet: the workflow has not started", s.width / 2, s.height / 2);
+  ctx.textAlign = "left";
 }

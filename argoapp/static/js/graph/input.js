@@ -58,7 +58,9 @@ export function bindPointer(view) {
     pointers.delete(e.pointerId);
     if (pointers.size < 2) pinch = 0;
     if (pointers.size === 0 && press && !press.moved && was && e.type === "pointerup") {
-      view.activate(view.nodeAt(was[0], was[1]));
+      const n = view.nodeAt(was[0], was[1]);
+      if (n) view.activate(n);
+      else view.deselect();
     }
     if (pointers.size === 0) press = null;
     canvas.style.cursor = "grab";

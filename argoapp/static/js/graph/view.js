@@ -9,7 +9,7 @@ import { h } from "../dom.js";
 import { duration, durationOf } from "../format.js";
 import { BOX_ZOOM, FULL_ZOOM, forgetColors, paint, readColors, shownPhase } from "./draw.js";
 import { GridIndex } from "./grid.js";
-import { layout } from "./layout.js";
+import { SHOW_FIRST, layout } from "./layout.js";
 import { findNodes, shapeKey } from "./status.js";
 import { bindKeys, bindPointer } from "./input.js";
 
@@ -244,13 +244,27 @@ export class GraphView {
     this.onSelect(n.id);
   }
 
-  /** Show all children of `ownerId`, keeping that node where it is on screen. */
+  /** A click on the background: nothing is selected any more. */
+  deselect() {
+    if (!this.selected) return;
+    this.selected = null;
+    delete this.canvas.dataset.selected;
+    this.invalidate();
+    this.onSelect(null);
+  }
+
+  /** Show all children of `ownerId`, keeping that node where it is on screen; a selected
+   *  "+N more" hands the selection to the first child it hid. */
   expand(ownerId) {
     const before = this.layout.index.get(ownerId);
+    const wasSelected = this.layout.index.get(this.selected)?.owner === ownerId;
     if (this.expanded !== "*") this.expanded.add(ownerId);
     this.relayout();
     const after = this.layout.index.get(ownerId);
-    if (before && after) this.panBy((before.x - after.x) * this.view.k, (before.y - after.y) * this.view.k);
+    if (before && after) {
+      this.panBy((before.x - after.x) * this.view.k, (before.y - after.y) * this.view.k);
+    }
+    if (wasSelected && after) this.moveTo(after.children[SHOW_FIRST] || after.children[0]);
     this.invalidate();
   }
 
