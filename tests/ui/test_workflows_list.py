@@ -257,6 +257,11 @@ def eventually(check: Callable[[], bool], timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
+def live_names(live: Live, run: str) -> str:
+    """The live workflows of a run, as kubectl names them (the archive is not asked)."""
+    return live.kubectl("get", "workflows", "-n", "argo", "-l", f"run={run}", "-o", "name")
+
+
 def archived_uids(live: Live, run: str) -> set[str]:
     body = live.api(
         "GET", f"/api/v1/archived-workflows?namespace=argo&listOptions.labelSelector=run%3D{run}"
@@ -300,11 +305,22 @@ def test_archived_and_live_workflows_list_together(browser: Browser, archiving: 
         page.locator("dialog[open]").get_by_role("button", name="Resubmit").click()
         expect(rows(page)).to_have_count(4)
         expect(page.locator(".wl-failures")).to_have_count(0)
+        # Its live copy deleted (as a ttlStrategy would), an archived workflow stays listed.
+        # A workflow created once the live copy is gone marks the point: the stream sends
+        # events in order, so when its row is drawn the deletion has been handled too.
+        kept_name = kept["metadata"]["name"]
+        archiving.api("DELETE", f"/api/v1/workflows/argo/{kept_name}")
+        eventually(lambda: kept_name not in live_names(archiving, run))
+        idle = {INSTANCE_LABEL: "elsewhere"}
+        marker = create(archiving, workflow(run, "marker", SUSPEND, **idle))["metadata"]["name"]
+        expect(row(page, marker)).to_be_visible()
+        expect(rows(page)).to_have_count(5)
+        expect(row(page, kept_name).locator(".wl-tag-archived")).to_be_visible()
         # Bulk delete of an archive-only workflow goes to the archive.
         row(page, gone_name).locator(".wl-check").check()
         page.locator(".wl-actions button[data-action=delete]").click()
         page.locator("dialog[open]").get_by_role("button", name="Delete").click()
-        expect(rows(page)).to_have_count(3)
+        expect(rows(page)).to_have_count(4)
         assert kept["metadata"]["uid"] in archived_uids(archiving, run)
         assert gone["metadata"]["uid"] not in archived_uids(archiving, run)
         assert not page.console_errors  # type: ignore[attr-defined]

@@ -24,7 +24,8 @@ export class Grid {
     this.onOpen = onOpen;
     this.onChange = onChange;
     this.onNearEnd = onNearEnd;
-    this.active = 0;
+    this.active = 0; // index of the keyboard's row
+    this.activeUid = ""; // ...and its workflow, so it stays on it as rows come and go
     this.cache = new Map(); // uid -> {wf, el, key}
     this.head = h("div", { class: "wl-head", role: "row", "aria-rowindex": "1" });
     this.spacer = h("div", { class: "wl-spacer", role: "presentation" });
@@ -75,7 +76,8 @@ export class Grid {
   /** The rows or the selection changed: draw again. */
   refresh() {
     const n = this.store.rows.length;
-    this.active = Math.min(this.active, Math.max(0, n - 1));
+    const kept = this.store.byUid.get(this.activeUid);
+    this.active = kept ? this.store.indexOf(kept) : Math.min(this.active, Math.max(0, n - 1));
     this.el.setAttribute("aria-rowcount", String(n + 1));
     this.spacer.style.height = `${n * ROW_H}px`;
     this.allBox.checked = this.store.allSelected();
@@ -111,7 +113,7 @@ export class Grid {
       const uid = uidOf(wf);
       const key = `${this.store.selected.has(uid)}|${i === this.active}`;
       let row = this.cache.get(uid);
-      if (!row || row.wf !== wf || row.key !== key) row = { wf, key, el: this.row(wf, i, key) };
+      if (!row || row.wf !== wf || row.key !== key) row = { wf, key, el: this.row(wf, key) };
       row.el.style.top = `${i * ROW_H}px`;
       row.el.setAttribute("aria-rowindex", String(i + 2));
       seen.set(uid, row);
@@ -128,7 +130,7 @@ export class Grid {
     if (this.store.next && last >= rows.length - NEAR_END) this.onNearEnd();
   }
 
-  row(wf, index, key) {
+  row(wf, key) {
     const selected = this.store.selected.has(uidOf(wf));
     const classes = ["wl-row"];
     if (selected) classes.push("selected");
@@ -140,7 +142,7 @@ export class Grid {
         role: "row",
         id: rowId(wf),
         "aria-selected": String(selected),
-        dataset: { uid: uidOf(wf), index: String(index) },
+        dataset: { uid: uidOf(wf) },
       },
       ...this.columns.map((c) => this.cell(c, wf, selected)),
     );
@@ -172,6 +174,7 @@ export class Grid {
     const n = this.store.rows.length;
     if (!n) return;
     this.active = Math.max(0, Math.min(n - 1, index));
+    this.activeUid = uidOf(this.store.rows[this.active]);
     const top = this.active * ROW_H;
     const view = this.el.clientHeight - this.head.offsetHeight;
     const scroll = this.el.scrollTop;
@@ -198,11 +201,11 @@ export class Grid {
 
   click(e) {
     const rowEl = e.target.closest?.(".wl-row");
-    if (!rowEl) return;
-    const index = Number(rowEl.dataset.index);
-    const wf = this.store.rows[index];
+    // By uid, not position: a drawn row is reused while rows above it come and go.
+    const wf = rowEl && this.store.byUid.get(rowEl.dataset.uid);
     if (!wf) return;
-    this.active = index;
+    this.active = this.store.indexOf(wf);
+    this.activeUid = uidOf(wf);
     if (e.target.classList.contains("wl-check")) {
       this.toggle(wf, e.target.checked);
     } else if (!e.target.closest("a")) {

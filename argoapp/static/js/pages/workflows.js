@@ -15,6 +15,7 @@ import { RowStore, uidOf } from "../list/model.js";
 import { filterBar } from "../list/filters.js";
 import { ACTIONS, applyAll, question } from "../list/bulk.js";
 import {
+  isArchived,
   isFiltered,
   listQuery,
   matches,
@@ -229,7 +230,10 @@ class WorkflowList {
     const wf = event?.object;
     const uid = uidOf(wf);
     if (!uid) return;
-    const gone = event.type === "DELETED" || !matches(wf, this.filters);
+    // A deleted live workflow that was archived stays listed: the list shows the archive too
+    // (a ttlStrategy cleaning up finished workflows must not empty the list until a reload).
+    const deleted = event.type === "DELETED" && !isArchived(wf);
+    const gone = deleted || !matches(wf, this.filters);
     const changed = gone ? this.store.remove(uid) : this.store.upsert(wf);
     if (changed && !this.pending) {
       // Batch a burst of events (a fan-out finishing) into one draw per frame.
