@@ -1,9 +1,11 @@
-// The Workflows page (/workflows[/:namespace]): live and archived workflows in one list, newest
-// first, filtered from the URL query, updated live from the workflow-events stream, paged 500
-// at a time as the user scrolls, drawn by a virtualised grid, with bulk actions on the selected
-// rows. The router mounts it (default export) and calls the returned cleanup, which closes the
-// stream and the timers. Pieces: list/query.js (filters <-> URL <-> requests), list/model.js
-// (rows), list/grid.js (drawing, keyboard), list/filters.js (bar), list/bulk.js (actions).
+// The Workflows page (/workflows[/:namespace]; every namespace is /workflows?namespace=, and
+// /archived-workflows[/:namespace] is the same list of archived workflows only): live and
+// archived workflows in one list in the server's order, filtered from the URL query, updated
+// live from the workflow-events stream, paged 500 at a time as the user scrolls, drawn by a
+// virtualised grid, with bulk actions on the selected rows. The router mounts it (default
+// export) and calls the returned cleanup, which closes the stream and the timers. Pieces:
+// list/query.js (filters <-> URL <-> requests), list/model.js (rows), list/grid.js (drawing,
+// keyboard), list/filters.js (bar), list/bulk.js (actions), list/columns.js (cells).
 
 import { get, stream } from "../api.js";
 import { h, clear } from "../dom.js";
