@@ -316,6 +316,22 @@ def test_graph_live_updates_repaint_without_layout(page: Page) -> None:
     expect(page.locator("#g-host canvas")).to_have_attribute("data-nodes", str(4 + 3 + 1))
 
 
+def test_graph_running_nodes_pulse_unless_reduced_motion(page: Page) -> None:
+    nodes = steps_nodes(2)
+    nodes["wf-item-0"]["phase"] = "Running"
+    mount(page, "graph", nodes)
+    canvas = page.locator("#g-host canvas")
+    first = canvas.get_attribute("data-frames")
+    expect(canvas).not_to_have_attribute("data-frames", str(first))  # it keeps repainting
+    page.emulate_media(reduced_motion="reduce")
+    mount(page, "graph", nodes)
+    canvas = page.locator("#g-host canvas")
+    page.wait_for_timeout(300)  # the first frames (layout, resize) are drawn
+    settled = canvas.get_attribute("data-frames")
+    page.wait_for_timeout(600)  # several pulse periods: no frame without a change
+    assert canvas.get_attribute("data-frames") == settled
+
+
 def test_timeline_rows_click_and_keys(page: Page) -> None:
     nodes = steps_nodes(3)
     for i, nid in enumerate(["wf-item-2", "wf-item-0", "wf-item-1", "wf-last"]):
@@ -345,11 +361,15 @@ metadata:
   name: {name}
 spec:
   entrypoint: main
+  onExit: say
   templates:
   - name: main
     steps:
     - - name: hello
         template: say
+    - - name: loop
+        template: say
+        withSequence: {{count: "22"}}
     - - name: diamond
         template: diamond
   - name: diamond
@@ -369,11 +389,20 @@ spec:
 def test_workflow_page_graph_click_and_keys(page: Page, live: Live) -> None:
     name = f"ui-graph-{uuid.uuid4().hex[:8]}"
     live.submit(STEPS_AND_DAG.format(name=name))
-    wf = live.wait(NS, name, phases=("Succeeded",))
-    assert sum(1 for n in wf["status"]["nodes"].values() if n["type"] == "Pod") == 5
+    wf = live.wait(NS, name, phases=("Succeeded",), timeout=120)
+    nodes = wf["status"]["nodes"]
+    assert sum(1 for n in nodes.values() if n["type"] == "Pod") == 1 + 22 + 4 + 1
     page.goto(f"/workflows/{NS}/{name}?tab=graph")
     canvas = page.locator(".wf-view canvas.g-canvas")
-    expect(canvas).to_have_attribute("data-nodes", str(len(wf["status"]["nodes"])))
+    # the loop shows its first three steps and its last, and "+18 more"
+    expect(canvas).to_have_attribute("data-nodes", str(len(nodes) - 18 + 1))
+    # the status as the controller wrote it: no overlaps, the exit handler below the diamond's end
+    got = layout(page, nodes)
+    assert got["overlaps"] == 0
+    exit_id = next(k for k, n in nodes.items() if n["name"] == f"{name}.onExit")
+    d_id = next(k for k, n in nodes.items() if n["displayName"] == "D")
+    assert [d_id, exit_id, "exit"] in got["edges"]
+    assert got["nodes"][exit_id]["layer"] > got["nodes"][d_id]["layer"]
     assert page.evaluate("performance.getEntriesByName('argoapp:graph-rendered').length") == 1
     # keyboard: down from the root to the first step group, then its step; Enter opens it
     for _ in range(3):
