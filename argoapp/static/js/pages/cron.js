@@ -75,10 +75,10 @@ function mountList(root, params, query) {
       return;
     }
     const now = new Date();
-    body.append(h("table", { class: "table tm-table tm-cron-table" },
-      h("thead", {}, h("tr", {}, ["Name", "Namespace", "Schedule", "When", "Next run", "Last run", "State",
-        "Concurrency", "Active"].map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, shown.map((c) => row(c, now)))));
+    body.append(h("div", { class: "tm-scroll" }, h("table", { class: "table tm-table tm-cron-table" },
+      h("thead", {}, h("tr", {}, ["Name", "Namespace", "Schedule", "Next run", "Last run", "State",
+        "Policy", "Active"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, shown.map((c) => row(c, now))))));
   }
 
   function row(c, now) {
@@ -87,12 +87,11 @@ function mountList(root, params, query) {
     return h("tr", { dataset: { name } },
       h("td", {}, h("a", { href: KIND.route(namespace, name) }, name)),
       h("td", {}, namespace),
-      h("td", { class: "tm-schedule" }, schedules.map((s) => h("div", {}, h("code", {}, s))),
-        h("div", { class: "muted tm-zone" }, zoneText(c))),
-      h("td", { class: "tm-describe" }, schedules.map((s) => {
-        const { text, error } = scheduleWords(s);
-        return h("div", {}, error ? h("span", { class: "tm-bad" }, `⚠ ${error}`) : text);
-      })),
+      h("td", { class: "tm-schedule" }, schedules.map((sched) => {
+        const { text, error } = scheduleWords(sched);
+        return h("div", { class: "tm-sched" }, h("code", {}, sched),
+          h("div", { class: error ? "tm-bad" : "muted tm-describe" }, error ? `⚠ ${error}` : text));
+      }), h("div", { class: "muted tm-zone" }, zoneText(c))),
       h("td", {}, nextRunCell(c, now)),
       h("td", {}, lastRunCell(c)),
       h("td", {}, suspendedBadge(c)),

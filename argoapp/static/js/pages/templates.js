@@ -60,10 +60,10 @@ function mountList(root, kind, params, query) {
       body.append(emptyState(what, h("a", { class: "btn", href: createHref }, `Create a ${kind.noun}`)));
       return;
     }
-    body.append(h("table", { class: "table tm-table" },
+    body.append(h("div", { class: "tm-scroll" }, h("table", { class: "table tm-table" },
       h("thead", {}, h("tr", {}, ["Name", kind.namespaced ? "Namespace" : null, "Created", "Entrypoint", "Templates", "Labels"]
         .filter(Boolean).map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, shown.map(row))));
+      h("tbody", {}, shown.map(row)))));
   }
 
   function row(t) {
