@@ -11,6 +11,9 @@
 import { h, clear } from "./dom.js";
 
 const INDENT = "  ";
+// Chromium's editing commands slow down with the number of lines inserted (a 2,000-line paste
+// takes seconds), so bigger edits replace the text directly (without the browser's undo step).
+const BIG_EDIT = 4000;
 let editorCount = 0;
 
 /** A textarea editor with line numbers, indentation keys and per-line error markers. */
@@ -38,6 +41,7 @@ export class Editor {
       "aria-invalid": "false",
       onkeydown: (e) => this.keydown(e),
       oninput: () => this.changed(true),
+      onpaste: (e) => this.paste(e),
       onscroll: () => this.schedule(),
     });
     this.numbers = h("div", { class: "ed-numbers" });
@@ -270,16 +274,25 @@ export class Editor {
     this.insert("\n" + indent, s, e);
   }
 
+  paste(e) {
+    const text = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
+    if (this.readOnly || text.length < BIG_EDIT) return; // the browser's own paste keeps undo
+    e.preventDefault();
+    this.insert(text.replace(/\r\n?/g, "\n"), this.text.selectionStart, this.text.selectionEnd);
+  }
+
   // Replace [start, end) with text as a user edit, so the browser's undo keeps working.
   insert(text, start, end) {
     const t = this.text;
     t.focus();
     t.setSelectionRange(start, end);
     let done = false;
-    try {
-      done = document.execCommand("insertText", false, text);
-    } catch {
-      done = false;
+    if (text.length + (end - start) < BIG_EDIT) {
+      try {
+        done = document.execCommand("insertText", false, text);
+      } catch {
+        done = false;
+      }
     }
     if (!done) {
       t.setRangeText(text, start, end, "end");

@@ -1,0 +1,259 @@
+"""The Submit page in a real browser against a live `argoapp up`: paste a workflow and submit it
+(it runs to Succeeded), a YAML error at its line holding the button back, Argo's lint message
+inline, upload and drop a file, create a WorkflowTemplate from YAML, submit from a
+WorkflowTemplate with an enum parameter and an entrypoint choice, the draft kept over a reload,
+and the editor's keyboard behaviour (indenting, Enter, Esc then Tab out, 5,000 lines).
+
+Everything is driven as a user would (typing, clicking, choosing, files); objects the tests need
+beforehand are made through the API with unique names.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.ui.harness import Live
+
+NS = "argo"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def workflow_yaml(name: str, entrypoint: str = "main") -> str:
+    return f"""apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: {entrypoint}
+  templates:
+    - name: main
+      container:
+        image: busybox
+        command: [sh, -c, "echo submitted from the page"]
+"""
+
+
+def editor(page: Page) -> Any:
+    return page.get_by_label("Workflow YAML editor")
+
+
+def submit_button(page: Page) -> Any:
+    return page.locator(".ed-panel:not([hidden]) .toolbar .btn.primary")
+
+
+def open_yaml_tab(page: Page) -> None:
+    page.goto("/submit?tab=yaml")
+    expect(editor(page)).to_be_visible()
+    # The page starts with the example workflow, checked by the server.
+    expect(editor(page)).to_have_value(contains("kind: Workflow"))
+
+
+def contains(text: str) -> re.Pattern[str]:
+    return re.compile(".*" + re.escape(text) + ".*", re.S)
+
+
+def test_paste_a_workflow_submit_and_land_on_its_page(page: Page, live: Live) -> None:
+    open_yaml_tab(page)
+    expect(page.locator(".ed-status")).to_contain_text("valid")
+    name = unique("ui-submit")
+    editor(page).fill(workflow_yaml(name))
+    expect(page.locator(".ed-status")).to_contain_text("This Workflow is valid")
+    expect(submit_button(page)).to_have_text("Submit")
+    submit_button(page).click()
+    expect(page).to_have_url(f"{live.url}/workflows/{NS}/{name}")
+    assert live.wait(NS, name)["status"]["phase"] == "Succeeded"
+
+
+def test_a_yaml_error_shows_at_its_line_and_disables_submit(page: Page) -> None:
+    open_yaml_tab(page)
+    broken = workflow_yaml(unique("ui-broken")).replace(
+        "  entrypoint: main", "  entrypoint: main: oops"
+    )
+    editor(page).fill(broken)
+    status = page.locator(".ed-status")
+    expect(status).to_contain_text("YAML error on line 6")
+    expect(status).to_contain_text("mapping values are not allowed here")
+    expect(page.locator(".ed-num-error")).to_contain_text("6")
+    expect(submit_button(page)).to_be_disabled()
+    # The error list below moves the caret to the line.
+    page.locator(".ed-error-link").first.click()
+    caret_line = editor(page).evaluate(
+        "(t) => t.value.slice(0, t.selectionStart).split('\\n').length"
+    )
+    assert caret_line == 6
+    # Fixing it enables the button again.
+    editor(page).fill(broken.replace("main: oops", "main"))
+    expect(submit_button(page)).to_be_enabled()
+    expect(page.locator(".ed-num-error")).to_have_count(0)
+
+
+def test_a_lint_error_shows_argos_message_inline(page: Page, live: Live) -> None:
+    open_yaml_tab(page)
+    name = unique("ui-lint")
+    editor(page).fill(workflow_yaml(name, entrypoint="no-such-template"))
+    status = page.locator(".ed-status")
+    expect(status).to_contain_text("no-such-template")
+    expect(submit_button(page)).to_be_disabled()
+    message = page.locator(".ed-error").first
+    expect(message).to_contain_text("no-such-template")
+    # Placed on the line naming it: `entrypoint: no-such-template` is line 6.
+    expect(message).to_contain_text("Line 6")
+    with_name = live.api("GET", f"/api/v1/workflows/{NS}")
+    assert name not in [w["metadata"]["name"] for w in with_name.get("items") or []]
+
+
+def test_upload_and_drop_a_file(page: Page, live: Live, tmp_path: Path) -> None:
+    open_yaml_tab(page)
+    dropped = unique("ui-dropped")
+    text = workflow_yaml(dropped)
+    transfer = page.evaluate_handle(
+        """(text) => { const dt = new DataTransfer();
+          dt.items.add(new File([text], 'dropped.yaml', {type: 'text/yaml'})); return dt; }""",
+        text,
+    )
+    page.dispatch_event(".ed-drop", "drop", {"dataTransfer": transfer})
+    expect(editor(page)).to_have_value(text)
+    expect(page.locator(".ed-status")).to_contain_text("valid")
+
+    uploaded = unique("ui-upload")
+    path = tmp_path / "workflow.yaml"
+    path.write_text(workflow_yaml(uploaded))
+    page.locator("#ed-file").set_input_files(str(path))
+    expect(editor(page)).to_have_value(path.read_text())
+    expect(page.locator(".ed-status")).to_contain_text("This Workflow is valid")
+    submit_button(page).click()
+    expect(page).to_have_url(f"{live.url}/workflows/{NS}/{uploaded}")
+
+
+def test_a_workflow_template_document_is_linted_and_created(page: Page, live: Live) -> None:
+    open_yaml_tab(page)
+    name = unique("ui-wft")
+    text = workflow_yaml(name).replace("kind: Workflow", "kind: WorkflowTemplate")
+    editor(page).fill(text)
+    expect(page.locator(".ed-kind")).to_have_text("WorkflowTemplate")
+    expect(page.locator(".ed-status")).to_contain_text("This WorkflowTemplate is valid")
+    expect(submit_button(page)).to_have_text("Create WorkflowTemplate")
+    submit_button(page).click()
+    expect(page).to_have_url(f"{live.url}/workflow-templates/{NS}/{name}")
+    assert live.api("GET", f"/api/v1/workflow-templates/{NS}/{name}")["metadata"]["name"] == name
+
+
+def template_with_choices(name: str) -> dict[str, Any]:
+    say = {"image": "busybox", "command": ["sh", "-c", "echo {{workflow.parameters.colour}}"]}
+    return {
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {
+            "entrypoint": "main",
+            "arguments": {
+                "parameters": [
+                    {
+                        "name": "colour",
+                        "value": "red",
+                        "enum": ["red", "green", "blue"],
+                        "description": "the colour to say",
+                    },
+                    {"name": "size", "value": "3"},
+                ]
+            },
+            "templates": [{"name": "main", "container": say}, {"name": "other", "container": say}],
+        },
+    }
+
+
+def test_submit_from_a_workflow_template_with_a_parameter(page: Page, live: Live) -> None:
+    name = unique("ui-tmpl")
+    live.create("workflow-templates", "template", template_with_choices(name))
+    page.goto("/submit?tab=template")
+    page.get_by_label("Kind", exact=True).select_option("WorkflowTemplate")
+    page.get_by_label("Name", exact=True).select_option(name)
+    colour = page.get_by_label("colour", exact=True)
+    expect(colour).to_have_value("red")
+    expect(page.locator(".ed-help")).to_contain_text(["the colour to say"])
+    colour.select_option("blue")
+    page.get_by_label("Entrypoint", exact=True).select_option("other")
+    page.get_by_label("Labels (optional)", exact=True).fill("team=ui")
+    page.locator(".ed-panel:not([hidden]) .btn.primary").click()
+    expect(page).to_have_url(contains(f"/workflows/{NS}/{name}"))
+    wf_name = page.url.rsplit("/", 1)[1]
+    wf = live.api("GET", f"/api/v1/workflows/{NS}/{wf_name}")
+    params = {p["name"]: p.get("value") for p in wf["spec"]["arguments"]["parameters"]}
+    assert params["colour"] == "blue" and params["size"] == "3"
+    assert wf["spec"]["entrypoint"] == "other"
+    assert wf["metadata"]["labels"]["team"] == "ui"
+    assert live.wait(NS, wf_name)["status"]["phase"] == "Succeeded"
+
+
+def test_a_template_link_preselects_it(page: Page, live: Live) -> None:
+    name = unique("ui-link")
+    live.create("workflow-templates", "template", template_with_choices(name))
+    page.goto(f"/submit?namespace={NS}&kind=WorkflowTemplate&name={name}")
+    expect(page.get_by_role("tab", name="From a template")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.get_by_label("Name", exact=True)).to_have_value(name)
+    expect(page.get_by_label("colour", exact=True)).to_have_value("red")
+    expect(page.get_by_label("Entrypoint", exact=True)).to_have_value("main")
+
+
+def test_the_draft_survives_a_reload(page: Page) -> None:
+    open_yaml_tab(page)
+    text = workflow_yaml(unique("ui-draft")) + "# my own words\n"
+    editor(page).fill(text)
+    expect(page.locator(".ed-status")).to_contain_text("valid")
+    page.reload()
+    expect(editor(page)).to_have_value(text)
+
+
+def test_editor_keyboard(page: Page) -> None:
+    open_yaml_tab(page)
+    box = editor(page)
+    box.fill("")
+    box.press_sequentially("spec:")
+    box.press("Enter")
+    box.press_sequentially("a: 1")
+    box.press("Enter")
+    box.press_sequentially("b: 2")
+    assert box.input_value() == "spec:\n  a: 1\n  b: 2"  # Enter keeps (and after `:` adds) indent
+    box.press("Tab")
+    assert box.input_value().endswith("b: 2  ")  # Tab inserts two spaces
+    box.press("Control+a")
+    box.press("Tab")
+    assert box.input_value() == "  spec:\n    a: 1\n    b: 2  "  # indents every selected line
+    box.press("Shift+Tab")
+    box.press("Shift+Tab")
+    assert box.input_value() == "spec:\na: 1\nb: 2  "  # outdents, two spaces at a time
+    # Esc then Tab leaves the editor: keyboard users are not trapped.
+    box.press("Escape")
+    box.press("Tab")
+    assert not box.evaluate("(t) => t === document.activeElement")
+    assert box.input_value() == "spec:\na: 1\nb: 2  "
+
+
+def test_a_5000_line_document_keeps_the_gutter_in_step(page: Page) -> None:
+    open_yaml_tab(page)
+    lines = ["items:"] + [f"  - item-{i}" for i in range(1, 5000)]
+    text = "\n".join(lines) + "\n"
+    editor(page).fill("")
+    # Pasted (the editor inserts big pastes itself: Chromium's own insert is slow at this size).
+    editor(page).evaluate(
+        """(t, text) => { const data = new DataTransfer(); data.setData('text/plain', text);
+          t.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+            cancelable: true})); }""",
+        text,
+    )
+    expect(editor(page)).to_have_value(text)
+    expect(page.locator(".ed-status")).not_to_have_text("Checking…")
+    editor(page).evaluate(
+        "(t) => { t.scrollTop = t.scrollHeight; t.dispatchEvent(new Event('scroll')); }"
+    )
+    expect(page.locator(".ed-num", has_text="5000")).to_be_visible()
+    # Only the visible numbers are in the DOM.
+    assert page.locator(".ed-num").count() < 200
