@@ -170,6 +170,8 @@ def test_cron_suspend_resume_and_submit_now(page: Page, live: Live) -> None:
     )
     assert listed and len(listed) == 1
     expect(started).to_contain_text(listed[0]["metadata"]["name"])
+    # The phase follows the workflow live (the list is not reloaded).
+    expect(started.locator(".phase")).to_contain_text("Succeeded", timeout=60_000)
 
     page.get_by_role("button", name=f"Delete {name}").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()

@@ -176,3 +176,23 @@ def test_cluster_workflow_template_list_and_detail(page: Page, live: Live) -> No
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page).to_have_url(f"{live.url}/cluster-workflow-templates")
     expect(page.locator(f"tr[data-name='{name}']")).to_have_count(0)
+
+
+def test_the_list_filters_by_name_and_shows_every_namespace(page: Page, live: Live) -> None:
+    run = uuid.uuid4().hex[:6]
+    live.create("workflow-templates", "template", _template(f"ui-all-{run}-a"))
+    live.create("workflow-templates", "template", _template(f"ui-all-{run}-b"), namespace="default")
+    page.goto("/workflow-templates/argo")
+    expect(page.locator(f"tr[data-name='ui-all-{run}-a']")).to_be_visible()
+    expect(page.locator(f"tr[data-name='ui-all-{run}-b']")).to_have_count(0)
+    namespace = page.get_by_role("combobox", name="Namespace")
+    namespace.fill("")
+    namespace.press("Enter")
+    expect(page).to_have_url(f"{live.url}/workflow-templates?namespace=")
+    expect(page.locator(f"tr[data-name='ui-all-{run}-b']")).to_contain_text("default")
+    page.get_by_role("searchbox", name="Filter by name").fill(f"{run}-b")
+    expect(page.locator(f"tr[data-name='ui-all-{run}-a']")).to_have_count(0)
+    expect(page.locator(f"tr[data-name='ui-all-{run}-b']")).to_be_visible()
+    expect(page).to_have_url(f"{live.url}/workflow-templates?namespace=&name={run}-b")
+    live.api("DELETE", f"/api/v1/workflow-templates/argo/ui-all-{run}-a")
+    live.api("DELETE", f"/api/v1/workflow-templates/default/ui-all-{run}-b")
