@@ -15,7 +15,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from argoapp.model.ids import pod_name
-from tests.ui.harness import Live
+from tests.ui.harness import Live, LiveError
 
 NS = "argo"
 FINISH = 60_000  # ms: a short workflow really runs its pods before the page shows it done
@@ -242,3 +242,37 @@ def test_pod_names_match_the_controller(page: Page, live: Live) -> None:
         cases,
     )
     assert got == [pod_name(*case) for case in cases]
+
+
+def test_logs_follow_a_running_step(page: Page, live: Live) -> None:
+    name = unique("ui-follow")
+    live.submit(one_step(name, "echo first-line; sleep 3; echo second-line"))
+    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=logs")
+    log = page.locator(".wf-panel .wf-log")
+    expect(log).to_contain_text("first-line", timeout=FINISH)
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    expect(log).to_contain_text("second-line")
+    expect(log.locator(".wf-log-line")).to_have_count(2)
+
+
+def test_terminate_then_delete(page: Page, live: Live) -> None:
+    name = unique("ui-term")
+    live.submit(one_step(name, "sleep 300"))
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(phase_badge(page)).to_contain_text("Running", timeout=FINISH)
+    page.locator("[data-action=terminate]").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text(f"Terminate {name}?")
+    dialog.get_by_role("button", name="Terminate").click()
+    expect(phase_badge(page)).to_contain_text("Failed", timeout=FINISH)
+    expect(page.locator("[data-action=terminate]")).to_have_count(0)
+    # delete asks too, then goes back to the list
+    page.locator("[data-action=delete]").click()
+    page.locator("dialog[open]").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(f"{live.url}/workflows/{NS}")
+    try:
+        live.api("GET", f"/api/v1/workflows/{NS}/{name}")
+    except LiveError as e:
+        assert e.status == 404
+    else:
+        raise AssertionError(f"{name} is still there")

@@ -105,6 +105,8 @@ export class LogViewer {
     this.abort = abort;
     this.setStatus(isFinished(this.wf) ? "Loading…" : "Following…");
     try {
+      // An archived workflow's name may belong to a live one by now: its own saved log first.
+      if (this.archived && (await this.fromArtifact(abort.signal))) return;
       await readLines(this.request(), abort.signal, (msg) => this.add(msg));
       if (abort.signal.aborted) return;
       if (!this.lines.length) await this.fromArtifact(abort.signal);

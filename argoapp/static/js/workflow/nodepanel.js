@@ -47,9 +47,11 @@ export class NodePanel {
     this.wf = wf;
     this.archived = archived;
     this.nodeId = nodeId;
+    this.requested = view;
     const node = this.node();
     const known = VIEWS.some((v) => v.id === view) && (view !== "logs" || hasPod(node));
-    this.view = node ? (known ? view : "summary") : "logs";
+    if (node) this.view = known ? view : "summary";
+    else this.view = nodeId ? view : "logs"; // a node not made yet keeps the view asked for
     this.title = h("h2", { class: "wf-panel-title", tabindex: "-1" });
     this.badge = h("span");
     this.content = h("div", { class: "wf-panel-body" });
@@ -87,7 +89,8 @@ export class NodePanel {
 
   drawHead() {
     const node = this.node();
-    this.title.textContent = node ? nodeLabel(node) : `Logs of ${this.wf.metadata.name}`;
+    if (node) this.title.textContent = nodeLabel(node);
+    else this.title.textContent = this.nodeId || `Logs of ${this.wf.metadata.name}`;
     clear(this.badge);
     if (node) this.badge.append(phaseBadge(nodePhase(node)));
   }
@@ -105,7 +108,7 @@ export class NodePanel {
     const node = this.node();
     const { namespace, name } = this.wf.metadata;
     if (this.nodeId && !node) {
-      this.content.append(emptyState(`There is no node ${this.nodeId} in this workflow.`));
+      this.content.append(emptyState(`There is no node ${this.nodeId} in this workflow (yet).`));
     } else if (this.view === "logs") {
       this.live = new LogViewer(this.content, { wf: this.wf, node, archived: this.archived });
     } else if (this.view === "events") {
@@ -123,7 +126,13 @@ export class NodePanel {
   /** A new version of the workflow: redraw what is drawn from it, keep streams running. */
   update(wf) {
     if (!this.el) return;
+    const appeared = this.nodeId && !this.node() && wf.status?.nodes?.[this.nodeId];
     this.wf = wf;
+    if (appeared) {
+      // a deep link to a node the controller had not made yet when the page loaded
+      this.show(wf, this.nodeId, { archived: this.archived, view: this.requested });
+      return;
+    }
     this.drawHead();
     if (this.view === "summary" || this.view === "io") this.drawView();
     else if (this.live instanceof LogViewer) this.live.wf = wf;
