@@ -196,3 +196,15 @@ def test_the_list_filters_by_name_and_shows_every_namespace(page: Page, live: Li
     expect(page).to_have_url(f"{live.url}/workflow-templates?namespace=&name={run}-b")
     live.api("DELETE", f"/api/v1/workflow-templates/argo/ui-all-{run}-a")
     live.api("DELETE", f"/api/v1/workflow-templates/default/ui-all-{run}-b")
+
+
+def test_a_missing_template_or_cron_is_an_error_with_retry(page: Page) -> None:
+    for path in (
+        "/workflow-templates/argo/no-such-template",
+        "/cluster-workflow-templates/no-such-template",
+        "/cron-workflows/argo/no-such-cron",
+    ):
+        page.goto(path)
+        box = page.locator(".error-box")
+        expect(box).to_contain_text("Not found")
+        expect(box.get_by_role("button", name="Retry")).to_be_visible()

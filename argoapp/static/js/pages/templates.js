@@ -98,6 +98,7 @@ function mountDetail(root, kind, params) {
   const name = params.name;
   document.title = `${name} · ${kind.title} · argoapp`;
   const parts = [];
+  const problems = h("div", { class: "tm-problems", "aria-live": "polite" });
   let destroyed = false;
 
   async function load() {
@@ -137,6 +138,7 @@ function mountDetail(root, kind, params) {
         h("button", { class: "btn danger", type: "button", onclick: remove, "aria-label": `Delete ${name}` }, "Delete")),
       h("p", { class: "muted tm-crumbs" },
         h("a", { href: kind.namespaced ? kind.route(ns) : kind.route() }, kind.title), ns ? ` / ${ns}` : ""),
+      problems,
       h("div", { class: "grid2 tm-detail" }, summary, started.element),
       yaml.element);
   }
@@ -150,7 +152,7 @@ function mountDetail(root, kind, params) {
       toast(`Deleted ${name}`);
       navigate(kind.namespaced ? kind.route(ns) : kind.route());
     } catch (err) {
-      root.prepend(errorBox(err, remove));
+      clear(problems).append(errorBox(err, remove));
     }
   }
 
