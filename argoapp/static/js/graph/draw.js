@@ -6,18 +6,12 @@
 
 import { phaseColor, phaseIcon } from "../format.js";
 import { NODE_H, ROW_GAP } from "./layout.js";
+import { shownPhase } from "./status.js";
 
 export const FULL_ZOOM = 0.55; // at or above: boxes with icon and label
 export const BOX_ZOOM = 0.18; // at or above: boxes without text; below: dots
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
 const ICON_FONT = "13px system-ui, 'Segoe UI Symbol', 'Noto Sans Symbols 2', sans-serif";
-
-/** The phase a node is shown with (a running Suspend node is Suspended, as Argo shows it). */
-export function shownPhase(status) {
-  if (!status) return "Pending";
-  if (status.type === "Suspend" && status.phase === "Running") return "Suspended";
-  return status.phase || "Pending";
-}
 
 /** The CSS colours the canvas needs, read once per theme from the graph's root element. */
 export function readColors(el) {

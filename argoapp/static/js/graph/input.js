@@ -4,6 +4,8 @@
 // zoom, 0 fits, / jumps to the find box. Used only by graph/view.js, whose methods it calls; it
 // keeps no state of its own beyond the gesture in progress. Each bind returns its undo.
 
+import { findNodes } from "./status.js";
+
 const DRAG_SLOP = 4; // pixels a press may move and still be a click
 
 /** Pointer and wheel handling on view.canvas; returns a function removing it. */
@@ -155,4 +157,38 @@ function step(L, n, key) {
     if (!best || Math.abs(centre(m) - centre(n)) < Math.abs(centre(best) - centre(n))) best = m;
   }
   return best || n;
+}
+
+/** The find box: Enter goes to the next node matching its text, Escape back to the canvas. */
+export function bindFind(view) {
+  let matches = [];
+  let at = -1;
+  const input = () => (matches = []);
+  const key = (e) => {
+    if (e.key === "Escape") {
+      view.canvas.focus();
+      return;
+    }
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const q = view.find.value.trim().toLowerCase();
+    if (!q) return;
+    if (!matches.length) {
+      matches = findNodes(view.statuses, q);
+      at = -1;
+    }
+    if (!matches.length) {
+      view.found.textContent = "no match";
+      return;
+    }
+    at = (at + 1) % matches.length;
+    view.found.textContent = `${at + 1}/${matches.length}`;
+    view.goTo(matches[at]);
+  };
+  view.find.addEventListener("input", input);
+  view.find.addEventListener("keydown", key);
+  return () => {
+    view.find.removeEventListener("input", input);
+    view.find.removeEventListener("keydown", key);
+  };
 }

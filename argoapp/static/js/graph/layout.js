@@ -6,9 +6,9 @@
 // placement sweeps; no iterative crossing reduction.
 //
 // What is drawn follows Argo's UI: edges are `children` (a Steps node → its first StepGroup →
-// the steps → the next StepGroup hanging under the steps' outbound nodes; a DAG node → its root
-// tasks → their dependents; a Retry node → its attempts); StepGroup and TaskGroup nodes are small
-// virtual dots; the workflow's own exit handler (`<workflow>.onExit`, a second root) hangs under
+// the steps → the next StepGroup hanging under the steps' outbound nodes; a DAG node → its
+// root tasks → their dependents; a Retry node → its attempts); StepGroup and TaskGroup nodes are
+// small virtual dots; the workflow's own exit handler (`<workflow>.onExit`, a second root) hangs under
 // the main root's outbound nodes. A node with more than FANOUT_LIMIT children shows the first
 // few and the last, with one "+N more" node standing for the rest (and for everything reachable
 // only through them) until the node is in `expanded`.

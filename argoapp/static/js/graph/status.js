@@ -1,6 +1,16 @@
 // What the graph reads out of a workflow's `status.nodes` besides the layout: whether the shape
 // changed since the last layout (so a live update only repaints), and which nodes a search
-// finds. Pure functions with no DOM, used by graph/view.js.
+// finds, and what a node's tooltip says. Pure functions with no DOM, used by graph/view.js and
+// graph/timeline.js.
+
+import { duration, durationOf } from "../format.js";
+
+/** The phase a node is shown with (a running Suspend node is Suspended, as Argo shows it). */
+export function shownPhase(status) {
+  if (!status) return "Pending";
+  if (status.type === "Suspend" && status.phase === "Running") return "Suspended";
+  return status.phase || "Pending";
+}
 
 /**
  * A short key of what the layout depends on: the node ids and their children (children only
@@ -38,4 +48,20 @@ export function findNodes(statuses, q) {
     else if ([shown, n.name, id, n.templateName].some(holds)) ranked[2].push(id);
   }
   return ranked.flat();
+}
+
+/**
+ * A node's tooltip as lines of text: its name, then phase (in words), type and duration, then
+ * its message if it has one. `n` is a laid-out node ({label, kind, type, count}) or a status.
+ * @param {object} n
+ * @param {object|undefined} status the node's NodeStatus
+ */
+export function tipLines(n, status) {
+  if (n.kind === "more") return [n.label, `${n.count} steps hidden: click to show them all`];
+  const parts = [shownPhase(status)];
+  if (status?.type) parts.push(status.type);
+  if (status?.startedAt) parts.push(duration(durationOf(status.startedAt, status.finishedAt)));
+  const lines = [n.label || status?.displayName || status?.name || "", parts.join(" · ")];
+  if (status?.message) lines.push(status.message);
+  return lines;
 }

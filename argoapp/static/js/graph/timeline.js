@@ -6,8 +6,9 @@
 // moving with the arrow keys, reports the node through onSelect. It never fetches anything.
 
 import { h } from "../dom.js";
-import { duration, durationOf, phaseIcon } from "../format.js";
-import { colorOf, readColors, shownPhase } from "./draw.js";
+import { duration, phaseIcon } from "../format.js";
+import { colorOf, readColors } from "./draw.js";
+import { shownPhase, tipLines } from "./status.js";
 
 const ROW_H = 24;
 const AXIS_H = 28;
@@ -38,13 +39,16 @@ export class TimelineView {
       onkeydown: (e) => this.onKey(e),
       onclick: (e) => this.onClick(e),
       onmousemove: (e) => this.onHover(e),
-      onmouseleave: () => (this.tip.hidden = true),
+      onmouseleave: () => {
+        this.tip.hidden = true;
+        this.tipId = null;
+      },
     }, this.spacer); // prettier-ignore
     this.canvas = h("canvas", { class: "g-tl-canvas", "aria-hidden": "true" });
     this.tip = h("div", { class: "g-tip", role: "tooltip", hidden: true });
     this.announce = h("div", { class: "g-sr", "aria-live": "polite" });
-    this.root = h("div", { class: "g-tl-root" },
-      h("div", { class: "g-stage" }, this.canvas, this.scroller, this.tip), this.announce); // prettier-ignore
+    const stage = h("div", { class: "g-stage" }, this.canvas, this.scroller, this.tip);
+    this.root = h("div", { class: "g-tl-root" }, stage, this.announce);
     container.append(this.root);
     this.ctx = this.canvas.getContext("2d");
     this.colors = readColors(this.root);
@@ -125,12 +129,14 @@ export class TimelineView {
     const row = this.rowAt(e);
     if (!row) {
       this.tip.hidden = true;
+      this.tipId = null;
       return;
     }
-    const { n } = row;
-    const took = n.startedAt ? duration(durationOf(n.startedAt, n.finishedAt)) : "not started";
-    this.tip.textContent = "";
-    this.tip.append(h("strong", {}, n.displayName || n.name), h("div", {}, `${shownPhase(n)} · ${took}`));
+    if (row.id !== this.tipId) {
+      this.tipId = row.id;
+      const [title, ...lines] = tipLines(row.n, row.n);
+      this.tip.replaceChildren(h("strong", {}, title), ...lines.map((t) => h("div", {}, t)));
+    }
     this.tip.hidden = false;
     const r = this.scroller.getBoundingClientRect();
     const x = Math.min(e.clientX - r.left + 14, this.width - this.tip.offsetWidth - 4);
@@ -202,7 +208,8 @@ export class TimelineView {
     ctx.fillStyle = colorOf(phase);
     ctx.fillText(phaseIcon(phase), 8, y + ROW_H / 2);
     ctx.fillStyle = this.colors.text;
-    ctx.fillText(clip(ctx, row.n.displayName || row.n.name || row.id, LABEL_W - 36), 26, y + ROW_H / 2);
+    const label = clip(ctx, row.n.displayName || row.n.name || row.id, LABEL_W - 36);
+    ctx.fillText(label, 26, y + ROW_H / 2);
     if (!row.start) return;
     const bx = x0 + (row.start - t0) * scale;
     const bw = Math.max(2, ((row.end || now) - row.start) * scale);
@@ -214,7 +221,8 @@ export class TimelineView {
     const { ctx } = this;
     const seconds = (t1 - t0) / 1000;
     const want = Math.max(2, Math.floor((this.width - x0) / 90));
-    const step = TICKS.find((s) => seconds / s <= want) || Math.ceil(seconds / want / 86400) * 86400;
+    const days = Math.ceil(seconds / want / 86400) * 86400;
+    const step = TICKS.find((s) => seconds / s <= want) || days;
     ctx.fillStyle = labels ? this.colors.muted : this.colors.grid;
     for (let s = 0; s <= seconds; s += step) {
       const x = Math.round(x0 + s * 1000 * scale) + 0.5;

@@ -6,12 +6,11 @@
 // Enter on a node through onSelect. It never fetches anything: the page feeds it workflows.
 
 import { h } from "../dom.js";
-import { duration, durationOf } from "../format.js";
-import { BOX_ZOOM, FULL_ZOOM, forgetColors, paint, readColors, shownPhase } from "./draw.js";
+import { BOX_ZOOM, FULL_ZOOM, forgetColors, paint, readColors } from "./draw.js";
 import { GridIndex } from "./grid.js";
 import { SHOW_FIRST, layout } from "./layout.js";
-import { findNodes, shapeKey } from "./status.js";
-import { bindKeys, bindPointer } from "./input.js";
+import { shapeKey, shownPhase, tipLines } from "./status.js";
+import { bindFind, bindKeys, bindPointer } from "./input.js";
 
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 3;
@@ -32,14 +31,11 @@ export class GraphView {
     this.expanded = new Set();
     this.view = { x: 0, y: 0, k: 1 };
     this.selected = null;
-    this.hover = null;
     this.labels = new Map();
     this.stats = { layoutMs: 0, frameMs: 0, frames: 0, layouts: 0 };
-    this.matches = [];
-    this.matchAt = -1;
     this.moved = false; // the user panned or zoomed: stop fitting on updates and resizes
     this.build(container);
-    this.cleanups = [bindPointer(this), bindKeys(this), this.watchEnvironment()];
+    this.cleanups = [bindPointer(this), bindKeys(this), bindFind(this), this.watchEnvironment()];
   }
 
   build(container) {
@@ -55,12 +51,15 @@ export class GraphView {
       type: "search",
       placeholder: "Find node  /",
       "aria-label": "Find node by name",
-      onkeydown: (e) => this.onFindKey(e),
-      oninput: () => (this.matches = []),
     });
     this.found = h("span", { class: "g-found muted", "aria-live": "polite" });
-    this.expandBtn = h("button", { class: "btn g-expand", type: "button",
-      onclick: () => this.toggleExpandAll() }, "Expand all"); // prettier-ignore
+    this.expandBtn = h("button", {
+      class: "btn g-expand",
+      type: "button",
+      "aria-pressed": "false",
+      title: "Show every fan-out in full",
+      onclick: () => this.toggleExpandAll(),
+    }, "Expand all"); // prettier-ignore
     const button = (label, title, fn) =>
       h("button", { class: "btn", type: "button", title, "aria-label": title, onclick: fn }, label);
     this.tip = h("div", { class: "g-tip", role: "tooltip", hidden: true });
@@ -93,11 +92,20 @@ export class GraphView {
       this.invalidate();
     };
     dark.addEventListener("change", theme);
+    // Moving the window to a screen of another pixel density changes no size: watch for it.
+    let density = null;
+    const redensify = () => {
+      density?.removeEventListener("change", redensify);
+      density = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+      density.addEventListener("change", redensify);
+      this.resize();
+    };
     this.motion = motion;
-    this.resize();
+    redensify();
     return () => {
       resize.disconnect();
       dark.removeEventListener("change", theme);
+      density.removeEventListener("change", redensify);
     };
   }
 
@@ -151,7 +159,10 @@ export class GraphView {
   /** Highlight a node and bring it into view, without calling onSelect. */
   select(nodeId) {
     this.selected = nodeId || null;
-    if (nodeId) this.reveal(nodeId);
+    if (nodeId) {
+      this.canvas.dataset.selected = nodeId;
+      this.reveal(nodeId);
+    } else delete this.canvas.dataset.selected;
     this.invalidate();
   }
 
@@ -209,7 +220,8 @@ export class GraphView {
     const v = this.view;
     const sx = n.x * v.k + v.x;
     const sy = n.y * v.k + v.y;
-    const inside = sx >= 0 && sy >= 0 && sx + n.w * v.k <= this.width && sy + n.h * v.k <= this.height;
+    const inside =
+      sx >= 0 && sy >= 0 && sx + n.w * v.k <= this.width && sy + n.h * v.k <= this.height;
     if (!inside) this.centerOn(n);
   }
 
@@ -256,6 +268,7 @@ export class GraphView {
   /** Show all children of `ownerId`, keeping that node where it is on screen; a selected
    *  "+N more" hands the selection to the first child it hid. */
   expand(ownerId) {
+    this.moved = true; // the view stays where the user is looking, not refitted
     const before = this.layout.index.get(ownerId);
     const wasSelected = this.layout.index.get(this.selected)?.owner === ownerId;
     if (this.expanded !== "*") this.expanded.add(ownerId);
@@ -286,30 +299,13 @@ export class GraphView {
     const all = this.expanded === "*";
     this.expanded = all ? new Set() : "*";
     this.expandBtn.textContent = all ? "Expand all" : "Collapse";
+    this.expandBtn.setAttribute("aria-pressed", String(!all));
     this.relayout();
     this.fit();
   }
 
-  onFindKey(e) {
-    if (e.key === "Escape") {
-      this.canvas.focus();
-      return;
-    }
-    if (e.key !== "Enter") return;
-    e.preventDefault();
-    const q = this.find.value.trim().toLowerCase();
-    if (!q) return;
-    if (!this.matches.length) {
-      this.matches = findNodes(this.statuses, q);
-      this.matchAt = -1;
-    }
-    if (!this.matches.length) {
-      this.found.textContent = "no match";
-      return;
-    }
-    this.matchAt = (this.matchAt + 1) % this.matches.length;
-    this.found.textContent = `${this.matchAt + 1}/${this.matches.length}`;
-    const id = this.matches[this.matchAt];
+  /** Select, centre and report a node found by the find box. */
+  goTo(id) {
     this.select(id);
     const n = this.layout.index.get(id);
     if (n) {
@@ -319,27 +315,22 @@ export class GraphView {
     this.onSelect(id);
   }
 
+  /** Show the tooltip of a laid-out node near a point (CSS pixels), or hide it (null). */
   showTip(n, px, py) {
     if (!n) {
       this.tip.hidden = true;
+      this.tipId = null;
       return;
     }
-    const st = this.statuses[n.id];
-    this.tip.textContent = "";
-    if (n.kind === "more") {
-      this.tip.append(h("strong", {}, n.label), h("div", {}, "Click to show them all"));
-    } else {
-      const phase = shownPhase(st);
-      const took = st?.startedAt ? duration(durationOf(st.startedAt, st.finishedAt)) : "";
-      this.tip.append(
-        h("strong", {}, n.label),
-        h("div", {}, `${phase}${n.type ? ` · ${n.type}` : ""}${took ? ` · ${took}` : ""}`),
-      );
-      if (st?.message) this.tip.append(h("div", { class: "muted" }, st.message));
+    if (n.id !== this.tipId) {
+      this.tipId = n.id;
+      const [title, ...lines] = tipLines(n, this.statuses[n.id]);
+      this.tip.replaceChildren(h("strong", {}, title), ...lines.map((t) => h("div", {}, t)));
     }
     this.tip.hidden = false;
     const x = Math.min(px + 14, this.width - this.tip.offsetWidth - 4);
-    const y = py + 18 + this.tip.offsetHeight > this.height ? py - this.tip.offsetHeight - 8 : py + 18;
+    const below = py + 18 + this.tip.offsetHeight <= this.height;
+    const y = below ? py + 18 : py - this.tip.offsetHeight - 8;
     this.tip.style.transform = `translate(${Math.max(0, x)}px, ${Math.max(0, y)}px)`;
   }
 
