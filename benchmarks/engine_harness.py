@@ -257,7 +257,8 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 
 # ---- one bare sandboxed spawn ---------------------------------------------------------------
 def bare_spawn_ms(runs: int = 30) -> float:
-    """Median ms to run `true` in a bwrap sandbox built by the kubelet's own `bwrap_argv`."""
+    """Median ms to run `true` in a bwrap sandbox built by the kubelet's own `bwrap_command`
+    (the files it writes into the sandbox come through pipes, as the supervisor passes them)."""
     bwrap = "/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else "bwrap"
     layout = sandbox.host_layout()
     with tempfile.TemporaryDirectory(prefix="argoapp-spawn-") as tmp:
@@ -265,20 +266,27 @@ def bare_spawn_ms(runs: int = 30) -> float:
         spec = sandbox.SandboxSpec(
             root=base / "root",
             hostname="bench",
-            pod_etc=base / "etc",
+            pod_ip="127.0.0.1",
             pod_bin=base / "bin",
             termination_log=base / "termination-log",
             termination_path="/dev/termination-log",
             mounts=(),
             working_dir="/",
         )
-        sandbox.write_pod_etc(spec.pod_etc, "bench", "127.0.0.1")
-        sandbox.write_pod_bin(spec.pod_bin, None)
-        sandbox.prepare_root(layout, spec, "/root")
-        argv = sandbox.bwrap_argv(bwrap, layout, spec, ["true"])
+        sandbox.prepare_root(layout, spec, "/root", None)
+        argv, files = sandbox.bwrap_command(bwrap, layout, spec, ["true"])
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+            fds = []
+            for slot, content in files:
+                read, write = os.pipe()
+                os.write(write, content.encode())
+                os.close(write)
+                argv[slot] = str(read)
+                fds.append(read)
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, pass_fds=fds)
+            for fd in fds:
+                os.close(fd)
             times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)

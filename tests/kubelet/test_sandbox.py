@@ -12,7 +12,14 @@ import pytest
 from argoapp.errors import ConfigError
 from argoapp.localkube import resources as r
 from argoapp.localkube.kubelet import Kubelet, KubeletConfig
-from argoapp.localkube.kubelet.sandbox import SandboxSpec, bwrap_argv, host_layout, probe
+from argoapp.localkube.kubelet.sandbox import (
+    FILE_SLOT,
+    SandboxSpec,
+    bwrap_argv,
+    bwrap_command,
+    host_layout,
+    probe,
+)
 from argoapp.localkube.kubelet.volumes import Mount
 from argoapp.localkube.objects import ObjectService
 
@@ -31,13 +38,19 @@ def test_layout_shares_programs_not_the_host_root() -> None:
 def test_argv_binds_volumes_after_the_root(tmp_path: Path) -> None:
     layout = host_layout()
     box = SandboxSpec(
-        root=tmp_path / "root", hostname="h", pod_etc=tmp_path / "etc", pod_bin=tmp_path / "bin",
+        root=tmp_path / "root", hostname="h", pod_ip="10.0.0.9", pod_bin=tmp_path / "bin",
         termination_log=tmp_path / "t", termination_path="/dev/termination-log",
         mounts=[Mount(tmp_path / "v", "/data", False), Mount(tmp_path / "c", "/cfg", True)],
         working_dir="/w",
     )  # fmt: skip
-    argv = bwrap_argv("/usr/bin/bwrap", layout, box, ["echo", "hi"])
+    argv, files = bwrap_command("/usr/bin/bwrap", layout, box, ["echo", "hi"])
+    assert argv == bwrap_argv("/usr/bin/bwrap", layout, box, ["echo", "hi"])
     assert argv[-3:] == ["--", "echo", "hi"]
+    # hosts and hostname are written by bwrap from fds the supervisor puts in the slots
+    written = {argv[slot + 1]: content for slot, content in files}
+    assert all(argv[slot] == FILE_SLOT and argv[slot - 1] == "--file" for slot, _ in files)
+    assert written["/etc/hostname"] == "h\n"
+    assert written["/etc/hosts"].endswith("10.0.0.9\th\n")
     joined = " ".join(argv)
     assert f"--bind {tmp_path / 'root'} /" in joined
     assert joined.index(f"--bind {tmp_path / 'v'} /data") > joined.index("--proc /proc")
@@ -94,3 +107,17 @@ def test_a_bwrap_that_cannot_sandbox_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="No permissions to create new namespace"):
         probe(str(fake))
     probe("bwrap")
+
+
+async def test_pod_etc_files_are_the_pods_own_and_writable(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    script = (
+        "tail -n 1 /etc/hosts; cat /etc/hostname; echo '10.1.1.1 extra' >> /etc/hosts; "
+        "tail -n 1 /etc/hosts; test -L /etc/hosts || echo file; ls /.localkube/bin"
+    )
+    await service.create(r.PODS, "default", pod("etcfiles", sh("main", script), hostname="box"))
+    done = await finished(service, "etcfiles")
+    lines = (await logs(kubelet, done)).splitlines()
+    assert lines[0].split() == [lines[0].split()[0], "box"] and lines[1] == "box"
+    assert lines[2] == "10.1.1.1 extra" and lines[3] == "file"

@@ -10,8 +10,7 @@ Layout under `DATA_DIR`:
     pods/<uid>/pod.json                         namespace, name and uid (orphan clean-up)
     pods/<uid>/roots/<container>/               the container's writable root, bound as `/`
     pods/<uid>/volumes/<volume>/                emptyDir, configMap and secret contents
-    pods/<uid>/bin/                             pod-private programs (`python` -> `python3`)
-    pods/<uid>/etc/                             the pod's `hosts` and `hostname`
+    pods/<uid>/bin/                             unsandboxed: pod-private `python` -> `python3`
     pods/<uid>/containers/<container>/<restartCount>/
         spec.json   what the supervisor runs  started.json  when and which process began
         exit.json   exit code and end time    container.log CRI-format log
@@ -87,10 +86,6 @@ class PodPaths:
     @property
     def bin(self) -> Path:
         return self.base / "bin"
-
-    @property
-    def etc(self) -> Path:
-        return self.base / "etc"
 
     def container_dir(self, container: str) -> Path:
         return self.base / "containers" / container

@@ -275,7 +275,7 @@ class Runtime:
         box = sandbox.SandboxSpec(
             root=paths.root(str(container["name"])),
             hostname=hostname,
-            pod_etc=paths.etc,
+            pod_ip=cfg.pod_ip,
             pod_bin=paths.bin,
             termination_log=state / "termination-log",
             termination_path=str(container.get("terminationMessagePath") or "/dev/termination-log"),
@@ -297,19 +297,19 @@ class Runtime:
 
     def _lay_out(self, prepared: Prepared) -> None:
         box, env, home = prepared.box, prepared.env, prepared.home
-        sandbox.write_pod_etc(box.pod_etc, box.hostname, self.config.pod_ip)
-        sandbox.write_pod_bin(box.pod_bin, shutil.which("python3", path=env["PATH"]))
+        python3 = shutil.which("python3", path=env["PATH"])
         if self.layout is None:
+            sandbox.write_pod_bin(box.pod_bin, python3)
             _unsandboxed_root(box, home)
         else:
-            sandbox.prepare_root(self.layout, box, home)
+            sandbox.prepare_root(self.layout, box, home, python3)
 
     def _spec(self, prepared: Prepared, argv: list[str]) -> Obj:
         box, env, home = prepared.box, prepared.env, prepared.home
         if self.layout is None:
             return _unsandboxed_spec(box, argv, env, home)
-        full = sandbox.bwrap_argv(self.bwrap, self.layout, box, argv)
-        return {"sandboxed": True, "argv": full, "env": env}
+        full, files = sandbox.bwrap_command(self.bwrap, self.layout, box, argv)
+        return {"sandboxed": True, "argv": full, "env": env, "files": files}
 
 
 def _unsandboxed_spec(

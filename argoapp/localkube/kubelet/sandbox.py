@@ -16,10 +16,13 @@ one), so that `/etc` stays writable for the container like an image's would, sta
 container restart as an image's layer does, while `hosts` and `hostname` are the pod's own. bwrap
 makes those links in memory: written into the root on disk they were most of a pod's files, and
 on a filesystem without a journal every new inode there costs a scan past the recently deleted
-ones. `/proc`, `/dev` and the termination-message file are the sandbox's; `/tmp`, the empty
-directories an image's root has (`/mnt`, `/srv`, …) and everything else not bound is the
-container's private root. The PID and UTS namespaces are
-new (the hostname is the pod's); the network is the host's so pods reach localkube on loopback.
+ones. `hosts` and `hostname` are files bwrap writes there from pipes the supervisor fills
+(`FILE_SLOT`, `spec.json`'s `files`), and the pod's `python` (a link to the host's `python3`) is
+in the container's root at `/.localkube/bin`: not bind mounts, as each bind costs bwrap a read
+of the whole mount table. `/proc`, `/dev` and the termination-message file are the sandbox's;
+`/tmp`, the empty directories an image's root has (`/mnt`, `/srv`, …) and everything else not
+bound is the container's private root. The PID and UTS namespaces are new (the hostname is the
+pod's); the network is the host's so pods reach localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
 was given.
 """
@@ -36,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from argoapp.errors import ConfigError
-from argoapp.localkube.kubelet.volumes import Mount, write_atomic
+from argoapp.localkube.kubelet.volumes import Mount
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
 _POD_ETC = ("hosts", "hostname")
@@ -44,6 +47,7 @@ _POD_ETC = ("hosts", "hostname")
 # /mnt/out or /srv without creating them first.
 _IMAGE_DIRS = ("mnt", "srv", "media", "home", "run", "var/tmp")
 POD_BIN = "/.localkube/bin"
+FILE_SLOT = "-1"  # in a bwrap argv: the fd of a file's content, put there by the supervisor
 HOST_ETC = "/.localkube/etc"  # the host's /etc, read-only; the container's /etc links into it
 # Docker's default capability set; everything else is dropped when bwrap runs as root.
 _DOCKER_CAPS = (
@@ -152,20 +156,22 @@ class SandboxSpec:
 
     root: Path
     hostname: str
-    pod_etc: Path  # holds the pod's `hosts` and `hostname`
-    pod_bin: Path
+    pod_ip: str
+    pod_bin: Path  # the pod's `python` link, when not sandboxed
     termination_log: Path
     termination_path: str
     mounts: Sequence[Mount]
     working_dir: str
 
 
-def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str) -> None:
+def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str, python3: str | None) -> None:
     """Make the container's root ready for bwrap (idempotent: restarts reuse it)."""
     root = spec.root
     (root / "etc").mkdir(parents=True, exist_ok=True)
     for path, target in layout.symlinks.items():
         _ensure_symlink(root / path.lstrip("/"), target)
+    if python3:
+        _ensure_symlink(root / POD_BIN.lstrip("/") / "python", python3)
     tmp = root / "tmp"
     if not tmp.is_dir():  # a restart reuses the root: one stat, not a mkdir per directory
         for name in _IMAGE_DIRS:
@@ -209,7 +215,15 @@ def host_path_of(root: Path, mounts: Sequence[Mount], inside: str) -> Path | Non
 
 
 def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence[str]) -> list[str]:
-    """The full command line that runs `argv` in the sandbox."""
+    """The full command line that runs `argv` in the sandbox (files' fds left as slots)."""
+    return bwrap_command(bwrap, layout, spec, argv)[0]
+
+
+def bwrap_command(
+    bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence[str]
+) -> tuple[list[str], list[tuple[int, str]]]:
+    """The full command line that runs `argv` in the sandbox, and the files bwrap writes
+    there: (index of the `FILE_SLOT` in the command line, content) for the supervisor."""
     out = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-uts"]
     out += ["--hostname", spec.hostname]
     if os.geteuid() == 0:
@@ -226,16 +240,17 @@ def bwrap_argv(bwrap: str, layout: HostLayout, spec: SandboxSpec, argv: Sequence
         out += ["--symlink", target, f"/etc/{name}"]
     for name in layout.etc_binds:
         out += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    for name in _POD_ETC:
-        out += ["--ro-bind", str(spec.pod_etc / name), f"/etc/{name}"]
+    files = []
+    for name, content in pod_etc(spec.hostname, spec.pod_ip).items():
+        files.append((len(out) + 1, content))
+        out += ["--file", FILE_SLOT, f"/etc/{name}"]
     out += ["--proc", "/proc", "--dev", "/dev"]
-    out += ["--ro-bind", str(spec.pod_bin), POD_BIN]
     out += ["--bind", str(spec.termination_log), spec.termination_path]
     for mount in spec.mounts:
         out += ["--ro-bind" if mount.read_only else "--bind", str(mount.source), mount.target]
     out += _masks(layout, spec)
     out += ["--chdir", spec.working_dir, "--", *argv]
-    return out
+    return out, files
 
 
 def _masks(layout: HostLayout, spec: SandboxSpec) -> list[str]:
@@ -254,11 +269,9 @@ def _masks(layout: HostLayout, spec: SandboxSpec) -> list[str]:
     return out
 
 
-def write_pod_etc(directory: Path, hostname: str, pod_ip: str) -> None:
+def pod_etc(hostname: str, pod_ip: str) -> dict[str, str]:
     """The pod's /etc/hosts and /etc/hostname, as a kubelet writes them."""
-    directory.mkdir(parents=True, exist_ok=True)
-    write_atomic(directory / "hostname", f"{hostname}\n".encode())
-    write_atomic(directory / "hosts", _hosts(hostname, pod_ip).encode())
+    return {"hosts": _hosts(hostname, pod_ip), "hostname": f"{hostname}\n"}
 
 
 def _hosts(hostname: str, pod_ip: str) -> str:

@@ -2,9 +2,10 @@
 
 A kubelet keeps one supervisor per data dir (`procs.SupervisorClient` starts it, in its own
 session, and talks to it over a Unix socket in the abstract namespace). For each container
-attempt the kubelet writes `spec.json` (argv, env, cwd, whether argv is a bwrap sandbox) into
-the attempt's state directory (see `config.PodPaths`) and asks for it to be started. The
-supervisor then:
+attempt the kubelet writes `spec.json` (argv, env, cwd, whether argv is a bwrap sandbox and,
+for one, the `files` bwrap writes into it: the supervisor passes each one's content through a
+pipe whose fd it puts at the given index of argv) into the attempt's state directory (see
+`config.PodPaths`) and asks for it to be started. The supervisor then:
 - starts the process in a process group of its own and, once it runs, writes `started.json`
   (when, its pid, start time in clock ticks and the boot id, so that anyone can tell whether
   this very process still runs);
@@ -207,7 +208,11 @@ class Container:
         """Start the process; returns an error message when it cannot be started."""
         argv = list(self.spec["argv"])
         info_r = info_w = -1
+        files: list[int] = []  # read ends of the files bwrap writes into the sandbox
         if self.sandboxed:
+            for slot, content in self.spec.get("files") or ():
+                files.append(_filled_pipe(str(content).encode()))
+                argv[int(slot)] = str(files[-1])
             info_r, info_w = os.pipe()
             argv[1:1] = ["--info-fd", str(info_w)]
         out_r, out_w = os.pipe()
@@ -220,7 +225,7 @@ class Container:
                 stderr=err_w,
                 env=self.spec.get("env") or {},
                 cwd=None if self.sandboxed else self.spec.get("cwd") or None,
-                pass_fds=(info_w,) if self.sandboxed else (),
+                pass_fds=(info_w, *files) if self.sandboxed else (),
                 process_group=0,
                 # bwrap's --die-with-parent ends a sandbox with us; a plain process is told
                 # the same way (what it starts itself is beyond reach without a sandbox)
@@ -233,7 +238,7 @@ class Container:
             reason = e.strerror if isinstance(e, OSError) else str(e)
             return f'failed to start container process: exec: "{argv[:1]}": {reason}'
         finally:
-            for fd in (info_w, out_w, err_w):
+            for fd in (info_w, out_w, err_w, *files):
                 if fd >= 0:
                     os.close(fd)
         try:
@@ -334,6 +339,24 @@ class Container:
         if self.sandboxed and code == _BWRAP_FAILED and text.startswith("bwrap: "):
             record.update(exitCode=128, reason="StartError", message=_start_error(text))
         write_json_atomic(os.path.join(self.state, "exit.json"), record)
+
+
+def _filled_pipe(content: bytes) -> int:
+    """A pipe's read end with `content` in it and the write end closed (bwrap's `--file`
+    reads it to the end). A pipe holds 64 KiB; larger content goes through a deleted file."""
+    if len(content) < 60_000:
+        read, write = os.pipe()
+        try:
+            os.write(write, content)
+        finally:
+            os.close(write)
+        return read
+    with tempfile.TemporaryFile() as f:
+        f.write(content)
+        f.flush()
+        fd = os.dup(f.fileno())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _signal(pid: int, sig: int) -> None:
