@@ -7,9 +7,10 @@ argoapp.controller.cron_schedule, which is what actually fires the runs.
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -81,6 +82,38 @@ def test_cron_js_next_runs_match_the_controller(page: Page) -> None:
     assert js_next(page, "@every 90s", "UTC", "2026-01-01T00:00:00.500Z", 1) == [
         "2026-01-01T00:01:30.000Z"
     ]
+
+
+ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata",
+         "America/Sao_Paulo", "Pacific/Chatham"]  # fmt: skip
+BOUNDS = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 6)]
+
+
+def random_field(rng: random.Random, low: int, high: int) -> str:
+    """One cron field: `*`, a value, a range, a list or a step, as people write them."""
+    a, b = sorted(rng.sample(range(low, high + 1), 2))
+    steps = (rng.randint(2, 9), rng.randint(2, 4), rng.randint(2, 20))
+    forms = ["*", str(a), f"{a}-{b}", f"{a},{b}", f"*/{steps[0]}", f"{a}-{b}/{steps[1]}"]
+    return rng.choice([*forms, f"{a}/{steps[2]}"])
+
+
+def test_cron_js_agrees_with_the_controller_on_random_schedules(page: Page) -> None:
+    rng = random.Random(6)
+    cases = []
+    for _ in range(120):
+        fields = [random_field(rng, low, high) for low, high in BOUNDS]
+        fields[rng.choice([0, 1])] = str(rng.randint(0, 23))  # keep most schedules sparse
+        start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 2 * 365 * 1440))
+        cases.append((" ".join(fields), rng.choice(ZONES), start.isoformat(), 4))
+    page.goto("/cron-workflows")
+    got = page.evaluate(
+        "async (cases) => { const c = await import('/static/js/cron.js');"
+        " return cases.map(([s, tz, at, n]) => c.nextRuns(s, tz, new Date(at), n)"
+        ".map((d) => d.toISOString())); }",
+        cases,
+    )
+    for (schedule, tz, start, count), runs in zip(cases, got, strict=True):
+        assert runs == server_next(schedule, tz, start, count), (schedule, tz, start)
 
 
 def test_cron_js_bad_expressions_and_words(page: Page) -> None:
