@@ -354,6 +354,23 @@ def test_timeline_rows_click_and_keys(page: Page) -> None:
     expect(page.locator("#g-host .g-tip")).to_contain_text("wf-last")
 
 
+def test_timeline_many_rows_scroll_to_the_last(page: Page) -> None:
+    nodes = steps_nodes(2000)
+    for i in range(2000):
+        nodes[f"wf-item-{i}"] |= {"startedAt": f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z"}
+    mount(page, "timeline", nodes)
+    scroller = page.locator("#g-host .g-tl-scroll")
+    scroller.press("End")  # the last by start time, scrolled into view
+    expect(scroller).to_have_attribute("data-selected", "wf-last")  # never started: last row
+    assert page.evaluate("document.querySelector('#g-host .g-tl-scroll').scrollTop") > 40_000
+    scroller.press("ArrowUp")
+    expect(scroller).to_have_attribute("data-selected", "wf-item-1999")
+    box = scroller.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 400, box["y"] + box["height"] - 30)
+    expect(page.locator("#g-host .g-tip")).to_contain_text("item(1999)")
+
+
 STEPS_AND_DAG = """
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
