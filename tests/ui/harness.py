@@ -7,7 +7,8 @@ purpose: Playwright's sync API must not run inside an asyncio loop, so nothing h
 (subprocess.Popen, urllib, a reader thread that drains the child's output).
 
 Used by tests/ui/conftest.py (the `live` fixture) and scripts/screenshots.py. It must not import
-argoapp's server or runtime: the server under test is the child process.
+argoapp's server or runtime (the server under test is the child process); it reads only the
+kubelet's record of its containers, to end those a stopped server left running.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from argoapp.localkube.kubelet.procs import read_handle
 
 FINISHED = ("Succeeded", "Failed", "Error")
 START_TIMEOUT = 60.0
@@ -115,7 +118,19 @@ class Live:
         if proc.stdout is not None:
             proc.stdout.close()
         self._proc = None
+        self.kill_leftover_containers()
         return code
+
+    def kill_leftover_containers(self) -> None:
+        """Kill the containers still running on this data dir once the server is gone.
+
+        localkube's container supervisor outlives `argoapp up` on purpose (a restart takes its
+        pods back); a throwaway server's pods must not outlive the tests that made them."""
+        for started in self.data_dir.glob("pods/*/containers/*/*/started.json"):
+            state = started.parent
+            handle = read_handle(state)
+            if handle is not None and not (state / "exit.json").exists():
+                handle.kill_group()
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """One JSON call to the Argo API with the token; raises LiveError on a status >= 400."""
