@@ -6,9 +6,10 @@
 
 import { h, clear } from "../dom.js";
 import { get, del, put, post } from "../api.js";
-import { navigate, currentQuery, setQuery } from "../router.js";
-import { errorBox, confirmDialog, toast, loading, namespaceInput, emptyState } from "../components.js";
-import { KINDS, itemPath, listNamespace, listRoute, rememberNamespace, defaultNamespace, starter } from "../tmpl/kinds.js";
+import { navigate, currentQuery } from "../router.js";
+import { errorBox, confirmDialog, toast, loading } from "../components.js";
+import { KINDS, itemPath, listNamespace, rememberNamespace, defaultNamespace, starter } from "../tmpl/kinds.js";
+import { pageHead, listTop } from "../tmpl/page.js";
 import { yamlCard, createCard } from "../tmpl/yamlcard.js";
 import { startedWorkflows } from "../tmpl/started.js";
 import { specSummary, metaFacts } from "../tmpl/summary.js";
@@ -35,10 +36,6 @@ export default function mount(root, { params, query }) {
   return mountList(root, params, query || currentQuery());
 }
 
-function head(title, ...actions) {
-  return h("div", { class: "page-head" }, h("h1", {}, title), h("div", { class: "toolbar" }, actions));
-}
-
 function mountList(root, params, query) {
   const ns = listNamespace(params, query);
   if (ns) rememberNamespace(ns);
@@ -47,31 +44,19 @@ function mountList(root, params, query) {
   let items = null;
   let drawn = { signature: null, staleAt: Infinity };
   const body = h("div", { class: "tm-list-body" });
-  const createHref = KIND.route(ns || defaultNamespace(), "new");
-  root.append(
-    head(KIND.title, h("a", { class: "btn primary", href: createHref, "aria-label": "Create a cron workflow" }, "+ Create")),
-    h("div", { class: "toolbar tm-filters" },
-      h("label", { class: "field" }, h("span", {}, "Namespace"),
-        namespaceInput(ns, (v) => navigate(listRoute(KIND, v.trim())))),
-      h("label", { class: "field" }, h("span", {}, "Name"),
-        h("input", {
-          type: "search", value: nameFilter, placeholder: "filter by name", "aria-label": "Filter by name",
-          oninput: (e) => {
-            nameFilter = e.target.value;
-            setQuery({ name: nameFilter || null });
-            render();
-          },
-        }))),
-    body);
+  const top = listTop(KIND, ns, nameFilter, (text) => {
+    nameFilter = text;
+    render();
+  });
+  root.append(...top.element, body);
 
   function render() {
+    if (!items) return; // still loading: the filter applies when the list arrives
     clear(body);
     const shown = items.filter((c) => c.metadata.name.includes(nameFilter));
     drawn = { signature: signature(items), staleAt: staleAt(shown) };
     if (!shown.length) {
-      const where = ns ? ` in ${ns}` : " in any namespace";
-      const what = nameFilter ? `No cron workflows match “${nameFilter}”${where}.` : `No cron workflows${where}.`;
-      body.append(emptyState(what, h("a", { class: "btn", href: createHref }, "Create a cron workflow")));
+      body.append(top.empty(nameFilter));
       return;
     }
     const now = new Date();
@@ -198,7 +183,7 @@ function mountDetail(root, params) {
 
   async function load() {
     clear(root);
-    root.append(head(name), loading());
+    root.append(pageHead(name), loading());
     try {
       const obj = await get(path);
       if (destroyed) return;
@@ -206,7 +191,7 @@ function mountDetail(root, params) {
       started = startedWorkflows({ namespace: ns, selector: `${KIND.label}=${name}`, title: "Workflows it started" });
       yaml = yamlCard(KIND, obj, { onSaved: show });
       show(obj);
-      root.append(head(name, actions),
+      root.append(pageHead(name, actions),
         h("p", { class: "muted tm-crumbs" }, h("a", { href: KIND.route(ns) }, KIND.title), ` / ${ns}`),
         problems,
         h("div", { class: "grid2 tm-detail" }, summary, h("div", { class: "tm-side" }, started.element, conditions)),
@@ -215,7 +200,7 @@ function mountDetail(root, params) {
     } catch (err) {
       if (destroyed) return;
       clear(root);
-      root.append(head(name), errorBox(err, load));
+      root.append(pageHead(name), errorBox(err, load));
     }
   }
 
@@ -244,7 +229,7 @@ function mountCreate(root, params) {
   const card = createCard(KIND, ns, starter(KIND, ns), {
     onCreated: (made) => navigate(KIND.route(made.metadata.namespace, made.metadata.name)),
   });
-  root.append(head("New cron workflow"),
+  root.append(pageHead("New cron workflow"),
     h("p", { class: "muted" }, "Write the CronWorkflow below; it is checked as you type and created with Create."),
     card.element);
   return () => card.destroy();

@@ -7,10 +7,11 @@
 
 import { h, clear } from "../dom.js";
 import { get, del } from "../api.js";
-import { navigate, currentQuery, setQuery } from "../router.js";
-import { errorBox, confirmDialog, toast, loading, namespaceInput, emptyState } from "../components.js";
+import { navigate, currentQuery } from "../router.js";
+import { errorBox, confirmDialog, toast, loading } from "../components.js";
 import { timeAgo } from "../format.js";
-import { KINDS, itemPath, labelChips, listNamespace, listRoute, rememberNamespace, defaultNamespace, starter } from "../tmpl/kinds.js";
+import { KINDS, itemPath, labelChips, listNamespace, rememberNamespace, defaultNamespace, starter } from "../tmpl/kinds.js";
+import { pageHead, listTop } from "../tmpl/page.js";
 import { yamlCard, createCard } from "../tmpl/yamlcard.js";
 import { startedWorkflows } from "../tmpl/started.js";
 import { specSummary, metaFacts, fact } from "../tmpl/summary.js";
@@ -23,41 +24,25 @@ export default function mount(root, { params, query }) {
   return mountList(root, kind, params, query || currentQuery());
 }
 
-function head(title, ...actions) {
-  return h("div", { class: "page-head" }, h("h1", {}, title), h("div", { class: "toolbar" }, actions));
-}
-
 function mountList(root, kind, params, query) {
   const ns = kind.namespaced ? listNamespace(params, query) : "";
   if (ns) rememberNamespace(ns);
   document.title = `${kind.title} · argoapp`;
   let nameFilter = query.get("name") || "";
-  let items = [];
+  let items = null;
   const body = h("div", { class: "tm-list-body" });
-  const createHref = kind.route(kind.namespaced ? ns || defaultNamespace() : undefined, "new");
-  const filters = h("div", { class: "toolbar tm-filters" },
-    kind.namespaced ? h("label", { class: "field" }, h("span", {}, "Namespace"),
-      namespaceInput(ns, (v) => navigate(listRoute(kind, v.trim())))) : null,
-    h("label", { class: "field" }, h("span", {}, "Name"),
-      h("input", {
-        type: "search", value: nameFilter, placeholder: "filter by name", "aria-label": "Filter by name",
-        oninput: (e) => {
-          nameFilter = e.target.value;
-          setQuery({ name: nameFilter || null });
-          render();
-        },
-      })));
-  root.append(
-    head(kind.title, h("a", { class: "btn primary", href: createHref, "aria-label": `Create a ${kind.noun}` }, "+ Create")),
-    filters, body);
+  const top = listTop(kind, ns, nameFilter, (text) => {
+    nameFilter = text;
+    render();
+  });
+  root.append(...top.element, body);
 
   function render() {
+    if (!items) return; // still loading: the filter applies when the list arrives
     clear(body);
     const shown = items.filter((t) => t.metadata.name.includes(nameFilter));
     if (!shown.length) {
-      const where = kind.namespaced ? (ns ? ` in ${ns}` : " in any namespace") : "";
-      const what = nameFilter ? `No ${kind.noun}s match “${nameFilter}”${where}.` : `No ${kind.noun}s${where}.`;
-      body.append(emptyState(what, h("a", { class: "btn", href: createHref }, `Create a ${kind.noun}`)));
+      body.append(top.empty(nameFilter));
       return;
     }
     body.append(h("div", { class: "tm-scroll" }, h("table", { class: "table tm-table" },
@@ -103,14 +88,14 @@ function mountDetail(root, kind, params) {
 
   async function load() {
     clear(root);
-    root.append(head(name), loading());
+    root.append(pageHead(name), loading());
     try {
       const obj = await get(itemPath(kind, ns, name));
       if (!destroyed) render(obj);
     } catch (err) {
       if (destroyed) return;
       clear(root);
-      root.append(head(name), errorBox(err, load));
+      root.append(pageHead(name), errorBox(err, load));
     }
   }
 
@@ -133,7 +118,7 @@ function mountDetail(root, kind, params) {
     });
     parts.push(yaml, started);
     root.append(
-      head(name,
+      pageHead(name,
         h("a", { class: "btn primary", href: submitHref, "aria-label": `Submit ${name}` }, "Submit"),
         h("button", { class: "btn danger", type: "button", onclick: remove, "aria-label": `Delete ${name}` }, "Delete")),
       h("p", { class: "muted tm-crumbs" },
@@ -169,7 +154,7 @@ function mountCreate(root, kind, params) {
   const card = createCard(kind, ns, starter(kind, ns), {
     onCreated: (made) => navigate(kind.route(made.metadata.namespace, made.metadata.name)),
   });
-  root.append(head(`New ${kind.noun}`),
+  root.append(pageHead(`New ${kind.noun}`),
     h("p", { class: "muted" }, `Write the ${kind.kind} below; it is checked as you type and created with Create.`),
     card.element);
   return () => card.destroy();
