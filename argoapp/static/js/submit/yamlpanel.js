@@ -93,17 +93,18 @@ export function yamlPanel(root, { namespace }) {
   root.append(
     h("div", { class: "ed-row" },
       h("div", { class: "field" }, h("label", { htmlFor: "ed-ns" }, "Namespace"), nsField),
-      h("div", { class: "field" }, h("span", { class: "muted" }, "Kind"), kindText),
-      h("label", { class: "btn", htmlFor: "ed-file", tabindex: "0", role: "button",
-        onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), fileInput.click()) },
-        "Upload file…"),
-      fileInput,
-      h("span", { class: "muted ed-file" }, "or drop a file on the editor")),
-    drop,
-    status,
+      h("div", { class: "field" }, h("span", { class: "ed-field-label" }, "Kind"), kindText),
+      h("div", { class: "field" },
+        h("label", { class: "btn", htmlFor: "ed-file", tabindex: "0", role: "button",
+          onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), fileInput.click()) },
+          "Upload file…"),
+        fileInput),
+      h("span", { class: "muted ed-file" }, "or drop one on the editor"),
+      h("div", { class: "ed-row-end" }, status, button)),
     problems,
-    h("div", { class: "toolbar" }, button, h("span", { class: "muted" }, "Ctrl+Enter submits")),
+    drop,
   );
+  button.title = "Ctrl+Enter in the editor does the same";
   const nsInput = nsField.querySelector("input");
   nsInput.id = "ed-ns";
   const editor = new Editor(drop, { value: draft ? draft.text : EXAMPLE, label: "Workflow YAML",
@@ -152,12 +153,12 @@ export function yamlPanel(root, { namespace }) {
       state.doc = parse(text);
     } catch (e) {
       if (!(e instanceof YamlError)) throw e;
-      return fail([{ line: e.line, column: e.column, message: e.reason }], `YAML error on line ${e.line}: ${e.reason}`);
+      return fail([{ line: e.line, column: e.column, message: e.reason }], `✖ YAML error on line ${e.line}`);
     }
     const found = kindOf(state.doc);
     if (found.problem) {
       state.doc = null;
-      return fail([{ line: kindLine(text), message: found.problem }], found.problem);
+      return fail([{ line: kindLine(text), message: found.problem }], "✖ Not a document this page can submit");
     }
     state.kind = found.kind;
     const kind = KINDS[state.kind];
@@ -167,15 +168,16 @@ export function yamlPanel(root, { namespace }) {
       if (seq !== state.seq || !state.alive) return;
       editor.setErrors([]);
       state.invalid = false;
-      setStatus(`✔ This ${state.kind} is valid.`, true);
+      setStatus(`✔ Valid ${state.kind}`, true);
     } catch (e) {
       if (seq !== state.seq || !state.alive) return;
       if (aboutDocument(e)) {
-        return fail([{ line: lineForMessage(text, e.message), message: e.message }], `✖ ${e.message}`);
+        const line = lineForMessage(text, e.message);
+        return fail([{ line, message: e.message }], line ? `✖ Lint error on line ${line}` : "✖ Lint error");
       }
       // The server could not check it: say so, but do not hold the button back for that.
       state.invalid = false;
-      setStatus("The server could not lint this document.", null);
+      setStatus("Not linted: the server could not check it", null);
       problems.append(errorBox(e, () => edited(true)));
     }
     state.checking = false;
@@ -213,7 +215,7 @@ export function yamlPanel(root, { namespace }) {
       if (!state.alive) return;
       if (aboutDocument(e)) {
         editor.setErrors([{ line: lineForMessage(editor.value, e.message), message: e.message }]);
-        setStatus(`✖ ${e.message}`, false);
+        setStatus(`✖ ${kind.action} failed`, false);
         problems.append(h("div", { class: "error-box", role: "alert" },
           h("div", { class: "error-text" }, h("strong", {}, `${kind.action} failed`), h("p", {}, e.message))));
       } else {
