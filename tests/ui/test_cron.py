@@ -186,8 +186,10 @@ def test_cron_suspend_resume_and_submit_now(page: Page, live: Live) -> None:
     expect(page).to_have_url(f"{live.url}/cron-workflows/argo/{name}")
     expect(page.locator("h1")).to_have_text(name)
 
-    page.get_by_role("button", name=f"Suspend {name}").click()
-    expect(page.get_by_role("button", name=f"Resume {name}")).to_be_visible()
+    # By keyboard: the focus stays where Suspend was, now on Resume.
+    page.get_by_role("button", name=f"Suspend {name}").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name=f"Resume {name}")).to_be_focused()
     expect(page.locator(".tm-summary")).to_contain_text("Suspended")
     assert live.api("GET", path)["spec"]["suspend"] is True
     page.get_by_role("button", name=f"Resume {name}").click()
