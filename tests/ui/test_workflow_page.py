@@ -10,11 +10,12 @@ localkube's kubelet; the page is driven only as a user would (links, buttons, de
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from argoapp.model.ids import pod_name
+from argoapp.model.ids import node_id, pod_name
 from tests.ui.harness import Live, LiveError
 
 NS = "argo"
@@ -111,6 +112,9 @@ def test_node_logs(page: Page, live: Live) -> None:
     # the filter keeps matching lines only
     panel.get_by_label("Filter log lines").fill("nothing like this")
     expect(panel.locator(".wf-log-line")).to_have_count(0)
+    # the node's events: the controller's, about this node
+    panel.get_by_role("tab", name="Events").click()
+    expect(panel.locator(".wf-events")).to_contain_text("WorkflowNodeSucceeded")
 
 
 def test_logs_after_pods_are_deleted(page: Page, live: Live) -> None:
@@ -245,11 +249,33 @@ def test_pod_names_match_the_controller(page: Page, live: Live) -> None:
 
 
 def test_logs_follow_a_running_step(page: Page, live: Live) -> None:
+    """The panel is deep-linked to a step before the controller has made its node: it opens
+    once the node appears, then follows the step's log while it runs."""
     name = unique("ui-follow")
-    live.submit(one_step(name, "echo first-line; sleep 3; echo second-line"))
-    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=logs")
+    live.submit(f"""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: before
+        template: nap
+    - - name: talk
+        template: talk
+  - name: nap
+    container: {{image: busybox, command: [sh, -c, "sleep 2"]}}
+  - name: talk
+    container: {{image: busybox, command: [sh, -c, "echo first-line; sleep 3; echo second-line"]}}
+""")
+    talk = node_id(name, f"{name}[1].talk")
+    page.goto(f"/workflows/{NS}/{name}?node={talk}&panel=logs")
     log = page.locator(".wf-panel .wf-log")
     expect(log).to_contain_text("first-line", timeout=FINISH)
+    expect(page.locator(".wf-panel .wf-panel-title")).to_have_text("talk")
     expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
     expect(log).to_contain_text("second-line")
     expect(log.locator(".wf-log-line")).to_have_count(2)
@@ -276,3 +302,48 @@ def test_terminate_then_delete(page: Page, live: Live) -> None:
         assert e.status == 404
     else:
         raise AssertionError(f"{name} is still there")
+
+
+def test_long_log_keeps_the_dom_small_and_downloads_whole(page: Page, live: Live) -> None:
+    name = unique("ui-long")
+    live.submit(one_step(name, "seq 1 25000"))
+    live.wait(NS, name, phases=("Succeeded",))
+    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=logs")
+    panel = page.locator(".wf-panel")
+    expect(panel.locator(".wf-log-status")).to_have_text("25000 lines")
+    expect(panel.locator(".wf-log-line").last).to_have_text("25000")
+    assert panel.locator(".wf-log-line").count() == 10_000
+    with page.expect_download() as info:
+        panel.get_by_role("button", name="Download").click()
+    text = Path(info.value.path()).read_text()
+    assert text.splitlines() == [str(i) for i in range(1, 25001)]
+
+
+def test_tabs_by_keyboard_and_summary(page: Page, live: Live) -> None:
+    name = unique("ui-tabs")
+    extra = """  arguments:
+    parameters:
+    - {name: colour, value: teal}
+"""
+    text = one_step(name, "echo tabs").replace("spec:\n", "spec:\n" + extra, 1)
+    text = text.replace(
+        "  name: " + name,
+        "  name: " + name + "\n  annotations: {workflows.argoproj.io/title: Tab tour}",
+        1,
+    )
+    live.submit(text)
+    live.wait(NS, name)
+    page.goto(f"/workflows/{NS}/{name}")
+    graph_tab = page.get_by_role("tab", name="Graph")
+    expect(graph_tab).to_have_attribute("aria-selected", "true")
+    graph_tab.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Timeline")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".wf-view canvas")).to_be_visible()
+    assert "tab=timeline" in page.url
+    page.keyboard.press("ArrowRight")
+    summary = page.locator(".wf-summary")
+    expect(summary).to_contain_text("Tab tour")
+    expect(summary).to_contain_text("colour")
+    expect(summary).to_contain_text("teal")
+    expect(summary).to_contain_text("main-logs")
