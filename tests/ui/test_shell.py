@@ -243,7 +243,9 @@ CORE_JS = """async () => {
     icons: Object.keys(f.PHASES).map(f.phaseIcon).join(''),
     color: f.phaseColor('Succeeded').length > 0,
     progress: f.progress('3/4').textContent,
-    el: [el.outerHTML],
+    el: [el.outerHTML,
+         dom.h('select', {value: 'b'}, ['a', 'b'].map((v) => dom.h('option', {value: v}, v))).value,
+         dom.h('input', {type: 'checkbox', checked: true}).checked],
     url: api.url('/api/v1/workflows/argo', {'listOptions.labelSelector': 'a=b', fields: ['x', 'y'],
                                            skip: null}),
     routes: ['/workflows', '/workflows/ns', '/workflows/ns/wf', '/archived-workflows/ns/u1',
@@ -266,7 +268,11 @@ def test_core_modules_in_the_page(page: Page) -> None:
     assert got["badge"] == ["phase phase-failed", "Failed", "✖ Failed"]
     assert got["icons"] == "◌▶✔✖⚠↷∅⏸"
     assert got["color"] and got["progress"] == "3/4"
-    assert got["el"] == ['<button class="btn primary" aria-label="Go" data-x="1">a1b</button>']
+    assert got["el"] == [
+        '<button class="btn primary" aria-label="Go" data-x="1">a1b</button>',
+        "b",
+        True,
+    ]
     assert got["url"].endswith(
         "/api/v1/workflows/argo?listOptions.labelSelector=a%3Db&fields=x&fields=y"
     )

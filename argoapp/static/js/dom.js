@@ -15,12 +15,20 @@ const PROPERTIES = new Set(["value", "checked", "selected", "indeterminate", "mu
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
+  const properties = [];
   if (attrs instanceof Node || typeof attrs !== "object" || Array.isArray(attrs)) {
     children.unshift(attrs); // h("p", "text") is forgiven
   } else if (attrs) {
-    for (const [key, value] of Object.entries(attrs)) setAttr(el, key, value);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (PROPERTIES.has(key)) properties.push([key, value]);
+      else setAttr(el, key, value);
+    }
   }
   append(el, children);
+  // After the children: a <select>'s value only sticks once its options are there.
+  for (const [key, value] of properties) {
+    if (value !== null && value !== undefined) el[key] = value;
+  }
   return el;
 }
 
@@ -35,8 +43,6 @@ function setAttr(el, key, value) {
     Object.assign(el.dataset, value);
   } else if (key.startsWith("on") && typeof value === "function") {
     el.addEventListener(key.slice(2).toLowerCase(), value);
-  } else if (PROPERTIES.has(key)) {
-    el[key] = value;
   } else if (key === "htmlFor") {
     el.setAttribute("for", value);
   } else {
