@@ -170,7 +170,7 @@ export class GraphView {
   fit() {
     const L = this.layout;
     if (!L || !this.width) return;
-    this.place(clamp(Math.min(this.width / L.width, this.height / L.height, 1)));
+    this.place(this.clamp(Math.min(this.width / L.width, this.height / L.height, 1)));
   }
 
   // The view before the user moves it: the graph's width fitted (never above 1:1), its top in
@@ -179,7 +179,15 @@ export class GraphView {
   home() {
     const L = this.layout;
     if (!L || !this.width) return;
-    this.place(clamp(Math.min(this.width / L.width, 1)));
+    this.place(this.clamp(Math.min(this.width / L.width, 1)));
+  }
+
+  // Zoom stays between MAX_ZOOM and MIN_ZOOM, or lower when that is what fits the whole graph
+  // (one fan-out of thousands expanded is a very wide row).
+  clamp(k) {
+    const L = this.layout;
+    const fits = L ? Math.min(this.width / L.width, this.height / L.height) : MIN_ZOOM;
+    return Math.min(MAX_ZOOM, Math.max(Math.min(MIN_ZOOM, fits), k));
   }
 
   place(k) {
@@ -195,7 +203,7 @@ export class GraphView {
   zoomBy(factor, cx = this.width / 2, cy = this.height / 2) {
     this.moved = true;
     const v = this.view;
-    const k = clamp(v.k * factor);
+    const k = this.clamp(v.k * factor);
     this.view = { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
     this.invalidate();
   }
@@ -382,8 +390,4 @@ export class GraphView {
     for (const undo of this.cleanups) undo();
     this.root.remove();
   }
-}
-
-function clamp(k) {
-  return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, k));
 }
