@@ -258,3 +258,75 @@ def test_a_5000_line_document_keeps_the_gutter_in_step(page: Page) -> None:
     expect(page.locator(".ed-num", has_text="5000")).to_be_visible()
     # Only the visible numbers are in the DOM.
     assert page.locator(".ed-num").count() < 200
+
+
+LINT_DOC = """\
+metadata: {generateName: a-}
+spec:
+  entrypoint: main
+  onExit: gone
+  templates:
+    - name: main
+      steps:
+        - - name: one
+            template: missing
+    - name: other
+      container: {image: x, command: ["{{inputs.parameters.nope}}"]}
+"""
+LINT_LINES = [
+    # Argo's lint messages (as the server words them) and the line each is about
+    ("templates.main.steps[0].one template name 'missing' undefined", 9),
+    ("templates.main sorting failed: invalid dependency zz", 6),
+    ("templates.other: failed to resolve {{inputs.parameters.nope}}", 11),
+    ("template name 'gone' undefined", 4),
+    ("spec.entrypoint is required", 3),
+    ("spec.arguments.parameters.x is missing", 2),
+    ("something else entirely", None),
+]
+
+
+def test_lint_messages_are_placed_on_the_line_they_name(page: Page) -> None:
+    page.goto("/submit-units-no-such-page")
+    got = page.evaluate(
+        """async ([text, messages]) => {
+          const k = await import('/static/js/submit/kinds.js');
+          return messages.map((m) => k.lineForMessage(text, m)); }""",
+        [LINT_DOC, [m for m, _ in LINT_LINES]],
+    )
+    assert got == [line for _, line in LINT_LINES]
+
+
+def test_labels_are_key_value_pairs(page: Page) -> None:
+    page.goto("/submit-units-no-such-page")
+    parse = "async (t) => (await import('/static/js/submit/templatepanel.js')).parseLabels(t)"
+    assert page.evaluate(parse, "team=ui, env=dev") == {"labels": "team=ui,env=dev"}
+    assert page.evaluate(parse, "") == {"labels": ""}
+    assert "'oops'" in page.evaluate(parse, "team=ui, oops")["problem"]
+
+
+def test_submit_from_a_cron_workflow_and_a_cluster_template(page: Page, live: Live) -> None:
+    cron = unique("ui-cron")
+    spec = template_with_choices(cron)["spec"]
+    live.create(
+        "cron-workflows",
+        "cronWorkflow",
+        {
+            "metadata": {"name": cron, "namespace": NS},
+            "spec": {"schedule": "0 0 1 1 *", "suspend": True, "workflowSpec": spec},
+        },
+    )
+    cluster = unique("ui-cwft")
+    live.create("cluster-workflow-templates", "template", template_with_choices(cluster), "")
+    for kind, name, colour in (
+        ("CronWorkflow", cron, "green"),
+        ("ClusterWorkflowTemplate", cluster, "blue"),
+    ):
+        page.goto("/submit?tab=template")
+        page.get_by_label("Kind", exact=True).select_option(kind)
+        page.get_by_label("Name", exact=True).select_option(name)
+        page.get_by_label("colour", exact=True).select_option(colour)
+        page.locator(".ed-panel:not([hidden]) .btn.primary").click()
+        expect(page).to_have_url(contains(f"/workflows/{NS}/{name}"))
+        wf = live.api("GET", f"/api/v1/workflows/{NS}/{page.url.rsplit('/', 1)[1]}")
+        params = {p["name"]: p.get("value") for p in wf["spec"]["arguments"]["parameters"]}
+        assert params["colour"] == colour, kind

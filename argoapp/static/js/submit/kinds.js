@@ -73,42 +73,53 @@ function findLine(lines, re, from = 0) {
   return -1;
 }
 
-// The line of `- name: NAME` (or `name: NAME`) at or after `from`.
+// The line of `- name: NAME` (or `name: NAME`, or `- - name: NAME` in steps) from `from`.
 function nameLine(lines, name, from = 0) {
-  const re = new RegExp(`^\\s*(?:-\\s+)?name:\\s*["']?${escapeRe(name)}["']?\\s*(?:#.*)?$`);
+  const re = new RegExp(`^\\s*(?:-\\s+)*name:\\s*["']?${escapeRe(name)}["']?\\s*(?:#.*)?$`);
   return findLine(lines, re, from);
+}
+
+// The line that holds `needle` as a value (or anywhere, as a last resort) from `from`.
+function valueLine(lines, needle, from) {
+  const value = `["']?${escapeRe(needle)}["']?\\s*(?:#.*)?$`;
+  const ref = findLine(lines, new RegExp(`^\\s*(?:-\\s+)*[A-Za-z]+:\\s*${value}`), from);
+  if (ref >= 0) return ref;
+  return findLine(lines, { test: (l) => l.includes(needle) }, from);
 }
 
 /**
  * The 1-based line of `text` that a lint message from the server is about, or null. Argo's
- * messages name a template (`templates.main.steps[0].x …`), a quoted name (`template name 'x'
- * undefined`) or a field (`spec.entrypoint …`); each is looked up where the YAML says it.
+ * messages name a template and a step or task (`templates.main.steps[0].one …`), quote a name
+ * (`template name 'x' undefined`), cite an expression (`{{inputs.parameters.x}}`) or a field
+ * (`spec.entrypoint …`); each is looked up where the YAML says it, the most precise first.
  * @param {string} text
  * @param {string} message
  * @returns {number|null}
  */
 export function lineForMessage(text, message) {
   const lines = String(text).split("\n");
-  const templates = findLine(lines, /^\s*templates:/);
-  const m = /templates\.([^.\s[\]]+)(?:\.(?:tasks|steps)(?:\[\d+\])*\.([^.\s[\]]+))?/.exec(message);
+  let from = 0;
+  let best = -1;
+  const m = /templates\.([^.\s[\]:]+)(?:\.(?:tasks|steps)(?:\[\d+\])*\.([^.\s[\]:]+))?/.exec(message);
   if (m) {
-    const t = nameLine(lines, m[1], templates);
+    const t = nameLine(lines, m[1], findLine(lines, /^\s*templates:/));
     if (t >= 0) {
       const inner = m[2] ? nameLine(lines, m[2], t + 1) : -1;
-      return (inner >= 0 ? inner : t) + 1;
+      best = inner >= 0 ? inner : t;
+      from = best;
     }
   }
-  for (const [, quoted] of message.matchAll(/'([^']+)'/g)) {
-    const value = `["']?${escapeRe(quoted)}["']?\\s*(?:#.*)?$`;
-    const ref = findLine(lines, new RegExp(`^\\s*(?:-\\s+)?(?:template|entrypoint|onExit):\\s*${value}`));
-    if (ref >= 0) return ref + 1;
-    const named = nameLine(lines, quoted);
-    if (named >= 0) return named + 1;
-  }
-  const field = /\b(?:spec|metadata|workflowSpec)\.([A-Za-z]+)/.exec(message);
-  if (field) {
-    const at = findLine(lines, new RegExp(`^\\s*${escapeRe(field[1])}:`));
+  const cited = [...message.matchAll(/'([^']+)'/g), ...message.matchAll(/(\{\{[^}]+\}\})/g)];
+  for (const [, needle] of cited) {
+    const at = valueLine(lines, needle, from);
     if (at >= 0) return at + 1;
+  }
+  if (best >= 0) return best + 1;
+  const field = /\b(spec|metadata|workflowSpec)\.([A-Za-z]+)/.exec(message);
+  if (field) {
+    const at = findLine(lines, new RegExp(`^\\s*${escapeRe(field[2])}:`));
+    const parent = findLine(lines, new RegExp(`^\\s*${field[1]}:`));
+    if (at >= 0 || parent >= 0) return (at >= 0 ? at : parent) + 1;
   }
   return null;
 }
