@@ -116,7 +116,10 @@ export class NodePanel {
       const pod = podName(this.wf, node);
       if (pod) sources.unshift({ kind: "Pod", name: pod });
       this.live = new EventList(this.content, { namespace, sources });
-    } else if (this.view === "io") {
+    }
+    this.drawnKey = this.nodeKey();
+    if (this.live || (this.nodeId && !node)) return;
+    if (this.view === "io") {
       this.content.append(inputsOutputs(this.wf, node, this.archived));
     } else {
       this.content.append(summary(this.wf, node, this.onSelect));
@@ -134,8 +137,18 @@ export class NodePanel {
       return;
     }
     this.drawHead();
-    if (this.view === "summary" || this.view === "io") this.drawView();
-    else if (this.live instanceof LogViewer) this.live.wf = wf;
+    if (this.live instanceof LogViewer) this.live.wf = wf;
+    // Redrawn only when the node changed, so reading (or scrolling) them is not interrupted by
+    // updates about other nodes.
+    if ((this.view === "summary" || this.view === "io") && this.drawnKey !== this.nodeKey()) {
+      this.drawView();
+    }
+  }
+
+  /** What the summary and inputs/outputs are drawn from (a Retry node's attempts included). */
+  nodeKey() {
+    const node = this.node();
+    return JSON.stringify([node, attemptsOf(this.wf, node).map((a) => [a.phase, a.message])]);
   }
 
   close({ quiet = false } = {}) {

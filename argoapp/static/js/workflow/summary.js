@@ -28,11 +28,29 @@ export function summaryTab(wf, { archived }) {
     ? null
     : new EventList(events, { namespace: meta.namespace, sources: [{ kind: "Workflow", name: meta.name }] });
   if (archived) events.append(none("Events of archived workflows are not kept."));
+  let drawn = summaryKey(wf);
+  const setWorkflow = (next) => {
+    const key = summaryKey(next);
+    if (key === drawn) return; // a change in the nodes only: nothing here to redraw
+    drawn = key;
+    clear(facts).append(...summarySections(next, archived));
+  };
   return {
     el: h("div", { class: "wf-summary" }, facts, section("Events", events)),
-    setWorkflow: (next) => clear(facts).append(...summarySections(next, archived)),
+    setWorkflow,
     destroy: () => list?.destroy(),
   };
+}
+
+/** What the summary is drawn from: all but the nodes, and the count of their artifacts. */
+function summaryKey(wf) {
+  const { nodes, ...status } = wf.status || {};
+  const artifactCount = Object.values(nodes || {}).reduce(
+    (n, node) => n + (node.outputs?.artifacts?.length || 0),
+    0,
+  );
+  const { labels, annotations } = wf.metadata; // not resourceVersion: it changes every time
+  return JSON.stringify([labels, annotations, wf.spec?.arguments, status, artifactCount]);
 }
 
 function summarySections(wf, archived) {
