@@ -347,3 +347,24 @@ def test_tabs_by_keyboard_and_summary(page: Page, live: Live) -> None:
     expect(summary).to_contain_text("colour")
     expect(summary).to_contain_text("teal")
     expect(summary).to_contain_text("main-logs")
+
+
+def test_load_error_shows_retry(page: Page, live: Live) -> None:
+    name = unique("ui-err")
+    live.submit(one_step(name, "echo ok"))
+    live.wait(NS, name)
+    path = f"/api/v1/workflows/{NS}/{name}"
+    # A failing server cannot be provoked for real here: the browser answers one request itself.
+    page.route(
+        f"**{path}",
+        lambda route: route.fulfill(
+            status=500, content_type="application/json", body='{"code": 13, "message": "boom"}'
+        ),
+    )
+    page.goto(f"/workflows/{NS}/{name}")
+    box = page.locator(".error-box")
+    expect(box).to_contain_text("boom")
+    page.unroute(f"**{path}")
+    box.get_by_role("button", name="Retry").click()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(phase_badge(page)).to_contain_text("Succeeded")
