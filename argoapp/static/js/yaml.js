@@ -8,10 +8,12 @@
 // in indentation are errors; every error is a YamlError with a 1-based line and column.
 // stringify() writes readable block YAML that parse() reads back to the same value.
 //
-// Used by the submit page, the template and cron editors and the workflow page's YAML tab. It
-// must stay pure: no DOM, no fetches, so the browser tests can drive it directly in the page.
+// Used by the submit page, the template and cron editors and the workflow page's YAML tab. The
+// reading lives in yaml_read.js (structure) and yaml_scan.js (scalars); the writing is here.
+// It must stay pure: no DOM, no fetches, so the browser tests can drive it in the page.
 
-import { PLAIN_BAD_START, Reader, YamlError, isBlankOrEnd, resolvePlain } from "./yaml_read.js";
+import { Reader } from "./yaml_read.js";
+import { PLAIN_BAD_START, YamlError, isBlankOrEnd, resolvePlain } from "./yaml_scan.js";
 
 export { YamlError, resolvePlain };
 
