@@ -13,7 +13,7 @@ Only what the controller and the informer call belongs here; `Kube` extras the A
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Protocol
 
 from argoapp.kube.resources import Kind
@@ -99,11 +99,15 @@ class KubeApi(Protocol):
         field_selector: str = "",
         resource_version: str = "",
         timeout_seconds: int = 300,
+        seen: Callable[[Obj], bool] | None = None,
     ) -> AsyncGenerator[tuple[str, Obj], None]:
         """(type, object) pairs, BOOKMARKs included, until the server ends the watch.
 
         A resourceVersion older than the server keeps raises `Gone`. Iterate under
-        `contextlib.aclosing` (or to the end) so the watch is released promptly.
+        `contextlib.aclosing` (or to the end) so the watch is released promptly. `seen`, when
+        given, is asked about each ADDED or MODIFIED object first (it must neither change nor
+        keep it): True drops the event, as one the caller has already (an informer's own
+        write), before an implementation copies the object for it.
         """
         ...
 

@@ -20,7 +20,7 @@ import contextlib
 import copy
 import io
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -38,6 +38,7 @@ from argoapp.model.types import Obj
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 # Response bodies larger than this are parsed off the event loop; request bodies are streamed.
 _BIG_BODY = 256 * 1024
+_CHANGES = ("ADDED", "MODIFIED")  # the watch events a `seen` filter is asked about
 _PATCH_TYPES = {
     "merge": "application/merge-patch+json",
     "json": "application/json-patch+json",
@@ -233,11 +234,13 @@ class Kube:
         field_selector: str = "",
         resource_version: str = "",
         timeout_seconds: int = 300,
+        seen: Callable[[Obj], bool] | None = None,
     ) -> AsyncGenerator[tuple[str, Obj], None]:
         """(type, object) pairs, BOOKMARKs included, until the server ends the watch.
 
         A resourceVersion older than the server keeps raises `Gone` (an HTTP 410 or an ERROR
-        event with code 410); other ERROR events raise their error.
+        event with code 410); other ERROR events raise their error. `seen` drops events as
+        `api.KubeApi.watch` says.
         """
         k = self._kind(kind)
         query = _query(
@@ -254,6 +257,8 @@ class Kube:
         resp = await self._send("GET", k, "watch", k.path(namespace), query=query, timeout=timeout)
         try:
             async for event in watching.events(resp.content):
+                if seen is not None and event[0] in _CHANGES and seen(event[1]):
+                    continue
                 yield event
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             raise Unavailable(f"watch of {k.plural} broke: {_describe(e)}") from None

@@ -168,6 +168,7 @@ class Informer:
             field_selector=self.field_selector,
             resource_version=self.resource_version,
             timeout_seconds=self.timeout_seconds,
+            seen=self._seen,
         )
         received = 0
         async with contextlib.aclosing(stream):
@@ -175,6 +176,12 @@ class Informer:
                 received += 1
                 self._apply(kind, obj)
         return received
+
+    def _seen(self, obj: Obj) -> bool:
+        """The cache holds this very version (our own write, cached when it was made): the
+        watch need not hand it over (in process, that spares a copy of a big workflow)."""
+        old = self.cache.get(object_key(obj))  # a transform keeps the key and version
+        return old is not None and _rv(old) == _rv(obj) != ""
 
     def _apply(self, kind: str, obj: Obj) -> None:
         rv = _rv(obj)

@@ -248,11 +248,13 @@ class InProcessKube:
         field_selector: str = "",
         resource_version: str = "",
         timeout_seconds: int = 300,
+        seen: Callable[[Obj], bool] | None = None,
     ) -> AsyncGenerator[tuple[str, Obj], None]:
         """(type, object) pairs, BOOKMARKs included, until localkube ends the watch.
 
         A resourceVersion older than localkube keeps raises `Gone`; the watch ends after
-        `timeout_seconds` (0: never), as the HTTP server ends it.
+        `timeout_seconds` (0: never), as the HTTP server ends it. `seen` drops events as
+        `api.KubeApi.watch` says, before their object is copied.
         """
         k = _kind(kind)
         k.path(namespace)
@@ -296,6 +298,8 @@ class InProcessKube:
                 if kind_ == "BOOKMARK":
                     annotations = obj["metadata"].get("annotations") or {}
                     fresh = fresh and _INITIAL_EVENTS_END not in annotations
+                elif seen is not None and kind_ != "DELETED" and seen(obj):
+                    continue  # the caller has it: a big workflow is not copied for nothing
                 elif not fresh:
                     obj = copy_json(obj)
                 yield kind_, obj

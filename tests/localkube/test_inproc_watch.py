@@ -213,3 +213,28 @@ async def test_initial_objects_are_not_shared_either(kube: KubeServer) -> None:
         finally:
             for s in streams:
                 await s.aclose()
+
+
+async def test_events_the_caller_has_seen_are_dropped_alike(pair: Pair) -> None:
+    http, inproc = pair
+    rv = (await http.list("ConfigMap", "default"))["metadata"]["resourceVersion"]
+    known: set[str] = set()
+
+    def seen(obj: Obj) -> bool:
+        return str(obj["metadata"]["resourceVersion"]) in known
+
+    streams = [c.watch("ConfigMap", "default", resource_version=rv, seen=seen) for c in pair]
+    try:
+        mine = await inproc.create("ConfigMap", _cm("mine"), "default")
+        known.add(mine["metadata"]["resourceVersion"])  # as an informer caches its own write
+        await http.create("ConfigMap", _cm("theirs"), "default")
+        await inproc.delete("ConfigMap", "mine", "default")
+        got = [await _take(s, 2) for s in streams]
+        assert got[0] == got[1]
+        assert [(t, o["metadata"]["name"]) for t, o in got[0]] == [
+            ("ADDED", "theirs"),
+            ("DELETED", "mine"),
+        ]
+    finally:
+        for s in streams:
+            await s.aclose()

@@ -36,6 +36,7 @@ foreground and exits when it ends (for tests and debugging).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -119,6 +120,7 @@ def proc_start_ticks(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
+@functools.cache  # the same until the machine restarts, and with it every process
 def boot_id() -> str:
     try:
         with open("/proc/sys/kernel/random/boot_id") as f:
