@@ -140,78 +140,87 @@ function makeNode(id, n) {
 }
 
 function visibleGraph(all, raw, isExpanded) {
-  const index = new Map();
-  const list = [];
-  const hiddenBy = new Map(); // hidden id → the node whose expansion shows it
-  const rep = new Map(); // hidden id → the "+N more" node standing for it
-  const add = (node) => {
-    node.seq = list.length;
-    index.set(node.id, node);
-    list.push(node);
-    return node;
-  };
-  const queue = [];
-  const reach = (id) => {
-    if (!index.has(id)) {
-      add(makeNode(id, all[id]));
-      queue.push(id);
-    }
-  };
-  const hiddenSeeds = [];
-  let head = 0;
-  const walk = () => {
-    while (head < queue.length) {
-      const id = queue[head++];
-      const kids = raw.kids.get(id);
-      if (kids.length > FANOUT_LIMIT && !isExpanded(id)) {
-        const more = add({
-          ...makeNode(moreId(id), { type: "Collapsed" }),
-          kind: "more",
-          w: MORE_W,
-          h: MORE_H,
-          owner: id,
-          count: kids.length - SHOW_FIRST - 1,
-        });
-        more.label = `+${more.count} more`;
-        for (let i = 0; i < kids.length; i++) {
-          if (i < SHOW_FIRST || i === kids.length - 1) reach(kids[i]);
-          else hiddenSeeds.push([kids[i], more, id]);
-        }
-      } else {
-        for (const c of kids) reach(c);
-      }
-    }
-  };
-  // Everything reachable only through hidden children is hidden behind the same "+N more".
-  const hide = () => {
-    const stack = [];
-    for (const [h, more, owner] of hiddenSeeds.splice(0)) {
-      if (index.has(h) || rep.has(h)) continue;
-      stack.push(h);
-      rep.set(h, more);
-      hiddenBy.set(h, owner);
-      while (stack.length) {
-        const id = stack.pop();
-        for (const c of raw.kids.get(id)) {
-          if (index.has(c) || rep.has(c)) continue;
-          rep.set(c, more);
-          hiddenBy.set(c, owner);
-          stack.push(c);
-        }
-      }
-    }
-  };
-  for (const r of raw.roots) reach(r);
-  walk();
-  hide();
+  const vis = new Visibility(all, raw, isExpanded);
+  for (const r of raw.roots) vis.reach(r);
+  vis.walk();
   // Nodes in a cycle that no root reaches (a malformed status) are still shown.
   for (const id in all) {
-    if (index.has(id) || rep.has(id)) continue;
-    reach(id);
-    walk();
-    hide();
+    if (vis.index.has(id) || vis.rep.has(id)) continue;
+    vis.reach(id);
+    vis.walk();
   }
-  return { index, list, rep, hiddenBy };
+  return vis;
+}
+
+// Which nodes are drawn: a breadth-first walk from the roots that stops at the hidden children
+// of collapsed fan-outs; then everything reachable only through those is hidden too.
+class Visibility {
+  constructor(all, raw, isExpanded) {
+    this.all = all;
+    this.raw = raw;
+    this.isExpanded = isExpanded;
+    this.index = new Map();
+    this.list = [];
+    this.hiddenBy = new Map(); // hidden id → the node whose expansion shows it
+    this.rep = new Map(); // hidden id → the "+N more" node standing for it
+    this.queue = [];
+    this.head = 0;
+    this.seeds = [];
+  }
+
+  add(node) {
+    node.seq = this.list.length;
+    this.index.set(node.id, node);
+    this.list.push(node);
+    return node;
+  }
+
+  reach(id) {
+    if (this.index.has(id)) return;
+    this.add(makeNode(id, this.all[id]));
+    this.queue.push(id);
+  }
+
+  walk() {
+    while (this.head < this.queue.length) {
+      const id = this.queue[this.head++];
+      const kids = this.raw.kids.get(id);
+      if (kids.length > FANOUT_LIMIT && !this.isExpanded(id)) this.collapse(id, kids);
+      else for (const c of kids) this.reach(c);
+    }
+    this.hide();
+  }
+
+  collapse(id, kids) {
+    const more = this.add({
+      ...makeNode(moreId(id), { type: "Collapsed" }),
+      kind: "more",
+      w: MORE_W,
+      h: MORE_H,
+      owner: id,
+      count: kids.length - SHOW_FIRST - 1,
+    });
+    more.label = `+${more.count} more`;
+    for (let i = 0; i < kids.length; i++) {
+      if (i < SHOW_FIRST || i === kids.length - 1) this.reach(kids[i]);
+      else this.seeds.push([kids[i], more, id]);
+    }
+  }
+
+  // Hidden children not reached another way, and what only they lead to, behind their "+N more".
+  hide() {
+    const stack = [];
+    for (const [first, more, owner] of this.seeds.splice(0)) {
+      stack.push(first);
+      while (stack.length) {
+        const id = stack.pop();
+        if (this.index.has(id) || this.rep.has(id)) continue;
+        this.rep.set(id, more);
+        this.hiddenBy.set(id, owner);
+        for (const c of this.raw.kids.get(id)) stack.push(c);
+      }
+    }
+  }
 }
 
 function visibleEdges(raw, vis) {
