@@ -73,7 +73,8 @@ class WorkflowPage {
   fetch() {
     const ns = encodeURIComponent(this.namespace);
     if (this.archived) {
-      return get(`/api/v1/archived-workflows/${encodeURIComponent(this.uid)}`, { namespace: this.namespace });
+      const path = `/api/v1/archived-workflows/${encodeURIComponent(this.uid)}`;
+      return get(path, { namespace: this.namespace });
     }
     return get(`/api/v1/workflows/${ns}/${encodeURIComponent(this.name)}`);
   }
@@ -115,7 +116,14 @@ class WorkflowPage {
     });
     const tabBar = tabs(TABS, this.tab, (id) => this.switchTab(id));
     this.root.append(
-      h("div", { class: "wf-page" }, head, this.banner, tabBar, h("div", { class: "wf-main" }, this.viewHost, panelHost)),
+      h(
+        "div",
+        { class: "wf-page" },
+        head,
+        this.banner,
+        tabBar,
+        h("div", { class: "wf-main" }, this.viewHost, panelHost),
+      ),
     );
   }
 
@@ -154,7 +162,10 @@ class WorkflowPage {
       `/api/v1/workflow-events/${encodeURIComponent(this.namespace)}`,
       query,
       (event) => this.event(event),
-      { onError: (err) => this.showBanner(`Live updates interrupted (${err.message}); reconnecting…`), onOpen: () => this.showBanner("") },
+      {
+        onError: (err) => this.showBanner(`Live updates interrupted (${err.message}); retrying…`),
+        onOpen: () => this.showBanner(""),
+      },
     );
   }
 
@@ -206,7 +217,8 @@ class WorkflowPage {
   async viewMaker(tab) {
     const onSelect = (id) => this.select(id);
     if (tab === "graph" || tab === "timeline") {
-      const View = tab === "graph" ? GraphView : (await import("../graph/timeline.js")).TimelineView;
+      const View =
+        tab === "graph" ? GraphView : (await import("../graph/timeline.js")).TimelineView;
       return () => {
         const host = h("div", { class: "wf-canvas" });
         this.viewHost.append(host);
@@ -263,7 +275,8 @@ class WorkflowPage {
     if (kind === "deleted") {
       navigate(`/workflows/${encodeURIComponent(this.namespace)}`);
     } else if (kind === "created") {
-      navigate(`/workflows/${encodeURIComponent(wf.metadata.namespace)}/${encodeURIComponent(wf.metadata.name)}`);
+      const { namespace, name } = wf.metadata;
+      navigate(`/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
     } else if (wf?.metadata) {
       this.apply(wf);
       if (!this.closeWatch && !isFinished(wf)) this.watch(wf); // a retry runs it again

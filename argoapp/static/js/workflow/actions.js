@@ -85,7 +85,8 @@ export function actionButtons(wf, { archived, errorHost, onDone }) {
 async function run(action, wf, { archived, errorHost, onDone, button }) {
   const name = wf.metadata.name;
   if (action.ask) {
-    const ok = await confirmDialog(action.ask(name), { confirm: action.label, danger: !!action.danger });
+    const options = { confirm: action.label, danger: !!action.danger };
+    const ok = await confirmDialog(action.ask(name), options);
     if (!ok) return;
   }
   errorHost.replaceChildren();
@@ -94,11 +95,14 @@ async function run(action, wf, { archived, errorHost, onDone, button }) {
     const result = await call(action.id, wf, archived);
     toast(`${action.done}: ${result?.metadata?.name || name}`);
     if (action.id === "delete") onDone("deleted", wf);
-    else if (result?.metadata?.name && (result.metadata.name !== name || archived)) onDone("created", result);
+    else if (result?.metadata?.name && (result.metadata.name !== name || archived)) {
+      onDone("created", result); // a resubmit, or a retry of an archived workflow
+    }
     else onDone("updated", result);
   } catch (err) {
-    const box = errorBox(err, () => run({ ...action, ask: null }, wf, { archived, errorHost, onDone }));
-    errorHost.replaceChildren(h("p", { class: "wf-action-failed" }, `${action.label} failed:`), box);
+    const again = () => run({ ...action, ask: null }, wf, { archived, errorHost, onDone });
+    const title = h("p", { class: "wf-action-failed" }, `${action.label} failed:`);
+    errorHost.replaceChildren(title, errorBox(err, again));
   } finally {
     if (button) button.disabled = false;
   }

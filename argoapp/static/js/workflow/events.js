@@ -68,7 +68,9 @@ export class EventList {
       {},
       ["When", "Type", "Reason", "Message", ""].map((t) => h("th", { scope: "col" }, t)),
     );
-    this.el.append(h("table", { class: "table wf-events-table" }, h("thead", {}, head), h("tbody", {}, rows)));
+    const table = h("table", { class: "table wf-events-table" });
+    table.append(h("thead", {}, head), h("tbody", {}, rows));
+    this.el.append(table);
   }
 
   destroy() {

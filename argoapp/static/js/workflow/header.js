@@ -19,7 +19,11 @@ export class WorkflowHeader {
     this.actionsKey = "";
     this.badge = h("span", { class: "wf-phase" });
     this.title = h("h1", { class: "wf-name" });
-    this.toolbar = h("div", { class: "toolbar", role: "toolbar", "aria-label": "Workflow actions" });
+    this.toolbar = h("div", {
+      class: "toolbar",
+      role: "toolbar",
+      "aria-label": "Workflow actions",
+    });
     this.facts = h("div", { class: "wf-head-facts" });
     this.message = h("p", { class: "wf-message", "aria-live": "polite" });
     this.errors = h("div", { class: "wf-action-errors", "aria-live": "assertive" });
@@ -27,7 +31,12 @@ export class WorkflowHeader {
     this.el = h(
       "header",
       { class: "wf-head" },
-      h("div", { class: "page-head" }, h("div", { class: "wf-titleline" }, this.title, this.badge), this.toolbar),
+      h(
+        "div",
+        { class: "page-head" },
+        h("div", { class: "wf-titleline" }, this.title, this.badge),
+        this.toolbar,
+      ),
       this.facts,
       this.message,
       this.errors,
@@ -51,7 +60,11 @@ export class WorkflowHeader {
 
   drawFacts(status) {
     const items = [];
-    const add = (label, value) => value && items.push(h("span", { class: "wf-fact" }, h("span", { class: "muted" }, label + " "), value));
+    const add = (label, value) => {
+      if (!value) return;
+      const name = h("span", { class: "muted" }, label + " ");
+      items.push(h("span", { class: "wf-fact" }, name, value));
+    };
     add("Started", status.startedAt ? timeAgo(status.startedAt) : null);
     add("Finished", status.finishedAt ? timeAgo(status.finishedAt) : null);
     add("Duration", status.startedAt ? this.durationEl : null);
@@ -65,11 +78,22 @@ export class WorkflowHeader {
     const key = [wf.status?.phase, isFinished(wf), suspended, !!wf.spec?.suspend].join("|");
     if (key === this.actionsKey) return;
     this.actionsKey = key;
-    const hadFocus = this.toolbar.contains(document.activeElement) ? document.activeElement.dataset.action : null;
-    const buttons = actionButtons(wf, { archived: this.archived, errorHost: this.errors, onDone: this.onAction });
+    const focused = document.activeElement;
+    const hadFocus = this.toolbar.contains(focused) ? focused.dataset.action : null;
+    const buttons = actionButtons(wf, {
+      archived: this.archived,
+      errorHost: this.errors,
+      onDone: this.onAction,
+    });
     const logs = h(
       "button",
-      { class: "btn", type: "button", dataset: { action: "logs" }, "aria-label": "Logs of every pod of the workflow", onclick: () => this.onLogs() },
+      {
+        class: "btn",
+        type: "button",
+        dataset: { action: "logs" },
+        "aria-label": "Logs of every pod of the workflow",
+        onclick: () => this.onLogs(),
+      },
       "Workflow logs",
     );
     clear(this.toolbar).append(logs, ...buttons);

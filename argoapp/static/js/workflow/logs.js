@@ -95,8 +95,8 @@ export class LogViewer {
     };
     if (!isFinished(this.wf) && !this.archived) query["logOptions.follow"] = "true";
     if (this.node) query.podName = podName(this.wf, this.node);
-    const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/log`;
-    return url(path, query);
+    const ns = encodeURIComponent(namespace);
+    return url(`/api/v1/workflows/${ns}/${encodeURIComponent(name)}/log`, query);
   }
 
   async start() {
@@ -180,8 +180,13 @@ export class LogViewer {
 
   lineEl(line) {
     const parts = [];
-    if (this.showStamps && line.stamp) parts.push(h("span", { class: "wf-log-stamp" }, line.stamp + " "));
-    if (!this.node && line.pod) parts.push(h("span", { class: "wf-log-pod", title: line.pod }, this.podLabel(line.pod) + ": "));
+    if (this.showStamps && line.stamp) {
+      parts.push(h("span", { class: "wf-log-stamp" }, line.stamp + " "));
+    }
+    if (!this.node && line.pod) {
+      const step = this.podLabel(line.pod);
+      parts.push(h("span", { class: "wf-log-pod", title: line.pod }, step + ": "));
+    }
     parts.push(...highlight(line.text, this.query));
     return h("div", { class: "wf-log-line" }, parts);
   }
@@ -231,7 +236,10 @@ export class LogViewer {
   /** Save the whole log (not only the lines drawn). */
   save() {
     const text = this.lines
-      .map((l) => (this.showStamps && l.stamp ? `${l.stamp} ` : "") + (!this.node && l.pod ? `${l.pod}: ` : "") + l.text)
+      .map((l) => {
+        const stamp = this.showStamps && l.stamp ? `${l.stamp} ` : "";
+        return stamp + (!this.node && l.pod ? `${l.pod}: ` : "") + l.text;
+      })
       .join("\n");
     const who = this.node ? podName(this.wf, this.node) || this.node.id : this.wf.metadata.name;
     download(`${who}-${this.container}.log`, text + "\n", "text/plain");
@@ -278,7 +286,8 @@ function highlight(text, query) {
 export async function readLines(href, signal, onEntry) {
   let resp;
   try {
-    resp = await fetch(href, { signal, credentials: "same-origin", headers: { Accept: "application/json" } });
+    const headers = { Accept: "application/json" };
+    resp = await fetch(href, { signal, credentials: "same-origin", headers });
   } catch (e) {
     if (signal.aborted) throw e;
     throw new ApiError(`cannot reach the server (${e.message})`, 0);
@@ -304,7 +313,8 @@ export async function readLines(href, signal, onEntry) {
 function deliver(line, onEntry) {
   if (!line.trim()) return;
   const msg = JSON.parse(line);
-  if (msg.error) throw streamError(msg.error.http_code || 500, msg.error.message || "stream failed");
+  const err = msg.error;
+  if (err) throw streamError(err.http_code || 500, err.message || "stream failed");
   if (msg.result) onEntry(msg.result);
 }
 

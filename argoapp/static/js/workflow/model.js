@@ -157,7 +157,8 @@ export function sourceTemplate(wf) {
   const labels = wf.metadata?.labels || {};
   const ref = wf.spec?.workflowTemplateRef;
   if (ref?.name) {
-    return { kind: ref.clusterScope ? "ClusterWorkflowTemplate" : "WorkflowTemplate", name: ref.name };
+    const kind = ref.clusterScope ? "ClusterWorkflowTemplate" : "WorkflowTemplate";
+    return { kind, name: ref.name };
   }
   if (labels["workflows.argoproj.io/workflow-template"]) {
     return { kind: "WorkflowTemplate", name: labels["workflows.argoproj.io/workflow-template"] };

@@ -57,7 +57,12 @@ export class NodePanel {
     this.content = h("div", { class: "wf-panel-body" });
     const closeBtn = h(
       "button",
-      { class: "btn wf-panel-close", type: "button", "aria-label": "Close panel (Esc)", onclick: () => this.onClose() },
+      {
+        class: "btn wf-panel-close",
+        type: "button",
+        "aria-label": "Close panel (Esc)",
+        onclick: () => this.onClose(),
+      },
       "✕",
     );
     const views = node ? VIEWS.filter((v) => hasPod(node) || (v.id !== "logs")) : [];
@@ -176,6 +181,7 @@ function summary(wf, node, onSelect) {
     ? `${ref.name}/${ref.template}${ref.clusterScope ? " (cluster)" : ""}`
     : node.templateName;
   const running = !node.finishedAt && node.startedAt;
+  const took = node.startedAt ? duration(durationOf(node.startedAt, node.finishedAt)) : "";
   const attempts = attemptsOf(wf, node);
   const out = [
     facts([
@@ -189,7 +195,7 @@ function summary(wf, node, onSelect) {
       ["Host", node.hostNodeName],
       ["Started", node.startedAt ? timeAgo(node.startedAt) : ""],
       ["Finished", node.finishedAt ? timeAgo(node.finishedAt) : ""],
-      ["Duration", node.startedAt ? duration(durationOf(node.startedAt, node.finishedAt)) + (running ? " (running)" : "") : ""],
+      ["Duration", node.startedAt ? took + (running ? " (running)" : "") : ""],
       ["Progress", node.progress ? progress(node.progress) : ""],
       ["Exit code", node.outputs?.exitCode],
       ["Resources", resourcesText(node.resourcesDuration)],
@@ -200,13 +206,20 @@ function summary(wf, node, onSelect) {
       h(
         "li",
         {},
-        h("button", { class: "btn wf-link", type: "button", onclick: () => onSelect(a.id) }, `Attempt ${i + 1}`),
+        h(
+          "button",
+          { class: "btn wf-link", type: "button", onclick: () => onSelect(a.id) },
+          `Attempt ${i + 1}`,
+        ),
         " ",
         phaseBadge(nodePhase(a)),
         a.message ? h("span", { class: "muted" }, ` ${a.message}`) : null,
       ),
     );
-    out.push(h("h3", {}, `Retries (${attempts.length} attempts)`), h("ol", { class: "wf-attempts" }, items));
+    out.push(
+      h("h3", {}, `Retries (${attempts.length} attempts)`),
+      h("ol", { class: "wf-attempts" }, items),
+    );
   }
   return h("div", {}, out);
 }
@@ -254,7 +267,17 @@ function artifactTable(wf, node, direction, arts, archived) {
       h(
         "td",
         {},
-        h("a", { href, target: "_blank", rel: "noopener", class: "wf-artifact", "aria-label": `Download ${a.name}` }, "⤓ Download"),
+        h(
+          "a",
+          {
+            href,
+            target: "_blank",
+            rel: "noopener",
+            class: "wf-artifact",
+            "aria-label": `Download ${a.name}`,
+          },
+          "⤓ Download",
+        ),
       ),
     );
   });

@@ -26,7 +26,10 @@ export function summaryTab(wf, { archived }) {
   const meta = wf.metadata;
   const list = archived
     ? null
-    : new EventList(events, { namespace: meta.namespace, sources: [{ kind: "Workflow", name: meta.name }] });
+    : new EventList(events, {
+        namespace: meta.namespace,
+        sources: [{ kind: "Workflow", name: meta.name }],
+      });
   if (archived) events.append(none("Events of archived workflows are not kept."));
   let drawn = summaryKey(wf);
   const setWorkflow = (next) => {
@@ -58,7 +61,8 @@ function summarySections(wf, archived) {
   const status = wf.status || {};
   const ann = meta.annotations || {};
   const src = sourceTemplate(wf);
-  const resubmitted = meta.labels?.["workflows.argoproj.io/resubmitted-from-workflow"];
+  const parent = meta.labels?.["workflows.argoproj.io/parent-from-workflow"];
+  const here = `/workflows/${meta.namespace}`;
   const parts = [];
   if (ann[TITLE]) parts.push(h("h2", { class: "wf-title" }, ann[TITLE]));
   if (ann[DESCRIPTION]) parts.push(h("p", { class: "wf-description" }, ann[DESCRIPTION]));
@@ -76,7 +80,7 @@ function summarySections(wf, archived) {
     ["Entrypoint", wf.spec?.entrypoint],
     ["Service account", wf.spec?.serviceAccountName],
     ["From", src ? h("a", { href: sourceTemplateLink(wf, src) }, `${src.kind} ${src.name}`) : ""],
-    ["Resubmitted from", resubmitted ? h("a", { href: `/workflows/${meta.namespace}/${resubmitted}` }, resubmitted) : ""],
+    ["Resubmitted from", parent ? h("a", { href: `${here}/${parent}` }, parent) : ""],
     ["Archived", archived ? "yes (read from the archive)" : ""],
   ];
   parts.push(section("Summary", dl(rows)));
@@ -119,7 +123,7 @@ function pairs(map) {
 function conditions(list) {
   if (!list?.length) return none("None.");
   const rows = list.map((c) =>
-    h("tr", {}, h("td", {}, c.type || ""), h("td", {}, c.status || ""), h("td", {}, c.message || "")),
+    h("tr", {}, [c.type, c.status, c.message].map((text) => h("td", {}, text || ""))),
   );
   const head = h("tr", {}, ["Type", "Status", "Message"].map((t) => h("th", { scope: "col" }, t)));
   return h("table", { class: "table" }, h("thead", {}, head), h("tbody", {}, rows));

@@ -26,7 +26,11 @@ export function yamlTab(wf) {
     { class: "toolbar wf-yaml-bar" },
     h(
       "button",
-      { class: "btn", type: "button", onclick: () => download(`${name}.yaml`, text, "application/yaml") },
+      {
+        class: "btn",
+        type: "button",
+        onclick: () => download(`${name}.yaml`, text, "application/yaml"),
+      },
       "Download YAML",
     ),
   );
