@@ -223,6 +223,16 @@ def test_editor_keyboard(page: Page) -> None:
     box.press("Enter")
     box.press_sequentially("b: 2")
     assert box.input_value() == "spec:\n  a: 1\n  b: 2"  # Enter keeps (and after `:` adds) indent
+    box.press("Enter")
+    box.press_sequentially("- name: x")
+    box.press("Enter")
+    box.press_sequentially("c: 3")
+    assert box.input_value().endswith("\n  - name: x\n    c: 3")  # lines up under the item
+    for _ in range(20):  # the browser's undo still works through the editor's own inserts
+        if box.input_value() == "spec:\n  a: 1\n  b: 2":
+            break
+        box.press("Control+z")
+    assert box.input_value() == "spec:\n  a: 1\n  b: 2"
     box.press("Tab")
     assert box.input_value().endswith("b: 2  ")  # Tab inserts two spaces
     box.press("Control+a")

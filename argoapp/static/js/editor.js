@@ -97,7 +97,8 @@ export class Editor {
       if (e.line) this.byLine.set(e.line, [...(this.byLine.get(e.line) || []), e.message]);
     }
     this.text.setAttribute("aria-invalid", String(this.errors.length > 0));
-    this.text.setAttribute("aria-errormessage", this.errors.length ? this.list.id : "");
+    if (this.errors.length) this.text.setAttribute("aria-errormessage", this.list.id);
+    else this.text.removeAttribute("aria-errormessage");
     clear(this.list);
     for (const e of this.errors) this.list.appendChild(this.errorItem(e));
     this.schedule();
@@ -268,8 +269,9 @@ export class Editor {
     const { selectionStart: s, selectionEnd: e, value: v } = this.text;
     const lineStart = v.lastIndexOf("\n", s - 1) + 1;
     const before = v.slice(lineStart, s);
-    let indent = /^[ ]*/.exec(before)[0];
-    // After "key:" (nothing else on the line) the value goes one level deeper.
+    // Keep the line's indentation; after `- key: v` line up with the key, and after a bare
+    // `key:` go one level deeper, where its value goes.
+    let indent = /^[ ]*(?:- +(?=\S))*/.exec(before)[0].replace(/-/g, " ");
     if (/:\s*$/.test(before) && !/^\s*#/.test(before)) indent += INDENT;
     this.insert("\n" + indent, s, e);
   }
