@@ -61,7 +61,7 @@ function summarySections(wf, archived) {
   const status = wf.status || {};
   const ann = meta.annotations || {};
   const src = sourceTemplate(wf);
-  const parent = meta.labels?.["workflows.argoproj.io/parent-from-workflow"];
+  const parent = meta.labels?.["workflows.argoproj.io/resubmitted-from-workflow"];
   const here = `/workflows/${meta.namespace}`;
   const parts = [];
   if (ann[TITLE]) parts.push(h("h2", { class: "wf-title" }, ann[TITLE]));
