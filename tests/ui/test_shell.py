@@ -220,6 +220,9 @@ def test_keyboard_reaches_the_skip_link_and_the_nav(page: Page) -> None:
     page.locator('.nav-link[data-nav="user"]').focus()
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("User")
+    expect(page.locator("#main")).to_be_focused()  # the next Tab goes into the page
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Log out")).to_be_focused()
 
 
 CORE_JS = """async () => {

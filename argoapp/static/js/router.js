@@ -131,6 +131,14 @@ function runCleanup() {
   }
 }
 
+/** After a move made from the nav, put the keyboard in the new page (as a full load would). */
+function focusPage(root) {
+  const active = document.activeElement;
+  if (!active || !active.closest || !active.closest("#nav")) return;
+  if (!root.isConnected || !outlet) return;
+  outlet.focus({ preventScroll: true });
+}
+
 async function render() {
   if (!outlet) return;
   const mine = ++generation;
@@ -157,6 +165,7 @@ async function render() {
       return;
     }
     cleanup = done;
+    focusPage(root);
   } catch (err) {
     if (mine !== generation) return;
     clear(root).appendChild(
