@@ -368,3 +368,20 @@ def test_load_error_shows_retry(page: Page, live: Live) -> None:
     box.get_by_role("button", name="Retry").click()
     expect(page.locator("h1")).to_have_text(name)
     expect(phase_badge(page)).to_contain_text("Succeeded")
+
+
+def test_resubmit_goes_to_the_new_workflow(page: Page, live: Live) -> None:
+    name = unique("ui-resub")
+    live.submit(one_step(name, "echo again"))
+    live.wait(NS, name)
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(phase_badge(page)).to_contain_text("Succeeded")
+    page.locator("[data-action=resubmit]").click()
+    page.locator("dialog[open]").get_by_role("button", name="Resubmit").click()
+    expect(page.locator("h1")).not_to_have_text(name)
+    new_name = page.locator("h1").inner_text()
+    assert new_name.startswith(name)
+    expect(page).to_have_url(f"{live.url}/workflows/{NS}/{new_name}")
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    page.get_by_role("tab", name="Summary").click()
+    expect(page.locator(".wf-summary")).to_contain_text("Resubmitted from")
