@@ -25,6 +25,7 @@ export function readColors(el) {
     accent: v("--g-accent", "#0969da"),
     more: v("--g-more", "#eaeef2"),
     grid: v("--g-grid", "#d0d7de"),
+    row: v("--g-row", "#f6f8fa"),
   };
 }
 

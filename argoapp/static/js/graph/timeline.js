@@ -42,6 +42,7 @@ export class TimelineView {
       onmouseleave: () => {
         this.tip.hidden = true;
         this.tipId = null;
+        this.invalidate();
       },
     }, this.spacer); // prettier-ignore
     this.canvas = h("canvas", { class: "g-tl-canvas", "aria-hidden": "true" });
@@ -130,10 +131,12 @@ export class TimelineView {
     if (!row) {
       this.tip.hidden = true;
       this.tipId = null;
+      this.invalidate();
       return;
     }
     if (row.id !== this.tipId) {
       this.tipId = row.id;
+      this.invalidate(); // the hovered row is shaded
       const [title, ...lines] = tipLines(row.n, row.n);
       this.tip.replaceChildren(h("strong", {}, title), ...lines.map((t) => h("div", {}, t)));
     }
@@ -201,8 +204,8 @@ export class TimelineView {
   paintRow(row, y, { t0, x0, scale, now }) {
     const { ctx } = this;
     const phase = shownPhase(row.n);
-    if (row.id === this.selected) {
-      ctx.fillStyle = this.colors.more;
+    if (row.id === this.selected || row.id === this.tipId) {
+      ctx.fillStyle = row.id === this.selected ? this.colors.more : this.colors.row;
       ctx.fillRect(0, y, this.width, ROW_H);
     }
     ctx.fillStyle = colorOf(phase);
@@ -226,7 +229,11 @@ export class TimelineView {
     ctx.fillStyle = labels ? this.colors.muted : this.colors.grid;
     for (let s = 0; s <= seconds; s += step) {
       const x = Math.round(x0 + s * 1000 * scale) + 0.5;
-      if (labels) ctx.fillText(duration(s), x + 3, AXIS_H / 2);
+      if (labels) {
+        const text = duration(s);
+        const room = this.width - ctx.measureText(text).width - 4; // the last label stays whole
+        ctx.fillText(text, Math.min(x + 3, room), AXIS_H / 2);
+      }
       else ctx.fillRect(x, AXIS_H, 1, this.height - AXIS_H);
     }
   }
