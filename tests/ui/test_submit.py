@@ -340,3 +340,30 @@ def test_submit_from_a_cron_workflow_and_a_cluster_template(page: Page, live: Li
         wf = live.api("GET", f"/api/v1/workflows/{NS}/{page.url.rsplit('/', 1)[1]}")
         params = {p["name"]: p.get("value") for p in wf["spec"]["arguments"]["parameters"]}
         assert params["colour"] == colour, kind
+
+
+def test_the_example_workflow_runs(page: Page, live: Live) -> None:
+    open_yaml_tab(page)
+    expect(page.locator(".ed-status")).to_contain_text("Valid Workflow")
+    submit_button(page).click()
+    expect(page).to_have_url(contains(f"/workflows/{NS}/hello-world-"))
+    assert live.wait(NS, page.url.rsplit("/", 1)[1])["status"]["phase"] == "Succeeded"
+
+
+def test_a_required_parameter_must_be_given(page: Page, live: Live) -> None:
+    name = unique("ui-req")
+    tmpl = template_with_choices(name)
+    tmpl["spec"]["arguments"]["parameters"].append({"name": "who"})  # no value: required
+    live.create("workflow-templates", "template", tmpl)
+    page.goto(f"/submit?namespace={NS}&kind=WorkflowTemplate&name={name}")
+    who = page.get_by_label("who")
+    expect(who).to_have_attribute("required", "")
+    expect(page.locator(".ed-param", has=who).locator(".ed-required")).to_be_visible()
+    page.locator(".ed-panel:not([hidden]) .btn.primary").click()
+    expect(page.get_by_role("alert")).to_contain_text("Give a value for who")
+    who.fill("world")
+    page.locator(".ed-panel:not([hidden]) .btn.primary").click()
+    expect(page).to_have_url(contains(f"/workflows/{NS}/{name}"))
+    wf = live.api("GET", f"/api/v1/workflows/{NS}/{page.url.rsplit('/', 1)[1]}")
+    params = {p["name"]: p.get("value") for p in wf["spec"]["arguments"]["parameters"]}
+    assert params["who"] == "world"
