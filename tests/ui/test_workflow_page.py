@@ -385,3 +385,17 @@ def test_resubmit_goes_to_the_new_workflow(page: Page, live: Live) -> None:
     expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
     page.get_by_role("tab", name="Summary").click()
     expect(page.locator(".wf-summary")).to_contain_text("Resubmitted from")
+
+
+def test_retry_node_lists_its_attempts(page: Page, live: Live) -> None:
+    name = unique("ui-attempts")
+    strategy = "    retryStrategy: {limit: 1}\n"
+    live.submit(one_step(name, "echo try; exit 1", strategy))
+    wf = live.wait(NS, name)
+    assert wf["status"]["nodes"][name]["type"] == "Retry"
+    page.goto(f"/workflows/{NS}/{name}?node={name}")
+    panel = page.locator(".wf-panel")
+    expect(panel).to_contain_text("Retries (2 attempts)")
+    panel.get_by_role("button", name="Attempt 2").click()
+    expect(panel.locator(".wf-panel-title")).to_have_text(f"{name}(1)")
+    assert f"node={pod_node(wf, f'{name}(1)')}" in page.url
