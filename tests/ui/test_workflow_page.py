@@ -399,3 +399,23 @@ def test_retry_node_lists_its_attempts(page: Page, live: Live) -> None:
     panel.get_by_role("button", name="Attempt 2").click()
     expect(panel.locator(".wf-panel-title")).to_have_text(f"{name}(1)")
     assert f"node={pod_node(wf, f'{name}(1)')}" in page.url
+
+
+def test_panel_by_keyboard(page: Page, live: Live) -> None:
+    """A node opened from the graph with the keyboard takes focus into the panel; Esc closes
+    it and gives focus back to the graph."""
+    name = unique("ui-keys")
+    live.submit(one_step(name, "echo keys"))
+    live.wait(NS, name)
+    page.goto(f"/workflows/{NS}/{name}")
+    canvas = page.locator(".wf-view canvas")
+    canvas.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    panel = page.locator(".wf-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".wf-panel-title")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
+    expect(canvas).to_be_focused()
+    assert "node=" not in page.url
