@@ -277,3 +277,16 @@ def test_stringify_quotes_what_would_read_back_as_something_else(blank: Page) ->
     assert yaml.safe_load(text) == value  # PyYAML (YAML 1.1) reads it the same
     assert "- hello world\n" in text and "- --flag\n" in text  # readable where it can be
     assert "|-\n" in text  # multi-line strings as literal blocks
+
+
+def test_json_documents_read_as_yaml(blank: Page) -> None:
+    """An uploaded .json workflow is YAML too (flow style with quoted keys)."""
+    docs = [
+        d
+        for f in sorted((CORPUS / "cases" / "examples").glob("*.yaml"))
+        for d in core(f.read_text())
+    ]
+    texts = [json.dumps(d, indent=i) for d in docs[:40] for i in (None, 2)]
+    for text, got in zip(texts, run_all(blank, texts), strict=True):
+        assert "error" not in got, got.get("error")
+        assert json.loads(got["docs"]) == [json.loads(text)]
