@@ -130,7 +130,8 @@ def test_upload_and_drop_a_file(page: Page, live: Live, tmp_path: Path) -> None:
     page.locator("#ed-file").set_input_files(str(path))
     expect(editor(page)).to_have_value(path.read_text())
     expect(page.locator(".ed-status")).to_contain_text("Valid Workflow")
-    submit_button(page).click()
+    expect(submit_button(page)).to_be_enabled()
+    editor(page).press("Control+Enter")  # the keyboard way to submit
     expect(page).to_have_url(f"{live.url}/workflows/{NS}/{uploaded}")
 
 
