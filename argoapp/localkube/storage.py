@@ -289,8 +289,9 @@ class Storage:
                 self._loop.call_soon_threadsafe(self._deliver, outcomes, events)
 
     def _deliver(self, outcomes: list[_Outcome], events: list[Event]) -> None:
-        if events:
-            self.on_commit(events)
+        """On the loop: the batch's results, then its events. Both happen before anyone awaiting
+        them runs, but the writers wake first: a writer that caches what it wrote (the
+        controller) has it cached before its watch brings the event, which it can then skip."""
         for future, result, error in outcomes:
             if future.done():  # its caller was cancelled meanwhile
                 continue
@@ -298,6 +299,8 @@ class Storage:
                 future.set_exception(error)
             else:
                 future.set_result(result)
+        if events:
+            self.on_commit(events)
 
     def _transact(self, batch: list[_Call]) -> tuple[list[_Outcome], list[Event]]:
         conn = self._conn
