@@ -152,9 +152,7 @@ def pod_uid(live: Live, pod: str) -> str:
     return live.kubectl("get", "pod", pod, "-n", NS, "-o", "jsonpath={.metadata.uid}")
 
 
-def test_suspend_and_resume(page: Page, live: Live) -> None:
-    name = unique("ui-suspend")
-    live.submit(f"""
+SUSPENDING = """
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata:
@@ -172,7 +170,12 @@ spec:
     suspend: {{}}
   - name: done
     container: {{image: busybox, command: [sh, -c, "echo resumed"]}}
-""")
+"""
+
+
+def test_suspend_and_resume(page: Page, live: Live) -> None:
+    name = unique("ui-suspend")
+    live.submit(SUSPENDING.format(name=name))
     page.goto(f"/workflows/{NS}/{name}")
     expect(phase_badge(page)).to_contain_text("Suspended", timeout=FINISH)
     page.locator("[data-action=suspend]").click()
@@ -419,3 +422,15 @@ def test_panel_by_keyboard(page: Page, live: Live) -> None:
     expect(panel).to_have_count(0)
     expect(canvas).to_be_focused()
     assert "node=" not in page.url
+
+
+def test_resume_one_suspend_node_from_its_panel(page: Page, live: Live) -> None:
+    name = unique("ui-node-resume")
+    live.submit(SUSPENDING.format(name=name))
+    pause = node_id(name, f"{name}[0].wait-here")
+    page.goto(f"/workflows/{NS}/{name}?node={pause}")
+    panel = page.locator(".wf-panel")
+    expect(panel.locator(".wf-panel-title")).to_have_text("wait-here", timeout=FINISH)
+    panel.get_by_role("button", name="Resume this node").click()
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    expect(panel.get_by_role("button", name="Resume this node")).to_have_count(0)

@@ -4,7 +4,8 @@
 // Running one reports its result (a toast) or its error (an errorBox with Retry, in the page's
 // action area), then tells the page what happened: `onDone(kind, workflow)` where kind is
 // "updated" (the same workflow, changed), "created" (a new workflow to navigate to) or
-// "deleted". Used by pages/workflow.js.
+// "deleted". Used by pages/workflow.js; the node panel (workflow/nodepanel.js) takes
+// `resumeNodeButton`, which resumes one Suspend node.
 
 import { h } from "../dom.js";
 import { put, del } from "../api.js";
@@ -124,4 +125,30 @@ function call(id, wf, archived) {
   const body = { namespace, name };
   if (id === "resubmit") body.memoized = false;
   return put(`${base}/${id}`, body);
+}
+
+/** A button resuming one running Suspend node (`nodeFieldSelector=id=<node>`), as Argo's node
+ *  panel has; its error shows beside it. */
+export function resumeNodeButton(wf, node) {
+  const { namespace, name } = wf.metadata;
+  const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+  const failure = h("div", { class: "wf-action-errors", "aria-live": "assertive" });
+  const resume = async () => {
+    button.disabled = true;
+    failure.replaceChildren();
+    try {
+      await put(`${path}/resume`, { namespace, name, nodeFieldSelector: `id=${node.id}` });
+      toast(`Resumed: ${node.displayName || node.name}`);
+    } catch (err) {
+      failure.replaceChildren(errorBox(err, resume));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const button = h(
+    "button",
+    { class: "btn primary", type: "button", dataset: { action: "resume-node" }, onclick: resume },
+    "Resume this node",
+  );
+  return h("div", { class: "wf-node-actions" }, button, failure);
 }

@@ -17,6 +17,7 @@ import {
   resourcesText,
 } from "./model.js";
 import { LogViewer } from "./logs.js";
+import { resumeNodeButton } from "./actions.js";
 import { EventList, aboutNode } from "./events.js";
 
 const VIEWS = [
@@ -127,6 +128,9 @@ export class NodePanel {
     if (this.view === "io") {
       this.content.append(inputsOutputs(this.wf, node, this.archived));
     } else {
+      if (node.type === "Suspend" && node.phase === "Running" && !this.archived) {
+        this.content.append(resumeNodeButton(this.wf, node));
+      }
       this.content.append(summary(this.wf, node, this.onSelect));
     }
   }
