@@ -23,145 +23,157 @@ export function parseLabels(text) {
 }
 
 /**
- * Build the tab into `root`. Returns {destroy()}.
+ * Build the tab into `root`.
  * @param {HTMLElement} root
  * @param {{kind?: string, namespace: string, name?: string}} opts
+ * @returns {{destroy: () => void}}
  */
 export function templatePanel(root, { kind, namespace, name }) {
-  const state = {
-    kind: SOURCE_KINDS.includes(kind) ? kind : "WorkflowTemplate",
-    namespace,
-    name: name || "",
-    form: null,
-    alive: true,
-    seq: 0,
-  };
-  const kindSelect = h("select", { id: "ed-src-kind", onchange: () => choose({ kind: kindSelect.value, name: "" }) },
-    SOURCE_KINDS.map((k) => h("option", { value: k, selected: k === state.kind }, k)));
-  const nsField = namespaceInput(namespace, (ns) => choose({ namespace: ns, name: "" }));
-  nsField.querySelector("input").id = "ed-src-ns";
-  const nameSelect = h("select", { id: "ed-src-name", onchange: () => choose({ name: nameSelect.value }) });
-  const listState = h("div", { class: "ed-list-state" });
-  const formBox = h("div", { class: "ed-form" });
-  const labels = h("input", { id: "ed-labels", type: "text", class: "ed-labels", spellcheck: "false",
-    placeholder: "team=data, env=dev", "aria-describedby": "ed-labels-help" });
-  const problems = h("div", { class: "ed-problems", "aria-live": "polite" });
-  const button = h("button", { class: "btn primary", type: "button", disabled: true, onclick: () => submit() }, "Submit");
-  root.append(
-    h("div", { class: "ed-row" },
-      h("div", { class: "field" }, h("label", { htmlFor: "ed-src-kind" }, "Kind"), kindSelect),
-      h("div", { class: "field" }, h("label", { htmlFor: "ed-src-ns" }, "Namespace"), nsField),
-      h("div", { class: "field" }, h("label", { htmlFor: "ed-src-name" }, "Name"), nameSelect)),
-    listState,
-    formBox,
-    h("div", { class: "field" }, h("label", { htmlFor: "ed-labels" }, "Labels (optional)"), labels,
-      h("small", { id: "ed-labels-help", class: "ed-help" }, "key=value pairs, separated by commas")),
-    problems,
-    h("div", { class: "toolbar" }, button),
-  );
+  return new TemplatePanel(root, SOURCE_KINDS.includes(kind) ? kind : "WorkflowTemplate", namespace, name || "");
+}
 
-  function currentNamespace() {
-    return nsField.querySelector("input").value.trim() || state.namespace;
+class TemplatePanel {
+  constructor(root, kind, namespace, name) {
+    this.kind = kind;
+    this.namespace = namespace;
+    this.name = name;
+    this.form = null;
+    this.alive = true;
+    this.seq = 0; // the newest load; older answers are dropped
+    this.build(root);
+    this.loadNames();
   }
 
-  function choose(change) {
-    Object.assign(state, change);
-    setQuery({ tab: "template", kind: state.kind, namespace: currentNamespace(), name: state.name });
-    if ("kind" in change || "namespace" in change) loadNames();
-    else loadSpec();
+  build(root) {
+    const kindSelect = h("select", { id: "ed-src-kind", onchange: () => this.choose({ kind: kindSelect.value, name: "" }) },
+      SOURCE_KINDS.map((k) => h("option", { value: k, selected: k === this.kind }, k)));
+    const nsField = namespaceInput(this.namespace, (ns) => this.choose({ namespace: ns, name: "" }));
+    this.nsInput = nsField.querySelector("input");
+    this.nsInput.id = "ed-src-ns";
+    this.nameSelect = h("select", { id: "ed-src-name", onchange: () => this.choose({ name: this.nameSelect.value }) });
+    this.listState = h("div", { class: "ed-list-state" });
+    this.formBox = h("div", { class: "ed-form" });
+    this.labels = h("input", { id: "ed-labels", type: "text", class: "ed-labels", spellcheck: "false",
+      placeholder: "team=data, env=dev", "aria-describedby": "ed-labels-help" });
+    this.problems = h("div", { class: "ed-problems", "aria-live": "polite" });
+    this.button = h("button", { class: "btn primary", type: "button", disabled: true, onclick: () => this.submit() }, "Submit");
+    root.append(
+      h("div", { class: "ed-row" },
+        h("div", { class: "field" }, h("label", { htmlFor: "ed-src-kind" }, "Kind"), kindSelect),
+        h("div", { class: "field" }, h("label", { htmlFor: "ed-src-ns" }, "Namespace"), nsField),
+        h("div", { class: "field" }, h("label", { htmlFor: "ed-src-name" }, "Name"), this.nameSelect)),
+      this.listState,
+      this.formBox,
+      h("div", { class: "field" }, h("label", { htmlFor: "ed-labels" }, "Labels (optional)"), this.labels,
+        h("small", { id: "ed-labels-help", class: "ed-help" }, "key=value pairs, separated by commas")),
+      this.problems,
+      h("div", { class: "toolbar" }, this.button),
+    );
   }
 
-  async function loadNames() {
-    const seq = ++state.seq;
-    clear(nameSelect);
-    clear(formBox);
-    clear(problems);
-    state.form = null;
-    button.disabled = true;
-    listState.replaceChildren(loading(`Loading ${state.kind}s…`));
-    let items;
+  currentNamespace() {
+    return this.nsInput.value.trim() || this.namespace;
+  }
+
+  // A new kind, namespace or name: remember it in the URL and load what it needs.
+  choose(change) {
+    Object.assign(this, change);
+    setQuery({ tab: "template", kind: this.kind, namespace: this.currentNamespace(), name: this.name });
+    if ("kind" in change || "namespace" in change) this.loadNames();
+    else this.loadSpec();
+  }
+
+  // Start a load: forget the form, and tell whether an answer is still wanted.
+  begin() {
+    const seq = ++this.seq;
+    clear(this.formBox);
+    clear(this.problems);
+    this.form = null;
+    this.button.disabled = true;
+    return () => seq === this.seq && this.alive;
+  }
+
+  async loadNames() {
+    const wanted = this.begin();
+    clear(this.nameSelect);
+    this.listState.replaceChildren(loading(`Loading ${this.kind}s…`));
+    let names;
     try {
-      const answer = await get(KINDS[state.kind].list(currentNamespace()));
-      items = (answer.items || []).map((o) => o?.metadata?.name).filter(Boolean).sort();
+      const answer = await get(KINDS[this.kind].list(this.currentNamespace()));
+      names = (answer.items || []).map((o) => o?.metadata?.name).filter(Boolean).sort();
     } catch (e) {
-      if (seq !== state.seq || !state.alive) return;
-      listState.replaceChildren(errorBox(e, () => loadNames()));
+      if (wanted()) this.listState.replaceChildren(errorBox(e, () => this.loadNames()));
       return;
     }
-    if (seq !== state.seq || !state.alive) return;
-    clear(listState);
-    if (!items.length) {
-      const where = KINDS[state.kind].namespaced ? ` in ${currentNamespace()}` : "";
-      listState.append(h("p", { class: "empty" }, `No ${state.kind}s${where}.`));
+    if (!wanted()) return;
+    clear(this.listState);
+    if (!names.length) {
+      const where = KINDS[this.kind].namespaced ? ` in ${this.currentNamespace()}` : "";
+      this.listState.append(h("p", { class: "empty" }, `No ${this.kind}s${where}.`));
       return;
     }
-    if (!items.includes(state.name)) state.name = "";
-    nameSelect.append(h("option", { value: "", selected: !state.name }, "Choose…"),
-      ...items.map((n) => h("option", { value: n, selected: n === state.name }, n)));
-    if (state.name) loadSpec();
+    if (!names.includes(this.name)) this.name = "";
+    this.nameSelect.append(h("option", { value: "", selected: !this.name }, "Choose…"),
+      ...names.map((n) => h("option", { value: n, selected: n === this.name }, n)));
+    if (this.name) this.loadSpec();
   }
 
-  async function loadSpec() {
-    const seq = ++state.seq;
-    clear(formBox);
-    clear(problems);
-    state.form = null;
-    button.disabled = true;
-    if (!state.name) return;
-    formBox.append(loading(`Loading ${state.name}…`));
+  async loadSpec() {
+    const wanted = this.begin();
+    if (!this.name) return;
+    this.formBox.append(loading(`Loading ${this.name}…`));
     let obj;
     try {
-      obj = await get(`${KINDS[state.kind].list(currentNamespace())}/${encodeURIComponent(state.name)}`);
+      obj = await get(`${KINDS[this.kind].list(this.currentNamespace())}/${encodeURIComponent(this.name)}`);
     } catch (e) {
-      if (seq !== state.seq || !state.alive) return;
-      formBox.replaceChildren(errorBox(e, () => loadSpec()));
+      if (wanted()) this.formBox.replaceChildren(errorBox(e, () => this.loadSpec()));
       return;
     }
-    if (seq !== state.seq || !state.alive) return;
-    const spec = state.kind === "CronWorkflow" ? obj?.spec?.workflowSpec : obj?.spec;
-    state.form = parameterForm(spec || {}, { entrypoint: spec?.entrypoint });
-    formBox.replaceChildren(h("h2", {}, "Parameters"), state.form.element);
-    button.disabled = false;
+    if (!wanted()) return;
+    const spec = this.kind === "CronWorkflow" ? obj?.spec?.workflowSpec : obj?.spec;
+    this.form = parameterForm(spec || {}, { entrypoint: spec?.entrypoint });
+    this.formBox.replaceChildren(h("h2", {}, "Parameters"), this.form.element);
+    this.button.disabled = false;
   }
 
-  async function submit() {
-    clear(problems);
-    const missing = state.form ? state.form.missing() : [];
-    if (missing.length) {
-      problems.append(h("p", { class: "ed-status ed-bad", role: "alert" }, `Give a value for ${missing.join(", ")}.`));
-      return;
+  // What to send as submitOptions, or null after saying what is missing.
+  options() {
+    const missing = this.form ? this.form.missing() : [];
+    const parsed = parseLabels(this.labels.value);
+    const problem = missing.length ? `Give a value for ${missing.join(", ")}.` : parsed.problem;
+    if (problem) {
+      this.problems.append(h("p", { class: "ed-status ed-bad", role: "alert" }, problem));
+      return null;
     }
-    const parsed = parseLabels(labels.value);
-    if (parsed.problem) {
-      problems.append(h("p", { class: "ed-status ed-bad", role: "alert" }, parsed.problem));
-      labels.focus();
-      return;
-    }
-    const ns = currentNamespace();
-    const submitOptions = { ...state.form.values() };
+    const submitOptions = { ...this.form.values() };
     if (parsed.labels) submitOptions.labels = parsed.labels;
-    button.disabled = true;
+    return submitOptions;
+  }
+
+  async submit() {
+    clear(this.problems);
+    const submitOptions = this.options();
+    if (!submitOptions) return;
+    const ns = this.currentNamespace();
+    this.button.disabled = true;
     try {
       const wf = await post(`/api/v1/workflows/${encodeURIComponent(ns)}/submit`,
-        { namespace: ns, resourceKind: state.kind, resourceName: state.name, submitOptions });
-      if (!state.alive) return;
+        { namespace: ns, resourceKind: this.kind, resourceName: this.name, submitOptions });
+      if (!this.alive) return;
       rememberNamespace(ns);
       navigate(KINDS.Workflow.page(wf?.metadata?.namespace || ns, wf?.metadata?.name || ""));
     } catch (e) {
-      if (!state.alive) return;
+      if (!this.alive) return;
       const inline = e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 403;
-      problems.append(inline
+      this.problems.append(inline
         ? h("div", { class: "error-box", role: "alert" },
           h("div", { class: "error-text" }, h("strong", {}, "Submit failed"), h("p", {}, e.message)))
-        : errorBox(e, () => submit()));
-      button.disabled = false;
+        : errorBox(e, () => this.submit()));
+      this.button.disabled = false;
     }
   }
 
-  loadNames();
-  return {
-    destroy() {
-      state.alive = false;
-    },
-  };
+  destroy() {
+    this.alive = false;
+  }
 }

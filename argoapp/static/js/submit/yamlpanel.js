@@ -61,201 +61,219 @@ function saveDraft(text, namespace) {
 const aboutDocument = (e) => e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 403;
 
 /**
- * Build the YAML tab into `root`, starting in `namespace`. Returns {destroy()}.
+ * Build the YAML tab into `root`, starting in `namespace`.
  * @param {HTMLElement} root
  * @param {{namespace: string}} opts
+ * @returns {{destroy: () => void, focus: () => void, loadExample: () => Promise<void>}}
  */
 export function yamlPanel(root, { namespace }) {
-  const draft = loadDraft();
-  const state = {
-    namespace: (draft && draft.namespace) || namespace,
-    doc: null,
-    kind: "Workflow",
-    invalid: true, // a YAML or lint error stands
-    checking: false,
-    busy: false,
-    seq: 0,
-    timer: 0,
-    alive: true,
-  };
-  const status = h("p", { class: "ed-status", role: "status", "aria-live": "polite" });
-  const problems = h("div", { class: "ed-problems", "aria-live": "polite" });
-  const kindText = h("span", { class: "ed-kind" }, "Workflow");
-  const button = h("button", { class: "btn primary", type: "button", disabled: true, onclick: () => submit() }, "Submit");
-  const fileInput = h("input", { type: "file", class: "visually-hidden", id: "ed-file",
-    accept: ".yaml,.yml,.json,application/json,application/yaml,text/yaml,text/plain",
-    onchange: () => fileInput.files[0] && load(fileInput.files[0]) });
-  const nsField = namespaceInput(state.namespace, (ns) => {
-    state.namespace = ns;
-    edited(true);
-  });
-  const drop = h("div", { class: "ed-drop" });
-  root.append(
-    h("div", { class: "ed-row" },
-      h("div", { class: "field" }, h("label", { htmlFor: "ed-ns" }, "Namespace"), nsField),
-      h("div", { class: "field" }, h("span", { class: "ed-field-label" }, "Kind"), kindText),
-      h("div", { class: "field" },
-        h("label", { class: "btn", htmlFor: "ed-file", tabindex: "0", role: "button",
-          onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), fileInput.click()) },
-          "Upload file…"),
-        fileInput),
-      h("span", { class: "muted ed-file" }, "or drop one on the editor"),
-      h("div", { class: "ed-row-end" }, status, button)),
-    problems,
-    drop,
-  );
-  button.title = "Ctrl+Enter in the editor does the same";
-  const nsInput = nsField.querySelector("input");
-  nsInput.id = "ed-ns";
-  const editor = new Editor(drop, { value: draft ? draft.text : EXAMPLE, label: "Workflow YAML",
-    onChange: () => edited(false) });
-  wireDrop(drop, load);
-  drop.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !button.disabled) {
-      e.preventDefault();
-      submit();
-    }
-  });
+  return new YamlPanel(root, namespace);
+}
 
-  function currentNamespace() {
-    return nsInput.value.trim() || state.namespace;
+class YamlPanel {
+  constructor(root, namespace) {
+    const draft = loadDraft();
+    this.namespace = (draft && draft.namespace) || namespace;
+    this.doc = null;
+    this.kind = "Workflow";
+    this.invalid = true; // a YAML or lint error stands
+    this.checking = false;
+    this.busy = false;
+    this.seq = 0; // the newest check; older answers are dropped
+    this.timer = 0;
+    this.alive = true;
+    this.build(root, draft ? draft.text : EXAMPLE);
+    this.edited(true);
   }
 
-  function update() {
-    kindText.textContent = state.kind;
-    button.textContent = state.kind === "Workflow" ? "Submit" : `Create ${state.kind}`;
-    button.disabled = state.invalid || state.checking || state.busy || !state.doc;
+  build(root, text) {
+    this.status = h("p", { class: "ed-status", role: "status", "aria-live": "polite" });
+    this.problems = h("div", { class: "ed-problems", "aria-live": "polite" });
+    this.kindText = h("span", { class: "ed-kind" }, "Workflow");
+    this.button = h("button", { class: "btn primary", type: "button", disabled: true,
+      title: "Ctrl+Enter in the editor does the same", onclick: () => this.submit() }, "Submit");
+    const file = h("input", { type: "file", class: "visually-hidden", id: "ed-file",
+      accept: ".yaml,.yml,.json,application/json,application/yaml,text/yaml,text/plain",
+      onchange: () => file.files[0] && this.load(file.files[0]) });
+    const nsField = namespaceInput(this.namespace, (ns) => {
+      this.namespace = ns;
+      this.edited(true);
+    });
+    this.nsInput = nsField.querySelector("input");
+    this.nsInput.id = "ed-ns";
+    const drop = h("div", { class: "ed-drop" });
+    root.append(
+      h("div", { class: "ed-row" },
+        h("div", { class: "field" }, h("label", { htmlFor: "ed-ns" }, "Namespace"), nsField),
+        h("div", { class: "field" }, h("span", { class: "ed-field-label" }, "Kind"), this.kindText),
+        h("div", { class: "field" },
+          h("label", { class: "btn", htmlFor: "ed-file", tabindex: "0", role: "button",
+            onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), file.click()) },
+            "Upload file…"),
+          file),
+        h("span", { class: "muted ed-file" }, "or drop one on the editor"),
+        h("div", { class: "ed-row-end" }, this.status, this.button)),
+      this.problems,
+      drop,
+    );
+    this.editor = new Editor(drop, { value: text, label: "Workflow YAML", onChange: () => this.edited(false) });
+    wireDrop(drop, (f) => this.load(f));
+    drop.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !this.button.disabled) {
+        e.preventDefault();
+        this.submit();
+      }
+    });
   }
 
-  function setStatus(text, ok) {
-    status.textContent = text;
-    status.className = `ed-status ${ok === true ? "ed-ok" : ok === false ? "ed-bad" : "muted"}`;
+  currentNamespace() {
+    return this.nsInput.value.trim() || this.namespace;
+  }
+
+  update() {
+    this.kindText.textContent = this.kind;
+    this.button.textContent = this.kind === "Workflow" ? "Submit" : `Create ${this.kind}`;
+    this.button.disabled = this.invalid || this.checking || this.busy || !this.doc;
+  }
+
+  setStatus(text, ok) {
+    this.status.textContent = text;
+    this.status.className = `ed-status ${ok === true ? "ed-ok" : ok === false ? "ed-bad" : "muted"}`;
   }
 
   // Every change: keep the draft, say it is being checked, check once typing pauses.
-  function edited(now) {
-    saveDraft(editor.value, currentNamespace());
-    clearTimeout(state.timer);
-    state.seq++;
-    state.checking = true;
-    setStatus("Checking…", null);
-    update();
-    state.timer = setTimeout(check, now ? 0 : LINT_DELAY_MS);
+  edited(now) {
+    saveDraft(this.editor.value, this.currentNamespace());
+    clearTimeout(this.timer);
+    this.seq++;
+    this.checking = true;
+    this.setStatus("Checking…", null);
+    this.update();
+    this.timer = setTimeout(() => this.check(), now ? 0 : LINT_DELAY_MS);
   }
 
   // Parse locally, then lint on the server; the newest check wins.
-  async function check() {
-    const seq = ++state.seq;
-    const text = editor.value;
-    clear(problems);
-    state.doc = null;
+  async check() {
+    const seq = ++this.seq;
+    const text = this.editor.value;
+    clear(this.problems);
+    this.doc = null;
     try {
-      state.doc = parse(text);
+      this.doc = parse(text);
     } catch (e) {
       if (!(e instanceof YamlError)) throw e;
-      return fail([{ line: e.line, column: e.column, message: e.reason }], `✖ YAML error on line ${e.line}`);
+      this.fail([{ line: e.line, column: e.column, message: e.reason }], `✖ YAML error on line ${e.line}`);
+      return;
     }
-    const found = kindOf(state.doc);
+    const found = kindOf(this.doc);
     if (found.problem) {
-      state.doc = null;
-      return fail([{ line: kindLine(text), message: found.problem }], "✖ Not a document this page can submit");
+      this.doc = null;
+      this.fail([{ line: kindLine(text), message: found.problem }], "✖ Not a document this page can submit");
+      return;
     }
-    state.kind = found.kind;
-    const kind = KINDS[state.kind];
-    const ns = currentNamespace();
+    this.kind = found.kind;
+    await this.lint(seq, text);
+  }
+
+  async lint(seq, text) {
+    const kind = KINDS[this.kind];
+    const ns = this.currentNamespace();
     try {
-      await post(kind.lint(ns), body(kind, ns));
-      if (seq !== state.seq || !state.alive) return;
-      editor.setErrors([]);
-      state.invalid = false;
-      setStatus(`✔ Valid ${state.kind}`, true);
+      await post(kind.lint(ns), this.body(kind, ns));
+      if (seq !== this.seq || !this.alive) return;
+      this.editor.setErrors([]);
+      this.invalid = false;
+      this.setStatus(`✔ Valid ${this.kind}`, true);
     } catch (e) {
-      if (seq !== state.seq || !state.alive) return;
+      if (seq !== this.seq || !this.alive) return;
       if (aboutDocument(e)) {
         const line = lineForMessage(text, e.message);
-        return fail([{ line, message: e.message }], line ? `✖ Lint error on line ${line}` : "✖ Lint error");
+        this.fail([{ line, message: e.message }], line ? `✖ Lint error on line ${line}` : "✖ Lint error");
+        return;
       }
       // The server could not check it: say so, but do not hold the button back for that.
-      state.invalid = false;
-      setStatus("Not linted: the server could not check it", null);
-      problems.append(errorBox(e, () => edited(true)));
+      this.invalid = false;
+      this.setStatus("Not linted: the server could not check it", null);
+      this.problems.append(errorBox(e, () => this.edited(true)));
     }
-    state.checking = false;
-    update();
+    this.checking = false;
+    this.update();
   }
 
-  function fail(errors, message) {
-    editor.setErrors(errors);
-    state.invalid = true;
-    state.checking = false;
-    setStatus(message, false);
-    update();
+  fail(errors, message) {
+    this.editor.setErrors(errors);
+    this.invalid = true;
+    this.checking = false;
+    this.setStatus(message, false);
+    this.update();
   }
 
-  function body(kind, ns) {
-    const obj = { ...state.doc, metadata: { ...state.doc.metadata } };
+  // The request body for `kind`, in namespace `ns` (cluster templates have none).
+  body(kind, ns) {
+    const obj = { ...this.doc, metadata: { ...this.doc.metadata } };
     if (kind.namespaced) obj.metadata.namespace = ns;
     else delete obj.metadata.namespace;
     return kind.namespaced ? { namespace: ns, [kind.key]: obj } : { [kind.key]: obj };
   }
 
-  async function submit() {
-    if (button.disabled) return;
-    const kind = KINDS[state.kind];
-    const ns = currentNamespace();
-    state.busy = true;
-    update();
-    clear(problems);
+  async submit() {
+    if (this.button.disabled) return;
+    const kind = KINDS[this.kind];
+    const ns = this.currentNamespace();
+    this.busy = true;
+    this.update();
+    clear(this.problems);
     try {
-      const created = await post(kind.create(ns), body(kind, ns));
-      if (!state.alive) return;
+      const created = await post(kind.create(ns), this.body(kind, ns));
+      if (!this.alive) return;
       if (ns) rememberNamespace(ns);
       navigate(kind.page(created?.metadata?.namespace || ns, created?.metadata?.name || ""));
     } catch (e) {
-      if (!state.alive) return;
+      if (!this.alive) return;
       if (aboutDocument(e)) {
-        editor.setErrors([{ line: lineForMessage(editor.value, e.message), message: e.message }]);
-        setStatus(`✖ ${kind.action} failed`, false);
-        problems.append(h("div", { class: "error-box", role: "alert" },
+        this.editor.setErrors([{ line: lineForMessage(this.editor.value, e.message), message: e.message }]);
+        this.setStatus(`✖ ${kind.action} failed`, false);
+        this.problems.append(h("div", { class: "error-box", role: "alert" },
           h("div", { class: "error-text" }, h("strong", {}, `${kind.action} failed`), h("p", {}, e.message))));
       } else {
-        problems.append(errorBox(e, () => submit()));
+        this.problems.append(errorBox(e, () => this.submit()));
       }
     } finally {
-      state.busy = false;
-      if (state.alive) update();
+      this.busy = false;
+      if (this.alive) this.update();
     }
   }
 
-  async function load(file) {
+  async load(file) {
     try {
-      editor.value = await file.text();
+      this.editor.value = await file.text();
     } catch (e) {
-      problems.append(errorBox(new Error(`could not read ${file.name}: ${e.message || e}`)));
+      this.problems.append(errorBox(new Error(`could not read ${file.name}: ${e.message || e}`)));
       return;
     }
-    setStatus(`Loaded ${file.name}.`, null);
-    edited(true);
+    this.edited(true);
   }
 
-  edited(true);
-  return {
-    destroy() {
-      state.alive = false;
-      clearTimeout(state.timer);
-      editor.destroy();
-    },
-    focus: () => editor.focus(),
-    // Replace the text with the example, asking first when the user has typed something else.
-    async loadExample() {
-      if (editor.value.trim() && editor.value !== EXAMPLE) {
-        const ok = await confirmDialog("Replace the text in the editor with the example workflow?", { confirm: "Replace" });
-        if (!ok || !state.alive) return;
-      }
-      editor.value = EXAMPLE;
-      edited(true);
-    },
-  };
+  /** Replace the text with the example, asking first when the user has typed something else. */
+  async loadExample() {
+    const text = this.editor.value;
+    if (text.trim() && text !== EXAMPLE) {
+      const ok = await confirmDialog("Replace the text in the editor with the example workflow?", { confirm: "Replace" });
+      if (!ok || !this.alive) return;
+    }
+    this.editor.value = EXAMPLE;
+    this.edited(true);
+  }
+
+  focus() {
+    this.editor.focus();
+  }
+
+  destroy() {
+    this.alive = false;
+    clearTimeout(this.timer);
+    this.editor.destroy();
+  }
 }
 
 // Files dropped anywhere on the editor are loaded; dragged text still drops as text.
