@@ -199,8 +199,10 @@ export class Editor {
           messages ? h("span", { class: "ed-marker" }, "✖") : null, String(n)),
       );
       if (messages) {
+        // The message at the band's right end; the list below carries it for screen readers.
         this.marks.appendChild(
-          h("div", { class: "ed-mark", style: { top: `${padTop + (n - 1) * lh - top}px`, height: `${lh}px` } }),
+          h("div", { class: "ed-mark", style: { top: `${padTop + (n - 1) * lh - top}px`, height: `${lh}px` } },
+            h("span", { class: "ed-mark-text" }, messages.join(" · "))),
         );
       }
     }
