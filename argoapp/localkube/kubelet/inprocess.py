@@ -33,6 +33,7 @@ import contextlib
 import copy
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -438,7 +439,10 @@ class RoleAttempt:
             if '"artifacts"' in self.env.template_json:
                 template = json.loads(self.env.template_json)
                 access = await self.pod.artifact_access(template, roles.INIT)
-            await _on_role_thread(access, run_init, self.env, access)
+            if access is None and not getattr(sys, "frozen", False):
+                run_init(self.env, None)  # a few small files: less than a trip to a thread
+            else:  # downloads, or a frozen build copying its whole program
+                await _on_role_thread(access, run_init, self.env, access)
         except (ArgoappError, OSError, ValueError) as e:
             return self._failed(str(e))
         return Exit(0, "Completed")

@@ -148,8 +148,14 @@ def _check(value: Any, schema: Schema, where: str) -> None:
             raise _wrong(where, list, value)
         for i, item in enumerate(value):
             _check(item, schema[0], f"{where}[{i}]")
-    elif not any(_is(value, kind) for kind in (schema if isinstance(schema, tuple) else (schema,))):
+    elif not _fits(value, schema):
         raise _wrong(where, schema, value)
+
+
+def _fits(value: Any, schema: Any) -> bool:
+    if schema is str or schema is dict:  # most leaves: no generator, no loop
+        return isinstance(value, schema)
+    return any(_is(value, kind) for kind in (schema if isinstance(schema, tuple) else (schema,)))
 
 
 def _is(value: Any, kind: Any) -> bool:
