@@ -272,7 +272,13 @@ class Storage:
             submit = not self._draining
             self._draining = True
         if submit:
-            self._pool.submit(self._drain)
+            try:
+                self._pool.submit(self._drain)
+            except RuntimeError:  # closed: nothing will take the queue any more
+                with self._lock:
+                    self._queue.clear()
+                    self._draining = False
+                raise
         return await future
 
     def _drain(self) -> None:

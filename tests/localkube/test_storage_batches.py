@@ -83,3 +83,12 @@ async def test_events_are_published_before_the_call_returns(tmp_path: Path, coun
         assert seen == list(range(1, count + 1))
     finally:
         await storage.close()
+
+
+async def test_a_closed_storage_refuses_calls(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "s.db")
+    await storage.open()
+    await storage.close()
+    for _ in range(2):  # and keeps refusing them (nothing is left waiting)
+        with pytest.raises(RuntimeError):
+            await storage.run(lambda tx: tx.current_rv())
