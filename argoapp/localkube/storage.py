@@ -323,8 +323,14 @@ class Storage:
                 row = conn.execute("SELECT value FROM meta WHERE key='rv'").fetchone()
                 self._rv = int(row[0]) if row else 0
             done = Tx(conn, self._rv)  # every event of the batch, in order
-            for fn, future in batch:
-                outcomes.append(self._one(conn, done, fn, future))
+            if len(batch) == 1:  # alone: its own transaction, no savepoint needed
+                outcomes.append(self._alone(done, *batch[0]))
+                if outcomes[0][2] is not None:
+                    conn.execute("ROLLBACK")
+                    return outcomes, []
+            else:
+                for fn, future in batch:
+                    outcomes.append(self._one(conn, done, fn, future))
             if done.rv != self._rv:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('rv', ?)", (done.rv,)
@@ -338,6 +344,14 @@ class Storage:
             return [(future, None, e) for _fn, future in batch], []
         self._rv = done.rv
         return outcomes, done.events
+
+    @staticmethod
+    def _alone(done: Tx, fn: Callable[[Tx], Any], future: Any) -> _Outcome:
+        """The only call of a batch: the transaction is its own (rolled back when it raises)."""
+        try:
+            return future, fn(done), None
+        except Exception as e:
+            return future, None, e
 
     @staticmethod
     def _one(conn: sqlite3.Connection, done: Tx, fn: Callable[[Tx], Any], future: Any) -> _Outcome:

@@ -92,3 +92,28 @@ async def test_a_closed_storage_refuses_calls(tmp_path: Path) -> None:
     for _ in range(2):  # and keeps refusing them (nothing is left waiting)
         with pytest.raises(RuntimeError):
             await storage.run(lambda tx: tx.current_rv())
+
+
+async def test_a_lone_failed_call_leaves_nothing(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "s.db")
+    seen: list[Event] = []
+    storage.on_commit = seen.extend
+    await storage.open()
+    try:
+
+        def failing(tx: Tx) -> None:
+            tx.put("configmaps", {"metadata": {"name": "x", "namespace": "ns", "uid": "x"}}, None)
+            raise ValueError("no")
+
+        with pytest.raises(ValueError):
+            await storage.run(failing)
+        assert seen == []
+        assert await storage.run(lambda tx: tx.get("configmaps", "ns", "x")) is None
+        stored = await storage.run(
+            lambda tx: tx.put(
+                "configmaps", {"metadata": {"name": "y", "namespace": "ns", "uid": "y"}}, None
+            )
+        )
+        assert stored["metadata"]["resourceVersion"] == "1"  # the failed call took no version
+    finally:
+        await storage.close()
