@@ -24,6 +24,7 @@ Layout under `DATA_DIR`:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,7 @@ class PodPaths:
     data_dir: Path
     uid: str
 
-    @property
+    @functools.cached_property  # asked for dozens of times per pod start
     def base(self) -> Path:
         return self.data_dir / "pods" / self.uid
 

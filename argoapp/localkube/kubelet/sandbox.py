@@ -46,6 +46,14 @@ _POD_ETC = ("hosts", "hostname")
 # The empty directories every image's root has (Debian's, Alpine's, busybox's): steps write to
 # /mnt/out or /srv without creating them first.
 _IMAGE_DIRS = ("mnt", "srv", "media", "home", "run", "var/tmp")
+# What a new root gets, each directory after its parent.
+_NEW_ROOT_DIRS = tuple(
+    dict.fromkeys(
+        "/".join(parts[: i + 1])
+        for parts in (name.split("/") for name in ("etc", "tmp", *_IMAGE_DIRS))
+        for i in range(len(parts))
+    )
+)
 POD_BIN = "/.localkube/bin"
 FILE_SLOT = "-1"  # in a bwrap argv: the fd of a file's content, put there by the supervisor
 HOST_ETC = "/.localkube/etc"  # the host's /etc, read-only; the container's /etc links into it
@@ -167,7 +175,36 @@ class SandboxSpec:
 def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str, python3: str | None) -> None:
     """Make the container's root ready for bwrap (idempotent: restarts reuse it)."""
     root = spec.root
-    (root / "etc").mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True)
+    except FileExistsError:
+        _refresh_root(layout, root, python3)
+    else:
+        _new_root(layout, root, python3)
+    os.chmod(root / "tmp", 0o1777)
+    (root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    spec.termination_log.touch()
+    workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+
+
+def _new_root(layout: HostLayout, root: Path, python3: str | None) -> None:
+    """A root just made: what it holds is made without first looking whether it exists (a
+    pod's start is mostly new roots)."""
+    for name in _NEW_ROOT_DIRS:
+        os.mkdir(root / name)
+    os.chmod(root / "var" / "tmp", 0o1777)
+    for path, target in layout.symlinks.items():
+        os.symlink(target, root / path.lstrip("/"))
+    if python3:
+        os.makedirs(root / POD_BIN.lstrip("/"))
+        os.symlink(python3, root / POD_BIN.lstrip("/") / "python")
+
+
+def _refresh_root(layout: HostLayout, root: Path, python3: str | None) -> None:
+    """A root a restart (or an earlier layout) left: put back what is missing or outdated."""
+    (root / "etc").mkdir(exist_ok=True)
     for path, target in layout.symlinks.items():
         _ensure_symlink(root / path.lstrip("/"), target)
     if python3:
@@ -178,12 +215,6 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str, python3: str 
             (root / name).mkdir(parents=True, exist_ok=True)
         os.chmod(root / "var" / "tmp", 0o1777)
         tmp.mkdir(exist_ok=True)
-    os.chmod(tmp, 0o1777)
-    (root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
-    spec.termination_log.touch()
-    workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
-    if workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
 
 
 def _ensure_symlink(path: Path, target: str) -> None:
