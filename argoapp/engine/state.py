@@ -8,6 +8,7 @@ create one with Argo's fields, move it to a phase. Nothing here reads the clock:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,7 +108,7 @@ class Pass:
         return True
 
     # ---- identity ----------------------------------------------------------------------
-    @property
+    @functools.cached_property  # asked for with every node looked up by name
     def name(self) -> str:
         return str(self.wf["metadata"].get("name", ""))
 

@@ -19,6 +19,7 @@ from argoapp.engine.outputs import finish_with_outputs, global_outputs, outbound
 from argoapp.engine.podnode import held_as_before, note_held, start_item
 from argoapp.engine.scope import UNRESOLVED, node_outputs
 from argoapp.engine.state import Pass, as_int
+from argoapp.model.ids import node_id
 from argoapp.model.phases import NodePhase, NodeType, node_done
 from argoapp.model.types import Obj
 from argoapp.template import TemplateError, evaluate_when, substitute
@@ -130,9 +131,10 @@ def _execute_group(
     limit = as_int(frame.tmpl.get("parallelism"))
     running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
+    nodes, wf_name = p.nodes, p.name  # the loop runs once per item, thousands in a fan-out
     for item_step, step in expanded:
         child_name = f"{sg_name}.{item_step['name']}"
-        child = p.node(child_name)
+        child = nodes.get(node_id(wf_name, child_name))
         done = child is not None and node_done(child.get("phase"))
         if child is None and limit and running >= limit:
             p.held_back += 1
@@ -156,10 +158,9 @@ def _execute_group(
                 running -= 1  # finished in this pass: its slot is free for the next item
         # hooks keep running (and may first fire) after their step has finished
         hooks_done &= _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
-    by_name = {f"{sg_name}.{c['name']}": o for c, o in expanded}
     if not hooks_done:
         return sg
-    return _group_outcome(p, frame, sg, group, by_name, scope)
+    return _group_outcome(p, frame, sg, group, expanded, scope)
 
 
 def resolvable(step: Obj, scope: dict[str, Any], *leave_out: str) -> bool:
@@ -260,12 +261,14 @@ def _group_outcome(
     frame: Frame,
     sg: Obj,
     group: list[Obj],
-    by_name: dict[str, Obj],
+    expanded: list[tuple[Obj, Obj]],
     scope: dict[str, Any],
 ) -> Obj:
     complete = True
     # exit hooks start (and are waited for) only where a step of the group has one
     exits = any(hooks.exit_hook_of(step) is not None for step in group)
+    if exits:
+        by_name = _by_name(sg, expanded)
     for child in list(p.children(sg)):
         if not fulfilled(child):
             complete = False
@@ -278,13 +281,22 @@ def _group_outcome(
         ran = step is None or not node_done(child.get("phase"))
         if not ran and step is not None and not hooks.run_exit_hook(p, frame, child, step, scope):
             complete = False
-    if not complete or not _all_started(p, sg, by_name):
+    if not complete:
+        return sg
+    if not exits:
+        by_name = _by_name(sg, expanded)  # only now: most passes of a fan-out stop above
+    if not _all_started(p, sg, by_name):
         return sg
     for child in p.children(sg):
         step = by_name.get(child["name"], {})
         if not successful(child) and not continues_on(step, child.get("phase")):
             return p.finish(sg, NodePhase.FAILED, f"child '{child['id']}' failed")
     return p.finish(sg, NodePhase.SUCCEEDED)
+
+
+def _by_name(sg: Obj, expanded: list[tuple[Obj, Obj]]) -> dict[str, Obj]:
+    """The group's original steps by the node name of each expanded item."""
+    return {f"{sg['name']}.{item['name']}": step for item, step in expanded}
 
 
 def _all_started(p: Pass, sg: Obj, by_name: dict[str, Obj]) -> bool:
