@@ -175,15 +175,26 @@ spec:
 
 def test_suspend_and_resume(page: Page, live: Live) -> None:
     name = unique("ui-suspend")
-    live.submit(SUSPENDING.format(name=name))
+    live.submit(one_step(name, "sleep 3; echo done"))
     page.goto(f"/workflows/{NS}/{name}")
-    expect(phase_badge(page)).to_contain_text("Suspended", timeout=FINISH)
     page.locator("[data-action=suspend]").click()
     expect(page.locator("[data-action=suspend]")).to_have_count(0)
     assert live.api("GET", f"/api/v1/workflows/{NS}/{name}")["spec"].get("suspend") is True
     page.locator("[data-action=resume]").click()
     expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
     expect(page.locator("[data-action=resume]")).to_have_count(0)
+
+
+def test_paused_on_a_suspend_node_offers_resume_only(page: Page, live: Live) -> None:
+    """A workflow waiting on its Suspend node is suspended already: no Suspend button."""
+    name = unique("ui-paused")
+    live.submit(SUSPENDING.format(name=name))
+    page.goto(f"/workflows/{NS}/{name}")
+    expect(phase_badge(page)).to_contain_text("Suspended", timeout=FINISH)
+    expect(page.locator("[data-action=resume]")).to_be_visible()
+    expect(page.locator("[data-action=suspend]")).to_have_count(0)
+    page.locator("[data-action=resume]").click()
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
 
 
 def test_output_artifact_download(page: Page, live: Live) -> None:

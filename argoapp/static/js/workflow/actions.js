@@ -31,7 +31,7 @@ const ACTIONS = [
   {
     id: "suspend",
     label: "Suspend",
-    when: (wf, archived) => !archived && !isFinished(wf) && !wf.spec?.suspend,
+    when: (wf, archived) => !archived && !isFinished(wf) && !isSuspended(wf),
     done: "Suspended",
   },
   {
