@@ -213,6 +213,12 @@ def test_output_artifact_download(page: Page, live: Live) -> None:
     answer = page.request.get(href)
     assert answer.ok
     assert "the report body" in answer.text()
+    # Download saves the file (no new tab); Open is the link that shows it in a tab
+    with page.expect_download() as saving:
+        link.click()
+    assert saving.value.suggested_filename == "report"
+    assert Path(saving.value.path()).read_text() == "the report body\n"
+    expect(page.get_by_role("link", name="Open report")).to_have_attribute("target", "_blank")
 
 
 def test_yaml_tab_shows_the_spec(page: Page, live: Live) -> None:

@@ -268,22 +268,22 @@ function artifactTable(wf, node, direction, arts, archived) {
       {},
       h("th", { scope: "row" }, a.name),
       h("td", { class: "muted" }, where),
-      h(
-        "td",
-        {},
-        h(
-          "a",
-          {
-            href,
-            target: "_blank",
-            rel: "noopener",
-            class: "wf-artifact",
-            "aria-label": `Download ${a.name}`,
-          },
-          "⤓ Download",
-        ),
-      ),
+      h("td", {}, artifactLinks(href, a.name)),
     );
   });
   return h("table", { class: "table wf-artifacts" }, h("tbody", {}, rows));
+}
+
+/** Two links to an artifact: Download saves it as `name` (same origin, so `download` is
+ *  honoured), Open shows it in a new tab. `what` names it for screen readers. */
+export function artifactLinks(href, name, what = name) {
+  const file = name.replace(/[^\w.-]+/g, "_");
+  return h(
+    "span",
+    { class: "wf-artifact-links" },
+    h("a", { href, download: file, class: "wf-artifact", "aria-label": `Download ${what}` },
+      "⤓ Download"),
+    " ",
+    h("a", { href, target: "_blank", rel: "noopener", "aria-label": `Open ${what}` }, "Open"),
+  );
 }

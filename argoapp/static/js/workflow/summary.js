@@ -6,7 +6,7 @@
 import { h, clear } from "../dom.js";
 import { timeAgo, duration, durationOf, phaseBadge, progress } from "../format.js";
 import { EventList } from "./events.js";
-import { paramTable } from "./nodepanel.js";
+import { artifactLinks, paramTable } from "./nodepanel.js";
 import {
   artifactPath,
   nodeLabel,
@@ -141,15 +141,10 @@ function artifacts(wf, archived) {
       h(
         "td",
         {},
-        h(
-          "a",
-          {
-            href: artifactPath(wf, node.id, "outputs", artifact.name, archived),
-            target: "_blank",
-            rel: "noopener",
-            "aria-label": `Download ${artifact.name} of ${nodeLabel(node)}`,
-          },
-          "⤓ Download",
+        artifactLinks(
+          artifactPath(wf, node.id, "outputs", artifact.name, archived),
+          artifact.name,
+          `${artifact.name} of ${nodeLabel(node)}`,
         ),
       ),
     ),
