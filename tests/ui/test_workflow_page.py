@@ -245,6 +245,15 @@ def test_missing_workflow_is_not_found(page: Page, live: Live) -> None:
     expect(page.locator("h1")).to_have_text("Workflow not found")
     back = page.get_by_role("link", name=f"← Back to the workflows of {NS}")
     expect(back).to_have_attribute("href", f"/workflows/{NS}")
+    expect(page.locator(".wf-notfound")).to_contain_text("deleted or archived")
+
+
+def test_missing_archived_workflow_is_not_found(page: Page) -> None:
+    uid = str(uuid.uuid4())
+    page.goto(f"/archived-workflows/{NS}/{uid}")
+    expect(page.locator("h1")).to_have_text("Workflow not found")
+    text = page.locator(".wf-notfound p").first
+    expect(text).to_have_text(f"There is no archived workflow with uid {uid}: it may have been deleted.")
 
 
 def test_pod_names_match_the_controller(page: Page, live: Live) -> None:

@@ -81,14 +81,16 @@ class WorkflowPage {
 
   notFound() {
     const back = `/workflows/${encodeURIComponent(this.namespace)}`;
-    const what = this.archived ? `archived workflow ${this.uid}` : `${this.namespace}/${this.name}`;
+    const text = this.archived
+      ? `There is no archived workflow with uid ${this.uid}: it may have been deleted.`
+      : `There is no workflow ${this.namespace}/${this.name}: it may have been deleted or archived.`;
     document.title = "Workflow not found · argoapp";
     clear(this.root).append(
       h(
         "div",
         { class: "wf-notfound" },
         h("div", { class: "page-head" }, h("h1", {}, "Workflow not found")),
-        h("p", {}, `There is no workflow ${what}: it may have been deleted or archived.`),
+        h("p", {}, text),
         h("p", {}, h("a", { href: back }, `← Back to the workflows of ${this.namespace}`)),
       ),
     );
