@@ -127,6 +127,7 @@ def test_logs_after_pods_are_deleted(page: Page, live: Live) -> None:
     expect(phase_badge(page)).to_contain_text("Succeeded")
     expect(page.locator(".wf-view canvas")).to_be_visible()
     expect(page.locator(".wf-panel .wf-log")).to_contain_text("still readable")
+    expect(page.locator(".wf-panel .wf-log-status")).to_have_text("1 line")
 
 
 def test_retry_failed_workflow(page: Page, live: Live) -> None:

@@ -110,7 +110,7 @@ export class LogViewer {
       await readLines(this.request(), abort.signal, (msg) => this.add(msg));
       if (abort.signal.aborted) return;
       if (!this.lines.length) await this.fromArtifact(abort.signal);
-      this.setStatus(this.lines.length ? `${this.lines.length} lines` : "No log lines.");
+      this.setStatus(this.lines.length ? lineCount(this.lines.length) : "No log lines.");
     } catch (err) {
       if (abort.signal.aborted) return;
       if (err.status === 404 && (await this.fromArtifact(abort.signal))) return;
@@ -133,7 +133,7 @@ export class LogViewer {
     const pod = podName(this.wf, node);
     for (const line of (await resp.text()).split("\n")) this.add({ content: line, podName: pod });
     if (this.lines.length && this.lines[this.lines.length - 1].text === "") this.lines.pop();
-    this.setStatus(`${this.lines.length} lines (from the archived log)`);
+    this.setStatus(`${lineCount(this.lines.length)} (from the archived log)`);
     return true;
   }
 
@@ -170,7 +170,7 @@ export class LogViewer {
     this.body.append(frag);
     let extra = this.body.childElementCount - MAX_DOM;
     while (extra-- > 0) this.body.firstElementChild.remove();
-    if (this.abort) this.setStatus(`${this.lines.length} lines, following…`);
+    if (this.abort) this.setStatus(`${lineCount(this.lines.length)}, following…`);
     if (this.stick) this.body.scrollTop = this.body.scrollHeight;
   }
 
@@ -213,7 +213,7 @@ export class LogViewer {
     const frag = document.createDocumentFragment();
     for (const line of shown) frag.append(this.lineEl(line));
     this.body.append(frag);
-    if (this.query) this.setStatus(`${shown.length} of ${this.lines.length} lines match`);
+    if (this.query) this.setStatus(`${shown.length} of ${lineCount(this.lines.length)} match`);
     if (this.stick) this.body.scrollTop = this.body.scrollHeight;
   }
 
@@ -255,6 +255,11 @@ export class LogViewer {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.el.remove();
   }
+}
+
+/** "1 line", "2 lines". */
+function lineCount(n) {
+  return n === 1 ? "1 line" : `${n} lines`;
 }
 
 /** Map of pod name -> the display name of its node. */
