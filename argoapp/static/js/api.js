@@ -107,21 +107,35 @@ export async function del(path, query = {}) {
 /**
  * Read one of Argo's streams (workflow-events, stream/events, log): newline-delimited JSON
  * messages `{"result": …}` (or `{"error": …}`), calling onMessage(result) for each.
- * A failure (no answer, an error status, a dropped connection, an `{"error"}` message) calls
- * onError(ApiError) and reopens the stream after a backoff (1 s doubling to 10 s); a 401 goes
- * to the login page instead. A stream the server ends cleanly (a finished container's logs)
- * calls onEnd() and is not reopened. Returns close(), which stops it for good.
+ * A failure (no answer, an error status, a dropped connection, an `{"error"}` message) and a
+ * clean end (a server restarting, a proxy's read timeout) both call onError(ApiError) and
+ * reopen the stream after a backoff (1 s doubling to 10 s); once it is open again onOpen() and
+ * then onReopen() run (a page GETs once there, to catch up on what it missed). Only a `final`
+ * stream (a one-shot read, such as a finished container's logs) ends for good at a clean end,
+ * calling onEnd(). A 401 goes to the login page instead. An exception thrown by onMessage is the
+ * caller's bug, not the network's: it is logged (console.warn) and the stream goes on.
+ * Returns close(), which stops it for good.
  * @param {string} path
  * @param {object} query
  * @param {(result: any) => void} onMessage
- * @param {{onError?: (e: ApiError) => void, onOpen?: () => void, onEnd?: () => void}} [opts]
+ * @param {{onError?: (e: ApiError) => void, onOpen?: () => void, onEnd?: () => void,
+ *          onReopen?: () => void, final?: boolean}} [opts]
  * @returns {() => void}
  */
-export function stream(path, query, onMessage, { onError, onOpen, onEnd } = {}) {
+export function stream(path, query, onMessage, { onError, onOpen, onEnd, onReopen, final = false } = {}) {
   let closed = false;
   let controller = null;
   let timer = null;
   let delay = 1000;
+  let opened = false; // opened at least once: the next open is a reopen
+
+  const deliver = (result) => {
+    try {
+      onMessage(result);
+    } catch (e) {
+      console.warn(`argoapp: a message handler of ${path} failed:`, e);
+    }
+  };
 
   const handle = (line) => {
     const text = line.startsWith("data:") ? line.slice(5).trim() : line;
@@ -138,8 +152,29 @@ export function stream(path, query, onMessage, { onError, onOpen, onEnd } = {}) 
     }
     if (message && "result" in message) {
       delay = 1000;
-      onMessage(message.result);
+      deliver(message.result);
     }
+  };
+
+  /** Read the open response to its end; false when the stream was closed meanwhile. */
+  const read = async (resp) => {
+    const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (closed) return false;
+        handle(line);
+      }
+    }
+    if (closed) return false;
+    if (buffer.trim()) handle(buffer.trim());
+    return true;
   };
 
   const run = async () => {
@@ -158,24 +193,16 @@ export function stream(path, query, onMessage, { onError, onOpen, onEnd } = {}) 
       }
       if (!resp.ok) throw await errorOf(resp);
       if (onOpen) onOpen();
-      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let nl;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (closed) return;
-          handle(line);
-        }
+      if (opened && onReopen) onReopen();
+      opened = true;
+      if (!(await read(resp))) return;
+      if (final) {
+        closed = true;
+        if (onEnd) onEnd();
+        return;
       }
-      if (buffer.trim() && !closed) handle(buffer.trim());
-      if (!closed && onEnd) onEnd();
-      closed = true;
-      return;
+      // A watch has no natural end: the server went away or a proxy cut it. Come back.
+      if (onError) onError(new ApiError("the server ended the stream", 0, 14));
     } catch (e) {
       if (closed) return;
       if (onError) onError(e instanceof ApiError ? e : unreachable(e));
