@@ -269,7 +269,7 @@ def test_core_modules_in_the_page(page: Page) -> None:
     assert got["since"] == "3m ago" and got["later"] == "in 10m"
     assert got["time"] == ["TIME", True, True]
     assert got["badge"] == ["phase phase-failed", "Failed", "✖ Failed"]
-    assert got["icons"] == "◌▶✔✖⚠↷∅⏸"
+    assert got["icons"] == "◌▶✔✖⚠↷∅‖"
     assert got["color"] and got["progress"] == "3/4"
     assert got["el"] == [
         '<button class="btn primary" aria-label="Go" data-x="1">a1b</button>',

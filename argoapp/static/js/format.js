@@ -24,11 +24,11 @@ const ICONS = {
   Error: "⚠",
   Skipped: "↷",
   Omitted: "∅",
-  Suspended: "⏸",
+  Suspended: "‖",
 };
 
 /**
- * The glyph of a phase (✔ Succeeded, ✖ Failed, ⚠ Error, ◌ Pending, ▶ Running, ⏸ Suspended,
+ * The glyph of a phase (✔ Succeeded, ✖ Failed, ⚠ Error, ◌ Pending, ▶ Running, ‖ Suspended,
  * ↷ Skipped, ∅ Omitted; ? for anything else).
  * @param {string} phase
  */

@@ -1,0 +1,53 @@
+"""Details of the UI's shell the audit found in a real browser, each checked here the way a user
+meets it: every glyph the UI draws has a font on this machine (no empty boxes)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+# Every symbol the UI's text, buttons, nav, graph and timeline use (beyond plain punctuation).
+GLYPHS = "◌▶✔✖⚠↷∅‖☰▤▥◷☺⇔+⤓✕■←→↓\u2212\u00d7·…—\u2013µ“”"
+
+# Draws `text` on a canvas in `font` and returns its pixels; U+10FFFF has a glyph in no font, so
+# what it draws is the missing-glyph box any other missing glyph would show as.
+GLYPH_JS = """async ([glyphs, fonts]) => {
+  await document.fonts.ready;
+  const f = await import('/static/js/format.js');
+  const phases = Object.keys(f.PHASES).map(f.phaseIcon).join('');
+  const draw = (text, font) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 48;
+    canvas.height = 48;
+    const ctx = canvas.getContext('2d');
+    ctx.font = font;
+    ctx.textBaseline = 'middle';
+    ctx.fillText(text, 8, 24);
+    return Array.from(ctx.getImageData(0, 0, 48, 48).data).join(',');
+  };
+  const missing = [];
+  let blankBox = false;
+  for (const font of fonts) {
+    const box = draw('\\u{10FFFF}', font);
+    blankBox = blankBox || box === draw(' ', font);
+    for (const glyph of [...new Set([...glyphs, ...phases])]) {
+      if (draw(glyph, font) === box) missing.push(`${glyph} in ${font}`);
+    }
+  }
+  return {missing, blankBox, phases};
+}"""
+
+
+def test_every_glyph_the_ui_uses_has_a_font(page: Page) -> None:
+    page.goto("/userinfo")
+    expect(page.locator("h1")).to_have_text("User")
+    page_font = page.evaluate("getComputedStyle(document.body).fontFamily")
+    icon_font = page.evaluate("getComputedStyle(document.querySelector('.nav-icon')).fontFamily")
+    fonts = [
+        f"24px {page_font}",
+        f"24px {icon_font}",
+        "24px system-ui, 'Segoe UI Symbol', 'Noto Sans Symbols 2', sans-serif",  # graph icons
+    ]
+    got = page.evaluate(GLYPH_JS, [GLYPHS, fonts])
+    assert not got["blankBox"], "a missing glyph draws nothing here: the check would prove nothing"
+    assert not got["missing"], got["missing"]
+    assert "⏸" not in got["phases"]
