@@ -461,3 +461,74 @@ def test_resume_one_suspend_node_from_its_panel(page: Page, live: Live) -> None:
     panel.get_by_role("button", name="Resume this node").click()
     expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
     expect(panel.get_by_role("button", name="Resume this node")).to_have_count(0)
+
+
+def chain_workflow(name: str, steps: int) -> str:
+    groups = "".join(f"    - - {{name: s{i}, template: quick}}\n" for i in range(steps))
+    return f"""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+{groups}  - name: quick
+    container: {{image: busybox, command: [sh, -c, "echo ok"]}}
+"""
+
+
+# In the page: the selected node's box (the canvas's data-selected-box, CSS pixels) is inside the
+# canvas, inside the window and clear of the node panel; so is the graph's Fit button.
+SELECTED_IN_VIEW = """() => {
+    const canvas = document.querySelector('.wf-view canvas');
+    const panel = document.querySelector('.wf-panel');
+    const fit = [...document.querySelectorAll('.wf-view button')].find((b) => b.textContent === 'Fit');
+    if (!canvas || !panel || !fit || !canvas.dataset.selectedBox) return false;
+    const [x, y, w, h] = canvas.dataset.selectedBox.split(',').map(Number);
+    const c = canvas.getBoundingClientRect();
+    const p = panel.getBoundingClientRect();
+    const clear = (r) => r.right <= p.left || r.left >= p.right || r.bottom <= p.top || r.top >= p.bottom;
+    const node = {left: c.left + x, top: c.top + y, right: c.left + x + w, bottom: c.top + y + h};
+    return x >= 0 && y >= 0 && x + w <= c.width && y + h <= c.height && node.top >= 0
+        && node.bottom <= innerHeight && node.right <= innerWidth && clear(node)
+        && clear(fit.getBoundingClientRect());
+}"""
+
+
+def test_node_panel_leaves_the_selected_node_in_view(page: Page, live: Live) -> None:
+    """Beside the graph from 1100 px (with a splitter remembered across loads), under it below
+    that: either way the selected node and the graph's tools stay visible."""
+    name = unique("ui-chain")
+    live.submit(chain_workflow(name, 7))
+    wf = live.wait(NS, name, phases=("Succeeded",))
+    last = pod_node(wf, "s6")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"/workflows/{NS}/{name}?node={last}&panel=logs")
+    expect(page.locator(".wf-panel-title")).to_have_text("s6")
+    page.wait_for_function(SELECTED_IN_VIEW)
+    splitter = page.get_by_role("separator", name="Resize the node panel (arrow keys)")
+    expect(splitter).to_have_attribute("aria-valuenow", "40")
+    width = page.locator(".wf-panel").bounding_box()["width"]  # type: ignore[index]
+    splitter.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    expect(splitter).to_have_attribute("aria-valuenow", "50")
+    assert page.locator(".wf-panel").bounding_box()["width"] > width  # type: ignore[index]
+    page.wait_for_function(SELECTED_IN_VIEW)
+    page.reload()
+    expect(page.get_by_role("separator")).to_have_attribute("aria-valuenow", "50")
+    page.wait_for_function(SELECTED_IN_VIEW)
+    # narrow: the panel is a sheet under the graph, the splitter is gone
+    page.set_viewport_size({"width": 900, "height": 700})
+    page.goto(f"/workflows/{NS}/{name}?node={last}")
+    expect(page.locator(".wf-panel-title")).to_have_text("s6")
+    expect(page.get_by_role("separator")).to_be_hidden()
+    page.wait_for_function(SELECTED_IN_VIEW)
+    # a node chosen in the graph is brought into the part the panel leaves free
+    page.locator(".wf-view .g-find").fill("s0")
+    page.keyboard.press("Enter")
+    expect(page.locator(".wf-panel-title")).to_have_text("s0")
+    page.wait_for_function(SELECTED_IN_VIEW)

@@ -120,6 +120,9 @@ export class GraphView {
     this.canvas.style.width = `${this.width}px`;
     this.canvas.style.height = `${this.height}px`;
     if (this.layout && !this.moved) this.home(); // until the user pans or zooms
+    // The page's node panel opened, closed or was resized beside the graph: the selected node
+    // stays in what is left of the canvas.
+    if (this.layout && this.selected) this.reveal(this.selected);
     this.invalidate();
   }
 
@@ -370,12 +373,26 @@ export class GraphView {
     this.stats.frames++;
     this.canvas.dataset.frameMs = this.stats.frameMs.toFixed(2);
     this.canvas.dataset.frames = String(this.stats.frames);
+    this.markSelectedBox();
     if (drawn && !this.markedFirst) {
       this.markedFirst = true;
       if (!firstFrameMarked) performance.mark("argoapp:graph-rendered");
       firstFrameMarked = true;
     }
     if (animate) this.pulseTimer = setTimeout(() => this.invalidate(), PULSE_MS);
+  }
+
+  // The selected node's box on the canvas (CSS pixels: x,y,w,h) as drawn in the last frame,
+  // for tests and tools that check it is in view.
+  markSelectedBox() {
+    const n = this.selected && this.layout?.index.get(this.selected);
+    if (!n) {
+      delete this.canvas.dataset.selectedBox;
+      return;
+    }
+    const { x, y, k } = this.view;
+    const box = [n.x * k + x, n.y * k + y, n.w * k, n.h * k].map((v) => Math.round(v));
+    this.canvas.dataset.selectedBox = box.join(",");
   }
 
   hasRunning() {

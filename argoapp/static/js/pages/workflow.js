@@ -16,6 +16,7 @@ import { WorkflowHeader } from "../workflow/header.js";
 import { NodePanel } from "../workflow/nodepanel.js";
 import { summaryTab } from "../workflow/summary.js";
 import { isFinished } from "../workflow/model.js";
+import { panelSplitter } from "../workflow/splitter.js";
 
 const TABS = [
   { id: "graph", label: "Graph" },
@@ -103,6 +104,9 @@ class WorkflowPage {
     this.banner = h("div", { class: "wf-banner", "aria-live": "polite", hidden: true });
     this.viewHost = h("div", { class: "wf-view" });
     const panelHost = h("div", { class: "wf-panel-host" });
+    this.main = h("div", { class: "wf-main" });
+    this.splitter = panelSplitter(this.main);
+    this.main.append(this.viewHost, this.splitter.el, panelHost);
     this.header = new WorkflowHeader(head, {
       archived: this.archived,
       onAction: (kind, wf) => this.actionDone(kind, wf),
@@ -124,7 +128,7 @@ class WorkflowPage {
         head,
         this.banner,
         tabBar,
-        h("div", { class: "wf-main" }, this.viewHost, panelHost),
+        this.main,
       ),
     );
   }
@@ -253,12 +257,14 @@ class WorkflowPage {
   openPanel(id, view) {
     this.nodeId = id;
     this.panel.show(this.wf, id, { archived: this.archived, view });
+    this.main.classList.add("wf-has-panel");
     this.panelView = this.panel.view;
     setQuery({ node: id, panel: id ? this.panel.view : null });
   }
 
   closePanel() {
     this.panel.close();
+    this.main.classList.remove("wf-has-panel");
     this.nodeId = null;
     setQuery({ node: null, panel: null });
     const target = this.viewHost.querySelector("canvas, [tabindex]");
