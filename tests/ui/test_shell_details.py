@@ -1,5 +1,7 @@
 """Details of the UI's shell the audit found in a real browser, each checked here the way a user
-meets it: every glyph the UI draws has a font on this machine (no empty boxes)."""
+meets it: every glyph the UI draws has a font on this machine (no empty boxes), a page that fails
+to load says the server did not answer, relative times under a minute, the login page after a
+401, the user page's quiet auth mode, and the index answer's CSP."""
 
 from __future__ import annotations
 
@@ -51,3 +53,23 @@ def test_every_glyph_the_ui_uses_has_a_font(page: Page) -> None:
     assert not got["blankBox"], "a missing glyph draws nothing here: the check would prove nothing"
     assert not got["missing"], got["missing"]
     assert "⏸" not in got["phases"]
+
+
+TIMES_JS = """async () => {
+  const f = await import('/static/js/format.js');
+  const ago = (s) => f.since(new Date(Date.now() - s * 1000).toISOString());
+  return [ago(0), ago(5), ago(46), ago(59), ago(61), ago(190)];
+}"""
+
+
+def test_times_under_a_minute_do_not_claim_a_second_count(page: Page) -> None:
+    page.goto("/userinfo")
+    expect(page.locator("h1")).to_have_text("User")
+    assert page.evaluate(TIMES_JS) == [
+        "just now",
+        "just now",
+        "<1m ago",
+        "<1m ago",
+        "1m ago",
+        "3m ago",
+    ]

@@ -101,8 +101,8 @@ export function durationOf(startIso, endIso) {
 }
 
 /**
- * How long ago `iso` was, in words: "just now", "5s ago", "3m ago", "2h ago", "4d ago"; a
- * future time reads "in 3m"; older than 30 days, the local date.
+ * How long ago `iso` was, in words: "just now" (under 10 s), "<1m ago", "3m ago", "2h ago",
+ * "4d ago"; a future time reads "in <1m", "in 3m"; older than 30 days, the local date.
  * @param {string} iso
  */
 export function since(iso) {
@@ -112,10 +112,12 @@ export function since(iso) {
   const seconds = (Date.now() - t) / 1000;
   const ahead = seconds < 0;
   const s = Math.abs(seconds);
-  if (s < 2) return ahead ? "now" : "just now";
+  // Under a minute no second count: the text is refreshed every few seconds, not every second,
+  // so "16s ago" would sit there wrong while a duration beside it ticks on.
+  if (s < 10 && !ahead) return "just now";
   if (s > 30 * 86400) return new Date(t).toLocaleDateString();
   let text;
-  if (s < 60) text = `${Math.floor(s)}s`;
+  if (s < 60) text = "<1m";
   else if (s < 3600) text = `${Math.floor(s / 60)}m`;
   else if (s < 86400) text = `${Math.floor(s / 3600)}h`;
   else text = `${Math.floor(s / 86400)}d`;
@@ -128,6 +130,7 @@ export function exactTime(iso) {
   return Number.isNaN(t) ? "" : new Date(t).toLocaleString();
 }
 
+const TICK_MS = 5000; // so "just now" turns into "<1m ago" soon enough
 let ticking = false;
 function tick() {
   for (const el of document.querySelectorAll("time[data-ago]")) {
@@ -137,7 +140,7 @@ function tick() {
 }
 
 /**
- * <time datetime=iso title="exact local time">3m ago</time>, kept current every 15 s.
+ * <time datetime=iso title="exact local time">3m ago</time>, kept current every 5 s.
  * A missing time is an empty muted dash.
  * @param {string} iso
  */
@@ -145,7 +148,7 @@ export function timeAgo(iso) {
   if (!iso) return h("span", { class: "muted", "aria-label": "none" }, "—");
   if (!ticking) {
     ticking = true;
-    setInterval(tick, 15000);
+    setInterval(tick, TICK_MS);
   }
   return h("time", { datetime: iso, title: exactTime(iso), dataset: { ago: "" } }, since(iso));
 }
