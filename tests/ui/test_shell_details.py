@@ -55,6 +55,21 @@ def test_every_glyph_the_ui_uses_has_a_font(page: Page) -> None:
     assert "⏸" not in got["phases"]
 
 
+def test_a_page_that_cannot_load_says_the_server_did_not_answer(page: Page) -> None:
+    page.goto("/userinfo")
+    expect(page.locator("h1")).to_have_text("User")
+    page.route("**/static/js/pages/cron.js", lambda route: route.abort())
+    page.locator('.nav-link[data-nav="cron"]').click()
+    box = page.locator("main .error-box")
+    expect(box).to_contain_text("Cannot reach the server")
+    expect(box).to_contain_text("The server did not answer")
+    expect(box).not_to_contain_text("dynamically imported")
+    page.console_errors.clear()  # type: ignore[attr-defined]  # the failed import, on purpose
+    page.unroute("**/static/js/pages/cron.js")
+    box.get_by_role("button", name="Retry").click()
+    expect(page.locator("h1")).to_have_text("Cron workflows")
+
+
 TIMES_JS = """async () => {
   const f = await import('/static/js/format.js');
   const ago = (s) => f.since(new Date(Date.now() - s * 1000).toISOString());

@@ -6,6 +6,7 @@
 
 import { clear, h } from "./dom.js";
 import { errorBox, loading } from "./components.js";
+import { ApiError } from "./api.js";
 
 // [pattern, page module, names of the captured groups, fixed params]
 const ROUTES = [
@@ -139,6 +140,18 @@ function focusPage(root) {
   outlet.focus({ preventScroll: true });
 }
 
+/** The page module; a module the browser could not fetch is the server not answering. */
+async function loadPage(page) {
+  try {
+    return await import(`./pages/${page}.js`);
+  } catch (err) {
+    // The browser's own text ("Failed to fetch dynamically imported module: …") means nothing
+    // to a user; a module that fails to fetch is almost always a server that is down.
+    console.warn(`argoapp: loading the ${page} page failed:`, err);
+    throw new ApiError("The server did not answer. Check that argoapp is running, then retry.", 0, 14);
+  }
+}
+
 async function render() {
   if (!outlet) return;
   const mine = ++generation;
@@ -155,7 +168,7 @@ async function render() {
   document.title = "argoapp";
   window.dispatchEvent(new CustomEvent("argoapp:route", { detail: { page, params } }));
   try {
-    const mod = await import(`./pages/${page}.js`);
+    const mod = await loadPage(page);
     if (mine !== generation) return;
     clear(root);
     let done = mod.default(root, { params, query: currentQuery() });
