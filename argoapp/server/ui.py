@@ -31,10 +31,11 @@ from argoapp.server.errors import Handler
 
 STATIC_PACKAGE = "argoapp.static"
 INDEX = "index.html"
-# The page runs only its own code and talks only to this server.
+# The page runs only its own code and talks only to this server; default-src does not cover
+# <base> or form targets, so those are pinned to this site too.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "connect-src 'self'; frame-ancestors 'none'"
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,

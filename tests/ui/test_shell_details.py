@@ -88,3 +88,11 @@ def test_times_under_a_minute_do_not_claim_a_second_count(page: Page) -> None:
         "1m ago",
         "3m ago",
     ]
+
+
+def test_the_index_answer_limits_base_and_form_targets(page: Page) -> None:
+    csp = page.request.get("/workflows").headers["content-security-policy"]
+    assert "default-src 'self'" in csp
+    assert "base-uri 'self'" in csp and "form-action 'self'" in csp
+    page.goto("/login")
+    expect(page.locator("h1")).to_have_text("Log in")  # the login form still works under it
