@@ -8,10 +8,12 @@ path is only ever a key of that table, so no request can reach the file system.
 
 Every UI route (`/`, `/workflows…`, `/workflow-templates…`, `/submit`, `/login`, …) answers
 `index.html`; the client-side router (static/js/router.js) decides what to draw. These answers
-need no auth: the page's own API calls carry the token. A browser navigation (it accepts
-text/html) to a GET path no route knows also gets `index.html`, with status 404, so the UI shows
-its not-found page; API clients keep their JSON 404s. `GET /logout` clears the httponly
-`authorization` cookie the login link set (the page cannot) and sends the browser to /login.
+need no auth: the page's own API calls carry the token. index.html carries the server's auth
+mode in `<meta name="argoapp-auth-mode">` (no API change: Argo's API has no field for it). A
+browser navigation (it accepts text/html) to a GET path no route knows also gets `index.html`,
+with status 404, so the UI shows its not-found page; API clients keep their JSON 404s.
+`GET /logout` clears the httponly `authorization` cookie the login link set (the page cannot) and
+sends the browser to /login.
 
 `app.build_app` calls `setup`. This module must not touch Kubernetes or the store.
 """
@@ -19,6 +21,7 @@ its not-found page; API clients keep their JSON 404s. `GET /logout` clears the h
 from __future__ import annotations
 
 import hashlib
+import html
 import mimetypes
 from dataclasses import dataclass
 from importlib.resources import files
@@ -27,6 +30,7 @@ from importlib.resources.abc import Traversable
 from aiohttp import web
 
 from argoapp.server import auth
+from argoapp.server.context import AUTH_MODE
 from argoapp.server.errors import Handler
 
 STATIC_PACKAGE = "argoapp.static"
@@ -74,6 +78,8 @@ class StaticFile:
 
 
 STATIC: web.AppKey[dict[str, StaticFile]] = web.AppKey("ui_static", dict)
+# index.html as served: with the server's auth mode in a <meta>, built on first use.
+PAGES: web.AppKey[dict[str, StaticFile]] = web.AppKey("ui_pages", dict)
 
 
 def content_type(name: str) -> str:
@@ -100,9 +106,20 @@ def load_static(root: Traversable | None = None) -> dict[str, StaticFile]:
                 stack.append((path + "/", entry))
                 continue
             body = entry.read_bytes()
-            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-            table[path] = StaticFile(body, content_type(entry.name), etag)
+            table[path] = StaticFile(body, content_type(entry.name), _etag_of(body))
     return table
+
+
+def _etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+
+
+def page_for(index: StaticFile, mode: str) -> StaticFile:
+    """index.html telling the page the server's auth mode, so no page has to find it out by
+    provoking a 401 (the user page shows it; the login page says when no token is needed)."""
+    meta = f'<meta name="argoapp-auth-mode" content="{html.escape(mode)}">\n'
+    body = index.body.replace(b"<head>\n", b"<head>\n" + meta.encode(), 1)
+    return StaticFile(body, index.content_type, _etag_of(body))
 
 
 def _answer(
@@ -128,9 +145,13 @@ async def _static(request: web.Request) -> web.Response:
 
 
 def _index(request: web.Request, status: int = 200) -> web.Response:
-    item = request.app[STATIC].get(INDEX)
+    mode = request.app.get(AUTH_MODE, "")
+    item = request.app[PAGES].get(mode)
     if item is None:
-        raise web.HTTPNotFound(text="this build has no web UI")
+        index = request.app[STATIC].get(INDEX)
+        if index is None:
+            raise web.HTTPNotFound(text="this build has no web UI")
+        item = request.app[PAGES][mode] = page_for(index, mode)
     return _answer(request, item, PAGE_HEADERS, status)
 
 
@@ -165,6 +186,7 @@ async def not_found_page(request: web.Request, handler: Handler) -> web.StreamRe
 def setup(app: web.Application, static: dict[str, StaticFile] | None = None) -> None:
     """Serve the UI: /static/…, index.html on every UI route, /logout, the not-found page."""
     app[STATIC] = load_static() if static is None else static
+    app[PAGES] = {}
     app.router.add_get("/static/{path:.+}", _static)
     for path in UI_PAGES:
         app.router.add_get(path, _page)

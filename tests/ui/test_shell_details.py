@@ -96,3 +96,14 @@ def test_the_index_answer_limits_base_and_form_targets(page: Page) -> None:
     assert "base-uri 'self'" in csp and "form-action 'self'" in csp
     page.goto("/login")
     expect(page.locator("h1")).to_have_text("Log in")  # the login form still works under it
+
+
+def test_the_user_page_knows_the_auth_mode_without_a_probing_401(page: Page) -> None:
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
+    page.goto("/userinfo")
+    expect(page.locator(".auth-mode")).to_contain_text("client: every call carries your token")
+    page.goto("/login")
+    expect(page.locator("h1")).to_have_text("Log in")
+    expect(page.locator("main")).not_to_contain_text("answers without a token")
+    assert not refused, refused

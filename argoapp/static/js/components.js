@@ -10,6 +10,7 @@ export const app = {
   namespace: "argo", // the namespace pages start on
   managedNamespace: "", // set when the server sees only one namespace
   version: "",
+  authMode: "", // "client" | "server" (index.html's argoapp-auth-mode meta); "" when unknown
 };
 
 const NAMESPACE_KEY = "argoapp.namespace";

@@ -120,6 +120,7 @@ async function boot() {
   const shell = $(".shell");
   const nav = $("#nav");
   const outlet = $("#main");
+  app.authMode = document.querySelector('meta[name="argoapp-auth-mode"]')?.content || "";
   buildNav(nav, shell);
   showVersion();
   // The login page must show without a token; every other page needs the info first.

@@ -6,7 +6,7 @@
 import { h, clear } from "../dom.js";
 import { url } from "../api.js";
 import { currentQuery } from "../router.js";
-import { errorBox } from "../components.js";
+import { app, errorBox } from "../components.js";
 
 const PROBE = "/api/v1/workflows/argo"; // any call that makes Kubernetes look at the token
 
@@ -34,16 +34,6 @@ async function accepted(token) {
     credentials: "omit",
   });
   return resp.status !== 401;
-}
-
-/** Whether the server answers without any token (its auth mode is `server`). */
-async function needsNoToken() {
-  try {
-    const resp = await fetch(url("/api/v1/userinfo"), { credentials: "omit" });
-    return resp.ok;
-  } catch {
-    return false;
-  }
 }
 
 function help() {
@@ -103,13 +93,9 @@ export default function mount(root, { query }) {
     status.appendChild(h("div", { class: "card" }, h("p", {},
       "This server does not take tokens (auth mode server): everyone acts as the server. ",
       h("a", { href: target }, "Continue"))));
-  } else {
-    needsNoToken().then((open) => {
-      if (open && root.isConnected) {
-        status.appendChild(h("p", { class: "muted" }, "This server answers without a token. ",
-          h("a", { href: target }, "Continue")));
-      }
-    });
+  } else if (app.authMode === "server") {
+    status.appendChild(h("p", { class: "muted" }, "This server answers without a token. ",
+      h("a", { href: target }, "Continue")));
   }
   input.focus();
   return undefined;

@@ -1,9 +1,10 @@
 // pages/user.js: the user page (/userinfo): who the server thinks the caller is
-// (GET /api/v1/userinfo), whether it asks for a token at all, and a Log out button.
+// (GET /api/v1/userinfo), whether it asks for a token at all (the auth mode the server wrote
+// into index.html: no probing request), and a Log out button.
 
 import { h, clear } from "../dom.js";
-import { get, url } from "../api.js";
-import { errorBox, loading } from "../components.js";
+import { get } from "../api.js";
+import { app, errorBox, loading } from "../components.js";
 
 const CLAIMS = [
   ["issuer", "Issuer"],
@@ -15,16 +16,6 @@ const CLAIMS = [
   ["serviceAccountName", "Service account"],
   ["serviceAccountNamespace", "Service account namespace"],
 ];
-
-/** "client" when the API refuses a call without a token, else "server". */
-async function authMode() {
-  try {
-    const resp = await fetch(url("/api/v1/userinfo"), { credentials: "omit" });
-    return resp.status === 401 ? "client" : "server";
-  } catch {
-    return "";
-  }
-}
 
 function claims(info) {
   const rows = CLAIMS.filter(([key]) => info[key] !== undefined && info[key] !== "")
@@ -60,10 +51,10 @@ export default function mount(root) {
   async function load() {
     clear(body).appendChild(loading());
     try {
-      const [info, mode] = await Promise.all([get("/api/v1/userinfo"), authMode()]);
+      const info = await get("/api/v1/userinfo");
       clear(body).append(
         h("div", { class: "card" }, h("h2", {}, "Identity"), claims(info || {})),
-        h("div", { class: "card" }, h("h2", {}, "Auth mode"), h("p", { class: "auth-mode" }, modeText(mode)),
+        h("div", { class: "card" }, h("h2", {}, "Auth mode"), h("p", { class: "auth-mode" }, modeText(app.authMode)),
           h("p", { class: "muted" }, "For the argo CLI or Hera, print the token with ",
             h("code", {}, "argoapp auth token"), " and pass it as ARGO_TOKEN.")));
     } catch (err) {
