@@ -7,6 +7,13 @@ retry nodes, the pod of a failed container) go back to Running; everything else 
 result. The workflow's phase is cleared so the controller starts it again as it does a new one
 (re-creating PVCs and global state) while keeping the nodes that stay.
 
+A node that is run again keeps its name, so its id, its pod's name and its WorkflowTaskResult's
+name (the node id) are those of the run before. The pods go with the retry; so must the task
+results (`dropped_task_results`): the new run's wait container would otherwise find the old one,
+patch it, and leave it dated before the node started, which the engine takes for a leftover and
+waits out (a minute per attempt, and the outputs lost), as Argo avoids by deleting a workflow's
+task results once it completes.
+
 `operations.retry` checks the phase and calls `formulate_retry`; `override_parameters` is shared
 with resubmit. Pure: no I/O, `now` comes in as an RFC 3339 string.
 """
@@ -24,6 +31,8 @@ from argoapp.model.types import Obj
 
 _GROUPS = frozenset({NodeType.DAG, NodeType.TASK_GROUP, NodeType.STEP_GROUP, NodeType.STEPS})
 _EXECUTION = frozenset({NodeType.CONTAINER, NodeType.POD, NodeType.HTTP, NodeType.PLUGIN})
+# the nodes whose outcome comes back as a WorkflowTaskResult named after the node
+_REPORTING = frozenset({NodeType.POD, NodeType.HTTP, NodeType.PLUGIN})
 
 
 def override_parameters(wf: Obj, parameters: list[str]) -> None:
@@ -268,3 +277,11 @@ def formulate_retry(
                 node.pop(key, None)
     new["status"]["nodes"] = new_nodes
     return new, sorted(pods)
+
+
+def dropped_task_results(before: Obj, after: Obj) -> list[str]:
+    """The WorkflowTaskResults to delete with a change from `before` to `after`: those of the
+    nodes it dropped, which will run again under the same ids."""
+    old: dict[str, Obj] = (before.get("status") or {}).get("nodes") or {}
+    kept: dict[str, Obj] = (after.get("status") or {}).get("nodes") or {}
+    return sorted(nid for nid, n in old.items() if nid not in kept and n.get("type") in _REPORTING)

@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from aiohttp import web
 
 from argoapp.engine import operations
+from argoapp.engine.operations_retry import dropped_task_results
 from argoapp.kube.errors import NotFound
 from argoapp.kube.resources import Kind
 from argoapp.model.types import Obj
@@ -37,6 +38,7 @@ from argoapp.server.errors import ApiError, Code, invalid
 from argoapp.server.fields import Fields
 from argoapp.server.listing import ListFilter
 from argoapp.server.validation import validate
+from argoapp.server.workflow_ops import delete_leftovers
 from argoapp.store.archive import ArchiveError, ArchiveQuery, decode_position
 from argoapp.store.archive_selector import SelectorError, parse_selector
 
@@ -289,9 +291,5 @@ async def retry(request: web.Request) -> web.Response:
         parameters=_params(body),
         now=datetime.now(UTC),
     )
-    for pod in pods:
-        try:
-            await kube.delete("Pod", pod, namespace)
-        except NotFound:
-            pass
+    await delete_leftovers(kube, namespace, pods, dropped_task_results(wf, new))
     return json_response(await kube.create("Workflow", new, namespace))

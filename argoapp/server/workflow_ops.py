@@ -7,8 +7,9 @@ change only the spec (suspend, terminate, stop without a selector) never load th
 workflow whose nodes were offloaded is offloaded again before the replace, as Argo does: its
 nodes go to the store as a new version and only that version is written to Kubernetes (a big
 workflow's nodes inline would exceed what Kubernetes takes in one object). Retry deletes the pods
-of the nodes it resets before storing the workflow; resubmit creates a new workflow. The answer
-is the workflow as stored, with its nodes.
+and the WorkflowTaskResults of the nodes it resets before storing the workflow (they run again
+under the same names); resubmit creates a new workflow. The answer is the workflow as stored,
+with its nodes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from typing import Any
 from aiohttp import web
 
 from argoapp.engine import operations
-from argoapp.kube.errors import Conflict, NotFound
+from argoapp.engine.operations_retry import dropped_task_results
+from argoapp.kube.client import Kube
+from argoapp.kube.errors import Conflict, Forbidden, NotFound
 from argoapp.model.types import Obj
 from argoapp.server.context import (
     NodeStore,
@@ -69,11 +72,7 @@ async def _change(request: web.Request, change: Change, *, nodes: bool = True) -
         new, pods = change(wf)
         if new == wf:
             return json_response(wf)
-        for pod in pods:
-            try:
-                await kube.delete("Pod", pod, namespace)
-            except NotFound:
-                pass
+        await delete_leftovers(kube, namespace, pods, dropped_task_results(wf, new))
         body, inline = await _offload_again(new, offloaded if nodes else "", wf, store)
         try:
             stored = await kube.replace(WORKFLOW, body, namespace)
@@ -83,6 +82,24 @@ async def _change(request: web.Request, change: Change, *, nodes: bool = True) -
             stored.setdefault("status", {})["nodes"] = inline
         return json_response(stored)
     raise ApiError(Code.ABORTED, f"workflow {name} kept changing; try again")
+
+
+async def delete_leftovers(
+    kube: Kube, namespace: str, pods: list[str], task_results: list[str]
+) -> None:
+    """Delete what the nodes a retry runs again left behind: their pods, then their task
+    results. A caller who may delete pods but not task results (client auth mode, a narrow
+    role) still gets the retry: an old result only delays its node."""
+    for pod in pods:
+        try:
+            await kube.delete("Pod", pod, namespace)
+        except NotFound:
+            pass
+    for result in task_results:
+        try:
+            await kube.delete("WorkflowTaskResult", result, namespace)
+        except (NotFound, Forbidden):
+            pass
 
 
 async def _offload_again(
