@@ -5,6 +5,8 @@ to load says the server did not answer, relative times under a minute, the login
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 # Every symbol the UI's text, buttons, nav, graph and timeline use (beyond plain punctuation).
@@ -107,3 +109,15 @@ def test_the_user_page_knows_the_auth_mode_without_a_probing_401(page: Page) -> 
     expect(page.locator("h1")).to_have_text("Log in")
     expect(page.locator("main")).not_to_contain_text("answers without a token")
     assert not refused, refused
+
+
+def test_the_login_page_says_why_it_was_shown_and_marks_no_nav_item(anon_page: Page) -> None:
+    anon_page.goto("/workflows/argo?phase=Failed")
+    expect(anon_page).to_have_url(re.compile(r"/login\?redirect="))
+    why = anon_page.locator(".login-why")
+    expect(why).to_contain_text("rejected or has expired")
+    expect(why).to_contain_text("/workflows/argo?phase=Failed")
+    expect(anon_page.locator('.nav-link[aria-current="page"]')).to_have_count(0)
+    anon_page.goto("/login")
+    expect(anon_page.locator("h1")).to_have_text("Log in")
+    expect(anon_page.locator(".login-why")).to_have_count(0)

@@ -17,7 +17,7 @@ const NAV = [
   { page: "cron", href: "/cron-workflows", label: "Cron workflows", icon: "◷",
     match: ["/cron-workflows"] },
   { page: "submit", href: "/submit", label: "Submit", icon: "+", match: ["/submit"] },
-  { page: "user", href: "/userinfo", label: "User", icon: "☺", match: ["/userinfo", "/login"] },
+  { page: "user", href: "/userinfo", label: "User", icon: "☺", match: ["/userinfo"] },
 ];
 const COLLAPSED_KEY = "argoapp.navCollapsed";
 

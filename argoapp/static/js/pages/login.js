@@ -36,6 +36,14 @@ async function accepted(token) {
   return resp.status !== 401;
 }
 
+/** After a 401 sent the browser here: one line saying why, and where logging in leads. */
+function whySent(query, target) {
+  if (!query.has("redirect") || query.has("token")) return null;
+  return h("p", { class: "card login-why", role: "status" },
+    "The server refused the page's request: there is no token, or it was rejected or has " +
+    "expired. Log in to go on to ", h("code", {}, target), ".");
+}
+
 function help() {
   return h("div", { class: "card" },
     h("p", {}, "argoapp asks for an API token. Either open the login link that ",
@@ -87,7 +95,7 @@ export default function mount(root, { query }) {
   root.append(
     h("div", { class: "login" },
       h("div", { class: "page-head" }, h("h1", {}, "Log in"), h("div", { class: "toolbar" })),
-      help(), form, status));
+      whySent(query || currentQuery(), target), help(), form, status));
   if (currentQuery().has("token")) {
     // The server answered /login?token=… itself instead of taking the token: no login here.
     status.appendChild(h("div", { class: "card" }, h("p", {},
