@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from argoapp.model.ids import node_id, pod_name
 from tests.ui.harness import Live, LiveError
@@ -254,7 +254,8 @@ def test_missing_archived_workflow_is_not_found(page: Page) -> None:
     page.goto(f"/archived-workflows/{NS}/{uid}")
     expect(page.locator("h1")).to_have_text("Workflow not found")
     text = page.locator(".wf-notfound p").first
-    expect(text).to_have_text(f"There is no archived workflow with uid {uid}: it may have been deleted.")
+    said = f"There is no archived workflow with uid {uid}: it may have been deleted."
+    expect(text).to_have_text(said)
 
 
 def test_pod_names_match_the_controller(page: Page, live: Live) -> None:
@@ -485,12 +486,14 @@ spec:
 SELECTED_IN_VIEW = """() => {
     const canvas = document.querySelector('.wf-view canvas');
     const panel = document.querySelector('.wf-panel');
-    const fit = [...document.querySelectorAll('.wf-view button')].find((b) => b.textContent === 'Fit');
+    const fit = [...document.querySelectorAll('.wf-view button')]
+        .find((b) => b.textContent === 'Fit');
     if (!canvas || !panel || !fit || !canvas.dataset.selectedBox) return false;
     const [x, y, w, h] = canvas.dataset.selectedBox.split(',').map(Number);
     const c = canvas.getBoundingClientRect();
     const p = panel.getBoundingClientRect();
-    const clear = (r) => r.right <= p.left || r.left >= p.right || r.bottom <= p.top || r.top >= p.bottom;
+    const clear = (r) => r.right <= p.left || r.left >= p.right
+        || r.bottom <= p.top || r.top >= p.bottom;
     const node = {left: c.left + x, top: c.top + y, right: c.left + x + w, bottom: c.top + y + h};
     return x >= 0 && y >= 0 && x + w <= c.width && y + h <= c.height && node.top >= 0
         && node.bottom <= innerHeight && node.right <= innerWidth && clear(node)
@@ -532,3 +535,28 @@ def test_node_panel_leaves_the_selected_node_in_view(page: Page, live: Live) -> 
     page.keyboard.press("Enter")
     expect(page.locator(".wf-panel-title")).to_have_text("s0")
     page.wait_for_function(SELECTED_IN_VIEW)
+
+
+def test_a_cleanly_ended_stream_shows_the_notice_and_recovers(page: Page, live: Live) -> None:
+    """The workflow-events stream ends with an empty 200 (a server restarting, a proxy's
+    timeout): the page says its live updates are interrupted, reopens the stream, catches up
+    and follows the workflow to its end."""
+    name = unique("ui-ended")
+    live.submit(one_step(name, "sleep 3; echo done"))
+    ended = {"left": 2}  # two clean ends in a row keep the notice up for a while (1 s + 2 s)
+
+    def events(route: Route) -> None:
+        if ended["left"] > 0:
+            ended["left"] -= 1
+            route.fulfill(status=200, body="", content_type="application/json")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/workflow-events/**", events)
+    page.goto(f"/workflows/{NS}/{name}")
+    notice = page.locator(".wf-live")
+    expect(notice).to_contain_text("Live updates interrupted")
+    expect(notice.get_by_role("button", name="Retry")).to_be_visible()
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    expect(notice).to_be_hidden()
+    assert ended["left"] == 0

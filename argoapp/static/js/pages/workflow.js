@@ -17,6 +17,7 @@ import { NodePanel } from "../workflow/nodepanel.js";
 import { summaryTab } from "../workflow/summary.js";
 import { isFinished } from "../workflow/model.js";
 import { panelSplitter } from "../workflow/splitter.js";
+import { liveNotice } from "../workflow/livenotice.js";
 
 const TABS = [
   { id: "graph", label: "Graph" },
@@ -102,6 +103,7 @@ class WorkflowPage {
     clear(this.root);
     const head = h("div");
     this.banner = h("div", { class: "wf-banner", "aria-live": "polite", hidden: true });
+    this.live = liveNotice(() => this.reconnect());
     this.viewHost = h("div", { class: "wf-view" });
     const panelHost = h("div", { class: "wf-panel-host" });
     this.main = h("div", { class: "wf-main" });
@@ -127,6 +129,7 @@ class WorkflowPage {
         { class: "wf-page" },
         head,
         this.banner,
+        this.live.el,
         tabBar,
         this.main,
       ),
@@ -169,10 +172,34 @@ class WorkflowPage {
       query,
       (event) => this.event(event),
       {
-        onError: (err) => this.showBanner(`Live updates interrupted (${err.message}); retrying…`),
-        onOpen: () => this.showBanner(""),
+        onError: (err) => this.live.show(err),
+        onOpen: () => this.live.hide(),
+        onReopen: () => this.catchUp(),
       },
     );
+  }
+
+  /** After the stream was down: GET the workflow once for what its events missed. */
+  async catchUp() {
+    let wf;
+    try {
+      wf = await this.fetch();
+    } catch (err) {
+      if (!this.destroyed && err.status !== 404) this.live.show(err);
+      return; // the stream itself reports a deletion
+    }
+    if (this.destroyed || !this.closeWatch) return;
+    const shown = this.next || this.wf;
+    if (Number(wf.metadata.resourceVersion) < Number(shown?.metadata?.resourceVersion)) return;
+    this.apply(wf);
+    if (isFinished(wf)) this.stopWatch();
+  }
+
+  /** Retry now (the notice's button): a new stream and a fresh copy of the workflow. */
+  reconnect() {
+    if (this.archived || this.destroyed) return;
+    this.watch();
+    this.catchUp();
   }
 
   event(event) {
@@ -189,6 +216,7 @@ class WorkflowPage {
   stopWatch() {
     if (this.closeWatch) this.closeWatch();
     this.closeWatch = null;
+    this.live?.hide();
   }
 
   showBanner(text) {
