@@ -9,6 +9,7 @@ localkube's kubelet; the page is driven only as a user would (links, buttons, de
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -560,3 +561,37 @@ def test_a_cleanly_ended_stream_shows_the_notice_and_recovers(page: Page, live: 
     expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
     expect(notice).to_be_hidden()
     assert ended["left"] == 0
+
+
+def test_a_followed_log_that_ends_early_follows_on(page: Page, live: Live) -> None:
+    """The first read of a running step's log ends cleanly after the lines so far (as when
+    the server restarts): the viewer follows again from the last line's time, every line once."""
+    name = unique("ui-log-resume")
+    live.submit(one_step(name, "for i in $(seq 1 8); do echo tick $i; sleep 0.5; done"))
+    log = f"/api/v1/workflows/{NS}/{name}/log"
+    query = f"podName={name}&logOptions.container=main"
+    page.goto("/workflows")
+    for _ in range(300):  # until the step has printed a few lines
+        answer = page.request.get(f"{log}?{query}")
+        if answer.ok and "tick 2" in answer.text():
+            break
+        page.wait_for_timeout(100)
+    cut = {"left": 1}
+
+    def logs(route: Route) -> None:
+        if cut["left"] and "sinceTime" not in route.request.url:
+            cut["left"] -= 1
+            # the lines so far, then a clean end, while the step still runs
+            so_far = route.fetch(url=route.request.url.replace("follow=true", "follow=false"))
+            route.fulfill(response=so_far)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/api/v1/workflows/[^/]+/[^/]+/log\?"), logs)
+    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=logs")
+    body = page.locator(".wf-panel .wf-log")
+    expect(body).to_contain_text("tick 8", timeout=FINISH)
+    expect(phase_badge(page)).to_contain_text("Succeeded", timeout=FINISH)
+    lines = body.locator(".wf-log-line").all_text_contents()
+    assert lines == [f"tick {i}" for i in range(1, 9)]
+    assert cut["left"] == 0

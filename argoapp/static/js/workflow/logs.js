@@ -6,10 +6,11 @@
 // are drawn in batches once per animation frame, keeping at most MAX_DOM lines in the DOM. While
 // following, the view sticks to the end until the user scrolls up; scrolling back down (or the
 // "Follow" button) sticks it again. Lines are asked for with timestamps, which the viewer cuts
-// off unless the toggle shows them, so the toggle needs no new request. The stream is read once,
-// not reconnected: a followed log ends when the workflow completes, and reading it again would
-// repeat it. An archived workflow whose log the API no longer has falls back to the node's
-// `<container>-logs` artifact, as Argo's UI does.
+// off unless the toggle shows them, so the toggle needs no new request. A followed log ends when
+// its container does; if it ends while the node still runs (a server restart, a proxy's
+// timeout), the viewer follows again from the last line's timestamp (logOptions.sinceTime),
+// dropping what it already has. An archived workflow whose log the API no longer has falls back
+// to the node's `<container>-logs` artifact, as Argo's UI does.
 
 import { h, clear } from "../dom.js";
 import { url, ApiError } from "../api.js";
@@ -86,14 +87,15 @@ export class LogViewer {
     return h("div", { class: "wf-logs" }, bar, this.body);
   }
 
-  /** The log request's path and query. */
-  request() {
+  /** The log request's path and query (`since`: only lines from that time on). */
+  request(since = null) {
     const { namespace, name } = this.wf.metadata;
     const query = {
       "logOptions.container": this.container,
       "logOptions.timestamps": "true",
     };
     if (!isFinished(this.wf) && !this.archived) query["logOptions.follow"] = "true";
+    if (since) query["logOptions.sinceTime"] = since;
     if (this.node) query.podName = podName(this.wf, this.node);
     const ns = encodeURIComponent(namespace);
     return url(`/api/v1/workflows/${ns}/${encodeURIComponent(name)}/log`, query);
@@ -107,7 +109,7 @@ export class LogViewer {
     try {
       // An archived workflow's name may belong to a live one by now: its own saved log first.
       if (this.archived && (await this.fromArtifact(abort.signal))) return;
-      await readLines(this.request(), abort.signal, (msg) => this.add(msg));
+      await this.follow(abort.signal);
       if (abort.signal.aborted) return;
       if (!this.lines.length) await this.fromArtifact(abort.signal);
       this.setStatus(this.lines.length ? lineCount(this.lines.length) : "No log lines.");
@@ -120,6 +122,52 @@ export class LogViewer {
       if (this.abort === abort) this.abort = null;
       this.flush();
     }
+  }
+
+  /** Read the log; while a followed read ends before its node does, read on from the last
+   *  line's time (lines already shown at that very time are not added twice). */
+  async follow(signal) {
+    let wait = 1000;
+    for (;;) {
+      const following = !isFinished(this.wf) && !this.archived;
+      const last = this.lastStamp();
+      const seen = this.linesAt(last);
+      await readLines(this.request(last), signal, (msg) => this.add(msg, last, seen));
+      if (signal.aborted || !following || this.nodeDone()) return;
+      this.setStatus(`${lineCount(this.lines.length)}; the log stream ended, following again…`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 10000);
+      if (signal.aborted) return;
+    }
+  }
+
+  /** Whether what this viewer shows has finished (its node, or the whole workflow). */
+  nodeDone() {
+    if (isFinished(this.wf)) return true;
+    const node = this.node && this.wf.status?.nodes?.[this.node.id];
+    return Boolean(node?.finishedAt);
+  }
+
+  /** The latest time of a line read (pods of workflow logs interleave), or null. */
+  lastStamp() {
+    let last = null;
+    for (const l of this.lines) {
+      if (l.stamp && (!last || stampKey(l.stamp) > stampKey(last))) last = l.stamp;
+    }
+    return last;
+  }
+
+  /** How many of each line (by pod and text) were read at time `stamp`. */
+  linesAt(stamp) {
+    const seen = new Map();
+    if (!stamp) return seen;
+    for (let i = this.lines.length - 1; i >= Math.max(0, this.lines.length - 1000); i--) {
+      const l = this.lines[i];
+      if (l.stamp !== stamp) continue;
+      const key = `${l.pod}\n${l.text}`;
+      seen.set(key, (seen.get(key) || 0) + 1);
+    }
+    return seen;
   }
 
   /** The node's `<container>-logs` artifact (archived logs); whether it had one. */
@@ -149,10 +197,20 @@ export class LogViewer {
     this.restart();
   }
 
-  add(entry) {
+  /** Keep one log entry; after `since` (a read resumed from that time), one already read is
+   *  dropped: earlier, or at that time and counted in `seen`. */
+  add(entry, since = null, seen = null) {
     const raw = entry.content ?? "";
     const m = STAMP.exec(raw);
     const line = { stamp: m ? m[1] : "", text: m ? m[2] : raw, pod: entry.podName || "" };
+    if (since && line.stamp) {
+      if (stampKey(line.stamp) < stampKey(since)) return;
+      const key = `${line.pod}\n${line.text}`;
+      if (line.stamp === since && seen.get(key) > 0) {
+        seen.set(key, seen.get(key) - 1);
+        return;
+      }
+    }
     this.lines.push(line);
     this.pending.push(line);
     if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
@@ -255,6 +313,11 @@ export class LogViewer {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.el.remove();
   }
+}
+
+/** An RFC 3339 time that sorts as text: its fraction padded to nanoseconds. */
+function stampKey(stamp) {
+  return stamp.replace(/(:\d\d)(?:\.(\d+))?(?=Z|[+-])/, (_, s, f = "") => `${s}.${f.padEnd(9, "0")}`);
 }
 
 /** "1 line", "2 lines". */
