@@ -1,12 +1,15 @@
 // "Workflows started from this": the workflows a template or cron workflow made, found by the
 // label Argo puts on them, newest first, with phases kept live from the workflow watch stream.
 // Used by the detail pages of pages/templates.js and pages/cron.js. It reads only the fields
-// it shows (never status.nodes) and closes its stream in destroy().
+// it shows (never status.nodes) and closes its stream in destroy(). While the stream is down it
+// shows the live-updates notice (with Retry); when the stream reopens it lists again once, for
+// what it missed (runs made and deleted meanwhile).
 
 import { h, clear } from "../dom.js";
 import { get, stream } from "../api.js";
 import { errorBox, loading, emptyState } from "../components.js";
 import { timeAgo, phaseBadge, duration, durationOf, progress } from "../format.js";
+import { liveNotice } from "../workflow/livenotice.js";
 
 const MAX_ROWS = 100;
 const FIELDS = ["name", "namespace", "uid", "creationTimestamp", "labels"].map((f) => `metadata.${f}`)
@@ -26,8 +29,9 @@ const newestFirst = (a, b) =>
 export function startedWorkflows({ namespace, selector, title = "Workflows" }) {
   const body = h("div", { class: "tm-started-body" });
   const count = h("span", { class: "muted tm-count" });
+  const notice = liveNotice(() => load());
   const element = h("section", { class: "card tm-started", "aria-label": title },
-    h("div", { class: "tm-card-head" }, h("h2", {}, title, " ", count)), body);
+    h("div", { class: "tm-card-head" }, h("h2", {}, title, " ", count)), notice.el, body);
   const byUid = new Map();
   const rows = new Map(); // uid -> {key, tr}: rows are reused so focus and hover survive updates
   const tbody = h("tbody");
@@ -103,23 +107,41 @@ export function startedWorkflows({ namespace, selector, title = "Workflows" }) {
     render();
   }
 
+  /** The list as the server has it now, replacing what is shown. */
+  async function list() {
+    const answer = await get(path, { ...query, fields: LIST_FIELDS });
+    if (destroyed) return;
+    byUid.clear();
+    for (const wf of answer.items || []) byUid.set(keyOf(wf), wf);
+    render();
+  }
+
   async function load() {
+    if (closeStream) closeStream();
+    closeStream = null;
+    notice.hide();
     clear(body);
     body.append(loading());
+    rows.clear();
+    clear(tbody);
     try {
-      const list = await get(path, { ...query, fields: LIST_FIELDS });
+      await list();
       if (destroyed) return;
-      byUid.clear();
-      rows.clear();
-      clear(tbody);
-      for (const wf of list.items || []) byUid.set(keyOf(wf), wf);
-      render();
       closeStream = stream(`/api/v1/workflow-events/${encodeURIComponent(namespace)}`,
-        { ...query, fields: EVENT_FIELDS }, onEvent);
+        { ...query, fields: EVENT_FIELDS }, onEvent,
+        { onError: (err) => notice.show(err), onOpen: () => notice.hide(), onReopen: catchUp });
     } catch (err) {
       if (destroyed) return;
       clear(body);
       body.append(errorBox(err, load));
+    }
+  }
+
+  async function catchUp() {
+    try {
+      await list();
+    } catch (err) {
+      if (!destroyed) notice.show(err);
     }
   }
 

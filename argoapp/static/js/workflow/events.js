@@ -1,13 +1,15 @@
 // The Kubernetes events of one object (a node's pod, or the workflow itself), followed live
 // from `/api/v1/stream/events/{ns}` with an `involvedObject` field selector. The watch starts
 // without a resourceVersion, so the events already there arrive first; they are kept by uid, so a
-// reconnect (api.stream re-watches) repeats nothing. Used by workflow/nodepanel.js and the
+// reconnect (api.stream re-watches, also after a clean end) repeats nothing. While a stream is
+// down the list shows the live-updates notice with Retry. Used by workflow/nodepanel.js and the
 // summary tab.
 
 import { h, clear } from "../dom.js";
 import { stream } from "../api.js";
 import { timeAgo } from "../format.js";
-import { errorBox, emptyState } from "../components.js";
+import { emptyState } from "../components.js";
+import { liveNotice } from "./livenotice.js";
 
 const MAX_EVENTS = 500;
 
@@ -16,37 +18,49 @@ const MAX_EVENTS = 500;
 export class EventList {
   constructor(container, { namespace, sources }) {
     this.events = new Map();
+    this.notice = liveNotice(() => this.connect());
     this.el = h("div", { class: "wf-events" });
-    container.append(this.el);
+    container.append(this.notice.el, this.el);
     this.frame = 0;
+    this.namespace = namespace;
+    this.sources = sources;
+    this.closers = [];
     this.draw();
-    const path = `/api/v1/stream/events/${encodeURIComponent(namespace)}`;
-    this.closers = sources.map(({ kind, name, keep }) => {
+    this.connect();
+  }
+
+  /** (Re)open one stream per source; the notice shows while any of them is down. */
+  connect() {
+    for (const close of this.closers) close();
+    this.notice.hide();
+    const down = new Set();
+    const path = `/api/v1/stream/events/${encodeURIComponent(this.namespace)}`;
+    this.closers = this.sources.map(({ kind, name, keep }, i) => {
       const selector = `involvedObject.kind=${kind},involvedObject.name=${name}`;
       const onEvent = (event) => (!keep || keep(event)) && this.add(event);
-      const onError = (err) => this.fail(err);
-      return stream(path, { "listOptions.fieldSelector": selector }, onEvent, { onError });
+      const onError = (err) => {
+        down.add(i);
+        this.notice.show(err);
+      };
+      const onOpen = () => {
+        down.delete(i);
+        if (!down.size) this.notice.hide();
+      };
+      return stream(path, { "listOptions.fieldSelector": selector }, onEvent, { onError, onOpen });
     });
   }
 
   add(event) {
     const uid = event?.metadata?.uid || event?.metadata?.name;
     if (!uid) return;
-    this.error = null;
     this.events.set(uid, event);
     if (this.events.size > MAX_EVENTS) this.events.delete(this.events.keys().next().value);
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
-  fail(err) {
-    this.error = err;
-    this.draw();
-  }
-
   draw() {
     this.frame = 0;
     clear(this.el);
-    if (this.error) this.el.append(errorBox(this.error, null));
     const events = [...this.events.values()].sort((a, b) => stamp(b).localeCompare(stamp(a)));
     if (!events.length) {
       this.el.append(emptyState("No events."));
@@ -76,6 +90,7 @@ export class EventList {
   destroy() {
     if (this.frame) cancelAnimationFrame(this.frame);
     for (const close of this.closers) close();
+    this.notice.el.remove();
     this.el.remove();
   }
 }
