@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from argoapp.controller.cron_schedule import parse
 from tests.ui.harness import Live
@@ -233,4 +233,66 @@ def test_create_from_the_starter_with_a_schedule_error_first(page: Page, live: L
     assert live.api("GET", f"/api/v1/cron-workflows/argo/{name}")["spec"]["schedules"] == [
         "0 0 1 1 *"
     ]
+    live.api("DELETE", f"/api/v1/cron-workflows/argo/{name}")
+
+
+def test_started_list_recovers_from_a_cleanly_ended_stream(page: Page, live: Live) -> None:
+    """The "Workflows it started" stream ends with an empty 200 twice (a server restarting):
+    the card says its live updates are interrupted, then reopens and lists what it missed."""
+    name = f"ui-cron-{uuid.uuid4().hex[:6]}"
+    live.create("cron-workflows", "cronWorkflow", cron_object(name))
+    ended = {"left": 2}
+
+    def events(route: Route) -> None:
+        if ended["left"] > 0:
+            ended["left"] -= 1
+            route.fulfill(status=200, body="", content_type="application/json")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/workflow-events/**", events)
+    page.goto(f"/cron-workflows/argo/{name}")
+    card = page.locator(".tm-started")
+    expect(card.locator(".wf-live")).to_contain_text("Live updates interrupted")
+    expect(card.get_by_role("button", name="Retry")).to_be_visible()
+    made = live.api(
+        "POST",
+        "/api/v1/workflows/argo/submit",
+        {"resourceKind": "cronwf", "resourceName": name, "submitOptions": {}},
+    )
+    row = card.locator(f"tr[data-name='{made['metadata']['name']}']")
+    expect(row.locator(".phase")).to_contain_text("Succeeded", timeout=60_000)
+    expect(card.locator(".wf-live")).to_be_hidden()
+    assert ended["left"] == 0
+    live.api("DELETE", f"/api/v1/cron-workflows/argo/{name}")
+
+
+def test_cron_page_says_when_its_refreshes_fail(page: Page, live: Live) -> None:
+    """Two failed refreshes in a row show "Live updates paused"; the next good one hides it."""
+    name = f"ui-cron-{uuid.uuid4().hex[:6]}"
+    live.create("cron-workflows", "cronWorkflow", cron_object(name))
+    failing = {"on": False}
+
+    def cron(route: Route) -> None:
+        if failing["on"]:
+            route.fulfill(status=503, json={"code": 14, "message": "server restarting"})
+        else:
+            route.continue_()
+
+    page.expect_console_errors(r"status of 503 .*/api/v1/cron-workflows/")  # type: ignore[attr-defined]
+    page.clock.install()  # the page re-reads the cron every 10 s: run its timer on demand
+    page.route(f"**/api/v1/cron-workflows/argo/{name}", cron)
+    page.goto(f"/cron-workflows/argo/{name}")
+    expect(page.locator("h1")).to_have_text(name)
+    notice = page.locator(".wf-live").filter(has_text="Live updates paused")
+    failing["on"] = True
+    page.clock.run_for(12_000)  # one 10 s refresh (its timer began after the load)
+    expect(page.locator(".tm-summary")).to_be_visible()
+    expect(notice).to_be_hidden()  # one failure may be a blip
+    page.clock.run_for(10_000)  # the next one
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("server restarting")
+    failing["on"] = False
+    notice.get_by_role("button", name="Retry").click()
+    expect(notice).to_be_hidden()
     live.api("DELETE", f"/api/v1/cron-workflows/argo/{name}")

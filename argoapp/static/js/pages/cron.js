@@ -12,6 +12,7 @@ import { KINDS, itemPath, listNamespace, rememberNamespace, defaultNamespace, st
 import { pageHead, listTop } from "../tmpl/page.js";
 import { yamlCard, createCard } from "../tmpl/yamlcard.js";
 import { startedWorkflows } from "../tmpl/started.js";
+import { liveNotice } from "../workflow/livenotice.js";
 import { specSummary, metaFacts } from "../tmpl/summary.js";
 import {
   schedulesOf, scheduleWords, zoneText, nextRunCell, lastRunCell, suspendedBadge, cronFacts, conditionsTable,
@@ -120,6 +121,8 @@ function mountDetail(root, params) {
   let timer = null;
   let destroyed = false;
   let stale = Infinity;
+  let failures = 0; // refreshes failed in a row: two say the page is stale
+  const notice = liveNotice(() => refresh(), "Live updates paused — retrying…");
 
   function show(obj) {
     cron = obj;
@@ -191,7 +194,7 @@ function mountDetail(root, params) {
       started = startedWorkflows({ namespace: ns, selector: `${KIND.label}=${name}`, title: "Workflows it started" });
       yaml = yamlCard(KIND, obj, { onSaved: show });
       show(obj);
-      root.append(pageHead(name, actions),
+      root.append(pageHead(name, actions), notice.el,
         h("p", { class: "muted tm-crumbs" }, h("a", { href: KIND.route(ns) }, KIND.title), ` / ${ns}`),
         problems,
         h("div", { class: "grid2 tm-detail" }, summary, h("div", { class: "tm-side" }, started.element, conditions)),
@@ -208,9 +211,14 @@ function mountDetail(root, params) {
     try {
       const obj = await get(path);
       const same = obj.metadata.resourceVersion === cron.metadata.resourceVersion;
+      failures = 0;
+      notice.hide();
       if (!destroyed && (!same || Date.now() >= stale)) show(obj);
-    } catch {
-      // A failed refresh keeps what is shown; the next one tries again, actions report errors.
+    } catch (err) {
+      // A failed refresh keeps what is shown and the next one tries again; one failure may be
+      // a blip, two in a row mean what is shown may be out of date: say so.
+      if (destroyed || ++failures < 2) return;
+      notice.show(err);
     }
   }
 
