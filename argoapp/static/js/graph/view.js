@@ -380,6 +380,8 @@ export class GraphView {
       firstFrameMarked = true;
     }
     if (animate) this.pulseTimer = setTimeout(() => this.invalidate(), PULSE_MS);
+    // "false": this frame asked for no next one, so nothing repaints until something changes.
+    this.canvas.dataset.animating = String(animate);
   }
 
   // The selected node's box on the canvas (CSS pixels: x,y,w,h) as drawn in the last frame,
