@@ -9,6 +9,7 @@ have; it fails when a step failed that `continueOn` does not cover. Each pass re
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -20,9 +21,14 @@ from argoapp.engine.podnode import held_as_before, note_held, start_item
 from argoapp.engine.scope import UNRESOLVED, node_outputs
 from argoapp.engine.state import Pass, as_int
 from argoapp.model.ids import node_id
-from argoapp.model.phases import NodePhase, NodeType, node_done
+from argoapp.model.phases import NODE_DONE, NodePhase, NodeType, node_done
 from argoapp.model.types import Obj
 from argoapp.template import TemplateError, evaluate_when, substitute
+
+# node ids of big groups' items by (workflow name, group node name); see `_child_ids`
+_CHILD_IDS: OrderedDict[tuple[str, str], tuple[list[str], list[str]]] = OrderedDict()
+_CHILD_IDS_MAX = 50_000  # ids kept in all
+_BIG_GROUP = 100
 
 
 def fulfilled(node: Obj | None) -> bool:
@@ -131,20 +137,26 @@ def _execute_group(
     limit = as_int(frame.tmpl.get("parallelism"))
     running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
-    nodes, wf_name = p.nodes, p.name  # the loop runs once per item, thousands in a fan-out
-    for item_step, step in expanded:
-        child_name = f"{sg_name}.{item_step['name']}"
-        child = nodes.get(node_id(wf_name, child_name))
-        done = child is not None and node_done(child.get("phase"))
-        if child is None and limit and running >= limit:
+    nodes = p.nodes  # the loop runs once per item, thousands in a fan-out
+    # A loop step whose fresh items are held back as a whole (plain: nothing to resolve per
+    # item); it stays so until something runs in this pass (a step ending frees a slot).
+    held_plain: Obj | None = None
+    for (item_step, step), child_id in zip(
+        expanded, _child_ids(p.name, sg_name, expanded), strict=True
+    ):
+        child = nodes.get(child_id)
+        done = child is not None and child.get("phase") in NODE_DONE
+        if child is None and ((limit and running >= limit) or step is held_plain):
             p.held_back += 1
             continue
         if done and not item_step.get("hooks"):
             continue
-        item_scope = {**scope, **item_step.get("_item_scope", {})}
-        resolves = partial(resolvable, item_step, item_scope, "_item_scope")
-        if held_as_before(p, step, child is None, resolves):
+        child_name = f"{sg_name}.{item_step['name']}"
+        if held_as_before(p, step, child is None, partial(_item_resolvable, item_step, scope)):
+            held_plain = step if not p.held_loops[id(step)][1] else None
             continue
+        held_plain = None
+        item_scope = {**scope, **item_step.get("_item_scope", {})}
         if not done:  # daemons that are up are still watched
             was_running = child is not None and not fulfilled(child)
             held = start_item(p)
@@ -161,6 +173,27 @@ def _execute_group(
     if not hooks_done:
         return sg
     return _group_outcome(p, frame, sg, group, expanded, scope)
+
+
+def _child_ids(wf_name: str, sg_name: str, expanded: list[tuple[Obj, Obj]]) -> list[str]:
+    """The node ids of a group's items, in order; remembered for big groups (they are a pure
+    function of the names, and a pass over a fan-out looks up every item's node)."""
+    names = [item["name"] for item, _ in expanded]
+    key = (wf_name, sg_name)
+    known = _CHILD_IDS.get(key)
+    if known is not None and known[0] == names:
+        _CHILD_IDS.move_to_end(key)
+        return known[1]
+    ids = [node_id(wf_name, f"{sg_name}.{name}") for name in names]
+    if _BIG_GROUP <= len(ids) <= _CHILD_IDS_MAX:
+        _CHILD_IDS[key] = (names, ids)
+        while sum(len(v[1]) for v in _CHILD_IDS.values()) > _CHILD_IDS_MAX:
+            _CHILD_IDS.popitem(last=False)
+    return ids
+
+
+def _item_resolvable(item_step: Obj, scope: dict[str, Any]) -> bool:
+    return resolvable(item_step, {**scope, **item_step.get("_item_scope", {})}, "_item_scope")
 
 
 def resolvable(step: Obj, scope: dict[str, Any], *leave_out: str) -> bool:
@@ -269,6 +302,8 @@ def _group_outcome(
     exits = any(hooks.exit_hook_of(step) is not None for step in group)
     if exits:
         by_name = _by_name(sg, expanded)
+    elif _any_unfulfilled(p, sg):
+        return sg
     for child in list(p.children(sg)):
         if not fulfilled(child):
             complete = False
@@ -292,6 +327,17 @@ def _group_outcome(
         if not successful(child) and not continues_on(step, child.get("phase")):
             return p.finish(sg, NodePhase.FAILED, f"child '{child['id']}' failed")
     return p.finish(sg, NodePhase.SUCCEEDED)
+
+
+def _any_unfulfilled(p: Pass, sg: Obj) -> bool:
+    """Whether a child of the group is not done; newest first, as those are the running ones
+    (a fan-out's group has thousands of finished children before them)."""
+    nodes = p.nodes
+    for cid in reversed(sg.get("children") or ()):
+        child = nodes.get(cid)
+        if child is not None and not fulfilled(child):
+            return True
+    return False
 
 
 def _by_name(sg: Obj, expanded: list[tuple[Obj, Obj]]) -> dict[str, Obj]:
