@@ -25,7 +25,7 @@ LAYOUT_JS = """async ([nodes, expanded]) => {
   const L = layout(nodes, {expanded: expanded === '*' ? '*' : new Set(expanded)});
   let overlaps = 0;
   for (const row of L.layers) for (let i = 1; i < row.length; i++)
-    if (row[i].x < row[i - 1].x + row[i - 1].w) overlaps++;
+    if (row[i].y === row[i - 1].y && row[i].x < row[i - 1].x + row[i - 1].w) overlaps++;
   return {
     nodes: Object.fromEntries(L.nodes.map(n => [n.id, {kind: n.kind, x: n.x, y: n.y, w: n.w,
       h: n.h, layer: n.layer, label: n.label, owner: n.owner || null, count: n.count || 0}])),
@@ -132,6 +132,15 @@ def test_layout_fan_out_collapses_and_expands(page: Page) -> None:
     assert len([k for k in full["nodes"] if k.startswith("wf-item-")]) == 50
     assert not any(v["kind"] == "more" for v in full["nodes"].values())
     assert full["overlaps"] == 0
+    # expanded, the 50 children wrap into two rows of 25 under their parent, the next group
+    # below them all: the graph stays about 25 boxes wide however large the fan-out
+    items = [v for k, v in full["nodes"].items() if k.startswith("wf-item-")]
+    assert len({v["y"] for v in items}) == 2
+    assert full["width"] <= 25 * (168 + 18) + 2 * 24
+    assert full["nodes"]["wf-g1"]["y"] > max(v["y"] + v["h"] for v in items)
+    first_row = [v for v in items if v["y"] == min(i["y"] for i in items)]
+    parent = full["nodes"]["wf-g0"]
+    assert min(v["x"] for v in first_row) < parent["x"] < max(v["x"] for v in first_row)
     assert len(layout(page, nodes, "*")["nodes"]) == len(nodes)
 
 
@@ -178,7 +187,7 @@ def test_layout_ten_thousand_nodes(page: Page) -> None:
         const L = layout(nodes, {expanded});
         let overlaps = 0;
         for (const row of L.layers) for (let i = 1; i < row.length; i++)
-          if (row[i].x < row[i - 1].x + row[i - 1].w) overlaps++;
+          if (row[i].y === row[i - 1].y && row[i].x < row[i - 1].x + row[i - 1].w) overlaps++;
         out[expanded === '*' ? 'all' : 'collapsed'] = {shown: L.nodes.length, overlaps,
           layers: L.layers.length};
       }

@@ -11,7 +11,10 @@
 // small virtual dots; the workflow's own exit handler (`<workflow>.onExit`, a second root) hangs under
 // the main root's outbound nodes. A node with more than FANOUT_LIMIT children shows the first
 // few and the last, with one "+N more" node standing for the rest (and for everything reachable
-// only through them) until the node is in `expanded`.
+// only through them) until the node is in `expanded`. An expanded fan-out's children wrap into
+// rows of graph/wrap.js's WRAP under their parent.
+
+import { blockRows, centreOf, placeBlock } from "./wrap.js";
 
 export const FANOUT_LIMIT = 20;
 export const SHOW_FIRST = 3;
@@ -57,8 +60,9 @@ export function layout(nodes, { expanded = new Set() } = {}) {
   const edges = visibleEdges(raw, vis);
   const order = topoLayers(vis.list, edges);
   const layers = orderLayers(order);
-  placeX(layers);
-  return finish(layers, edges, vis.hiddenBy);
+  const rows = blockRows(layers);
+  placeX(rows);
+  return finish(layers, rows, edges, vis.hiddenBy);
 }
 
 function expandedTest(expanded) {
@@ -322,7 +326,7 @@ function meanX(list, keep, fallback) {
   let count = 0;
   for (const m of list) {
     if (keep(m)) {
-      sum += m.cx;
+      sum += centreOf(m);
       count++;
     }
   }
@@ -355,10 +359,12 @@ function settle(row, wanted) {
 
 // ---- final coordinates -----------------------------------------------------------------------
 
-function finish(layers, edges, hiddenBy) {
+// `rows` are the layers as placed (a wrapped fan-out as one block); a layer is as tall as its
+// tallest block, and the layers below move down by that.
+function finish(layers, rows, edges, hiddenBy) {
   let minX = Infinity;
   let maxX = -Infinity;
-  for (const row of layers) {
+  for (const row of rows) {
     if (!row.length) continue;
     minX = Math.min(minX, row[0].cx - row[0].w / 2);
     const last = row[row.length - 1];
@@ -367,18 +373,30 @@ function finish(layers, edges, hiddenBy) {
   if (!Number.isFinite(minX)) minX = maxX = 0;
   const out = [];
   const index = new Map();
-  layers.forEach((row, l) => {
-    const top = MARGIN + l * (NODE_H + ROW_GAP);
+  const keep = (n) => {
+    delete n.cx;
+    delete n.key;
+    delete n.rank;
+    out.push(n);
+    index.set(n.id, n);
+  };
+  let top = MARGIN;
+  for (const row of rows) {
+    let tall = NODE_H;
     for (const n of row) {
-      n.x = Math.round(n.cx - n.w / 2 - minX + MARGIN);
+      const left = n.cx - n.w / 2 - minX + MARGIN;
+      if (n.block) {
+        placeBlock(n, left, top);
+        n.members.forEach(keep);
+        tall = Math.max(tall, n.h);
+        continue;
+      }
+      n.x = Math.round(left);
       n.y = top + (NODE_H - n.h) / 2;
-      delete n.cx;
-      delete n.key;
-      delete n.rank;
-      out.push(n);
-      index.set(n.id, n);
+      keep(n);
     }
-  });
+    top += tall + ROW_GAP;
+  }
   return {
     nodes: out,
     edges,
@@ -386,6 +404,6 @@ function finish(layers, edges, hiddenBy) {
     index,
     hiddenBy,
     width: Math.ceil(maxX - minX + 2 * MARGIN),
-    height: MARGIN * 2 + Math.max(0, layers.length * (NODE_H + ROW_GAP) - ROW_GAP),
+    height: Math.max(2 * MARGIN, top - ROW_GAP + MARGIN),
   };
 }
