@@ -489,6 +489,8 @@ class Controller:
 
     def _on_task_result(self, kind: str, obj: Obj, old: Obj | None) -> None:
         key = self.task_results.update(kind, obj, old)
+        if kind == "DELETED":
+            self.http.result_deleted(obj)
         if key is not None:
             self.queue.add_after(key, COALESCE_SECONDS)
 

@@ -1,11 +1,12 @@
 """Argo's `http` template, run by the controller (Argo runs it in its agent pod).
 
 The engine emits `RunHttp(node_id, template)` with the template already substituted; the
-controller hands it to `HttpRequests.start`, which runs `run_http` once per node in a task the
-controller owns. The outcome travels back
-the way a pod's does: as the WorkflowTaskResult named after the node, whose informer event
-requeues the workflow. A request that fails, times out or misses its `successCondition` ends the
-node Failed with a message; nothing here raises to the caller except cancellation.
+controller hands it to `HttpRequests.start`, which runs `run_http` once per node (once more after
+`retry` deletes the node's result to run it again) in a task the controller owns. The outcome
+travels back the way a pod's does: as the WorkflowTaskResult named after the node, whose
+informer event requeues the workflow. A request that fails, times out or misses its
+`successCondition` ends the node Failed with a message; nothing here raises to the caller
+except cancellation.
 
 The request: `url`, `method` (GET), `headers` (a `valueFrom.secretKeyRef` is read from the
 workflow's namespace), `body` or `bodyFrom.bytes` (base64), `timeoutSeconds` (30),
@@ -78,6 +79,13 @@ class HttpRequests:
             return
         self._started.add(ident)
         self.spawn(self._run(ident, self._session, wf, node_id, template), f"http-{node_id}")
+
+    def result_deleted(self, result: Obj) -> None:
+        """A node's result was deleted (`retry` runs the node again under the same id): its
+        request is to be sent again."""
+        meta = result.get("metadata") or {}
+        for owner in meta.get("ownerReferences") or []:
+            self._started.discard((str(owner.get("uid") or ""), str(meta.get("name") or "")))
 
     def forget(self, uid: str) -> None:
         """The workflow is gone: forget its requests."""

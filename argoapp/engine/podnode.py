@@ -304,7 +304,7 @@ def execute_http(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
             _hold(p, frame)
             return None
         node = new_node(p, frame, NodeType.HTTP, inputs, phase=NodePhase.RUNNING)
-    result = p.observed.task_results.get(node["id"])
+    result = _current(p.observed.task_results.get(node["id"]), node)
     if result is None:
         p.act(RunHttp(node["id"], dict(frame.tmpl)))
         return node

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from argoapp.controller.controller import Controller
@@ -206,3 +207,33 @@ async def test_restart_successful_with_a_node_selector_reruns_it_and_the_failed_
     assert run_of(nodes[f"{name}[0].a(0)"]) == "4"  # a ran again, before b
     assert run_of(nodes[f"{name}[1].b(0)"]) == "5"
     assert f"{name}[1].b(1)" not in nodes
+
+
+async def test_a_retried_http_template_sends_its_requests_again(stack: Stack) -> None:
+    hits: list[str] = []
+    answer = {"status": 503}
+
+    async def endpoint(request: web.Request) -> web.Response:
+        hits.append(request.method)
+        return web.Response(status=answer["status"], text="ok")
+
+    target = web.Application()
+    target.router.add_get("/check", endpoint)
+    server = TestServer(target)
+    await server.start_server()
+    try:
+        url = str(server.make_url("/check"))
+        call: Obj = {"name": "main", "retryStrategy": {"limit": 1}, "http": {"url": url}}
+        name = await stack.submit(workflow("http", stack.shared, [call]))
+        assert (await stack.finished(name))["status"]["phase"] == "Failed"
+        assert len(hits) == 2
+        await stack.retry(name)
+        assert (await stack.finished(name))["status"]["phase"] == "Failed"
+        assert len(hits) == 4  # both attempts asked again, none took the old answer
+        answer["status"] = 200
+        await stack.retry(name)
+        wf = await stack.finished(name)
+        assert wf["status"]["phase"] == "Succeeded" and len(hits) == 5
+        assert by_name(wf)[f"{name}(0)"]["outputs"]["result"] == "ok"
+    finally:
+        await server.close()
