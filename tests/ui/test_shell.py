@@ -58,6 +58,7 @@ def _login(page: Page, token: str) -> None:
 def test_login_through_the_page_refuses_a_wrong_token_then_lands_on_the_target(
     anon_page: Page, live: Live
 ) -> None:
+    anon_page.expect_console_errors(r"status of 401 .*/api/v1/workflows/argo\?listOptions")  # type: ignore[attr-defined]
     anon_page.goto("/login?redirect=" + "/cron-workflows/argo")
     expect(anon_page.locator("h1")).to_have_text("Log in")
     expect(anon_page.locator("main")).to_contain_text("argoapp auth token")
@@ -113,6 +114,7 @@ def test_every_route_renders_on_a_fresh_load(page: Page, live: Live) -> None:
 
 
 def test_an_unknown_path_shows_the_not_found_page(page: Page) -> None:
+    page.expect_console_errors(r"status of 404 .*/no/such/page\]")  # type: ignore[attr-defined]
     response = page.goto("/no/such/page")
     assert response is not None and response.status == 404
     expect(page.locator("h1")).to_have_text("Page not found")
@@ -124,6 +126,7 @@ def test_a_401_goes_to_login_and_back(page: Page, live: Live) -> None:
     page.goto("/userinfo")
     expect(page.locator("h1")).to_have_text("User")
     page.context.clear_cookies()
+    page.expect_console_errors(r"status of 401 .*/api/v1/cron-workflows/argo\]")  # type: ignore[attr-defined]
     page.locator('.nav-link[data-nav="cron"]').click()
     expect(page).to_have_url(re.compile(r"/login\?redirect=%2Fcron-workflows$"))
     expect(page.locator("h1")).to_have_text("Log in")
@@ -143,6 +146,7 @@ def test_an_api_error_shows_an_error_box_whose_retry_works(page: Page) -> None:
             route.continue_()
 
     page.route("**/api/v1/userinfo", userinfo)
+    page.expect_console_errors(r"status of 503 .*/api/v1/userinfo\]")  # type: ignore[attr-defined]
     page.goto("/userinfo")
     box = page.locator("main .error-box")
     expect(box).to_contain_text("the server is busy")
@@ -165,6 +169,7 @@ def test_logout(page: Page) -> None:
     page.get_by_role("link", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     assert not [c for c in page.context.cookies() if c["name"] == "authorization"]
+    page.expect_console_errors(r"status of 401 .*/api/v1/info\]")  # type: ignore[attr-defined]
     page.goto("/workflows")
     expect(page).to_have_url(re.compile(r"/login\?redirect=%2Fworkflows$"))
 

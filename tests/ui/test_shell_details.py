@@ -112,6 +112,7 @@ def test_the_user_page_knows_the_auth_mode_without_a_probing_401(page: Page) -> 
 
 
 def test_the_login_page_says_why_it_was_shown_and_marks_no_nav_item(anon_page: Page) -> None:
+    anon_page.expect_console_errors(r"status of 401 .*/api/v1/info\]")  # type: ignore[attr-defined]
     anon_page.goto("/workflows/argo?phase=Failed")
     expect(anon_page).to_have_url(re.compile(r"/login\?redirect="))
     why = anon_page.locator(".login-why")

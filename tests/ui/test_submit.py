@@ -98,6 +98,7 @@ def test_a_yaml_error_shows_at_its_line_and_disables_submit(page: Page) -> None:
 
 
 def test_a_lint_error_shows_argos_message_inline(page: Page, live: Live) -> None:
+    page.expect_console_errors(r"status of 400 .*/api/v1/workflows/argo/lint\]")  # type: ignore[attr-defined]  # Argo's answer
     open_yaml_tab(page)
     name = unique("ui-lint")
     editor(page).fill(workflow_yaml(name, entrypoint="no-such-template"))
@@ -297,6 +298,7 @@ LINT_LINES = [
 
 
 def test_lint_messages_are_placed_on_the_line_they_name(page: Page) -> None:
+    page.expect_console_errors(r"status of 404 .*/submit-units-no-such-page\]")  # type: ignore[attr-defined]
     page.goto("/submit-units-no-such-page")
     got = page.evaluate(
         """async ([text, messages]) => {
@@ -308,6 +310,7 @@ def test_lint_messages_are_placed_on_the_line_they_name(page: Page) -> None:
 
 
 def test_labels_are_key_value_pairs(page: Page) -> None:
+    page.expect_console_errors(r"status of 404 .*/submit-units-no-such-page\]")  # type: ignore[attr-defined]
     page.goto("/submit-units-no-such-page")
     parse = "async (t) => (await import('/static/js/submit/templatepanel.js')).parseLabels(t)"
     assert page.evaluate(parse, "team=ui, env=dev") == {"labels": "team=ui,env=dev"}
