@@ -494,3 +494,26 @@ def test_every_namespace_at_once_shows_a_namespace_column(page: Page, live: Live
     live.api("DELETE", f"/api/v1/workflows/default/{there}")
     expect(rows(page)).to_have_count(0)  # deletions arrive on the all-namespaces stream too
 
+
+def test_the_progress_column_shows_its_text_whole(page: Page, live: Live) -> None:
+    run = run_id()
+    names = [create(live, workflow(run, n, SUSPEND))["metadata"]["name"] for n in ("p1", "p2")]
+    big = {names[0]: "1000/1000", names[1]: "572/1000"}
+
+    def with_progress(route: Any) -> None:
+        # The real list, with the large counts a 1,000-item fan-out reports.
+        answer = route.fetch()
+        body = answer.json()
+        for wf in body.get("items") or []:
+            wf.setdefault("status", {})["progress"] = big.get(wf["metadata"]["name"], "0/1")
+        route.fulfill(response=answer, json=body)
+
+    page.route(re.compile(r".*/api/v1/workflows/argo\?.*"), with_progress)
+    for width, height in ((1280, 800), (900, 700)):
+        page.set_viewport_size({"width": width, "height": height})
+        open_list(page, run)
+        for name, text in big.items():
+            cell = row(page, name).locator(".wl-col-progress")
+            expect(cell).to_have_text(text)
+            cut = cell.evaluate("(el) => el.scrollWidth > el.clientWidth")
+            assert not cut, f"{text} is cut at {width}px"

@@ -88,7 +88,7 @@ const DURATION = {
 const PROGRESS = {
   id: "progress",
   label: "Progress",
-  width: "6rem",
+  width: "8.5rem", // "1000/1000" beside its bar, whole (workflows.css narrows the bar here)
   cell: (wf) => (wf.status?.progress ? progress(wf.status.progress) : "–"),
 };
 
