@@ -371,3 +371,26 @@ def test_a_required_parameter_must_be_given(page: Page, live: Live) -> None:
     wf = live.api("GET", f"/api/v1/workflows/{NS}/{page.url.rsplit('/', 1)[1]}")
     params = {p["name"]: p.get("value") for p in wf["spec"]["arguments"]["parameters"]}
     assert params["who"] == "world"
+
+
+LABEL_TOPS = """(panel) => [...document.querySelectorAll(`${panel} .ed-row .field > label:not(.btn),
+  ${panel} .ed-row .field > .ed-field-label`)].map((l) => [l.textContent,
+  Math.round(l.getBoundingClientRect().top)])"""
+
+
+def test_the_top_row_lines_up_and_load_example_is_only_on_the_yaml_tab(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_yaml_tab(page)
+    example = page.get_by_role("button", name="Load the example workflow")
+    expect(example).to_be_visible()
+    tops = page.evaluate(LABEL_TOPS, "#ed-panel-yaml")
+    assert [t for t, _ in tops] == ["Namespace", "Kind"]
+    assert len({top for _, top in tops}) == 1, tops
+    page.get_by_role("tab", name=re.compile("template", re.I)).click()
+    expect(page.locator("#ed-panel-template")).to_be_visible()
+    expect(example).to_be_hidden()
+    tops = page.evaluate(LABEL_TOPS, "#ed-panel-template")
+    assert [t for t, _ in tops] == ["Kind", "Namespace", "Name"]
+    assert len({top for _, top in tops}) == 1, tops
+    page.get_by_role("tab", name=re.compile("YAML", re.I)).click()
+    expect(example).to_be_visible()

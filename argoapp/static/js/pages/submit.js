@@ -41,21 +41,19 @@ export default function mount(root, { query }) {
       ? yamlPanel(panels.yaml, { namespace })
       : templatePanel(panels.template, { kind: q.get("kind") || "", namespace, name: q.get("name") || "" });
   };
+  let example = null;
   const show = (id) => {
     build(id);
     for (const [key, panel] of Object.entries(panels)) panel.hidden = key !== id;
+    if (example) example.hidden = id !== "yaml"; // the example is YAML: nothing to load elsewhere
   };
   const bar = tabs(TABS, first, (id) => {
     setQuery({ tab: id });
     show(id);
   });
   for (const b of bar.querySelectorAll("[role=tab]")) b.setAttribute("aria-controls", `ed-panel-${b.dataset.tab}`);
-  const example = h("button", { class: "btn", type: "button", "aria-label": "Load the example workflow",
-    onclick: () => {
-      bar.setActive("yaml");
-      show("yaml");
-      built.yaml.loadExample();
-    } }, "Load example");
+  example = h("button", { class: "btn", type: "button", "aria-label": "Load the example workflow",
+    onclick: () => built.yaml.loadExample() }, "Load example");
   root.append(h("div", { class: "ed-submit" },
     h("div", { class: "page-head" }, h("h1", {}, "Submit a workflow"), h("div", { class: "toolbar" }, example)),
     bar,
