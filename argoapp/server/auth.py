@@ -4,9 +4,9 @@
 - `client`: the caller's bearer token is what the server presents to Kubernetes, so
   Kubernetes RBAC decides. The token is read from the `Authorization: Bearer X` header (an empty
   header is no token) or, failing that, from the `authorization` cookie (which Argo's UI and the
-  login link set, holding `Bearer X`). No token is 401 Unauthenticated in Argo's body; a token
-  Kubernetes refuses comes back as 401, a request its RBAC denies as 403 PermissionDenied
-  (`errors.from_kube` maps both).
+  login link set, holding `Bearer X`: quoted by the login link, bare as Argo's UI writes it).
+  No token is 401 Unauthenticated in Argo's body; a token Kubernetes refuses comes back as 401,
+  a request its RBAC denies as 403 PermissionDenied (`errors.from_kube` maps both).
 
 `context.kube_for` asks `client_for` here; `TokenClients` keeps one `Kube.with_token` client per
 token (they share the server's connection pool), bounded and dropped on shutdown. `login` is the
@@ -69,7 +69,23 @@ def request_token(request: web.Request) -> str:
     if header:
         return _strip_scheme(header)
     cookie = request.cookies.get(AUTH_COOKIE, "")
-    return _strip_scheme(unquote(cookie).strip()) if cookie else ""
+    token = _strip_scheme(unquote(cookie).strip()) if cookie else ""
+    if token:
+        return token
+    # Argo's UI writes the cookie from JS as `authorization=Bearer X`, a bare space the cookie
+    # parser stops at (leaving "Bearer" or nothing): read that pair from the raw header.
+    raw = _raw_cookie(request.headers.getall("Cookie", []))
+    return _strip_scheme(unquote(raw).strip()) if raw else ""
+
+
+def _raw_cookie(headers: list[str]) -> str:
+    """The `authorization` value in raw Cookie headers, taken as it is up to the next `;`."""
+    for header in headers:
+        for pair in header.split(";"):
+            name, eq, value = pair.partition("=")
+            if eq and name.strip() == AUTH_COOKIE:
+                return value.strip().removeprefix('"').removesuffix('"')
+    return ""
 
 
 def _strip_scheme(value: str) -> str:

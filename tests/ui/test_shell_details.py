@@ -6,8 +6,13 @@ to load says the server did not answer, relative times under a minute, the login
 from __future__ import annotations
 
 import re
+import urllib.error
+import urllib.request
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+
+from tests.ui.conftest import open_page
+from tests.ui.harness import Live
 
 # Every symbol the UI's text, buttons, nav, graph and timeline use (beyond plain punctuation).
 GLYPHS = "◌▶✔✖⚠↷∅‖☰▤▥◷☺⇔+⤓✕■←→↓\u2212\u00d7·…—\u2013µ“”"
@@ -122,3 +127,38 @@ def test_the_login_page_says_why_it_was_shown_and_marks_no_nav_item(anon_page: P
     anon_page.goto("/login")
     expect(anon_page.locator("h1")).to_have_text("Log in")
     expect(anon_page.locator(".login-why")).to_have_count(0)
+
+
+def _status_with_cookie(live: Live, cookie: str) -> int:
+    request = urllib.request.Request(live.url + "/api/v1/workflows/argo?listOptions.limit=1")
+    request.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as e:
+        e.close()
+        return int(e.code)
+
+
+def test_an_unquoted_bearer_cookie_is_read_as_argos_ui_writes_it(
+    browser: Browser, live: Live
+) -> None:
+    for cookie in (
+        f"authorization=Bearer {live.token}",
+        f"theme=dark; authorization=Bearer {live.token}; other=1",
+        f'authorization="Bearer {live.token}"',
+    ):
+        assert _status_with_cookie(live, cookie) == 200, cookie
+    assert _status_with_cookie(live, "authorization=Bearer nonsense") == 401
+    assert _status_with_cookie(live, "authorization=Bearer") == 401
+    # The same in the browser: the cookie as Argo's UI sets it from JS, space and all.
+    page = open_page(browser, live, logged_in=False)
+    try:
+        page.context.add_cookies(
+            [{"name": "authorization", "value": f"Bearer {live.token}", "url": live.url}]
+        )
+        page.goto("/userinfo")
+        expect(page.locator(".auth-mode")).to_contain_text("client")
+        assert not page.console_errors  # type: ignore[attr-defined]
+    finally:
+        page.context.close()
