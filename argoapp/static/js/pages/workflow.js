@@ -284,8 +284,8 @@ class WorkflowPage {
 
   openPanel(id, view) {
     this.nodeId = id;
+    this.main.classList.add("wf-has-panel"); // first: the panel takes focus, so it must show
     this.panel.show(this.wf, id, { archived: this.archived, view });
-    this.main.classList.add("wf-has-panel");
     this.panelView = this.panel.view;
     setQuery({ node: id, panel: id ? this.panel.view : null });
   }
