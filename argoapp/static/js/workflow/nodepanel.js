@@ -274,14 +274,14 @@ function artifactTable(wf, node, direction, arts, archived) {
   return h("table", { class: "table wf-artifacts" }, h("tbody", {}, rows));
 }
 
-/** Two links to an artifact: Download saves it as `name` (same origin, so `download` is
- *  honoured), Open shows it in a new tab. `what` names it for screen readers. */
-export function artifactLinks(href, name, what = name) {
-  const file = name.replace(/[^\w.-]+/g, "_");
+/** Two links to an artifact: Download saves it (same origin, so `download` is honoured; the
+ *  server's Content-Disposition names the file), Open shows it in a new tab. `what` names it
+ *  for screen readers. */
+export function artifactLinks(href, what) {
   return h(
     "span",
     { class: "wf-artifact-links" },
-    h("a", { href, download: file, class: "wf-artifact", "aria-label": `Download ${what}` },
+    h("a", { href, download: true, class: "wf-artifact", "aria-label": `Download ${what}` },
       "⤓ Download"),
     " ",
     h("a", { href, target: "_blank", rel: "noopener", "aria-label": `Open ${what}` }, "Open"),

@@ -143,7 +143,6 @@ function artifacts(wf, archived) {
         {},
         artifactLinks(
           artifactPath(wf, node.id, "outputs", artifact.name, archived),
-          artifact.name,
           `${artifact.name} of ${nodeLabel(node)}`,
         ),
       ),
