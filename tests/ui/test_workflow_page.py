@@ -218,7 +218,7 @@ def test_output_artifact_download(page: Page, live: Live) -> None:
     # Download saves the file (no new tab); Open is the link that shows it in a tab
     with page.expect_download() as saving:
         link.click()
-    assert saving.value.suggested_filename == "report"
+    assert saving.value.suggested_filename == "report.txt"  # the server names it
     assert Path(saving.value.path()).read_text() == "the report body\n"
     expect(page.get_by_role("link", name="Open report")).to_have_attribute("target", "_blank")
 
