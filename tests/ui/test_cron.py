@@ -19,6 +19,7 @@ from playwright.sync_api import Page, Route, expect
 
 from argoapp.controller.cron_schedule import parse
 from tests.ui.harness import Live
+from tests.ui.test_templates import allow_console_errors
 
 IMPORT = "async ([s, tz, start, n]) => (await import('/static/js/cron.js'))"
 NEXT_RUNS = IMPORT + ".nextRuns(s, tz, new Date(start), n).map((d) => d.toISOString())"
@@ -215,6 +216,7 @@ def test_cron_suspend_resume_and_submit_now(page: Page, live: Live) -> None:
 
 
 def test_create_from_the_starter_with_a_schedule_error_first(page: Page, live: Live) -> None:
+    allow_console_errors(page, r"status of 400 .*/lint")  # the lint answer it shows inline
     page.goto("/cron-workflows/argo/new")
     textarea = page.locator(".tm-yaml textarea").first
     starter = textarea.input_value()
@@ -279,17 +281,23 @@ def test_cron_page_says_when_its_refreshes_fail(page: Page, live: Live) -> None:
         else:
             route.continue_()
 
-    page.expect_console_errors(r"status of 503 .*/api/v1/cron-workflows/")  # type: ignore[attr-defined]
+    allow_console_errors(page, r"status of 503 .*/api/v1/cron-workflows/")
     page.clock.install()  # the page re-reads the cron every 10 s: run its timer on demand
     page.route(f"**/api/v1/cron-workflows/argo/{name}", cron)
     page.goto(f"/cron-workflows/argo/{name}")
-    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator(".tm-summary")).to_contain_text("0 0 1 1 *")  # loaded: refreshes next
     notice = page.locator(".wf-live").filter(has_text="Live updates paused")
     failing["on"] = True
-    page.clock.run_for(12_000)  # one 10 s refresh (its timer began after the load)
+
+    def refresh() -> None:
+        """Run the page's clock on to its next refresh and wait for that answer."""
+        with page.expect_response(lambda r: r.url.endswith(f"/cron-workflows/argo/{name}")):
+            page.clock.run_for(10_000)
+
+    refresh()
     expect(page.locator(".tm-summary")).to_be_visible()
     expect(notice).to_be_hidden()  # one failure may be a blip
-    page.clock.run_for(10_000)  # the next one
+    refresh()
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("server restarting")
     failing["on"] = False

@@ -38,6 +38,14 @@ spec:
 """
 
 
+def allow_console_errors(page: Page, *patterns: str) -> None:
+    """Console lines this test causes on purpose (error answers the page shows), for a harness
+    that checks console errors per test."""
+    allow = getattr(page, "expect_console_errors", None)
+    if allow:
+        allow(*patterns)
+
+
 def editor(page: Page) -> Any:
     return page.locator(".tm-yaml textarea").first
 
@@ -95,6 +103,7 @@ def test_create_edit_submit_delete_a_workflow_template(page: Page, live: Live) -
 
 def test_lint_errors_show_inline_and_nothing_is_created(page: Page, live: Live) -> None:
     name = f"ui-bad-{uuid.uuid4().hex[:6]}"
+    allow_console_errors(page, r"status of 400 .*/lint")  # the lint answers it shows inline
     page.goto("/workflow-templates/argo/new")
     bad = TEMPLATE_YAML.format(name=name).replace("entrypoint: main", "entrypoint: nowhere")
     editor(page).fill(bad)
@@ -117,6 +126,7 @@ def test_a_stale_save_is_a_conflict_saved_over_or_reloaded(page: Page, live: Liv
     name = f"ui-stale-{uuid.uuid4().hex[:6]}"
     path = f"/api/v1/workflow-templates/argo/{name}"
     live.create("workflow-templates", "template", _template(name))
+    allow_console_errors(page, r"status of 409 ")  # the conflict it offers to resolve
     page.goto(f"/workflow-templates/argo/{name}")
 
     def edit_while_someone_else_saves(label: str, value: str) -> None:
@@ -199,6 +209,7 @@ def test_the_list_filters_by_name_and_shows_every_namespace(page: Page, live: Li
 
 
 def test_a_missing_template_or_cron_is_an_error_with_retry(page: Page) -> None:
+    allow_console_errors(page, r"status of 404 ")
     for path in (
         "/workflow-templates/argo/no-such-template",
         "/cluster-workflow-templates/no-such-template",

@@ -23,6 +23,14 @@ NS = "argo"
 FINISH = 60_000  # ms: a short workflow really runs its pods before the page shows it done
 
 
+def allow_console_errors(page: Page, *patterns: str) -> None:
+    """Console lines this test causes on purpose (error answers the page shows), for a harness
+    that checks console errors per test."""
+    allow = getattr(page, "expect_console_errors", None)
+    if allow:
+        allow(*patterns)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -243,6 +251,7 @@ def test_yaml_tab_shows_the_spec(page: Page, live: Live) -> None:
 
 def test_missing_workflow_is_not_found(page: Page, live: Live) -> None:
     name = unique("ui-missing")
+    allow_console_errors(page, r"status of 404 .*/api/v1/workflows/")
     page.goto(f"/workflows/{NS}/{name}")
     expect(page.locator("h1")).to_have_text("Workflow not found")
     back = page.get_by_role("link", name=f"← Back to the workflows of {NS}")
@@ -252,6 +261,7 @@ def test_missing_workflow_is_not_found(page: Page, live: Live) -> None:
 
 def test_missing_archived_workflow_is_not_found(page: Page) -> None:
     uid = str(uuid.uuid4())
+    allow_console_errors(page, r"status of 404 .*/api/v1/archived-workflows/")
     page.goto(f"/archived-workflows/{NS}/{uid}")
     expect(page.locator("h1")).to_have_text("Workflow not found")
     text = page.locator(".wf-notfound p").first
