@@ -605,3 +605,24 @@ def test_a_followed_log_that_ends_early_follows_on(page: Page, live: Live) -> No
     lines = body.locator(".wf-log-line").all_text_contents()
     assert lines == [f"tick {i}" for i in range(1, 9)]
     assert cut["left"] == 0
+
+
+def test_node_events_recover_from_a_cleanly_ended_stream(page: Page, live: Live) -> None:
+    name = unique("ui-ev-ended")
+    live.submit(one_step(name, "echo events"))
+    live.wait(NS, name, phases=("Succeeded",))
+    ended = {"left": 4}  # both sources' streams (pod, workflow) end twice
+
+    def events(route: Route) -> None:
+        if ended["left"] > 0:
+            ended["left"] -= 1
+            route.fulfill(status=200, body="", content_type="application/json")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/stream/events/**", events)
+    page.goto(f"/workflows/{NS}/{name}?node={name}&panel=events")
+    panel = page.locator(".wf-panel")
+    expect(panel.locator(".wf-live")).to_contain_text("Live updates interrupted")
+    expect(panel.locator(".wf-events")).to_contain_text("WorkflowNodeSucceeded", timeout=FINISH)
+    expect(panel.locator(".wf-live")).to_be_hidden()
