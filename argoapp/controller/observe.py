@@ -64,6 +64,29 @@ class ByWorkflow:
                 del self._names[workflow_key]
 
 
+class Unfinished:
+    """Names of each workflow's pods that have not ended, from the pod informer's events."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, set[str]] = {}
+
+    def update(self, workflow_key: str, kind: str, obj: Obj) -> None:
+        """Record a pod event of the workflow `workflow_key`."""
+        name = (obj.get("metadata") or {}).get("name", "")
+        phase = (obj.get("status") or {}).get("phase")
+        if kind != "DELETED" and phase not in ("Succeeded", "Failed"):
+            self._names.setdefault(workflow_key, set()).add(name)
+            return
+        names = self._names.get(workflow_key)
+        if names is not None:
+            names.discard(name)
+            if not names:
+                del self._names[workflow_key]
+
+    def count(self, workflow_key: str) -> int:
+        return len(self._names.get(workflow_key, ()))
+
+
 class CacheLookup:
     """The engine's `Lookup` over informer caches: a snapshot read, never a request."""
 

@@ -5,7 +5,12 @@ It behaves like client-go's rate-limited work queue, which Argo's controller is 
 - a key being processed is never handed to a second worker; adding it meanwhile marks it
   dirty and it goes back into the queue when its worker calls `done` (so no change is lost);
 - `add_after` keeps one timer per key, the earliest deadline wins (the engine's requeue_after);
-- `add_backoff` requeues a failing key after an exponential delay; `forget` resets it.
+- `add_backoff` requeues a failing key after an exponential delay; `forget` resets it;
+- `done(key, rest=…)` rests a key that was added during its pass (events come faster than
+  its passes): it, and whatever adds it meanwhile (`add_now` too), is taken when the rest ends,
+  in one pass. The controller rests a workflow as long as its pass took, so a busy big
+  workflow's passes each take many events and use at most about half the loop; a key that
+  nothing added during its pass does not rest (a chain's next step starts at once).
 Keys come out ordered by the `rank` function given at construction (the controller ranks by
 `spec.priority`, then creation time), first-in-first-out among equals.
 
@@ -61,6 +66,8 @@ class WorkQueue:
         self._processing: set[str] = set()
         self._dirty: set[str] = set()
         self._timers: dict[str, _Timer] = {}
+        self._resting: dict[str, asyncio.TimerHandle] = {}
+        self._woken: set[str] = set()  # resting keys added meanwhile
         self._failures: dict[str, int] = {}
         self._seq = itertools.count()
         self._waiters: list[asyncio.Future[None]] = []
@@ -75,6 +82,9 @@ class WorkQueue:
         self.stats.adds += 1
         if key in self._processing:
             self._dirty.add(key)
+            return
+        if key in self._resting:
+            self._woken.add(key)
             return
         if key in self._queued:
             return
@@ -147,9 +157,13 @@ class WorkQueue:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
 
-    def done(self, key: str) -> None:
-        """The caller's pass over `key` ended; a key added meanwhile goes back in the queue."""
+    def done(self, key: str, rest: float = 0.0) -> None:
+        """The caller's pass over `key` ended; a key added meanwhile goes back in the queue,
+        at once or, with `rest` (seconds), when the rest ends, as an add during it does."""
         self._processing.discard(key)
+        if rest > 0 and key in self._dirty and not self._closed and key not in self._resting:
+            loop = asyncio.get_running_loop()
+            self._resting[key] = loop.call_later(rest, self._wake, key)
         if key in self._dirty:
             self._dirty.discard(key)
             self.stats.adds -= 1  # counted already when it was marked dirty
@@ -161,6 +175,9 @@ class WorkQueue:
         for timer in self._timers.values():
             timer.handle.cancel()
         self._timers.clear()
+        for handle in self._resting.values():
+            handle.cancel()
+        self._resting.clear()
         self._notify()
 
     # --- inspection ---
@@ -186,6 +203,13 @@ class WorkQueue:
         self._timers.pop(key, None)
         self.stats.timers_fired += 1
         self.add(key)
+
+    def _wake(self, key: str) -> None:
+        self._resting.pop(key, None)
+        if key in self._woken:
+            self._woken.discard(key)
+            self.stats.adds -= 1  # counted already when it came during the rest
+            self.add(key)
 
     def _notify(self) -> None:
         """Wake one waiting `get` (all of them at shutdown); safe from plain callbacks."""

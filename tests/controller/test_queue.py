@@ -107,3 +107,41 @@ async def test_each_key_taken_counts_its_wait_once_in_the_latency_histogram() ->
     assert latency.count == 2
     assert sum(latency.counts) == 2 and latency.total >= 0
     assert len(latency.counts) == len(latency.buckets) + 1
+
+
+async def test_a_resting_key_takes_what_came_meanwhile_in_one_pass_when_the_rest_ends() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    assert await q.get() == "ns/a"
+    q.add("ns/a")  # dirty: comes back, but only after the rest
+    q.done("ns/a", rest=0.05)
+    q.add_now("ns/a")  # a pod's end during the rest waits for it too
+    q.add("ns/b")  # other keys are not held
+    assert len(q) == 1 and await q.get() == "ns/b"
+    nxt = asyncio.create_task(q.get())
+    await asyncio.sleep(0.01)
+    assert not nxt.done()
+    assert await asyncio.wait_for(nxt, 5) == "ns/a"
+    assert len(q) == 0
+    assert q.stats.adds == 4  # each call counted once (three for ns/a, one for ns/b)
+
+
+async def test_a_key_nothing_added_during_its_pass_does_not_rest() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    assert await q.get() == "ns/a"
+    q.done("ns/a", rest=60)
+    assert len(q) == 0
+    q.add("ns/a")  # no rest: at once
+    assert len(q) == 1
+
+
+async def test_shutdown_ends_rests() -> None:
+    q = WorkQueue()
+    q.add("ns/a")
+    assert await q.get() == "ns/a"
+    q.add("ns/a")
+    q.done("ns/a", rest=60)
+    q.add("ns/a")
+    q.shutdown()
+    assert await q.get() is None
