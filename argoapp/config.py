@@ -10,6 +10,7 @@ same keys from that ConfigMap, and both say plainly what is wrong with one that 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class UpSettings:
     kube_port: int = 2747
     controller_config: dict[str, Any] = field(default_factory=dict)
     auth_mode: str = "client"
+    base_href: str = "/"  # --base-href: the path a reverse proxy serves the UI under
     sandboxed: bool = True
     # ARGOAPP_EXECUTOR_IN_PROCESS=false: run init, wait and the emissary as `argoapp exec`
     # processes in local pods, as on a cluster, instead of in localkube's kubelet.
@@ -182,6 +184,7 @@ class ServerSettings(ControllerSettings):
     address: str = "0.0.0.0"
     port: int = 2746
     auth_mode: str = "client"
+    base_href: str = "/"  # --base-href: the path a reverse proxy serves the UI under
     secure: bool = True
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -206,6 +209,15 @@ def check_endpoint(name: str, endpoint: str) -> str:
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or "/" in endpoint:
         raise ConfigError(f"{name} must be HOST:PORT (no scheme or path), not {endpoint!r}")
     return endpoint
+
+
+def check_base_href(value: str) -> str:
+    """`--base-href` as `/path/` (slashes added); only plain path characters, as it goes into
+    the page's `<base href>` and into redirects."""
+    href = "/" + value.strip().strip("/") + "/" if value.strip().strip("/") else "/"
+    if not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)*", href):
+        raise ConfigError(f"--base-href must be a path like /argo/, not {value!r}")
+    return href
 
 
 def check_port(name: str, port: int, *, zero_ok: bool) -> int:

@@ -102,6 +102,14 @@ def cli(**_: object) -> None:
     help="`server` turns API auth off.",
 )
 @click.option(
+    "--base-href",
+    envvar="ARGO_BASE_HREF",
+    default="/",
+    show_default=True,
+    help="The path a reverse proxy serves the UI under (e.g. /argo/); the proxy strips it "
+    "before passing requests on, as for Argo's server.",
+)
+@click.option(
     "--unsandboxed",
     is_flag=True,
     help="Run pods as plain host processes when bubblewrap is missing.",
@@ -114,6 +122,7 @@ def up(
     kube_port: int,
     controller_config: Path | None,
     auth_mode: str,
+    base_href: str,
     unsandboxed: bool,
     secure: bool,
     tls_cert: Path | None,
@@ -133,6 +142,7 @@ def up(
         kube_port=config.check_port("--kube-port", kube_port, zero_ok=True),
         controller_config=config.load_controller_config(controller_config),
         auth_mode=auth_mode,
+        base_href=config.check_base_href(base_href),
         sandboxed=not unsandboxed,
         secure=secure,
         tls_cert=tls_cert,

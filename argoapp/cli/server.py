@@ -61,6 +61,14 @@ def tls_options(*, secure: bool) -> Callable[[F], F]:
     help="`client`: the caller's bearer token acts against Kubernetes; `server`: no auth.",
 )
 @click.option(
+    "--base-href",
+    envvar="ARGO_BASE_HREF",
+    default="/",
+    show_default=True,
+    help="The path a reverse proxy serves the UI under (e.g. /argo/); the proxy strips it "
+    "before passing requests on, as for Argo's server.",
+)
+@click.option(
     "--artifact-endpoint",
     envvar="ARGOAPP_ARTIFACT_ENDPOINT",
     default="",
@@ -73,6 +81,7 @@ def server(
     address: str,
     port: int,
     auth_mode: str,
+    base_href: str,
     artifact_endpoint: str,
     secure: bool,
     tls_cert: Path | None,
@@ -87,6 +96,7 @@ def server(
         address=address,
         port=config.check_port("--port", port, zero_ok=False),
         auth_mode=auth_mode,
+        base_href=config.check_base_href(base_href),
         secure=secure,
         tls_cert=tls_cert,
         tls_key=tls_key,

@@ -90,6 +90,7 @@ def build_app(
     kube: Kube | None = None,
     store: NodeStore | None = None,
     auth_mode: str = "server",
+    base_href: str = "/",
     info_settings: info.InfoSettings | None = None,
     kept_logs: logs.KeptLogSource | None = None,
     controller: metrics.ControllerView | None = None,
@@ -101,7 +102,8 @@ def build_app(
     what /healthz asks (the controller's `health`); without it /healthz always says ok.
     `artifact_store`: the built-in store as pods reach it now, so downloads of a workflow that
     recorded it elsewhere (an earlier run on another port) still find it.
-    `s3store` (started and closed by the caller): requests signed for S3 go to it first."""
+    `s3store` (started and closed by the caller): requests signed for S3 go to it first.
+    `base_href`: the path a reverse proxy serves the UI under (it strips it, as for Argo)."""
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"--auth-mode {auth_mode} is not one of {', '.join(AUTH_MODES)}")
     middlewares: list[Middleware] = [_version_header, error_middleware]
@@ -111,7 +113,7 @@ def build_app(
     app.router.add_get("/api/v1/version", _version)
     app.router.add_get("/healthz", _healthz)
     app[HEALTH] = health or (lambda: None)
-    ui.setup(app)
+    ui.setup(app, base_href=base_href)
     app[info.INFO] = info_settings or info.InfoSettings()
     info.setup(app)
     if kube is not None:

@@ -29,6 +29,9 @@ from argoapp.kube.client import Kube
 from argoapp.server.errors import ApiError, Code, Handler
 
 AUTH_COOKIE = "authorization"
+# The path a reverse proxy serves this server under ("/argo/"; "/" without one): the proxy
+# strips it from requests, so only what goes back to the browser (redirects) carries it.
+BASE_HREF = web.AppKey("base_href", str)
 MAX_CLIENTS = 256
 # Argo's wording for a request its modes cannot authenticate.
 NO_TOKEN = "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/"
@@ -116,6 +119,7 @@ async def login(request: web.Request, handler: Handler) -> web.StreamResponse:
         location = same_site(query.get("redirect", ""))
     else:
         location = str(request.rel_url.with_path(request.path).with_query(query))
+    location = request.app.get(BASE_HREF, "/") + location.removeprefix("/")
     response = web.Response(status=302, headers={"Location": location})
     response.set_cookie(
         AUTH_COOKIE,

@@ -15,6 +15,10 @@ with status 404, so the UI shows its not-found page; API clients keep their JSON
 `GET /logout` clears the httponly `authorization` cookie the login link set (the page cannot) and
 sends the browser to /login.
 
+Behind a reverse proxy at a sub-path (`--base-href /argo/`, ARGO_BASE_HREF), the proxy strips
+the prefix, as for Argo's server: routes stay at the root, index.html gets `<base href="/argo/">`
+(its links made relative to it) and the redirects sent to the browser carry the prefix.
+
 `app.build_app` calls `setup`. This module must not touch Kubernetes or the store.
 """
 
@@ -114,11 +118,18 @@ def _etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
 
 
-def page_for(index: StaticFile, mode: str) -> StaticFile:
+def page_for(index: StaticFile, mode: str, base_href: str = "/") -> StaticFile:
     """index.html telling the page the server's auth mode, so no page has to find it out by
-    provoking a 401 (the user page shows it; the login page says when no token is needed)."""
-    meta = f'<meta name="argoapp-auth-mode" content="{html.escape(mode)}">\n'
-    body = index.body.replace(b"<head>\n", b"<head>\n" + meta.encode(), 1)
+    provoking a 401 (the user page shows it; the login page says when no token is needed), and
+    under which path it is served: `<base href>`, with the files it links made relative to it
+    (the scripts derive every other path from document.baseURI)."""
+    head = (
+        f'<base href="{html.escape(base_href)}">\n'
+        f'<meta name="argoapp-auth-mode" content="{html.escape(mode)}">\n'
+    )
+    body = index.body.replace(b"<head>\n", b"<head>\n" + head.encode(), 1)
+    if base_href != "/":
+        body = body.replace(b'="/static/', b'="static/')
     return StaticFile(body, index.content_type, _etag_of(body))
 
 
@@ -151,7 +162,8 @@ def _index(request: web.Request, status: int = 200) -> web.Response:
         index = request.app[STATIC].get(INDEX)
         if index is None:
             raise web.HTTPNotFound(text="this build has no web UI")
-        item = request.app[PAGES][mode] = page_for(index, mode)
+        base_href = request.app[auth.BASE_HREF]
+        item = request.app[PAGES][mode] = page_for(index, mode, base_href)
     return _answer(request, item, PAGE_HEADERS, status)
 
 
@@ -160,7 +172,8 @@ async def _page(request: web.Request) -> web.Response:
 
 
 async def _logout(request: web.Request) -> web.Response:
-    response = web.Response(status=302, headers={"Location": "/login", "Cache-Control": "no-cache"})
+    location = request.app[auth.BASE_HREF] + "login"
+    response = web.Response(status=302, headers={"Location": location, "Cache-Control": "no-cache"})
     response.del_cookie(auth.AUTH_COOKIE, path="/")
     return response
 
@@ -183,8 +196,12 @@ async def not_found_page(request: web.Request, handler: Handler) -> web.StreamRe
         return _index(request, status=404)
 
 
-def setup(app: web.Application, static: dict[str, StaticFile] | None = None) -> None:
-    """Serve the UI: /static/…, index.html on every UI route, /logout, the not-found page."""
+def setup(
+    app: web.Application, static: dict[str, StaticFile] | None = None, base_href: str = "/"
+) -> None:
+    """Serve the UI: /static/…, index.html on every UI route, /logout, the not-found page;
+    `base_href` is the path a reverse proxy serves it under (the proxy strips it)."""
+    app[auth.BASE_HREF] = base_href
     app[STATIC] = load_static() if static is None else static
     app[PAGES] = {}
     app.router.add_get("/static/{path:.+}", _static)

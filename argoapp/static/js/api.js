@@ -3,6 +3,8 @@
 // Errors become ApiError with Argo's message; a 401 sends the browser to the login page (so a
 // page never has to handle it). No caching and no retries here, except a stream's reconnects.
 
+import { appPath, fullPath } from "./dom.js";
+
 /** An error answer (or no answer) from the server; message is Argo's error message. */
 export class ApiError extends Error {
   /**
@@ -25,7 +27,7 @@ export class ApiError extends Error {
  * @returns {string}
  */
 export function url(path, query = {}) {
-  const u = new URL(path, window.location.origin);
+  const u = new URL(fullPath(path), window.location.origin);
   for (const [key, value] of Object.entries(query || {})) {
     if (value === null || value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) u.searchParams.append(key, String(v));
@@ -35,9 +37,10 @@ export function url(path, query = {}) {
 
 /** Send the browser to the login page, which comes back here once the token is in. */
 function toLogin() {
-  const { pathname, search } = window.location;
+  const pathname = appPath(window.location.pathname);
   if (pathname === "/login") return;
-  window.location.assign("/login?redirect=" + encodeURIComponent(pathname + search));
+  const back = pathname + window.location.search;
+  window.location.assign(fullPath("/login") + "?redirect=" + encodeURIComponent(back));
 }
 
 async function errorOf(resp) {

@@ -1,6 +1,39 @@
 // dom.js: the one way every page builds DOM: h(tag, attrs, ...children), plus clear and $.
 // Used by every module under js/. Pure DOM helpers: no fetching, no state, no styling.
+// Also where the UI learns the path it is served under (index.html's <base href>, "/argo/"
+// behind a proxy): BASE, appPath() and fullPath(); h() puts it in front of every site path it
+// is given as an href or src, so pages keep writing "/workflows/…".
 
+/** The path the UI is served under, with its slashes: "/" or e.g. "/argo/". */
+export const BASE = baseOf(document.querySelector("base"));
+
+function baseOf(base) {
+  if (!base) return "/"; // no <base>: served at the root
+  const path = new URL(base.href).pathname;
+  return path.endsWith("/") ? path : path + "/";
+}
+
+/**
+ * The app's own path of a browser path ("/argo/workflows" -> "/workflows").
+ * @param {string} pathname
+ */
+export function appPath(pathname) {
+  return pathname.startsWith(BASE) ? "/" + pathname.slice(BASE.length) : pathname;
+}
+
+/**
+ * The browser path of a path of the app ("/workflows" -> "/argo/workflows"); anything that is
+ * not a site path ("//host", "https:…", "#x", already under BASE) is left as it is.
+ * @param {string} path
+ */
+export function fullPath(path) {
+  if (BASE === "/" || typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) {
+    return path;
+  }
+  return path.startsWith(BASE) ? path : BASE + path.slice(1);
+}
+
+const LINKS = new Set(["href", "src", "action"]);
 const PROPERTIES = new Set(["value", "checked", "selected", "indeterminate", "muted"]);
 
 /**
@@ -45,6 +78,8 @@ function setAttr(el, key, value) {
     el.addEventListener(key.slice(2).toLowerCase(), value);
   } else if (key === "htmlFor") {
     el.setAttribute("for", value);
+  } else if (LINKS.has(key)) {
+    el.setAttribute(key, fullPath(String(value)));
   } else {
     el.setAttribute(key, value === true ? "" : String(value));
   }

@@ -2,7 +2,7 @@
 // its footer, the server's navColor), fills components.app from /api/v1/info, then starts the
 // router in <main>. Loaded by index.html; nothing imports it.
 
-import { h, clear, $ } from "./dom.js";
+import { h, clear, $, appPath } from "./dom.js";
 import { get } from "./api.js";
 import { start } from "./router.js";
 import { app, errorBox, loading, savedNamespace } from "./components.js";
@@ -29,7 +29,7 @@ function navLink(item) {
 }
 
 function markCurrent(nav) {
-  const path = window.location.pathname;
+  const path = appPath(window.location.pathname);
   for (const item of NAV) {
     const a = nav.querySelector(`[data-nav="${item.page}"]`);
     const here = item.match.some((p) => path === p || path.startsWith(p + "/"));
@@ -124,7 +124,7 @@ async function boot() {
   buildNav(nav, shell);
   showVersion();
   // The login page must show without a token; every other page needs the info first.
-  if (window.location.pathname !== "/login") {
+  if (appPath(window.location.pathname) !== "/login") {
     clear(outlet).appendChild(loading());
     app.info = (await loadInfo(outlet)) || {};
   }

@@ -4,7 +4,7 @@
 // (import()) so a page that fails to load shows an error box, never a blank app.
 // Each page module's default export is mount(root, {params, query}) -> cleanup | undefined.
 
-import { clear, h } from "./dom.js";
+import { BASE, appPath, clear, fullPath, h } from "./dom.js";
 import { errorBox, loading } from "./components.js";
 import { ApiError } from "./api.js";
 
@@ -57,8 +57,9 @@ export function match(pathname) {
  */
 export function navigate(path, { replace = false } = {}) {
   const here = window.location.pathname + window.location.search + window.location.hash;
-  if (replace) window.history.replaceState(null, "", path);
-  else if (path !== here) window.history.pushState(null, "", path);
+  const full = fullPath(path);
+  if (replace) window.history.replaceState(null, "", full);
+  else if (full !== here) window.history.pushState(null, "", full);
   render();
   window.scrollTo(0, 0);
 }
@@ -115,9 +116,11 @@ function onClick(event) {
   if (!href || href.startsWith("#")) return;
   const u = new URL(a.href);
   if (u.origin !== window.location.origin) return;
-  if (NATIVE.some((p) => u.pathname === p || u.pathname.startsWith(p))) return;
+  if (!u.pathname.startsWith(BASE) && u.pathname + "/" !== BASE) return; // not this app
+  const path = appPath(u.pathname);
+  if (NATIVE.some((p) => path === p || path.startsWith(p))) return;
   event.preventDefault();
-  navigate(u.pathname + u.search + u.hash);
+  navigate(path + u.search + u.hash);
 }
 
 function runCleanup() {
@@ -155,13 +158,14 @@ async function loadPage(page) {
 async function render() {
   if (!outlet) return;
   const mine = ++generation;
-  if (window.location.pathname === "/") {
+  const pathname = appPath(window.location.pathname);
+  if (pathname === "/" || pathname + "/" === BASE) {
     navigate("/workflows", { replace: true });
     return;
   }
   runCleanup();
   shown = window.location.pathname + window.location.search;
-  const { page, params } = match(window.location.pathname);
+  const { page, params } = match(pathname);
   // Each page gets its own root, so a slow page that finishes late draws into a detached node.
   const root = h("div", { class: "page", dataset: { page } }, loading());
   clear(outlet).appendChild(root);

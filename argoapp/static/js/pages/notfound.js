@@ -1,7 +1,7 @@
 // pages/notfound.js: what any path the router does not know shows (the server answers such a
 // browser request with the UI and status 404).
 
-import { h } from "../dom.js";
+import { h, appPath } from "../dom.js";
 
 /** Mount the not-found page. */
 export default function mount(root) {
@@ -9,7 +9,7 @@ export default function mount(root) {
   root.append(
     h("div", { class: "page-head" }, h("h1", {}, "Page not found"), h("div", { class: "toolbar" })),
     h("div", { class: "empty" },
-      h("p", {}, "Nothing lives at ", h("code", {}, window.location.pathname), "."),
+      h("p", {}, "Nothing lives at ", h("code", {}, appPath(window.location.pathname)), "."),
       h("a", { class: "btn primary", href: "/workflows" }, "Go to workflows")));
   return undefined;
 }
