@@ -113,6 +113,7 @@ def test_the_ui_works_under_a_sub_path(browser: Browser, proxied: tuple[Live, st
         expect(page.get_by_role("link", name="Log out")).to_have_attribute("href", "/argo/logout")
         page.get_by_role("link", name="Log out").click()
         expect(page).to_have_url(f"{url}/login")
+        expect(page.locator("main")).to_contain_text(f"{url}/?token=")  # the login link's form
         page.goto(f"{url}/cron-workflows")
         expect(page).to_have_url(f"{url}/login?redirect=%2Fcron-workflows")
         page.locator("#login-token").fill(live.token)

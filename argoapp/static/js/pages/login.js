@@ -48,7 +48,7 @@ function help() {
   return h("div", { class: "card" },
     h("p", {}, "argoapp asks for an API token. Either open the login link that ",
       h("code", {}, "argoapp up"), " printed when it started (",
-      h("code", {}, `${window.location.origin}/?token=…`), "), or print the token with ",
+      h("code", {}, `${url("/")}?token=…`), "), or print the token with ",
       h("code", {}, "argoapp auth token"), " and paste it here."),
     h("p", { class: "muted" }, "With a Kubernetes cluster, any service account token the server " +
       "accepts works (the same as ARGO_TOKEN). \"Bearer …\" is accepted as it is."));
