@@ -51,8 +51,10 @@ def mount_source(mounts: Sequence[Mount], inside: str) -> Path | None:
     inside = posixpath.normpath("/" + inside.lstrip("/"))
     for mount in sorted(mounts, key=lambda m: len(m.target), reverse=True):
         target = mount.target.rstrip("/") or "/"
-        if inside == target or inside.startswith(target + "/"):
-            return mount.source / posixpath.relpath(inside, target)
+        if inside == target:
+            return mount.source
+        if inside.startswith(target + "/"):
+            return mount.source / inside[len(target) + 1 :]  # both normalised: no relpath
     return None
 
 

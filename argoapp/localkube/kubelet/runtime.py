@@ -220,7 +220,9 @@ class Runtime:
     accounts: AccountTokens | None = None  # the pods' ServiceAccount tokens
 
     def default_path(self) -> str:
-        return ":".join([*self.config.extra_path, *os.get_exec_path()])
+        # os.get_exec_path's care for a bytes PATH (a warnings context each call) is not needed
+        host = os.environ.get("PATH", os.defpath).split(os.pathsep)
+        return ":".join([*self.config.extra_path, *host])
 
     async def start(
         self, pod: Obj, container: Obj, restart_count: int, sources: Sources
