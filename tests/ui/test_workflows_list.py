@@ -12,6 +12,7 @@ instance id so this controller leaves them alone (they stay Pending, at no cost)
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.ui.conftest import open_page
 from tests.ui.harness import Live
@@ -371,6 +372,35 @@ def test_a_dropped_stream_pauses_live_updates_until_retry(page: Page, live: Live
     expect(row(page, name)).to_be_visible()
     expect(notice).to_be_hidden()
     page.console_errors.clear()  # type: ignore[attr-defined]
+    live.api("DELETE", f"/api/v1/workflows/argo/{name}")
+
+
+def test_an_expired_watch_reads_the_list_again(page: Page, live: Live) -> None:
+    run = run_id()
+    expired = {"http_code": 410, "grpc_code": 9, "message": "too old resource version"}
+    answered: list[str] = []
+
+    def once_expired(route: Route) -> None:
+        # The server's answer for a resourceVersion it no longer keeps, sent once.
+        answered.append(route.request.url)
+        route.fulfill(status=200, body=json.dumps({"error": expired}) + "\n")
+
+    lists: list[str] = []
+    page.on(
+        "request",
+        lambda r: lists.append(r.url) if "/api/v1/workflows/argo?" in r.url else None,
+    )
+    page.route("**/api/v1/workflow-events/**", once_expired, times=1)
+    open_list(page, run)
+    # The list is read again (not the expired version retried) and its new watch follows.
+    for _ in range(200):
+        if len(lists) >= 2:
+            break
+        page.wait_for_timeout(100)
+    name = create(live, workflow(run, "after", SUSPEND))["metadata"]["name"]
+    expect(row(page, name)).to_be_visible()
+    expect(page.locator(".wl-notice")).to_be_hidden()
+    assert len(answered) == 1 and len(lists) == 2
     live.api("DELETE", f"/api/v1/workflows/argo/{name}")
 
 

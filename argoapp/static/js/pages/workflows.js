@@ -213,12 +213,18 @@ class WorkflowList {
 
   startStream(resourceVersion) {
     const path = `/api/v1/workflow-events/${encodeURIComponent(this.filters.namespace)}`;
-    const paused = () => this.showNotice(true);
+    // A reopened watch resumes from the list's resourceVersion, so the changes missed while it
+    // was down are replayed; when the server no longer keeps that version (410 Expired) the
+    // list is read again instead of retrying a version that can never come back.
+    const failed = (err) => {
+      if (err?.status === 410) this.reload();
+      else this.showNotice(true);
+    };
     this.closeStream = stream(
       path,
       watchQuery(this.filters, resourceVersion, app.info?.columns),
       (event) => this.onEvent(event),
-      { onError: paused, onEnd: paused, onOpen: () => this.showNotice(false) },
+      { onError: failed, onOpen: () => this.showNotice(false) },
     );
   }
 
