@@ -36,7 +36,7 @@ export function url(path, query = {}) {
 }
 
 /** Send the browser to the login page, which comes back here once the token is in. */
-function toLogin() {
+export function toLogin() {
   const pathname = appPath(window.location.pathname);
   if (pathname === "/login") return;
   const back = pathname + window.location.search;

@@ -13,7 +13,7 @@
 // to the node's `<container>-logs` artifact, as Argo's UI does.
 
 import { h, clear } from "../dom.js";
-import { url, ApiError } from "../api.js";
+import { url, ApiError, toLogin } from "../api.js";
 import { errorBox, download } from "../components.js";
 import { isFinished, artifactPath, containersOf, nodeLabel, podName } from "./model.js";
 
@@ -176,7 +176,7 @@ export class LogViewer {
     const node = this.node;
     if (!node || !(node.outputs?.artifacts || []).some((a) => a.name === name)) return false;
     const path = artifactPath(this.wf, node.id, "outputs", name, this.archived);
-    const resp = await fetch(path, { signal, credentials: "same-origin" });
+    const resp = await fetch(url(path), { signal, credentials: "same-origin" });
     if (!resp.ok) return false;
     const pod = podName(this.wf, node);
     for (const line of (await resp.text()).split("\n")) this.add({ content: line, podName: pod });
@@ -361,8 +361,7 @@ export async function readLines(href, signal, onEntry) {
     throw new ApiError(`cannot reach the server (${e.message})`, 0);
   }
   if (resp.status === 401) {
-    const here = location.pathname + location.search;
-    location.assign(`/login?redirect=${encodeURIComponent(here)}`);
+    toLogin();
     return;
   }
   if (!resp.ok) throw await answerError(resp);
