@@ -76,11 +76,13 @@ GUARD_RESTART_SECONDS = 1.0
 # a pass each cost a reconcile (and often a write) each, the more the bigger the workflow.
 COALESCE_SECONDS = 0.003
 # A workflow with several pods running whose pass took longer than REST_FROM and brought new
-# events meanwhile rests as long as the pass took (at most REST_MAX) before the next: the
-# events until then share that next pass. A big workflow's pass costs in proportion to its
-# nodes, and back-to-back passes of a few events each were most of the controller's work in
-# a 2,000-item fan-out. One pod running (a chain) never rests: its end moves it on at once.
+# events meanwhile rests REST_RATIO times as long as the pass took (at most REST_MAX) before
+# the next: the events until then share that next pass. A big workflow's pass costs in
+# proportion to its nodes, and back-to-back passes of a few events each were most of the
+# controller's work in a 2,000-item fan-out. One pod running (a chain) never rests: its end
+# moves it on at once.
 REST_FROM = 0.003
+REST_RATIO = 2.0
 REST_MAX = 0.2
 POSTPONED = "Workflow processing has been postponed because too many workflows are already running"
 
@@ -307,7 +309,7 @@ class Controller:
                 took = asyncio.get_running_loop().time() - started
                 self.metrics.pass_duration.observe(took)
                 rests = took > REST_FROM and self.unfinished.count(key) > 1
-                self.queue.done(key, rest=min(took, REST_MAX) if rests else 0.0)
+                self.queue.done(key, rest=min(took * REST_RATIO, REST_MAX) if rests else 0.0)
                 self._update_gauges()
 
     async def _pass(self, key: str) -> None:

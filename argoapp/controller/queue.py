@@ -8,8 +8,8 @@ It behaves like client-go's rate-limited work queue, which Argo's controller is 
 - `add_backoff` requeues a failing key after an exponential delay; `forget` resets it;
 - `done(key, rest=…)` rests a key that was added during its pass (events come faster than
   its passes): it, and whatever adds it meanwhile (`add_now` too), is taken when the rest ends,
-  in one pass. The controller rests a workflow as long as its pass took, so a busy big
-  workflow's passes each take many events and use at most about half the loop; a key that
+  in one pass. The controller rests a workflow twice as long as its pass took, so a busy
+  big workflow's passes each take many events and use at most about a third of the loop; a key that
   nothing added during its pass does not rest (a chain's next step starts at once).
 Keys come out ordered by the `rank` function given at construction (the controller ranks by
 `spec.priority`, then creation time), first-in-first-out among equals.
