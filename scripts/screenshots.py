@@ -5,7 +5,8 @@ small objects through the API (a DAG workflow that succeeds, one that fails, one
 a WorkflowTemplate with parameters, a CronWorkflow that was submitted once), then drives
 Debian's headless Chromium over the pages and saves 1280x800 PNGs to docs/screenshots/: the
 workflows list, a workflow's graph with the node panel open on a step's logs, its timeline, the
-submit page, the templates list and the cron detail, in light mode, and the graph in dark mode.
+submit page, the templates list and the cron detail, in light mode, and the graph alone in dark
+mode.
 
 Run from the repository root: `.venv/bin/python -m scripts.screenshots [OUT_DIR]`. Not a test:
 it waits with fixed pauses where a page animates, and prints what it saved.
@@ -212,7 +213,7 @@ def main(argv: list[str]) -> int:
                 ("workflow-templates", f"/workflow-templates/{NS}", "main h1"),
                 ("cron-workflow", f"/cron-workflows/{NS}/hourly-cleanup", "main h1"),
             ]
-            dark = [("workflow-graph-dark", graph, "main canvas")]
+            dark = [("workflow-graph-dark", f"/workflows/{NS}/release-build", "main canvas")]
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
