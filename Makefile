@@ -19,8 +19,8 @@ run: $(STAMP)
 	$(BIN)/argoapp up $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check argoapp tests benchmarks app.py
-	$(BIN)/ruff format --check argoapp tests benchmarks app.py
+	$(BIN)/ruff check argoapp tests benchmarks scripts app.py
+	$(BIN)/ruff format --check argoapp tests benchmarks scripts app.py
 
 type: $(STAMP)
 	$(BIN)/mypy
