@@ -40,13 +40,6 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = ("127.0.0.1",)
 RESOURCE_STATUS = "Failed to load resource: the server responded with a status of"
-# Error lines that tests in files this harness's owner does not edit provoke on purpose, by test
-# (a name ending in "::" covers its whole file). Their owners should move each into the test as
-# `page.expect_console_errors(...)` and drop it here.
-EXPECTED_BY_TEST: dict[str, tuple[str, ...]] = {
-    "test_yaml.py::": (r"status of 404 .*/yaml-units-no-such-page\]",),
-    "test_workflow_page.py::test_load_error_shows_retry": (r"status of 500 .*/ui-err-",),
-}
 
 
 @pytest.fixture(autouse=True)
@@ -137,22 +130,10 @@ def _checked(p: Page) -> Iterator[Page]:
     assert not foreign, "the page asked for hosts off 127.0.0.1:\n" + "\n".join(foreign)
 
 
-def _expected_for(request: pytest.FixtureRequest) -> tuple[str, ...]:
-    node = request.node.nodeid.rsplit("/", 1)[-1].split("[", 1)[0]
-    return tuple(
-        pattern
-        for test, patterns in EXPECTED_BY_TEST.items()
-        if node == test or (test.endswith("::") and node.startswith(test))
-        for pattern in patterns
-    )
-
-
 @pytest.fixture
-def page(browser: Browser, live: Live, request: pytest.FixtureRequest) -> Iterator[Page]:
+def page(browser: Browser, live: Live) -> Iterator[Page]:
     """A fresh logged-in page; fails the test on page errors or requests off 127.0.0.1."""
-    p = open_page(browser, live)
-    p.expect_console_errors(*_expected_for(request))  # type: ignore[attr-defined]
-    yield from _checked(p)
+    yield from _checked(open_page(browser, live))
 
 
 @pytest.fixture

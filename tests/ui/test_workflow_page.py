@@ -396,6 +396,7 @@ def test_load_error_shows_retry(page: Page, live: Live) -> None:
     live.submit(one_step(name, "echo ok"))
     live.wait(NS, name)
     path = f"/api/v1/workflows/{NS}/{name}"
+    allow_console_errors(page, rf"status of 500 .*{path}\]")
     # A failing server cannot be provoked for real here: the browser answers one request itself.
     page.route(
         f"**{path}",

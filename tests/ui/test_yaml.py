@@ -118,6 +118,7 @@ def run_all(page: Page, texts: list[str]) -> list[dict[str, Any]]:
 @pytest.fixture
 def blank(page: Page) -> Page:
     """A page of the app (the not-found route: nothing else loads) to import modules into."""
+    page.expect_console_errors(r"status of 404 .*/yaml-units-no-such-page\]")  # type: ignore[attr-defined]
     page.goto("/yaml-units-no-such-page")
     return page
 
