@@ -10,15 +10,16 @@
 // its container does; if it ends while the node still runs (a server restart, a proxy's
 // timeout), the viewer follows again from the last line's timestamp (logOptions.sinceTime),
 // dropping what it already has. An archived workflow whose log the API no longer has falls back
-// to the node's `<container>-logs` artifact, as Argo's UI does.
+// to the node's `<container>-logs` artifact, as Argo's UI does. Reading the stream and the
+// bookkeeping of a resumed read are in workflow/logread.js; this module is the view.
 
 import { h, clear } from "../dom.js";
-import { url, ApiError, toLogin } from "../api.js";
+import { url } from "../api.js";
 import { errorBox, download } from "../components.js";
 import { isFinished, artifactPath, containersOf, nodeLabel, podName } from "./model.js";
+import { readLines, toLine, alreadyRead, lastStamp, linesAt, lineCount } from "./logread.js";
 
 const MAX_DOM = 10000;
-const STAMP = /^(\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:?\d\d)) ([\s\S]*)$/;
 
 /** A log viewer in `container` for `node` of `wf` (null node: every pod of the workflow). */
 export class LogViewer {
@@ -130,8 +131,8 @@ export class LogViewer {
     let wait = 1000;
     for (;;) {
       const following = !isFinished(this.wf) && !this.archived;
-      const last = this.lastStamp();
-      const seen = this.linesAt(last);
+      const last = lastStamp(this.lines);
+      const seen = linesAt(this.lines, last);
       await readLines(this.request(last), signal, (msg) => this.add(msg, last, seen));
       if (signal.aborted || !following || this.nodeDone()) return;
       this.setStatus(`${lineCount(this.lines.length)}; the log stream ended, following again…`);
@@ -146,28 +147,6 @@ export class LogViewer {
     if (isFinished(this.wf)) return true;
     const node = this.node && this.wf.status?.nodes?.[this.node.id];
     return Boolean(node?.finishedAt);
-  }
-
-  /** The latest time of a line read (pods of workflow logs interleave), or null. */
-  lastStamp() {
-    let last = null;
-    for (const l of this.lines) {
-      if (l.stamp && (!last || stampKey(l.stamp) > stampKey(last))) last = l.stamp;
-    }
-    return last;
-  }
-
-  /** How many of each line (by pod and text) were read at time `stamp`. */
-  linesAt(stamp) {
-    const seen = new Map();
-    if (!stamp) return seen;
-    for (let i = this.lines.length - 1; i >= Math.max(0, this.lines.length - 1000); i--) {
-      const l = this.lines[i];
-      if (l.stamp !== stamp) continue;
-      const key = `${l.pod}\n${l.text}`;
-      seen.set(key, (seen.get(key) || 0) + 1);
-    }
-    return seen;
   }
 
   /** The node's `<container>-logs` artifact (archived logs); whether it had one. */
@@ -200,17 +179,8 @@ export class LogViewer {
   /** Keep one log entry; after `since` (a read resumed from that time), one already read is
    *  dropped: earlier, or at that time and counted in `seen`. */
   add(entry, since = null, seen = null) {
-    const raw = entry.content ?? "";
-    const m = STAMP.exec(raw);
-    const line = { stamp: m ? m[1] : "", text: m ? m[2] : raw, pod: entry.podName || "" };
-    if (since && line.stamp) {
-      if (stampKey(line.stamp) < stampKey(since)) return;
-      const key = `${line.pod}\n${line.text}`;
-      if (line.stamp === since && seen.get(key) > 0) {
-        seen.set(key, seen.get(key) - 1);
-        return;
-      }
-    }
+    const line = toLine(entry);
+    if (alreadyRead(line, since, seen)) return;
     this.lines.push(line);
     this.pending.push(line);
     if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
@@ -315,16 +285,6 @@ export class LogViewer {
   }
 }
 
-/** An RFC 3339 time that sorts as text: its fraction padded to nanoseconds. */
-function stampKey(stamp) {
-  return stamp.replace(/(:\d\d)(?:\.(\d+))?(?=Z|[+-])/, (_, s, f = "") => `${s}.${f.padEnd(9, "0")}`);
-}
-
-/** "1 line", "2 lines". */
-function lineCount(n) {
-  return n === 1 ? "1 line" : `${n} lines`;
-}
-
 /** Map of pod name -> the display name of its node. */
 function podLabels(wf) {
   const labels = new Map();
@@ -347,54 +307,4 @@ function highlight(text, query) {
   }
   if (at < text.length) out.push(text.slice(at));
   return out;
-}
-
-/** Read Argo's newline-delimited JSON stream once, calling onEntry(result) per message; rejects
- *  with an ApiError on an error answer or an `{"error": …}` message. A 401 goes to login. */
-export async function readLines(href, signal, onEntry) {
-  let resp;
-  try {
-    const headers = { Accept: "application/json" };
-    resp = await fetch(href, { signal, credentials: "same-origin", headers });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    throw new ApiError(`cannot reach the server (${e.message})`, 0);
-  }
-  if (resp.status === 401) {
-    toLogin();
-    return;
-  }
-  if (!resp.ok) throw await answerError(resp);
-  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
-  let rest = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    const lines = (rest + value).split("\n");
-    rest = lines.pop();
-    for (const line of lines) deliver(line, onEntry);
-  }
-  deliver(rest, onEntry);
-}
-
-function deliver(line, onEntry) {
-  if (!line.trim()) return;
-  const msg = JSON.parse(line);
-  const err = msg.error;
-  if (err) throw streamError(err.http_code || 500, err.message || "stream failed");
-  if (msg.result) onEntry(msg.result);
-}
-
-async function answerError(resp) {
-  let message = resp.statusText;
-  try {
-    message = (await resp.json()).message || message;
-  } catch {
-    // not a JSON body: the status text says enough
-  }
-  return streamError(resp.status, message);
-}
-
-function streamError(status, message) {
-  return new ApiError(message, status);
 }
