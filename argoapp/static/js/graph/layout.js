@@ -12,9 +12,11 @@
 // the main root's outbound nodes. A node with more than FANOUT_LIMIT children shows the first
 // few and the last, with one "+N more" node standing for the rest (and for everything reachable
 // only through them) until the node is in `expanded`. An expanded fan-out's children wrap into
-// rows of graph/wrap.js's WRAP under their parent.
+// rows of graph/wrap.js's WRAP under their parent. This module builds the graph and its layers
+// and order; graph/place.js turns them into coordinates.
 
-import { blockRows, centreOf, placeBlock } from "./wrap.js";
+import { blockRows } from "./wrap.js";
+import { finish, placeX } from "./place.js";
 
 export const FANOUT_LIMIT = 20;
 export const SHOW_FIRST = 3;
@@ -301,109 +303,4 @@ function orderLayers(done) {
     row.forEach((n, i) => (n.order = i));
   }
   return layers;
-}
-
-// ---- x: packed per layer, pulled toward the parents, then parents centred over children ------
-
-function placeX(layers) {
-  for (const row of layers) {
-    let x = 0;
-    for (const n of row) {
-      n.cx = x + n.w / 2;
-      x += n.w + COL_GAP;
-    }
-  }
-  for (let l = 1; l < layers.length; l++) {
-    settle(layers[l], (n) => meanX(n.parents, (p) => p.layer < l, n.cx));
-  }
-  for (let l = layers.length - 2; l >= 0; l--) {
-    settle(layers[l], (n) => meanX(n.children, (c) => c.layer > l, n.cx));
-  }
-}
-
-function meanX(list, keep, fallback) {
-  let sum = 0;
-  let count = 0;
-  for (const m of list) {
-    if (keep(m)) {
-      sum += centreOf(m);
-      count++;
-    }
-  }
-  return count ? sum / count : fallback;
-}
-
-// Closest positions to the wanted centres that keep the layer's order and gaps: isotonic
-// regression by pooling adjacent violators, linear in the layer's length.
-function settle(row, wanted) {
-  const shift = new Float64Array(row.length);
-  for (let i = 1; i < row.length; i++) {
-    shift[i] = shift[i - 1] + (row[i - 1].w + row[i].w) / 2 + COL_GAP;
-  }
-  const blocks = [];
-  for (let i = 0; i < row.length; i++) {
-    let block = { sum: wanted(row[i]) - shift[i], count: 1, start: i };
-    while (blocks.length) {
-      const top = blocks[blocks.length - 1];
-      if (top.sum / top.count <= block.sum / block.count) break;
-      blocks.pop();
-      block = { sum: top.sum + block.sum, count: top.count + block.count, start: top.start };
-    }
-    blocks.push(block);
-  }
-  for (const b of blocks) {
-    const base = b.sum / b.count;
-    for (let i = b.start; i < b.start + b.count; i++) row[i].cx = base + shift[i];
-  }
-}
-
-// ---- final coordinates -----------------------------------------------------------------------
-
-// `rows` are the layers as placed (a wrapped fan-out as one block); a layer is as tall as its
-// tallest block, and the layers below move down by that.
-function finish(layers, rows, edges, hiddenBy) {
-  let minX = Infinity;
-  let maxX = -Infinity;
-  for (const row of rows) {
-    if (!row.length) continue;
-    minX = Math.min(minX, row[0].cx - row[0].w / 2);
-    const last = row[row.length - 1];
-    maxX = Math.max(maxX, last.cx + last.w / 2);
-  }
-  if (!Number.isFinite(minX)) minX = maxX = 0;
-  const out = [];
-  const index = new Map();
-  const keep = (n) => {
-    delete n.cx;
-    delete n.key;
-    delete n.rank;
-    out.push(n);
-    index.set(n.id, n);
-  };
-  let top = MARGIN;
-  for (const row of rows) {
-    let tall = NODE_H;
-    for (const n of row) {
-      const left = n.cx - n.w / 2 - minX + MARGIN;
-      if (n.block) {
-        placeBlock(n, left, top);
-        n.members.forEach(keep);
-        tall = Math.max(tall, n.h);
-        continue;
-      }
-      n.x = Math.round(left);
-      n.y = top + (NODE_H - n.h) / 2;
-      keep(n);
-    }
-    top += tall + ROW_GAP;
-  }
-  return {
-    nodes: out,
-    edges,
-    layers,
-    index,
-    hiddenBy,
-    width: Math.ceil(maxX - minX + 2 * MARGIN),
-    height: Math.max(2 * MARGIN, top - ROW_GAP + MARGIN),
-  };
 }
