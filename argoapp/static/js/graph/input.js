@@ -1,10 +1,14 @@
 // Mouse, touch and keyboard for the graph canvas: drag pans, wheel and pinch zoom, click
 // selects (or expands a "+N more"), hover shows a tooltip; arrows move the selection to a
 // parent, a child or a neighbour in the same layer, Enter/Space opens the selected node, + / -
-// zoom, 0 fits, / jumps to the find box. Used only by graph/view.js, whose methods it calls; it
-// keeps no state of its own beyond the gesture in progress. Each bind returns its undo.
+// zoom, 0 fits, / jumps to the find box. Also what the page around the canvas changes: its
+// size, the colour scheme and the screen's pixel density. Used only by graph/view.js, whose
+// methods it calls; it keeps no state of its own beyond the gesture in progress and the node
+// the tooltip shows. Each bind returns its undo.
 
-import { findNodes } from "./status.js";
+import { h } from "../dom.js";
+import { forgetColors, readColors } from "./draw.js";
+import { findNodes, tipLines } from "./status.js";
 
 const DRAG_SLOP = 4; // pixels a press may move and still be a click
 
@@ -14,6 +18,7 @@ export function bindPointer(view) {
   const pointers = new Map();
   let press = null; // {x, y, moved} of the primary pointer
   let pinch = 0; // distance between two pointers, when pinching
+  const showTip = tooltip(view);
 
   const local = (e) => {
     const r = canvas.getBoundingClientRect();
@@ -28,14 +33,14 @@ export function bindPointer(view) {
     pointers.set(e.pointerId, local(e));
     if (pointers.size === 1) press = { x: e.clientX, y: e.clientY, moved: false };
     if (pointers.size === 2) pinch = spread(pointers);
-    view.showTip(null);
+    showTip(null);
   };
   const move = (e) => {
     const [px, py] = local(e);
     if (!pointers.has(e.pointerId)) {
       const n = view.nodeAt(px, py);
       canvas.style.cursor = n ? "pointer" : "grab";
-      view.showTip(n, px, py);
+      showTip(n, px, py);
       return;
     }
     const [ox, oy] = pointers.get(e.pointerId);
@@ -73,7 +78,7 @@ export function bindPointer(view) {
     const scale = e.deltaMode === 1 ? 16 : 1; // lines, not pixels
     view.zoomBy(Math.exp((-e.deltaY * scale) / 500), px, py);
   };
-  const leave = () => view.showTip(null);
+  const leave = () => showTip(null);
   const on = [
     ["pointerdown", down],
     ["pointermove", move],
@@ -87,6 +92,29 @@ export function bindPointer(view) {
   canvas.style.touchAction = "none";
   return () => {
     for (const [type, fn, opts] of on) canvas.removeEventListener(type, fn, opts);
+  };
+}
+
+/** The hover tooltip of view.tip: show(node, px, py) near a point (CSS pixels), or hide (null). */
+function tooltip(view) {
+  const tip = view.tip;
+  let shown = null; // the id of the node whose lines the tooltip holds
+  return (n, px, py) => {
+    if (!n) {
+      tip.hidden = true;
+      shown = null;
+      return;
+    }
+    if (n.id !== shown) {
+      shown = n.id;
+      const [title, ...lines] = tipLines(n, view.statuses[n.id]);
+      tip.replaceChildren(h("strong", {}, title), ...lines.map((t) => h("div", {}, t)));
+    }
+    tip.hidden = false;
+    const x = Math.min(px + 14, view.width - tip.offsetWidth - 4);
+    const below = py + 18 + tip.offsetHeight <= view.height;
+    const y = below ? py + 18 : py - tip.offsetHeight - 8;
+    tip.style.transform = `translate(${Math.max(0, x)}px, ${Math.max(0, y)}px)`;
   };
 }
 
@@ -190,5 +218,34 @@ export function bindFind(view) {
   return () => {
     view.find.removeEventListener("input", input);
     view.find.removeEventListener("keydown", key);
+  };
+}
+
+/** The canvas's size, the colour scheme, reduced motion and the screen's pixel density: the
+ *  view resizes or repaints when they change. Returns a function removing the watches. */
+export function bindEnvironment(view) {
+  const resize = new ResizeObserver(() => view.resize());
+  resize.observe(view.canvas.parentElement);
+  const dark = matchMedia("(prefers-color-scheme: dark)");
+  const theme = () => {
+    forgetColors();
+    view.colors = readColors(view.root);
+    view.invalidate();
+  };
+  dark.addEventListener("change", theme);
+  // Moving the window to a screen of another pixel density changes no size: watch for it.
+  let density = null;
+  const redensify = () => {
+    density?.removeEventListener("change", redensify);
+    density = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    density.addEventListener("change", redensify);
+    view.resize();
+  };
+  view.motion = matchMedia("(prefers-reduced-motion: reduce)"); // frames read it: no pulse
+  redensify();
+  return () => {
+    resize.disconnect();
+    dark.removeEventListener("change", theme);
+    density.removeEventListener("change", redensify);
   };
 }

@@ -3,14 +3,16 @@
 // graph/layout.js only when the set of nodes or their children changes (every other live update
 // only repaints phases), culls and hit-tests through graph/grid.js, paints through graph/draw.js
 // in a requestAnimationFrame callback only when something changed, and reports a click or
-// Enter on a node through onSelect. It never fetches anything: the page feeds it workflows.
+// Enter on a node through onSelect. What comes from outside (pointer, keys, the find box, the
+// hover tooltip, resizes and theme changes) is wired up by graph/input.js, which calls the
+// methods here. It never fetches anything: the page feeds it workflows.
 
 import { h } from "../dom.js";
-import { BOX_ZOOM, FULL_ZOOM, forgetColors, paint, readColors } from "./draw.js";
+import { BOX_ZOOM, FULL_ZOOM, paint, readColors } from "./draw.js";
 import { GridIndex } from "./grid.js";
 import { SHOW_FIRST, layout } from "./layout.js";
-import { shapeKey, shownPhase, tipLines } from "./status.js";
-import { bindFind, bindKeys, bindPointer } from "./input.js";
+import { shapeKey, shownPhase } from "./status.js";
+import { bindEnvironment, bindFind, bindKeys, bindPointer } from "./input.js";
 
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 3;
@@ -35,7 +37,7 @@ export class GraphView {
     this.stats = { layoutMs: 0, frameMs: 0, frames: 0, layouts: 0 };
     this.moved = false; // the user panned or zoomed: stop fitting on updates and resizes
     this.build(container);
-    this.cleanups = [bindPointer(this), bindKeys(this), bindFind(this), this.watchEnvironment()];
+    this.cleanups = [bindPointer(this), bindKeys(this), bindFind(this), bindEnvironment(this)];
   }
 
   build(container) {
@@ -79,34 +81,6 @@ export class GraphView {
     container.append(this.root);
     this.ctx = this.canvas.getContext("2d");
     this.colors = readColors(this.root);
-  }
-
-  watchEnvironment() {
-    const resize = new ResizeObserver(() => this.resize());
-    resize.observe(this.canvas.parentElement);
-    const dark = matchMedia("(prefers-color-scheme: dark)");
-    const motion = matchMedia("(prefers-reduced-motion: reduce)");
-    const theme = () => {
-      forgetColors();
-      this.colors = readColors(this.root);
-      this.invalidate();
-    };
-    dark.addEventListener("change", theme);
-    // Moving the window to a screen of another pixel density changes no size: watch for it.
-    let density = null;
-    const redensify = () => {
-      density?.removeEventListener("change", redensify);
-      density = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
-      density.addEventListener("change", redensify);
-      this.resize();
-    };
-    this.motion = motion;
-    redensify();
-    return () => {
-      resize.disconnect();
-      dark.removeEventListener("change", theme);
-      density.removeEventListener("change", redensify);
-    };
   }
 
   resize() {
@@ -324,25 +298,6 @@ export class GraphView {
       this.say(n);
     }
     this.onSelect(id);
-  }
-
-  /** Show the tooltip of a laid-out node near a point (CSS pixels), or hide it (null). */
-  showTip(n, px, py) {
-    if (!n) {
-      this.tip.hidden = true;
-      this.tipId = null;
-      return;
-    }
-    if (n.id !== this.tipId) {
-      this.tipId = n.id;
-      const [title, ...lines] = tipLines(n, this.statuses[n.id]);
-      this.tip.replaceChildren(h("strong", {}, title), ...lines.map((t) => h("div", {}, t)));
-    }
-    this.tip.hidden = false;
-    const x = Math.min(px + 14, this.width - this.tip.offsetWidth - 4);
-    const below = py + 18 + this.tip.offsetHeight <= this.height;
-    const y = below ? py + 18 : py - this.tip.offsetHeight - 8;
-    this.tip.style.transform = `translate(${Math.max(0, x)}px, ${Math.max(0, y)}px)`;
   }
 
   /** Ask for a repaint on the next animation frame (at most one pending). */
