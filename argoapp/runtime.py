@@ -64,6 +64,9 @@ from argoapp.server.tls import certificate, server_context
 from argoapp.store import Store
 
 log = logging.getLogger(__name__)
+# ARGOAPP_TRACE=FILE: the pod life-cycle stamps the controller and the kubelet log on the
+# "argoapp.trace" logger (`benchmarks.engine_timeline` reads them); off unless set.
+TRACE_ENV = "ARGOAPP_TRACE"
 
 STORE_FILE = "argoapp.db"
 SERVER_FILE = "server.json"  # read by the CLI (argoapp/cli/argo/client.py)
@@ -447,6 +450,7 @@ def _signals(handler: Callable[[], None]) -> Iterator[None]:
 @contextlib.contextmanager
 def _gc_tuned() -> Iterator[None]:
     """Fewer garbage collections while a server runs (see GC_THRESHOLD); restored after."""
+    _trace_to_file(os.environ.get(TRACE_ENV, ""))
     before = gc.get_threshold()
     gc.collect()
     gc.freeze()
@@ -456,3 +460,23 @@ def _gc_tuned() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def _trace_to_file(path: str) -> None:
+    """Send the "argoapp.trace" stamps (wall time, then the message) to `path`, once."""
+    trace = logging.getLogger("argoapp.trace")
+    if not path or trace.handlers:
+        return
+    handler = _BufferedFile(path)
+    handler.setFormatter(logging.Formatter("%(created).6f %(message)s"))
+    trace.addHandler(handler)
+    trace.setLevel(logging.DEBUG)
+    trace.propagate = False
+
+
+class _BufferedFile(logging.FileHandler):
+    """A file handler that leaves flushing to the buffer and to `close` (a flush per stamp
+    cost a write system call each, thousands a second in a fan-out)."""
+
+    def flush(self) -> None:
+        """Flushed when the buffer fills and at close."""

@@ -119,3 +119,108 @@ class PodTimeline:
                 stages["Succeeded → task result seen"].append(result - this["Succeeded"])
             stages["pod done → next pod created"].append(self.stamps[after]["created"] - done)
         return {k: statistics.median(v) * 1000 for k, v in stages.items() if v}
+
+
+# ---- the fan-out's per-stage timeline, from argoapp's own stamps (ARGOAPP_TRACE) -----------
+STAGES = (
+    ("decide → pod created (API write)", "decide", "created"),
+    ("created → kubelet's worker for it", "created", "worker"),
+    ("worker → init done", "worker", "exited init"),
+    ("init done → main prepared, launching", "exited init", "launch main"),
+    ("launching → supervisor has the request", "launch main", "shim-request main"),
+    ("  request → bwrap spawned (Popen)", "shim-request main", "shim-spawned main"),
+    ("  spawned → sandbox ready (info fd)", "shim-spawned main", "shim-running main"),
+    ("  ready → kubelet told (main started)", "shim-running main", "started main"),
+    ("  ready → main exited (supervisor)", "shim-running main", "shim-exit main"),
+    ("  exited → exit recorded (supervisor)", "shim-exit main", "shim-recorded main"),
+    ("  recorded → kubelet sees the exit", "shim-recorded main", "exited main"),
+    ("main's exit → task result written", "exited main", "result"),
+    ("main's exit → final status written", "exited main", "status Succeeded"),
+    ("status written → controller sees it", "status Succeeded", "seen"),
+    ("controller sees → its next pass", "seen", "pass"),
+    ("controller sees → next pod decided", "seen", "next"),
+    ("decide → controller sees it done", "decide", "seen"),
+)
+
+
+def read_trace(path: Path) -> tuple[dict[str, dict[str, float]], list[float]]:
+    """Each pod's first stamp per event, and the controller's pass starts, from a trace file.
+    The supervisor names an attempt by its state directory (pods/UID/containers/NAME/N)."""
+    pods: dict[str, dict[str, float]] = {}
+    passes: list[float] = []
+    lines = [line.split() for line in path.read_text().splitlines()]
+    names = {rest[1]: rest[0] for _, event, *rest in lines if event == "uid" and len(rest) == 2}
+    for stamp, event, *rest in lines:
+        if event == "pass":
+            passes.append(float(stamp))
+            continue
+        if not rest or event == "uid":
+            continue
+        if event.startswith("shim-"):
+            parts = Path(rest[0]).parts
+            name, what = names.get(parts[-4], ""), f"{event} {parts[-2]}"
+        else:
+            name, what = rest[0], event if len(rest) == 1 else f"{event} {rest[1]}"
+        pods.setdefault(name, {}).setdefault(what, float(stamp))
+    pods.pop("", None)
+    return pods, sorted(passes)
+
+
+def _link_next(pods: dict[str, dict[str, float]], passes: list[float], slots: int) -> None:
+    """Stamp each pod with the controller's first pass after it saw the pod end, and with the
+    decision that took its slot (the i-th pod seen ending frees the slot of the (slots+i)-th
+    pod decided)."""
+    import bisect
+
+    decided = sorted(p["decide"] for p in pods.values() if "decide" in p)[slots:]
+    ended = sorted((p["seen"], name) for name, p in pods.items() if "seen" in p)
+    for i, (seen, name) in enumerate(ended):
+        at = bisect.bisect_right(passes, seen)
+        if at < len(passes):
+            pods[name]["pass"] = passes[at]
+        if i < len(decided):
+            pods[name]["next"] = decided[i]
+
+
+def fanout_stages(path: Path, slots: int) -> dict[str, tuple[float, float, int]]:
+    """Per stage: (median ms, p90 ms, pods measured)."""
+    pods, passes = read_trace(path)
+    _link_next(pods, passes, slots)
+    out: dict[str, tuple[float, float, int]] = {}
+    for label, start, end in STAGES:
+        spans = sorted(p[end] - p[start] for p in pods.values() if start in p and end in p)
+        if spans:
+            p90 = spans[min(len(spans) - 1, int(len(spans) * 0.9))]
+            out[label] = (statistics.median(spans) * 1000, p90 * 1000, len(spans))
+    return out
+
+
+def concurrency(path: Path, step: float = 0.5) -> list[tuple[float, int, int]]:
+    """Every `step` seconds from the first decision: (time, pods between decide and the
+    controller seeing them end, sandboxes between spawn and exit)."""
+    pods, _ = read_trace(path)
+    slots = [(p["decide"], p.get("seen", 1e18)) for p in pods.values() if "decide" in p]
+    boxes = [(p["started main"], p.get("exited main", 1e18)) for p in pods.values()
+             if "started main" in p]  # fmt: skip
+    if not slots:
+        return []
+    start, end = min(s for s, _ in slots), max(e for _, e in slots if e < 1e18)
+    rows, now = [], start
+    while now <= end:
+        held = sum(1 for a, b in slots if a <= now < b)
+        running = sum(1 for a, b in boxes if a <= now < b)
+        rows.append((now - start, held, running))
+        now += step
+    return rows
+
+
+def print_fanout(path: Path, slots: int) -> None:
+    """The stage table and the concurrency samples of one traced fan-out."""
+    print(f"    per pod, median / p90 ms (n), parallelism {slots}:")
+    for label, (median, p90, n) in fanout_stages(path, slots).items():
+        print(f"      {label:<40} {median:8.1f} / {p90:7.1f}  ({n})")
+    rows = concurrency(path)
+    print("    pods holding a slot (decide → seen ended) / sandboxes running, every 0.5 s:")
+    line = [f"{held}/{running}" for _, held, running in rows]
+    for i in range(0, len(line), 12):
+        print("      " + " ".join(f"{x:>6}" for x in line[i : i + 12]))

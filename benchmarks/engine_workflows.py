@@ -8,6 +8,8 @@
 
 Targets from the issue are printed next to the figures; nothing asserts them. Sizes can be
 changed with env vars for a quick run: BENCH_CHAIN, BENCH_FANOUT, BENCH_HUGE (0 skips one);
+BENCH_TRACE=1 (or =FILE, kept) prints the fan-out's per-pod stage timeline
+(`engine_timeline.print_fanout`);
 BENCH_CHAIN_MODES=true runs the chain with the in-process executor only.
 """
 
@@ -16,11 +18,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from benchmarks.engine_harness import NS, Up, argoapp_up, bare_spawn_ms
-from benchmarks.engine_timeline import PodTimeline
+from benchmarks.engine_harness import NS, Up, _children_index, argoapp_up, bare_spawn_ms
+from benchmarks.engine_timeline import PodTimeline, print_fanout
 
 IMAGE = "busybox"  # any image: localkube runs the host's `true`
 
@@ -72,6 +76,45 @@ async def _run(up: Up, wf: dict[str, Any], limit: float) -> tuple[str, float, di
     return name, time.perf_counter() - start, status
 
 
+def _machine_busy() -> float:
+    """CPU-seconds the whole machine has been busy (every process, not only argoapp's)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(root: int) -> dict[str, float]:
+    """CPU-seconds of argoapp itself, and of the pod supervisor with the children it reaped
+    (bwrap and the pods' commands)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in [root, *_descendants(root)]:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{pid}/cmdline").read_text()
+        except OSError:
+            continue
+        own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+        if pid == root:
+            out["argoapp up itself"] = own / tick
+        elif "--daemon" in cmd or "shim" in cmd:
+            out["supervisor"] = own / tick
+            out["supervisor's children (bwrap, true)"] = reaped / tick
+    return out
+
+
+def _descendants(root: int) -> list[int]:
+    kids = _children_index()
+    found, todo = [], [root]
+    while todo:
+        for kid in kids.get(todo.pop(), ()):
+            found.append(kid)
+            todo.append(kid)
+    return found
+
+
 def _pids_now() -> int:
     """How many processes the machine has (a sanity check that pods are cleaned up)."""
     return sum(1 for e in os.scandir("/proc") if e.name.isdigit())
@@ -107,19 +150,36 @@ async def bench_chain(steps: int, spawn_ms: float) -> None:
 
 
 async def bench_fanout(count: int) -> None:
-    """Benchmark 2."""
-    async with argoapp_up() as up:
-        await _run(up, chain(1), 60)
-        before = await PodTimeline(up).resource_version()
-        _name, wall, status = await _run(up, fanout(count, 50), 900)
-        writes = await PodTimeline(up).resource_version() - before
-        print(f"-- engine: withSequence {count} items at parallelism 50")
-        _line("phase", str(status.get("phase")))
-        _line("wall time", f"{wall:.2f} s", "≤ 10 s (2,000 items)")
-        _line("per item", f"{wall / count * 1000:.1f} ms")
-        _line("object writes per item", f"{writes / count:.1f}")
-        _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB", "≤ 300 MB")
-        print(f"    {up.rss.describe()}")
+    """Benchmark 2 (BENCH_TRACE=1: with argoapp's own per-pod stamps, and their timeline)."""
+    with tempfile.TemporaryDirectory(prefix="argoapp-trace-") as tmp:
+        wanted = os.environ.get("BENCH_TRACE", "")
+        trace = Path(tmp) / "trace.log" if wanted in ("", "0", "1") else Path(wanted)
+        env = {"ARGOAPP_TRACE": str(trace)} if wanted not in ("", "0") else {}
+        trace.unlink(missing_ok=True)  # argoapp appends to it
+        async with argoapp_up(env) as up:
+            await _run(up, chain(1), 60)
+            await _fanout_in(up, count)
+        if env:
+            print_fanout(trace, 50)
+
+
+async def _fanout_in(up: Up, count: int) -> None:
+    before = await PodTimeline(up).resource_version()
+    busy, cpu = _machine_busy(), _tree_cpu(up.proc.pid)
+    _name, wall, status = await _run(up, fanout(count, 50), 900)
+    busy, after = _machine_busy() - busy, _tree_cpu(up.proc.pid)
+    writes = await PodTimeline(up).resource_version() - before
+    print(f"-- engine: withSequence {count} items at parallelism 50")
+    _line("phase", str(status.get("phase")))
+    _line("wall time", f"{wall:.2f} s", "≤ 10 s (2,000 items)")
+    _line("per item", f"{wall / count * 1000:.1f} ms")
+    _line("object writes per item", f"{writes / count:.1f}")
+    cores = os.cpu_count() or 1
+    _line("machine CPU busy (all processes)", f"{busy:.1f} CPU-s", f"of {wall * cores:.1f}")
+    for who, seconds in after.items():
+        _line(f"  CPU: {who}", f"{seconds - cpu.get(who, 0.0):.1f} CPU-s")
+    _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB", "≤ 300 MB")
+    print(f"    {up.rss.describe()}")
 
 
 async def bench_huge(count: int) -> None:

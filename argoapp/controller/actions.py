@@ -30,6 +30,7 @@ from argoapp.model.labels import ANNOTATION_NODE_NAME
 from argoapp.model.types import Obj
 
 log = logging.getLogger(__name__)
+_trace = logging.getLogger("argoapp.trace")  # ARGOAPP_TRACE: see argoapp.runtime
 
 POD_CREATE_CONCURRENCY = 16
 EVENT_BACKLOG = 10_000  # Events waiting to be written; beyond it they are dropped and counted
@@ -98,8 +99,10 @@ class ActionRunner:
         namespace = wf["metadata"]["namespace"]
         match action:
             case api.CreatePod(pod=pod):
+                _trace.debug("decide %s", pod["metadata"].get("name"))
                 async with self._pod_slots:
                     await self.kube.create("Pod", pod, namespace)
+                _trace.debug("created %s", pod["metadata"].get("name"))
             case api.DeletePod(name=name, grace_seconds=grace):
                 await self.kube.delete("Pod", name, namespace, grace_seconds=grace)
             case api.CreateObject(kind=kind, obj=obj):

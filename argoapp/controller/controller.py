@@ -64,6 +64,7 @@ from argoapp.model.phases import workflow_done
 from argoapp.model.types import Obj
 
 log = logging.getLogger(__name__)
+_trace = logging.getLogger("argoapp.trace")  # ARGOAPP_TRACE: see argoapp.runtime
 
 Reconcile = Callable[[Obj, api.Observed, datetime, api.Settings], api.Result]
 SettingsFrom = Callable[[Obj], api.Settings]
@@ -295,6 +296,7 @@ class Controller:
         while (key := await self.queue.get()) is not None:
             self.metrics.workers_busy += 1
             started = asyncio.get_running_loop().time()
+            _trace.debug("pass %s", key)
             try:
                 await self._pass(key)
             except Exception as e:
@@ -494,6 +496,7 @@ class Controller:
             return
         self.unfinished.update(key, kind, obj)
         if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            _trace.debug("seen %s", obj["metadata"].get("name"))
             # A pod's end moves its workflow on at once (its task result came first: the
             # executor reports before it exits), taking any coalescing timer's place.
             self.queue.add_now(key)

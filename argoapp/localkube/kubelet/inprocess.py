@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from argoapp.localkube.kubelet.worker import PodWorker
 
 log = logging.getLogger(__name__)
+_trace = logging.getLogger("argoapp.trace")  # ARGOAPP_TRACE: see argoapp.runtime
 T = TypeVar("T")
 SIGNALLED = 137  # the emissary's code for a command a signal ended
 EMISSARY_FAILED = 64  # the emissary's code when it could not run the command
@@ -296,6 +297,7 @@ class PodRoles:
             await self.worker.service.patch(
                 r.WORKFLOWTASKRESULTS, namespace, env.node_id, MERGE, patch
             )
+        _trace.debug("result %s", self.worker.name)
 
 
 SIDECAR_RECHECK = 0.1  # seconds between looks for a container to signal that has not started

@@ -44,6 +44,7 @@ from argoapp.localkube.patching import MERGE
 from argoapp.localkube.podlogs import LogOptions
 
 log = logging.getLogger(__name__)
+_trace = logging.getLogger("argoapp.trace")  # ARGOAPP_TRACE: see argoapp.runtime
 Obj = dict[str, Any]
 RELIST_PAUSE = 1.0
 UNSANDBOXED_WARNING = (
@@ -157,6 +158,7 @@ class Kubelet:
         node = spec.get("nodeName")
         if not node:
             if uid not in self._binding and not meta.get("deletionTimestamp"):
+                _trace.debug("kubelet %s", meta["name"])
                 self._binding.add(uid)
                 self._spawn(self._bind(pod), f"bind-{meta['name']}")
             return
@@ -171,6 +173,8 @@ class Kubelet:
     def _start_worker(self, pod: Obj) -> None:
         assert self._runtime is not None
         uid = pod["metadata"]["uid"]
+        _trace.debug("worker %s", pod["metadata"]["name"])
+        _trace.debug("uid %s %s", pod["metadata"]["name"], uid)
         worker = PodWorker(self.service, self._runtime, pod, self.workers)
         worker.update(pod)
         self.workers[uid] = worker

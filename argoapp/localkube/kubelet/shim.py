@@ -63,6 +63,20 @@ _SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
 _LINE_MAX = 1 << 20  # a request line longer than this ends the connection
 
 
+_trace_fd: list[int] = []  # ARGOAPP_TRACE's file, opened at the first stamp
+
+
+def _trace(event: str, state: str) -> None:
+    """Stamp `event` for the attempt in `state` when ARGOAPP_TRACE names a file (the
+    benchmarks' pod timeline, `benchmarks.engine_timeline`); nothing otherwise."""
+    path = os.environ.get("ARGOAPP_TRACE")
+    if not path:
+        return
+    if not _trace_fd:
+        _trace_fd.append(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+    os.write(_trace_fd[0], f"{time.time():.6f} shim-{event} {state}\n".encode())
+
+
 def shim_argv() -> list[str]:
     """The argv prefix that starts the supervisor; append its arguments."""
     if getattr(sys, "frozen", False):
@@ -497,6 +511,7 @@ class Daemon:
             child = container.child
             if container.exited_at is None and child is not None and child.poll() is not None:
                 container.exited_at = time.monotonic()
+                _trace("exit", container.state)
                 if not container.sandboxed:
                     # The container ends with its main process, as in a runtime.
                     with contextlib.suppress(OSError):
@@ -513,11 +528,13 @@ class Daemon:
                 if container.started:
                     self._tell({follower}, {"started": state, **container.record})
             return
+        _trace("request", state)
         try:
             with open(os.path.join(state, "spec.json")) as f:
                 spec = json.load(f)
             container = Container(state, spec)
             error = container.start()
+            _trace("spawned", state)
         except (OSError, ValueError, KeyError, TypeError) as e:
             error = f"failed to start container process: {e}"
         if follower is not None and container is not None:
@@ -549,6 +566,7 @@ class Daemon:
             print(f"shim: {container.state}: start not recorded: {e}", file=sys.stderr)
             container.started, record = True, {"startedAt": rfc3339_nano()}
         container.record = record
+        _trace("running", container.state)
         self._tell(container.followers, {"started": container.state, **record})
 
     def _finish(self, container: Container) -> None:
@@ -562,6 +580,7 @@ class Daemon:
         except Exception as e:  # its area was removed under it, or the disk refused
             print(f"shim: {container.state}: exit not recorded: {e}", file=sys.stderr)
         del self.running[container.state]
+        _trace("recorded", container.state)
         self._tell(container.followers, {"exited": container.state})
 
     # -- kubelets ------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.patching import MERGE
 
 log = logging.getLogger(__name__)
+_trace = logging.getLogger("argoapp.trace")  # ARGOAPP_TRACE: see argoapp.runtime
 Obj = dict[str, Any]
 CONFIG_RETRY = 2.0
 DEFAULT_GRACE = 30.0
@@ -326,6 +327,7 @@ class PodWorker:
                         await self._sleep(CONFIG_RETRY)
                     continue
             ended = await attempt.wait()
+            _trace.debug("exited %s %s", self.name, st.name)
             self.attempts.pop(st.name, None)
             transitions.record_exit(self, st, ended)
             self._exited()
@@ -379,6 +381,7 @@ class PodWorker:
             transitions.start_failed(self, st, attempt)
             await self.publish()
             return None
+        _trace.debug("started %s %s", self.name, st.name)
         self.next_attempt[st.name] = restart_count + 1
         transitions.started(self, st, attempt)
         self.attempts[st.name] = attempt
@@ -423,6 +426,7 @@ class PodWorker:
                 prepared = await early
             else:
                 prepared = await self._prepare(container, restart_count)
+            _trace.debug("launch %s %s", self.name, st.name)
             if self.roles is not None:
                 return await self.roles.start(prepared)
             return await self.runtime.launch(prepared)
@@ -476,6 +480,7 @@ class PodWorker:
         except ApiError as e:
             log.warning("pod %s/%s: status not written: %s", self.namespace, self.name, e)
             return
+        _trace.debug("status %s %s", self.name, status.get("phase"))
         if stored["metadata"].get("uid") == self.uid:
             self.pod = stored
         self._published = status
