@@ -13,12 +13,16 @@ request nobody meant to fail (a probe, a wrong path) is caught. A test that prov
 purpose says which it expects: `page.expect_console_errors(r"status of 404 .*/api/v1/…")`
 (regular expressions searched in each line; the matching lines are not counted), or empties
 `page.console_errors` after the fact.
+
+`archiving` is a second `argoapp up` with the workflow archive on, one per module that asks for
+it (the shared `live` keeps no archive); `eventually(check)` polls until the archive caught up.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -140,3 +144,27 @@ def page(browser: Browser, live: Live) -> Iterator[Page]:
 def anon_page(browser: Browser, live: Live) -> Iterator[Page]:
     """As `page`, but not logged in (no cookie)."""
     yield from _checked(open_page(browser, live, logged_in=False))
+
+
+# The archiving server: module-scoped so a module's tests share one and it stops with them,
+# never slowing the shared `live` (which keeps no archive).
+@pytest.fixture(scope="module")
+def archiving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """A second `argoapp up`, with the workflow archive on (the shared one keeps none) and a
+    label column in its config (info.columns)."""
+    base: Path = tmp_path_factory.mktemp("ui-archive")
+    config = base / "controller.yaml"
+    config.write_text(
+        "persistence:\n  archive: true\ncolumns:\n  - {name: Team, type: label, key: team}\n"
+    )
+    server = Live(base / "data", "--controller-config", str(config)).start()
+    yield server
+    server.stop()
+
+
+def eventually(check: Callable[[], bool], timeout: float = 60) -> None:
+    """Poll `check` until it holds (the archive is written a moment after a workflow ends)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)

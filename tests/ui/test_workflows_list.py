@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.ui.conftest import open_page
+from tests.ui.conftest import eventually, open_page
 from tests.ui.harness import Live
 
 INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
@@ -234,28 +230,6 @@ def test_hundreds_of_workflows_draw_few_rows_and_scroll_to_the_last(page: Page, 
     assert rows(page).count() < 100
     for name in names:
         live.api("DELETE", f"/api/v1/workflows/argo/{name}")
-
-
-@pytest.fixture(scope="module")
-def archiving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """A second `argoapp up`, with the workflow archive on (the shared one keeps none) and a
-    label column in its config (info.columns)."""
-    base: Path = tmp_path_factory.mktemp("ui-archive")
-    config = base / "controller.yaml"
-    config.write_text(
-        "persistence:\n  archive: true\ncolumns:\n  - {name: Team, type: label, key: team}\n"
-    )
-    server = Live(base / "data", "--controller-config", str(config)).start()
-    yield server
-    server.stop()
-
-
-def eventually(check: Callable[[], bool], timeout: float = 60) -> None:
-    """Poll `check` until it holds (the archive is written a moment after a workflow ends)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.1)
 
 
 def live_names(live: Live, run: str) -> str:
