@@ -154,7 +154,7 @@ def read_trace(path: Path) -> tuple[dict[str, dict[str, float]], list[float]]:
         if event == "pass":
             passes.append(float(stamp))
             continue
-        if not rest or event == "uid":
+        if not rest or event in ("uid", "passed"):
             continue
         if event.startswith("shim-"):
             parts = Path(rest[0]).parts
@@ -214,11 +214,30 @@ def concurrency(path: Path, step: float = 0.5) -> list[tuple[float, int, int]]:
     return rows
 
 
+def pass_spans(path: Path) -> list[float]:
+    """How long each of the controller's passes took (seconds), in order."""
+    spans, begun = [], 0.0
+    for line in path.read_text().splitlines():
+        stamp, event, *_ = line.split()
+        if event == "pass":
+            begun = float(stamp)
+        elif event == "passed" and begun:
+            spans.append(float(stamp) - begun)
+    return spans
+
+
 def print_fanout(path: Path, slots: int) -> None:
     """The stage table and the concurrency samples of one traced fan-out."""
     print(f"    per pod, median / p90 ms (n), parallelism {slots}:")
     for label, (median, p90, n) in fanout_stages(path, slots).items():
         print(f"      {label:<40} {median:8.1f} / {p90:7.1f}  ({n})")
+    spans = pass_spans(path)
+    if spans:
+        spans.sort()
+        print(
+            f"    controller passes: {len(spans)}, median {statistics.median(spans) * 1000:.1f} ms,"
+            f" p90 {spans[int(len(spans) * 0.9)] * 1000:.1f} ms, {sum(spans):.2f} s in all"
+        )
     rows = concurrency(path)
     print("    pods holding a slot (decide → seen ended) / sandboxes running, every 0.5 s:")
     line = [f"{held}/{running}" for _, held, running in rows]
