@@ -31,7 +31,7 @@ from typing import Any
 
 from argoapp.runtime import STORE_FILE
 from argoapp.store import Store
-from tests.ui.harness import Live
+from tests.ui.harness import CHROMIUM_ARGS, Live
 
 NS = "argo"
 LIST_SIZE = 1000
@@ -40,16 +40,6 @@ ITEMS = 100
 BIG = "big-graph"
 TARGET_MS = 2000.0
 LOADS = 3  # fresh loads of each page; figures are their medians
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 FNV_OFFSET = 0x811C9DC5
 FNV_PRIME = 0x01000193

@@ -22,8 +22,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.ui.conftest import CHROMIUM_ARGS
-from tests.ui.harness import Live
+from tests.ui.harness import CHROMIUM_ARGS, Live
 
 VIEWPORT = {"width": 1280, "height": 800}
 NS = "argo"

@@ -30,18 +30,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.conftest import require_tool
-from tests.ui.harness import Live
+from tests.ui.harness import CHROMIUM_ARGS, Live
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = ("127.0.0.1",)
 RESOURCE_STATUS = "Failed to load resource: the server responded with a status of"
 

@@ -33,6 +33,18 @@ from argoapp.localkube.kubelet.procs import read_handle
 
 FINISHED = ("Succeeded", "Failed", "Error")
 START_TIMEOUT = 60.0
+# Debian's chromium on a machine with no network: without the background-networking flags it
+# keeps trying (and failing) to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
