@@ -56,13 +56,35 @@ async def test_containers_of_one_pod_have_separate_roots(
     assert await logs(kubelet, done, "second") == "second\n"
 
 
-async def test_host_programs_are_read_only(service: ObjectService, kubelet: Kubelet) -> None:
+async def test_host_programs_and_etc_are_read_only(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    # /etc is the kubelet's shared view of the host's: no new files in it (see `sandbox`)
     script = "touch /usr/bin/nope 2>/dev/null && echo wrote || echo refused; "
-    script += "echo x > /etc/new; cat /etc/new"
+    script += (
+        "(echo x > /etc/new) 2>/dev/null && echo wrote || echo refused; head -c 5 /etc/passwd; echo"
+    )
     await service.create(r.PODS, "default", pod("readonly", sh("main", script)))
     done = await finished(service, "readonly")
-    assert await logs(kubelet, done) == "refused\nx\n"
+    assert (
+        await logs(kubelet, done)
+        == "refused\nrefused\n" + Path("/etc/passwd").read_text()[:5] + "\n"
+    )
     assert not Path("/usr/bin/nope").exists()
+    assert not Path("/etc/new").exists()
+
+
+async def test_a_volume_under_etc_makes_etc_writable(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    # mount points under /etc need a writable /etc: the container gets one of its own
+    script = "echo x > /etc/new; cat /etc/new; echo y > /etc/cache/y; head -c 5 /etc/passwd; echo"
+    mounts = [{"name": "cache", "mountPath": "/etc/cache"}]
+    volumes = [{"name": "cache", "emptyDir": {}}]
+    container = sh("main", script, volumeMounts=mounts)
+    await service.create(r.PODS, "default", pod("etcvolume", container, volumes=volumes))
+    done = await finished(service, "etcvolume")
+    assert await logs(kubelet, done) == "x\n" + Path("/etc/passwd").read_text()[:5] + "\n"
     assert not Path("/etc/new").exists()
 
 

@@ -12,6 +12,7 @@ import pytest
 from argoapp.errors import ConfigError
 from argoapp.localkube import resources as r
 from argoapp.localkube.kubelet import Kubelet, KubeletConfig
+from argoapp.localkube.kubelet.etcview import EtcView, etc_entries
 from argoapp.localkube.kubelet.sandbox import (
     FILE_SLOT,
     SandboxSpec,
@@ -32,11 +33,13 @@ def test_layout_shares_programs_not_the_host_root() -> None:
     assert "/usr" in shared
     assert sys.base_prefix in shared or any(sys.base_prefix.startswith(b + "/") for b in shared)
     assert "/" not in shared and "/tmp" not in shared and "/home" not in shared
-    assert "hosts" not in layout.etc_binds and "hostname" not in layout.etc_binds
+    entries = etc_entries()
+    for name in ("hosts", "hostname"):
+        assert name not in (*entries.links, *entries.binds, *entries.symlinks)
 
 
 def test_argv_binds_volumes_after_the_root(tmp_path: Path) -> None:
-    layout = host_layout()
+    layout = host_layout(etc_dir=tmp_path / "etc")
     box = SandboxSpec(
         root=tmp_path / "root", hostname="h", pod_ip="10.0.0.9", pod_bin=tmp_path / "bin",
         termination_log=tmp_path / "t", termination_path="/dev/termination-log",
@@ -49,14 +52,57 @@ def test_argv_binds_volumes_after_the_root(tmp_path: Path) -> None:
     # hosts and hostname are written by bwrap from fds the supervisor puts in the slots
     written = {argv[slot + 1]: content for slot, content in files}
     assert all(argv[slot] == FILE_SLOT and argv[slot - 1] == "--file" for slot, _ in files)
-    assert written["/etc/hostname"] == "h\n"
-    assert written["/etc/hosts"].endswith("10.0.0.9\th\n")
+    assert written["/.localkube/hostname"] == "h\n"  # /etc/hostname and /etc/hosts lead there
+    assert written["/.localkube/hosts"].endswith("10.0.0.9\th\n")
     joined = " ".join(argv)
     assert f"--bind {tmp_path / 'root'} /" in joined
     assert joined.index(f"--bind {tmp_path / 'v'} /data") > joined.index("--proc /proc")
     assert f"--ro-bind {tmp_path / 'c'} /cfg" in joined
     assert "--unshare-pid" in argv and "--unshare-net" not in argv
     assert argv[argv.index("--hostname") + 1] == "h"
+    view, _ = layout.etc.current()
+    assert f"--ro-bind {view} /etc" in joined and "--tmpfs /etc" not in joined
+    assert "--symlink /.localkube/termination-log /dev/termination-log" in joined
+
+
+def test_a_mount_under_etc_gets_a_writable_etc(tmp_path: Path) -> None:
+    layout = host_layout(etc_dir=tmp_path / "etc")
+    box = SandboxSpec(
+        root=tmp_path / "root", hostname="h", pod_ip="10.0.0.9", pod_bin=tmp_path / "bin",
+        termination_log=tmp_path / "t", termination_path="/tmp/message",
+        mounts=[Mount(tmp_path / "v", "/etc/app", True)], working_dir="/",
+    )  # fmt: skip
+    argv, files = bwrap_command("/usr/bin/bwrap", layout, box, ["true"])
+    joined = " ".join(argv)
+    assert "--tmpfs /etc" in joined and "--symlink /.localkube/etc/passwd /etc/passwd" in joined
+    assert {argv[slot + 1] for slot, _ in files} == {"/etc/hosts", "/etc/hostname"}
+    assert f"--bind {tmp_path / 't'} /tmp/message" in joined
+
+
+def test_the_etc_view_follows_the_host_etc(tmp_path: Path) -> None:
+    source = tmp_path / "host-etc"
+    (source / "ssl").mkdir(parents=True)
+    (source / "passwd").write_text("root\n")
+    (source / "hosts").write_text("the host's\n")
+    (source / "mtab").symlink_to("/proc/self/mounts")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "resolv.conf").write_text("nameserver 127.0.0.53\n")
+    (source / "resolv.conf").symlink_to(tmp_path / "run" / "resolv.conf")
+    views = tmp_path / "views"
+    etc = EtcView(views, str(source))
+    view, entries = etc.current()
+    assert entries.links == ("passwd", "ssl") and entries.binds == ("resolv.conf",)
+    assert os.readlink(view / "passwd") == "/.localkube/etc/passwd"
+    assert os.readlink(view / "mtab") == "/proc/self/mounts"
+    assert os.readlink(view / "hosts") == "/.localkube/hosts"
+    assert (view / "resolv.conf").is_file() and not (view / "resolv.conf").is_symlink()
+    assert etc.current()[0] == view  # unchanged: the same view, not rebuilt
+    (source / "group").write_text("root\n")
+    os.utime(source, ns=(1, 1))  # whatever the clock's granularity, /etc's mtime changed
+    newer, entries = etc.current()
+    assert newer != view and "group" in entries.links and (newer / "group").is_symlink()
+    assert view.is_dir()  # a running sandbox may still have it bound
+    assert EtcView(views, str(source)).current()[0] == newer  # a restart reuses it
 
 
 async def test_missing_bwrap_is_a_clear_error(
@@ -114,10 +160,10 @@ async def test_pod_etc_files_are_the_pods_own_and_writable(
 ) -> None:
     script = (
         "tail -n 1 /etc/hosts; cat /etc/hostname; echo '10.1.1.1 extra' >> /etc/hosts; "
-        "tail -n 1 /etc/hosts; test -L /etc/hosts || echo file; ls /.localkube/bin"
+        "tail -n 1 /etc/hosts; test -w /etc/hosts && echo writable; ls /.localkube/bin"
     )
     await service.create(r.PODS, "default", pod("etcfiles", sh("main", script), hostname="box"))
     done = await finished(service, "etcfiles")
     lines = (await logs(kubelet, done)).splitlines()
     assert lines[0].split() == [lines[0].split()[0], "box"] and lines[1] == "box"
-    assert lines[2] == "10.1.1.1 extra" and lines[3] == "file"
+    assert lines[2] == "10.1.1.1 extra" and lines[3] == "writable"

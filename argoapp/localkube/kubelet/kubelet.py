@@ -117,7 +117,8 @@ class Kubelet:
                 "with --unsandboxed to run pods as plain host processes with no private "
                 "filesystem."
             )
-        layout = sandbox.host_layout(cfg.extra_path, hidden=[self.data_dir])
+        etc_views = self.data_dir / "etc"
+        layout = sandbox.host_layout(cfg.extra_path, hidden=[self.data_dir], etc_dir=etc_views)
         supervisor = SupervisorClient(self.data_dir)
         return Runtime(cfg, self.data_dir, layout, bwrap, supervisor, accounts=self.accounts)
 

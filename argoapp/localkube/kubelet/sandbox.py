@@ -1,30 +1,36 @@
 """The bubblewrap sandbox of one container: its root on disk and the `bwrap` command line.
 
 Called by the pod worker to prepare a container attempt; `HostLayout` is computed once by the
-kubelet. It writes only inside the pod's area and never starts processes (the shim runs the
-argv built here).
+kubelet. It writes only inside the pod's area (and the kubelet's shared view of /etc, see
+`etcview`) and never starts processes (the shim runs the argv built here).
 
 bwrap 0.8 has no overlay, so each container gets a writable directory of its own bound as `/`
 (`PodPaths.root`), and the host directories that hold programs and libraries are bound read-only
 on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as symlinks where the
 host has symlinks), every directory on the kubelet's PATH (a version manager's `shims` directory
 brings its whole root: pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), the Python installation
-and argoapp's own package (so `argoapp exec` runs inside). The host's `/etc` is bound read-only
-at `/.localkube/etc`; the container's `/etc` is a tmpfs of the sandbox's own holding a symlink to
-each entry there (host entries that are themselves symlinks leading elsewhere are bound one by
-one), so that `/etc` stays writable for the container like an image's would, starts afresh on a
-container restart as an image's layer does, while `hosts` and `hostname` are the pod's own. bwrap
-makes those links in memory: written into the root on disk they were most of a pod's files, and
-on a filesystem without a journal every new inode there costs a scan past the recently deleted
-ones. `hosts` and `hostname` are files bwrap writes there from pipes the supervisor fills
-(`FILE_SLOT`, `spec.json`'s `files`), and the pod's `python` (a link to the host's `python3`) is
-in the container's root at `/.localkube/bin`: not bind mounts, as each bind costs bwrap a read
-of the whole mount table. `/proc`, `/dev` and the termination-message file are the sandbox's;
+and argoapp's own package (so `argoapp exec` runs inside). What a sandbox costs is mostly bwrap's
+mount work (it reads the whole mount table again after each bind), so it is built from as few
+binds as it can be.
+
+/etc: the host's /etc is bound read-only at `HOST_ETC`, and the container's /etc is the
+kubelet's shared view of it (`etcview.EtcView`: a link to each host entry), bound read-only:
+one bind instead of a tmpfs holding ~140 links that bwrap made afresh for every sandbox (about
+a millisecond of machine CPU each). So a container cannot create new files directly in /etc
+(the host's entries were read-only already); no test here needs that. A container that mounts
+a volume (or its termination message) under /etc, which needs mount points made there, gets
+the older layout: a writable tmpfs /etc of its own, holding a link per host entry.
+`hosts` and `hostname` are the pod's own and writable: links in the view to files in the
+container's root (`etcview.POD_HOSTS`), which bwrap writes afresh at every start from pipes the
+supervisor fills (`FILE_SLOT`, `spec.json`'s `files`). The pod's `python` (a link to the host's
+`python3`) is in the root at `/.localkube/bin`. The default termination-message file
+`/dev/termination-log` is a link to `/.localkube/termination-log` in the root, a hard link of
+the attempt's own file (another path is bound). `/proc` and `/dev` are the sandbox's;
 `/tmp`, the empty directories an image's root has (`/mnt`, `/srv`, …) and everything else not
 bound is the container's private root. The PID and UTS namespaces are new (the hostname is the
 pod's); the network is the host's so pods reach localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
-was given.
+was given. Unprivileged, bwrap makes a user namespace and the same layout works.
 """
 
 from __future__ import annotations
@@ -39,10 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from argoapp.errors import ConfigError
+from argoapp.localkube.kubelet.etcview import HOST_ETC, POD_HOSTNAME, POD_HOSTS, EtcView
 from argoapp.localkube.kubelet.volumes import Mount
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
-_POD_ETC = ("hosts", "hostname")
 # The empty directories every image's root has (Debian's, Alpine's, busybox's): steps write to
 # /mnt/out or /srv without creating them first.
 _IMAGE_DIRS = ("mnt", "srv", "media", "home", "run", "var/tmp")
@@ -50,13 +56,15 @@ _IMAGE_DIRS = ("mnt", "srv", "media", "home", "run", "var/tmp")
 _NEW_ROOT_DIRS = tuple(
     dict.fromkeys(
         "/".join(parts[: i + 1])
-        for parts in (name.split("/") for name in ("etc", "tmp", *_IMAGE_DIRS))
+        for parts in (name.split("/") for name in ("etc", "tmp", ".localkube", *_IMAGE_DIRS))
         for i in range(len(parts))
     )
 )
+_LOCALKUBE = ".localkube"  # in the container's root: what the kubelet puts there
 POD_BIN = "/.localkube/bin"
 FILE_SLOT = "-1"  # in a bwrap argv: the fd of a file's content, put there by the supervisor
-HOST_ETC = "/.localkube/etc"  # the host's /etc, read-only; the container's /etc links into it
+DEFAULT_TERMINATION_PATH = "/dev/termination-log"
+TERMINATION_LINK = "/.localkube/termination-log"  # the attempt's termination-log, hard-linked
 # Docker's default capability set; everything else is dropped when bwrap runs as root.
 _DOCKER_CAPS = (
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
@@ -71,15 +79,15 @@ class HostLayout:
 
     binds: tuple[str, ...]  # directories bound read-only at the same path
     symlinks: dict[str, str] = field(default_factory=dict)  # "/bin" -> "usr/bin"
-    etc_binds: tuple[str, ...] = ()  # names in /etc bound read-only one by one (host symlinks)
-    etc_symlinks: dict[str, str] = field(default_factory=dict)  # "mtab" -> "../proc/self/mounts"
-    etc_links: tuple[str, ...] = ()  # names in /etc reached through the one bind of /etc
+    etc: EtcView = field(default_factory=EtcView)  # the shared view of the host's /etc
     hidden: tuple[str, ...] = ()  # host directories no sandbox may see (localkube's data dir)
 
 
-def host_layout(extra_dirs: Sequence[str] = (), hidden: Sequence[Path] = ()) -> HostLayout:
+def host_layout(
+    extra_dirs: Sequence[str] = (), hidden: Sequence[Path] = (), etc_dir: Path | None = None
+) -> HostLayout:
     """The host directories to share with sandboxes (`hidden` ones masked wherever a bind
-    would show them).
+    would show them); the views of /etc are kept in `etc_dir` (a temporary directory if None).
 
     Reads the kubelet's own PATH on purpose: containers run the host's programs.
     """
@@ -97,9 +105,8 @@ def host_layout(extra_dirs: Sequence[str] = (), hidden: Sequence[Path] = ()) -> 
     for path in sorted(wanted):
         if os.path.isdir(path) and not _covered(path, binds, symlinks):
             binds.append(path)
-    etc_binds, etc_symlinks, etc_links = _etc_entries()
     masked = tuple(os.path.realpath(h) for h in hidden)
-    return HostLayout(tuple(binds), symlinks, etc_binds, etc_symlinks, etc_links, masked)
+    return HostLayout(tuple(binds), symlinks, EtcView(etc_dir), masked)
 
 
 def probe(bwrap: str) -> None:
@@ -136,28 +143,6 @@ def _covered(path: str, binds: Sequence[str], symlinks: dict[str, str]) -> bool:
     return False
 
 
-def _etc_entries() -> tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]:
-    binds: list[str] = []
-    symlinks: dict[str, str] = {}
-    links: list[str] = []
-    try:
-        names = sorted(os.listdir("/etc"))
-    except OSError:
-        return (), {}, ()
-    for name in names:
-        path = f"/etc/{name}"
-        if name in _POD_ETC:
-            continue
-        real = os.path.realpath(path)
-        if os.path.islink(path) and real.startswith(("/usr/", "/etc/", "/proc/")):
-            symlinks[name] = os.readlink(path)
-        elif os.path.islink(path) and os.path.exists(path):
-            binds.append(name)  # bound through the link when it leads elsewhere (/run/...)
-        elif os.path.exists(path):
-            links.append(name)
-    return tuple(binds), symlinks, tuple(links)
-
-
 @dataclass(frozen=True)
 class SandboxSpec:
     """One container attempt's sandbox."""
@@ -184,6 +169,8 @@ def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str, python3: str 
     os.chmod(root / "tmp", 0o1777)
     (root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
     spec.termination_log.touch()
+    if spec.termination_path == DEFAULT_TERMINATION_PATH:
+        _link_termination_log(spec)
     workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -198,13 +185,14 @@ def _new_root(layout: HostLayout, root: Path, python3: str | None) -> None:
     for path, target in layout.symlinks.items():
         os.symlink(target, root / path.lstrip("/"))
     if python3:
-        os.makedirs(root / POD_BIN.lstrip("/"))
+        os.mkdir(root / POD_BIN.lstrip("/"))
         os.symlink(python3, root / POD_BIN.lstrip("/") / "python")
 
 
 def _refresh_root(layout: HostLayout, root: Path, python3: str | None) -> None:
     """A root a restart (or an earlier layout) left: put back what is missing or outdated."""
     (root / "etc").mkdir(exist_ok=True)
+    (root / _LOCALKUBE).mkdir(exist_ok=True)
     for path, target in layout.symlinks.items():
         _ensure_symlink(root / path.lstrip("/"), target)
     if python3:
@@ -215,6 +203,17 @@ def _refresh_root(layout: HostLayout, root: Path, python3: str | None) -> None:
             (root / name).mkdir(parents=True, exist_ok=True)
         os.chmod(root / "var" / "tmp", 0o1777)
         tmp.mkdir(exist_ok=True)
+
+
+def _link_termination_log(spec: SandboxSpec) -> None:
+    """The attempt's termination-log, in the root where `/dev/termination-log` leads: a link
+    in bwrap's /dev costs nothing, a bind of the file a read of the mount table."""
+    link = spec.root / TERMINATION_LINK.lstrip("/")
+    try:
+        os.link(spec.termination_log, link)
+    except FileExistsError:  # a restart's root: the link is the earlier attempt's
+        os.unlink(link)
+        os.link(spec.termination_log, link)
 
 
 def _ensure_symlink(path: Path, target: str) -> None:
@@ -264,24 +263,48 @@ def bwrap_command(
     out += ["--bind", str(spec.root), "/"]
     for path in layout.binds:
         out += ["--ro-bind", path, path]
-    out += ["--ro-bind", "/etc", HOST_ETC, "--tmpfs", "/etc"]
-    for name in layout.etc_links:
-        out += ["--symlink", f"{HOST_ETC}/{name}", f"/etc/{name}"]
-    for name, target in layout.etc_symlinks.items():
-        out += ["--symlink", target, f"/etc/{name}"]
-    for name in layout.etc_binds:
-        out += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     files = []
-    for name, content in pod_etc(spec.hostname, spec.pod_ip).items():
+    for dest, content in _etc(out, layout, spec).items():
         files.append((len(out) + 1, content))
-        out += ["--file", FILE_SLOT, f"/etc/{name}"]
+        out += ["--file", FILE_SLOT, dest]
     out += ["--proc", "/proc", "--dev", "/dev"]
-    out += ["--bind", str(spec.termination_log), spec.termination_path]
+    if spec.termination_path == DEFAULT_TERMINATION_PATH:
+        out += ["--symlink", TERMINATION_LINK, spec.termination_path]
+    else:
+        out += ["--bind", str(spec.termination_log), spec.termination_path]
     for mount in spec.mounts:
         out += ["--ro-bind" if mount.read_only else "--bind", str(mount.source), mount.target]
     out += _masks(layout, spec)
     out += ["--chdir", spec.working_dir, "--", *argv]
     return out, files
+
+
+def _etc(out: list[str], layout: HostLayout, spec: SandboxSpec) -> dict[str, str]:
+    """Add the container's /etc to `out`; the files bwrap is to write for it, by path."""
+    view, entries = layout.etc.current()
+    source = layout.etc.source
+    out += ["--ro-bind", source, HOST_ETC]
+    pod = pod_etc(spec.hostname, spec.pod_ip)
+    if not _mounts_under_etc(spec):
+        out += ["--ro-bind", str(view), "/etc"]
+        for name in entries.binds:
+            out += ["--ro-bind", f"{source}/{name}", f"/etc/{name}"]
+        return {POD_HOSTS: pod["hosts"], POD_HOSTNAME: pod["hostname"]}
+    out += ["--tmpfs", "/etc"]  # mount points are made in it: a writable /etc of its own
+    for name in entries.links:
+        out += ["--symlink", f"{HOST_ETC}/{name}", f"/etc/{name}"]
+    for name, target in entries.symlinks.items():
+        out += ["--symlink", target, f"/etc/{name}"]
+    for name in entries.binds:
+        out += ["--ro-bind", f"{source}/{name}", f"/etc/{name}"]
+    return {f"/etc/{name}": content for name, content in pod.items()}
+
+
+def _mounts_under_etc(spec: SandboxSpec) -> bool:
+    paths = [m.target for m in spec.mounts]
+    if spec.termination_path != DEFAULT_TERMINATION_PATH:
+        paths.append(spec.termination_path)
+    return any(posixpath.normpath(p).startswith("/etc/") for p in paths)
 
 
 def _masks(layout: HostLayout, spec: SandboxSpec) -> list[str]:
