@@ -31,37 +31,54 @@ MAX_BACKLOG = 10_000
 
 
 class WatchBus:
-    """Hands committed events to open watches."""
+    """Hands committed events to the open watches of their resource.
+
+    A watch gets only its own resource's events (a pod's write does not wake every watch of
+    every kind), so `published` says how far the bus has gone: a watch with nothing queued has
+    seen everything up to it, which is what its bookmarks say.
+    """
 
     def __init__(self, max_backlog: int = MAX_BACKLOG) -> None:
-        self._queues: set[asyncio.Queue[object]] = set()
+        self._queues: dict[str, set[asyncio.Queue[object]]] = {}  # by resource key
         self.closed = False
         self.max_backlog = max_backlog
+        self.published = 0  # the newest resourceVersion handed out
 
-    def subscribe(self) -> asyncio.Queue[object]:
+    def subscribe(self, res_key: str) -> asyncio.Queue[object]:
+        """A queue of `res_key`'s committed events from now on."""
         queue: asyncio.Queue[object] = asyncio.Queue()
         if self.closed:
             queue.put_nowait(_CLOSED)
-        self._queues.add(queue)
+        self._queues.setdefault(res_key, set()).add(queue)
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[object]) -> None:
-        self._queues.discard(queue)
+        for key, queues in list(self._queues.items()):
+            queues.discard(queue)
+            if not queues:
+                del self._queues[key]
 
     def publish(self, events: list[Event]) -> None:
-        for queue in list(self._queues):
-            if queue.qsize() + len(events) > self.max_backlog:
-                self._queues.discard(queue)
-                queue.put_nowait(_CLOSED)
-                continue
-            for event in events:
-                queue.put_nowait(event)
+        by_res: dict[str, list[Event]] = {}
+        for event in events:
+            by_res.setdefault(event.res, []).append(event)
+        for res_key, mine in by_res.items():
+            for queue in list(self._queues.get(res_key, ())):
+                if queue.qsize() + len(mine) > self.max_backlog:
+                    self.unsubscribe(queue)
+                    queue.put_nowait(_CLOSED)
+                    continue
+                for event in mine:
+                    queue.put_nowait(event)
+        if events:
+            self.published = max(self.published, events[-1].rv)
 
     def close(self) -> None:
         """End every open watch (shutdown)."""
         self.closed = True
-        for queue in self._queues:
-            queue.put_nowait(_CLOSED)
+        for queues in self._queues.values():
+            for queue in queues:
+                queue.put_nowait(_CLOSED)
 
 
 # (after_rv) -> (events after it, or None when compacted); and () -> (objects, list rv).
@@ -91,7 +108,7 @@ class Watch:
         self._rv_arg, self._initial = resource_version, initial
         self._replay, self._snapshot = replay, snapshot
         self._bookmarks, self._interval = bookmarks, bookmark_interval
-        self._queue = bus.subscribe()
+        self._queue = bus.subscribe(res.key)
         self._last = 0
 
     def close(self) -> None:
@@ -113,6 +130,10 @@ class Watch:
                 if item is _CLOSED:
                     return
                 if not isinstance(item, Event):
+                    if self._queue.empty():
+                        # Every event of the resource up to what the bus has published has
+                        # been seen (other resources' events never come here).
+                        self._last = max(self._last, self._bus.published)
                     yield self._bookmark()
                     continue
                 out = self._translate(item)
@@ -122,7 +143,7 @@ class Watch:
             self._bus.unsubscribe(self._queue)
 
     async def _next(self) -> object:
-        if not self._bookmarks:
+        if not self._bookmarks or not self._queue.empty():
             return await self._queue.get()
         try:
             async with asyncio.timeout(self._interval):
@@ -154,7 +175,7 @@ class Watch:
                 yield out
 
     def _in_scope(self, event: Event) -> bool:
-        if event.res != self._res.key:
+        if event.res != self._res.key:  # replayed history is of this resource already
             return False
         return self._namespace is None or event.namespace == self._namespace
 

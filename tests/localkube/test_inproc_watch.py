@@ -128,6 +128,25 @@ async def test_periodic_bookmarks_alike(pair: Pair, kube: KubeServer) -> None:
             await s.aclose()
 
 
+async def test_bookmarks_move_on_with_other_kinds_writes(pair: Pair, kube: KubeServer) -> None:
+    """A watch is handed only its own kind's events, yet its bookmarks still say how far the
+    whole API has gone (so a watch resumed from one replays nothing it has seen)."""
+    rv = (await pair[0].list("ConfigMap", "default"))["metadata"]["resourceVersion"]
+    streams = [c.watch("ConfigMap", "default", resource_version=rv) for c in pair]
+    try:
+        secret = await pair[1].create("Secret", {"metadata": {"name": "s"}}, "default")
+        kube.service.bookmark_interval = 0.05  # the watches open at their first read, after it
+        marks = [await _take(s, 1) for s in streams]
+        newest = secret["metadata"]["resourceVersion"]
+        assert int(newest) > int(rv)
+        for mark in marks:
+            assert mark[0][0] == "BOOKMARK"
+            assert mark[0][1]["metadata"]["resourceVersion"] == newest
+    finally:
+        for s in streams:
+            await s.aclose()
+
+
 async def test_a_compacted_resource_version_is_gone_alike(start_kube: StartKube) -> None:
     server = await start_kube(history=10)
     # History is compacted as the resourceVersion crosses a multiple of 500.
