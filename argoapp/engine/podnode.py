@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+from argoapp.engine import quiet
 from argoapp.engine.api import CreatePod, DeletePod, RunHttp
 from argoapp.engine.artrepo import ArchiveLocationError, add_archive_location
 from argoapp.engine.execute import Frame, new_node
@@ -122,18 +123,16 @@ def execute_pod(p: Pass, frame: Frame, inputs: list[Obj]) -> Obj | None:
     pod = _current(p.observed.pods.get(name), node)
     if pod is None:
         return _pod_missing(p, frame, node, name)
-    outcome = assess(
-        pod,
-        _current(p.observed.task_results.get(node["id"]), node),
-        frame.tmpl,
-        p.now,
-    )
+    result = p.observed.task_results.get(node["id"])
+    before = quiet.watch(p, frame.tmpl, frame.retry_attempt, node, pod)
+    outcome = assess(pod, _current(result, node), frame.tmpl, p.now)
     # A daemon stopped because its scope ended was already finished Succeeded by
     # hooks.kill_daemons; one that dies while its scope runs has failed (and may retry).
     _apply(p, node, outcome)
     _check_timeout(p, frame, node, name)
     if frame.tmpl.get("containerSet"):
         _update_container_nodes(p, node, pod)
+    quiet.settle(p, before, node, name, pod, result)
     return node
 
 

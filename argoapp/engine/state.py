@@ -78,6 +78,7 @@ class Pass:
     # and whether the last hold was of a template any item of its loop would be held at
     held_loops: dict[int, tuple[Obj, bool]] = field(default_factory=dict)
     plain_hold: bool = False
+    quiet: Any = None  # this workflow's `quiet._Table`, found once per pass
 
     def init_counters(self) -> None:
         """Count what the pass needs to know up front (one scan of the nodes)."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from argoapp.engine import hooks, loops
+from argoapp.engine import hooks, loops, quiet
 from argoapp.engine.execute import Call, Frame, execute, new_node, resolve_holder
 from argoapp.engine.outputs import finish_with_outputs, global_outputs, outbound_of
 from argoapp.engine.podnode import held_as_before, note_held, start_item
@@ -156,6 +156,11 @@ def _execute_group(
             held_plain = step if not p.held_loops[id(step)][1] else None
             continue
         held_plain = None
+        if child is not None and not done and quiet.unchanged(p, child):
+            if item_step.get("hooks"):
+                item_scope = {**scope, **item_step.get("_item_scope", {})}
+                hooks_done &= _lifecycle_hooks(p, frame, item_step, child_name, item_scope, "steps")
+            continue  # a running pod that nothing changed since it last ran
         item_scope = {**scope, **item_step.get("_item_scope", {})}
         if not done:  # daemons that are up are still watched
             was_running = child is not None and not fulfilled(child)

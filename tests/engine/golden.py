@@ -91,14 +91,31 @@ class Sim:
     last: Result | None = None
     _left: dict[str, int] = field(default_factory=dict)
     _pending_results: dict[str, tuple[int, Obj]] = field(default_factory=dict)
+    # what each pass was handed, by name: (the world's object then, the copy handed over)
+    _handed: dict[str, dict[str, tuple[Obj, Obj]]] = field(default_factory=dict)
 
     def observed(self) -> Observed:
         return Observed(
-            pods=copy.deepcopy(self.pods),
-            task_results=copy.deepcopy(self.results),
+            pods=self._share("pods", self.pods),
+            task_results=self._share("results", self.results),
             objects=self.objects,
             locks={k: tuple(v) for k, v in self.locks.items()},
         )
+
+    def _share(self, kind: str, world: dict[str, Obj]) -> dict[str, Obj]:
+        """The world's objects as an informer hands them over: a copy, the very same one on
+        each pass until the object changes (the engine may rely on that, `engine.quiet`),
+        and never changed by the engine."""
+        handed = self._handed.setdefault(kind, {})
+        out: dict[str, Obj] = {}
+        for name, obj in world.items():
+            known = handed.get(name)
+            if known is not None and known[0] == obj:
+                assert known[1] == obj, f"the engine changed the observed {name}"
+            else:
+                known = handed[name] = (copy.deepcopy(obj), copy.deepcopy(obj))
+            out[name] = known[1]
+        return out
 
     def reconcile(self) -> Result:
         """One pass without acting on it (the workflow is not replaced). The pass must leave
