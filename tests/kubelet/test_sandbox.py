@@ -11,7 +11,7 @@ import pytest
 
 from argoapp.errors import ConfigError
 from argoapp.localkube import resources as r
-from argoapp.localkube.kubelet import Kubelet, KubeletConfig
+from argoapp.localkube.kubelet import Kubelet, KubeletConfig, sandbox
 from argoapp.localkube.kubelet.etcview import EtcView, etc_entries
 from argoapp.localkube.kubelet.sandbox import (
     FILE_SLOT,
@@ -36,6 +36,15 @@ def test_layout_shares_programs_not_the_host_root() -> None:
     entries = etc_entries()
     for name in ("hosts", "hostname"):
         assert name not in (*entries.links, *entries.binds, *entries.symlinks)
+
+
+def test_a_source_checkout_is_one_bind() -> None:
+    checkout = Path(sandbox.__file__).resolve().parents[3]  # holding the argoapp package
+    if not (checkout / "pyproject.toml").is_file():
+        pytest.skip("argoapp is installed, not run from a source checkout")
+    layout = host_layout([str(checkout / "benchmarks")])
+    assert str(checkout) in layout.binds
+    assert not any(b.startswith(f"{checkout}/") for b in layout.binds)
 
 
 def test_argv_binds_volumes_after_the_root(tmp_path: Path) -> None:

@@ -9,9 +9,10 @@ bwrap 0.8 has no overlay, so each container gets a writable directory of its own
 on top: `/usr`, `/opt`, the `/lib*` and `/bin`-style directories (recreated as symlinks where the
 host has symlinks), every directory on the kubelet's PATH (a version manager's `shims` directory
 brings its whole root: pyenv's shims run `$PYENV_ROOT/libexec/pyenv`), the Python installation
-and argoapp's own package (so `argoapp exec` runs inside). What a sandbox costs is mostly bwrap's
-mount work (it reads the whole mount table again after each bind), so it is built from as few
-binds as it can be.
+and argoapp's own package (so `argoapp exec` runs inside; run from a source checkout that holds
+its virtualenv too, the checkout is bound whole). What a sandbox costs is mostly bwrap's mount
+work (it reads the whole mount table again after each bind), so it is built from as few binds
+as it can be.
 
 /etc: the host's /etc is bound read-only at `HOST_ETC`, and the container's /etc is the
 kubelet's shared view of it (`etcview.EtcView`: a link to each host entry), bound read-only:
@@ -100,9 +101,10 @@ def host_layout(
             binds.append(path)
     candidates = [*extra_dirs, *os.get_exec_path(), sys.prefix, sys.base_prefix]
     candidates.append(os.path.dirname(os.path.realpath(sys.executable)))
-    candidates.append(str(Path(__file__).resolve().parents[2]))  # the argoapp package
+    package = Path(__file__).resolve().parents[2]  # the argoapp package
+    candidates.append(str(package))
     wanted = {_tool_root(posixpath.normpath(p)) for p in candidates if p.startswith("/")}
-    for path in sorted(wanted):
+    for path in sorted(_merge_checkout(wanted, package)):
         if os.path.isdir(path) and not _covered(path, binds, symlinks):
             binds.append(path)
     masked = tuple(os.path.realpath(h) for h in hidden)
@@ -124,6 +126,16 @@ def probe(bwrap: str) -> None:
             "namespaces (or make bwrap setuid), or start with --unsandboxed to run pods as "
             "plain host processes with no private filesystem."
         )
+
+
+def _merge_checkout(wanted: set[str], package: Path) -> set[str]:
+    """Run from a source checkout (an editable install) holding its virtualenv too, argoapp's
+    own directories are one bind of the checkout: each bind costs bwrap a mount-table read."""
+    checkout = str(package.parent)
+    if not os.path.isfile(f"{checkout}/pyproject.toml"):
+        return wanted
+    inside = {p for p in wanted if p.startswith(checkout + "/")}
+    return wanted - inside | {checkout} if len(inside) > 1 else wanted
 
 
 def _tool_root(path: str) -> str:
