@@ -41,26 +41,26 @@ def save_outputs(
 
     saved: list[Obj] = []
     errors: list[str] = []
-    staging_root = env.var_run / "outputs"
-    staging_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="staging-", dir=staging_root) as work:
-        for art in (template.get("outputs") or {}).get("artifacts") or []:
-            if not art.get("path"):
-                continue  # a `from` output of steps or DAG: the controller resolves it
-            try:
-                saved.append(_save_one(env, template, art, access, Path(work)))
-            except _Missing as e:
-                if not art.get("optional"):
-                    errors.append(str(e))
-            except (ArtifactError, OSError) as e:
-                name = str(art.get("name") or "")
-                errors.append(f"failed to save artifact {name}: {_cause(e, name)}")
-        if (template.get("archiveLocation") or {}).get("archiveLogs"):
-            for name in main_names(template):
+    declared = [a for a in (template.get("outputs") or {}).get("artifacts") or [] if a.get("path")]
+    if declared:  # (archived logs alone go up as they are: nothing to stage)
+        staging_root = env.var_run / "outputs"
+        staging_root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="staging-", dir=staging_root) as work:
+            for art in declared:  # (one with no path is a `from` output: the controller's)
                 try:
-                    saved.append(_save_log(env, template, name, access))
+                    saved.append(_save_one(env, template, art, access, Path(work)))
+                except _Missing as e:
+                    if not art.get("optional"):
+                        errors.append(str(e))
                 except (ArtifactError, OSError) as e:
-                    errors.append(f"failed to save logs of {name}: {_cause(e, f'{name}-logs')}")
+                    name = str(art.get("name") or "")
+                    errors.append(f"failed to save artifact {name}: {_cause(e, name)}")
+    if (template.get("archiveLocation") or {}).get("archiveLogs"):
+        for name in main_names(template):
+            try:
+                saved.append(_save_log(env, template, name, access))
+            except (ArtifactError, OSError) as e:
+                errors.append(f"failed to save logs of {name}: {_cause(e, f'{name}-logs')}")
     return saved, "; ".join(errors)
 
 

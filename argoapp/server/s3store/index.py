@@ -164,6 +164,17 @@ class Index:
         """Record an object (replacing any); the blob the replaced object had."""
         return await self._run(lambda db: _put(db, bucket, obj))
 
+    def put_waiting(self, bucket: str, obj: ObjectRow) -> str | None:
+        """`put` for a thread that may block (never the index's own, nor an event loop's):
+        straight to the index's thread, with no trip through the loop."""
+
+        def call() -> str | None:
+            assert self._db is not None, "index used before open"
+            with self._db:
+                return _put(self._db, bucket, obj)
+
+        return self._thread.submit(call).result()
+
     async def delete(self, bucket: str, key: str) -> str | None:
         """Forget an object; the blob it had (None when there was none)."""
 

@@ -247,18 +247,13 @@ class S3Store:
 
     def _call(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` on the store's loop and wait for it (never from that loop's own thread)."""
-        loop = self._loop
-        if loop is None or not self._started:
-            work.close()
-            raise S3Error("InternalError", "The built-in store is not started")
         try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
+            self._blocking_allowed()
+        except BaseException:
             work.close()
-            raise RuntimeError("the store's blocking calls cannot be made on its own loop")
-        return asyncio.run_coroutine_threadsafe(work, loop).result()
+            raise
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
 
     def refusal(self, access_key: str, secret_key: str) -> str | None:
         """Why a request signed with these keys would be refused, in S3's words (None: it would
@@ -288,8 +283,10 @@ class S3Store:
 
         The blob is written on the calling thread, straight under its final name (no reader
         finds it before the index names it, and one a crash left unnamed goes at start), and
-        the store's loop does only the index write. Few system calls on purpose: each one a
-        role thread makes gives up the GIL and costs context switches to get it back."""
+        the index's thread records it: the store's loop is not involved. Few system calls on
+        purpose: each one a role thread makes gives up the GIL and costs context switches to
+        get it back."""
+        self._blocking_allowed()
         check_key(key)
         blob = self._local_blob_id()
         final = self._storage.blobs.path(blob)
@@ -313,12 +310,26 @@ class S3Store:
             row = ObjectRow(
                 key, blob, size, digest.hexdigest(), LOCAL_CONTENT_TYPE, time.time(), "{}"
             )
-            self._call(objects.record(self._storage, bucket, row))
+            old = self._storage.index.put_waiting(bucket, row)
         except BaseException:
             final.unlink(missing_ok=True)  # not written whole, or not recorded: not kept
             raise
         finally:
             os.close(src)
+        if old:
+            self._storage.blobs.path(old).unlink(missing_ok=True)  # the object it replaced
+
+    def _blocking_allowed(self) -> None:
+        """Refuse a blocking call before the store started, or on its own loop's thread."""
+        loop = self._loop
+        if loop is None or not self._started:
+            raise S3Error("InternalError", "The built-in store is not started")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            raise RuntimeError("the store's blocking calls cannot be made on its own loop")
 
     def _local_blob_id(self) -> str:
         """A new blob id without a system call: a hash of this store's random prefix and a
