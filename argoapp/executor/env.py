@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,18 +50,28 @@ class ExecEnv:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ExecEnv:
-        """The settings from the process environment (or `environ`)."""
+    def from_environ(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        place: Callable[[str], Path] = Path,
+        mainctrfs: Path | None = None,
+        termination_log: Path | None = None,
+    ) -> ExecEnv:
+        """The settings from the process environment (or `environ`). A caller outside the pod
+        (the kubelet) gives `place`, which maps a pod path to where it is, and the two paths
+        that are its own."""
         e = os.environ if environ is None else environ
         template = e.get("ARGO_TEMPLATE", "")
         if template == OFFLOADED:
             template = (Path(CONFIG_DIR) / "ARGO_TEMPLATE").read_text()
         return cls(
-            var_run=Path(e.get("ARGO_VAR_RUN") or "/var/run/argo"),
-            staging=Path(e.get("ARGO_STAGING_DIR") or "/argo/staging"),
-            inputs=Path(e.get("ARGO_INPUTS_DIR") or "/argo/inputs/artifacts"),
-            mainctrfs=Path(e.get("ARGO_MAINCTRFS") or "/mainctrfs"),
-            termination_log=Path(e.get("ARGO_TERMINATION_LOG") or "/dev/termination-log"),
+            var_run=place(e.get("ARGO_VAR_RUN") or "/var/run/argo"),
+            staging=place(e.get("ARGO_STAGING_DIR") or "/argo/staging"),
+            inputs=place(e.get("ARGO_INPUTS_DIR") or "/argo/inputs/artifacts"),
+            mainctrfs=mainctrfs or place(e.get("ARGO_MAINCTRFS") or "/mainctrfs"),
+            termination_log=termination_log
+            or place(e.get("ARGO_TERMINATION_LOG") or "/dev/termination-log"),
             container_name=e.get("ARGO_CONTAINER_NAME") or "main",
             node_id=e.get("ARGO_NODE_ID", ""),
             pod_name=e.get("ARGO_POD_NAME", ""),

@@ -15,9 +15,8 @@ Blocking file work only (callers run it on a thread); no API calls, no processes
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from argoapp.executor import outputs
@@ -48,13 +47,22 @@ def classify(argv: Sequence[str]) -> tuple[str, list[str]]:
 
 def mount_source(mounts: Sequence[Mount], inside: str) -> Path | None:
     """The host path behind `inside` when a mount covers it (read-only ones too)."""
+    return _source(_deepest_first(mounts), inside)
+
+
+def _deepest_first(mounts: Sequence[Mount]) -> list[tuple[str, Path]]:
+    """(target, source) of each mount, the longest target first (the one that wins)."""
+    found = [(m.target.rstrip("/") or "/", m.source) for m in mounts]
+    return sorted(found, key=lambda t: len(t[0]), reverse=True)
+
+
+def _source(ordered: list[tuple[str, Path]], inside: str) -> Path | None:
     inside = posixpath.normpath("/" + inside.lstrip("/"))
-    for mount in sorted(mounts, key=lambda m: len(m.target), reverse=True):
-        target = mount.target.rstrip("/") or "/"
+    for target, source in ordered:
         if inside == target:
-            return mount.source
+            return source
         if inside.startswith(target + "/"):
-            return mount.source / inside[len(target) + 1 :]  # both normalised: no relpath
+            return source / inside[len(target) + 1 :]  # both normalised: no relpath
     return None
 
 
@@ -65,20 +73,18 @@ def exec_env(env: dict[str, str], mounts: Sequence[Mount], state: Path) -> ExecE
     private root would be), and so does the termination log.
     """
     scratch = state / "scratch"
-    environ = dict(env)
-    if environ.get("ARGO_TEMPLATE") == OFFLOADED:
-        found = mount_source(mounts, f"{CONFIG_DIR}/ARGO_TEMPLATE")
-        environ["ARGO_TEMPLATE"] = found.read_text() if found is not None else "{}"
-    base = ExecEnv.from_environ(environ)
+    ordered = _deepest_first(mounts)
+    environ: Mapping[str, str] = env
+    if env.get("ARGO_TEMPLATE") == OFFLOADED:
+        found = _source(ordered, f"{CONFIG_DIR}/ARGO_TEMPLATE")
+        environ = {**env, "ARGO_TEMPLATE": found.read_text() if found is not None else "{}"}
 
-    def host(path: Path) -> Path:
-        return mount_source(mounts, str(path)) or scratch / str(path).lstrip("/")
+    def host(path: str) -> Path:
+        return _source(ordered, path) or scratch / path.lstrip("/")
 
-    return dataclasses.replace(
-        base,
-        var_run=host(base.var_run),
-        staging=host(base.staging),
-        inputs=host(base.inputs),
+    return ExecEnv.from_environ(
+        environ,
+        place=host,
         mainctrfs=scratch / "mainctrfs",
         termination_log=state / "termination-log",
     )
