@@ -253,3 +253,30 @@ async def test_a_plain_process_ends_with_its_supervisor(tmp_path: Path) -> None:
         await client.close()
         kill_supervisor(data)
     await until(lambda: not Path(f"/proc/{pid}").exists(), timeout=10)
+
+
+async def test_a_start_sent_with_its_spec_and_an_exit_told_with_its_record(tmp_path: Path) -> None:
+    """The kubelet sends the spec with the start (the supervisor writes spec.json, for a
+    kubelet that adopts the attempt later) and is told the exit record and the termination
+    message with the exit, even when the container ended before anyone asked to follow it."""
+    state = tmp_path / "data" / "pods" / "uid" / "containers" / "main" / "0"
+    state.mkdir(parents=True)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    argv = ["sh", "-c", "printf 'bad input' > termination-log; exit 3"]
+    body = {"sandboxed": False, "argv": argv, "env": env, "cwd": str(state)}
+    data = tmp_path / "data"
+    client = procs.SupervisorClient(data)
+    try:
+        started = await client.start(state, body)
+        await until((state / "exit.json").exists, timeout=30)
+        await asyncio.sleep(0.2)  # the news has come before `exited` is asked for
+        async with asyncio.timeout(30):
+            told = await client.exited(state)
+    finally:
+        await client.close()
+        kill_supervisor(data)
+    assert json.loads((state / "spec.json").read_text()) == body
+    assert told is not None and told["exitCode"] == 3
+    assert told["startedAt"] == started["startedAt"] and told["terminationMessage"] == "bad input"
+    on_disk = json.loads((state / "exit.json").read_text())
+    assert on_disk["startedAt"] == started["startedAt"] and "terminationMessage" not in on_disk

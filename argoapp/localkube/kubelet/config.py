@@ -13,8 +13,8 @@ Layout under `DATA_DIR`:
     pods/<uid>/bin/                             unsandboxed: pod-private `python` -> `python3`
     pods/<uid>/containers/<container>/<restartCount>/
         spec.json   what the supervisor runs  started.json  when and which process began
-        exit.json   exit code and end time    container.log CRI-format log
-        inprocess.json  an init or wait the kubelet runs itself (role, env, start time)
+        exit.json   exit code, start and end  container.log CRI-format log
+        inprocess.json  a wait the kubelet runs itself (role, env, start time)
         termination-log  bound at the container's terminationMessagePath
     pvcs/<namespace>/<claim>/                   persistentVolumeClaim contents (outlive pods)
     supervisor.json / supervisor.log            the container supervisor's identity and errors

@@ -18,9 +18,10 @@ asks it to start every container (`start`):
 `tick` does what the emissary and wait do on a timer: sidecars get SIGTERM once every main
 ended (SIGKILL after the grace period), and ARGO_DEADLINE signals the mains as wait would.
 
-Restarts: an in-process init or wait leaves `inprocess.json` in its attempt directory, and
-`exit.json` when done. A kubelet that restarts runs an unfinished init or wait again in the
-same attempt (both are idempotent: files are rewritten, the task result is created or
+Restarts: an in-process wait leaves `inprocess.json` in its attempt directory while it runs,
+and an init or wait leaves `exit.json` (with its start time) when done; an init cut short
+leaves nothing that counts as started. A kubelet that restarts runs an unfinished init or wait
+again in the same attempt (both are idempotent: files are rewritten, the task result is created or
 patched); a wrapped container (marked by `emissary` in its `spec.json`) is adopted as any other and
 wrapped again, and what the emissary leaves behind is written when it ends, or by wait for
 one that ended while no kubelet ran.
@@ -236,6 +237,10 @@ class PodRoles:
                 waiting = True
         return SIDECAR_RECHECK if waiting else None
 
+    def deadline_passed(self) -> bool:
+        """Whether wait's deadline passed (its message is in the termination log)."""
+        return self._main_kill_at is not None
+
     def _deadline(self) -> float | None:
         if self.wait_env is None or self.wait_env.deadline == NO_DEADLINE:
             return None
@@ -311,6 +316,22 @@ def _has_artifacts(template: Obj) -> bool:
     return bool(inputs or outputs or (template.get("archiveLocation") or {}).get("archiveLogs"))
 
 
+SMALL_LOG = 64 * 1024  # a container log up to this size is split on the event loop
+
+
+def _small_finish(template: Obj, name: str, log: Path) -> bool:
+    """Whether the emissary's leftovers for `name` are a few small files: no output files of
+    main to copy (they may be whole trees to pack), and a short log to split."""
+    if name == "main" and template.get("outputs"):
+        return False
+    try:
+        return log.stat().st_size <= SMALL_LOG
+    except FileNotFoundError:
+        return True  # nothing printed
+    except OSError:
+        return False
+
+
 def _soonest(now: float, delay: float | None, *times: float | None) -> float | None:
     """The smallest of `delay` and the delays until the monotonic `times` (None: none)."""
     delays = [t - now for t in times if t is not None and t != float("inf")]
@@ -362,10 +383,12 @@ class EmissaryAttempt:
         elif self.inner.signalled and ended.exit_code > 128:
             ended = replace(ended, exit_code=SIGNALLED)
         root = self.pod.worker.paths.root(self.name)
-        await asyncio.to_thread(
-            roles.finish_emissary, self.env, self.pod.template(), self.name, ended.exit_code,
-            self.state / "container.log", root,
-        )  # fmt: skip
+        template, log = self.pod.template(), self.state / "container.log"
+        args = (self.env, template, self.name, ended.exit_code, log, root)
+        if _small_finish(template, self.name, log):
+            roles.finish_emissary(*args)  # a few small files: less than a trip to a thread
+        else:
+            await asyncio.to_thread(roles.finish_emissary, *args)
         self.pod.finished.add(self.name)
         return ended
 
@@ -401,10 +424,15 @@ class RoleAttempt:
         self.pod = pod
         self.started_at: str | None = rfc3339_nano()
         self.signalled = False
-        self._killed = asyncio.Event()
-        # One record (no started.json, no empty log or termination log: each new file costs):
-        # what ran and since when. A failure writes the log and the termination log.
-        _write_role(state / ROLE_FILE, role, env, self.started_at)
+        self._killed = False
+        self._work: asyncio.Future[Exit] | None = None
+        # At most one record while it runs (no started.json, no empty log or termination log:
+        # each new file costs): what ran and since when, for a wait, which runs as long as the
+        # mains do. An init lasts milliseconds and leaves only its exit.json: one cut short by
+        # a kubelet stop left nothing that counts, so it runs again in the same attempt, as an
+        # init with its record does. A failure writes the log and the termination log.
+        if role != roles.INIT:
+            _write_role(state / ROLE_FILE, role, env, self.started_at)
 
     @property
     def restart_count(self) -> int:
@@ -412,26 +440,30 @@ class RoleAttempt:
 
     async def wait(self) -> Exit:
         """Run the role; how it ended. Cancelled (kubelet stop), it leaves no exit record."""
-        work = asyncio.ensure_future(self._init() if self.role == roles.INIT else self._wait())
-        killed = asyncio.ensure_future(self._killed.wait())
+        # The role runs as a task of its own, which `kill` cancels: awaiting it directly costs
+        # no second task for the kill nor an `asyncio.wait` (and a cancelled `wait`, the
+        # kubelet stopping, cancels it too).
+        self._work = work = asyncio.ensure_future(
+            self._init() if self.role == roles.INIT else self._wait()
+        )
+        if self._killed:
+            work.cancel()
         try:
-            await asyncio.wait([work, killed], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for future in (work, killed):
-                future.cancel()
-            await asyncio.gather(work, killed, return_exceptions=True)
-        if work.cancelled():
+            ended = await work
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._killed or (task is not None and task.cancelling()):
+                raise  # the kubelet stops (no exit record), not a kill
             ended = Exit(SIGNALLED, "Error", "", self.started_at)  # killed, as a SIGKILL would
-        elif (error := work.exception()) is not None:
+        except Exception as error:
             # A failure the role did not expect (a bug, not a bad input): the container fails
             # with its cause as the message; the operator gets the traceback, once.
             log.error("executor role %s failed", self.role, exc_info=error)
             ended = self._failed(f"executor {self.role} failed: {type(error).__name__}: {error}")
-        else:
-            ended = work.result()
         ended = replace(ended, started_at=self.started_at, finished_at=rfc3339_nano())
         record: Obj = {"exitCode": ended.exit_code, "finishedAt": ended.finished_at,
-                       "reason": ended.reason, "message": ended.message}  # fmt: skip
+                       "reason": ended.reason, "message": ended.message,
+                       "startedAt": self.started_at}  # fmt: skip
         write_json_atomic(self.state / "exit.json", record)
         return ended
 
@@ -463,7 +495,9 @@ class RoleAttempt:
             await self.pod.report(self.env, results.reported)
         except ApiError as e:
             return self._failed(f"cannot report the outputs: {e}")
-        message = roles.read_message(self.env.termination_log)
+        # A wait that succeeded has a termination message only when the deadline passed.
+        deadline_passed = self.pod.deadline_passed()
+        message = roles.read_message(self.env.termination_log) if code or deadline_passed else ""
         return Exit(code, "Completed" if code == 0 else "Error", message)
 
     def _failed(self, message: str) -> Exit:
@@ -479,7 +513,9 @@ class RoleAttempt:
 
     def kill(self) -> None:
         self.signalled = True
-        self._killed.set()
+        self._killed = True
+        if self._work is not None:
+            self._work.cancel()
 
     def force(self) -> None:
         self.kill()

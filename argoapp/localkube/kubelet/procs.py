@@ -2,8 +2,9 @@
 
 Called by the container runtime (`runtime`) and by the kubelet's clean-up. `SupervisorClient`
 connects to the supervisor of the kubelet's data dir (see `shim`), starting one when none
-answers, and turns its messages into futures: `start` returns once the process runs (or could
-not start), `exited` once `exit.json` is written. A lost connection is made again and every
+answers, and turns its messages into futures: `start` (which hands over the attempt's spec)
+returns once the process runs (or could not start), `exited` once `exit.json` is written, with
+the exit record the supervisor sent along. A lost connection is made again and every
 attempt still followed is followed again, so a supervisor that died (and the sandboxes with it)
 answers through its successor, which knows nothing of them: their exits come out unknown. This
 module never decides what a container's exit means.
@@ -123,21 +124,37 @@ class SupervisorClient:
     _reading: asyncio.Task[None] | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _started: dict[str, list[asyncio.Future[dict[str, Any]]]] = field(default_factory=dict)
-    _exited: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict)
-    _sending: set[asyncio.Task[None]] = field(default_factory=set)
+    _exited: dict[str, list[asyncio.Future[dict[str, Any]]]] = field(default_factory=dict)
+    _sending: set[asyncio.Task[Any]] = field(default_factory=set)
     _closed: bool = False
+    # Attempts this client started, by the connection it started them on: the supervisor
+    # tells that connection of their exit unasked, so `exited` sends no `follow` for them.
+    _following: dict[str, asyncio.StreamWriter | None] = field(default_factory=dict)
+    _told: dict[str, dict[str, Any]] = field(default_factory=dict)  # exits nobody waited for yet
 
-    async def start(self, state: Path) -> dict[str, Any]:
-        """Start the attempt whose `spec.json` is in `state`; its start record ({} if none)."""
-        started: asyncio.Future[dict[str, Any]] = self._future(self._started, str(state))
-        await self._send({"start": str(state)})
+    async def start(self, state: Path, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Start the attempt in `state` (its `spec.json`: `spec`, which the supervisor writes
+        there, or the one on disk); its start record ({} if none)."""
+        key = str(state)
+        started: asyncio.Future[dict[str, Any]] = self._future(self._started, key)
+        self._following[key] = None
+        self._told.pop(key, None)
+        self._following[key] = await self._send(
+            {"start": key} if spec is None else {"start": key, "spec": spec}
+        )
         return await started
 
-    async def exited(self, state: Path) -> None:
-        """Until the attempt in `state` is not running (its `exit.json`, if any, is written)."""
-        ended = self._future(self._exited, str(state))
-        await self._send({"follow": str(state)})
-        await ended
+    async def exited(self, state: Path) -> dict[str, Any] | None:
+        """Until the attempt in `state` is not running (its `exit.json`, if any, is written);
+        the exit record the supervisor sent with the news (None when it sent none)."""
+        key = str(state)
+        via = self._following.pop(key, None)
+        if key in self._told:
+            return _exit_record(self._told.pop(key))
+        ended = self._future(self._exited, key)
+        if via is None or via is not self._writer or via.is_closing():
+            await self._send({"follow": key})
+        return _exit_record(await ended)
 
     def signal(self, state: Path, *, kill: bool) -> None:
         """SIGTERM to the attempt's main process, or SIGKILL to all of it (not waited for)."""
@@ -165,20 +182,22 @@ class SupervisorClient:
         table.setdefault(state, []).append(future)
         return future
 
-    async def _send(self, message: dict[str, Any]) -> None:
-        """Send `message`, on a new connection if the one there broke (once)."""
+    async def _send(self, message: dict[str, Any]) -> asyncio.StreamWriter:
+        """Send `message`, on a new connection if the one there broke (once); the connection
+        it went on."""
         for last in (False, True):
             writer = await self._connection()
             try:
                 writer.write(json.dumps(message).encode() + b"\n")
                 await writer.drain()
-                return
+                return writer
             except (ConnectionError, OSError):
                 if last:
                     raise
                 writer.close()
                 if self._writer is writer:
                     self._writer = None
+        raise AssertionError("unreachable")  # the last try returns or raises
 
     async def _connection(self) -> asyncio.StreamWriter:
         async with self._lock:
@@ -236,9 +255,12 @@ class SupervisorClient:
             for future in self._started.pop(state, []):
                 if not future.done():
                     future.set_result({})
-            for ended in self._exited.pop(state, []):
+            waiting = self._exited.pop(state, [])
+            for ended in waiting:
                 if not ended.done():
-                    ended.set_result(None)
+                    ended.set_result(message)
+            if not waiting and state in self._following:
+                self._told[state] = message  # ended before its `exited` was called
 
     def _answer_started(self) -> None:
         """Starts in flight when the connection broke: whether they ran, follow tells."""
@@ -255,6 +277,11 @@ class SupervisorClient:
             for future in futures:
                 if not future.done():
                     future.cancel()
+
+
+def _exit_record(message: dict[str, Any]) -> dict[str, Any] | None:
+    record = message.get("exit")
+    return record if isinstance(record, dict) else None
 
 
 _spawned: list[int] = []  # supervisors this process started (reaped once they end)

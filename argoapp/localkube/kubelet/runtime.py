@@ -26,9 +26,13 @@ from argoapp.localkube.kubelet.accounts import AccountTokens
 from argoapp.localkube.kubelet.commands import resolve
 from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths, pods_dir
 from argoapp.localkube.kubelet.env import container_env, service_env
-from argoapp.localkube.kubelet.shim import write_json_atomic
 from argoapp.localkube.kubelet.sources import Sources
-from argoapp.localkube.kubelet.volumes import container_mounts, materialise, private_dir
+from argoapp.localkube.kubelet.volumes import (
+    Volume,
+    container_mounts,
+    materialise,
+    private_dir,
+)
 
 Obj = dict[str, Any]
 UNKNOWN_REASON = "ContainerStatusUnknown"
@@ -101,7 +105,9 @@ class Attempt:
 
     async def wait(self) -> Exit:
         """Until the attempt ends; how it ended."""
-        await self.supervisor.exited(self.state)
+        told = await self.supervisor.exited(self.state)
+        if told is not None:  # the supervisor sent the record: no file to read back
+            return exit_from(self.state, told, self.fallback_to_logs)
         ended = read_exit(self.state, self.fallback_to_logs)
         if ended is not None:
             return ended
@@ -134,12 +140,27 @@ def read_exit(state: Path, fallback_to_logs: bool = False) -> Exit | None:
     data = procs.read_json(state / "exit.json")
     if data is None:
         return None
+    return exit_from(state, data, fallback_to_logs)
+
+
+def exit_from(state: Path, data: Obj, fallback_to_logs: bool = False) -> Exit:
+    """An attempt's end from its exit record (`exit.json`'s content)."""
     code = int(data.get("exitCode", 137))
-    started = procs.read_json(state / "started.json") or procs.read_json(state / IN_PROCESS_MARK)
-    started = started or {}
+    started_at = data.get("startedAt")  # kept with the exit since; else in the start record
+    if started_at is None:
+        started = procs.read_json(state / "started.json")
+        started = started or procs.read_json(state / IN_PROCESS_MARK) or {}
+        started_at = started.get("startedAt")
     reason = str(data.get("reason") or ("Completed" if code == 0 else "Error"))
-    message = str(data.get("message") or "") or _termination_message(state, code, fallback_to_logs)
-    return Exit(code, reason, message, started.get("startedAt"), data.get("finishedAt"))
+    message = str(data.get("message") or "")
+    told = data.get("terminationMessage")  # the supervisor read the termination log for us
+    if message:
+        pass
+    elif isinstance(told, str) and (told or code == 0 or not fallback_to_logs):
+        message = told
+    else:
+        message = _termination_message(state, code, fallback_to_logs)
+    return Exit(code, reason, message, started_at, data.get("finishedAt"))
 
 
 def _termination_message(state: Path, code: int, fallback_to_logs: bool) -> str:
@@ -232,11 +253,26 @@ class Runtime:
         return await self.launch(prepared)
 
     async def prepare(
-        self, pod: Obj, container: Obj, restart_count: int, sources: Sources
+        self,
+        pod: Obj,
+        container: Obj,
+        restart_count: int,
+        sources: Sources,
+        volumes: dict[str, Volume] | None = None,
     ) -> Prepared:
-        """Resolve what the attempt runs and lay out its volumes; nothing is started."""
+        """Resolve what the attempt runs and lay out its volumes (or take `volumes`, which
+        `volumes` made for another container of the pod just before); nothing is started."""
         paths = PodPaths(self.data_dir, pod["metadata"]["uid"])
-        return self._prepare(pod, container, paths, restart_count, sources)
+        if volumes is None:
+            volumes = self.volumes(pod, sources)
+        return self._prepare(pod, container, paths, restart_count, sources, volumes)
+
+    def volumes(self, pod: Obj, sources: Sources) -> dict[str, Volume]:
+        """The pod's area and its volumes on disk, by name."""
+        paths = PodPaths(self.data_dir, pod["metadata"]["uid"])
+        private_dir(pods_dir(self.data_dir))
+        private_dir(paths.base)
+        return materialise(pod, paths, sources, self.config)
 
     async def launch(
         self, prepared: Prepared, argv: list[str] | None = None, record: Obj | None = None
@@ -248,16 +284,21 @@ class Runtime:
         else:
             await self.lay_out(prepared)
         spec = self._spec(prepared, argv or prepared.argv) | (record or {})
-        write_json_atomic(prepared.state / "spec.json", spec)
-        started = await self.supervisor.start(prepared.state)
+        # The supervisor writes spec.json (for a kubelet that adopts the attempt after a
+        # restart) on its own core, before it starts anything.
+        started = await self.supervisor.start(prepared.state, spec)
         at = started.get("startedAt")
         return Attempt(prepared.state, self.supervisor, prepared.fallback_to_logs, at)
 
     def _prepare(
-        self, pod: Obj, container: Obj, paths: PodPaths, restart_count: int, sources: Sources
+        self,
+        pod: Obj,
+        container: Obj,
+        paths: PodPaths,
+        restart_count: int,
+        sources: Sources,
+        volumes: dict[str, Volume],
     ) -> Prepared:
-        private_dir(pods_dir(self.data_dir))
-        private_dir(paths.base)
         hostname = pod_hostname(pod)
         cfg = self.config
         node = {"nodeName": cfg.node_name, "hostIP": cfg.host_ip, "podIP": cfg.pod_ip}
@@ -270,7 +311,6 @@ class Runtime:
         )  # fmt: skip
         env["PATH"] = f"{env['PATH']}:{pod_bin}" if env.get("PATH") else pod_bin
         argv = resolve(container, cfg.images, cfg.executor_image, env)
-        volumes = materialise(pod, paths, sources, cfg)
         mounts = container_mounts(pod, container, volumes, env)
         state = paths.attempt(str(container["name"]), restart_count)
         state.mkdir(parents=True, exist_ok=True)

@@ -22,10 +22,14 @@ One process for every container rather than one per container: a Python process 
 cost more CPU and memory than the rest of a short pod put together. Sandboxes die with it
 (`bwrap --die-with-parent`), and a kubelet that finds it gone reports their exits unknown.
 
-Protocol, one JSON object per line. Kubelet to supervisor: `{"start": STATE}`, `{"follow":
-STATE}` (answered with `exited` at once when STATE does not run here), `{"signal": STATE,
+Protocol, one JSON object per line. Kubelet to supervisor: `{"start": STATE, "spec": {…}}` (the
+supervisor writes the spec to STATE/spec.json before it starts anything; without `spec`, the
+spec.json there is run), `{"follow": STATE}` (answered with `exited` at once when STATE does
+not run here; the connection that started an attempt follows it already), `{"signal": STATE,
 "kill": BOOL}`. Supervisor to kubelet: `{"started": STATE, "startedAt": …}` (also sent, before
-`exited`, for a start that failed) and `{"exited": STATE}` once `exit.json` is written.
+`exited`, for a start that failed) and `{"exited": STATE, "exit": {…}}` once `exit.json` is
+written: `exit` is its record plus the container's `terminationMessage`, so the kubelet reads
+no file back (a supervisor that knows nothing of STATE sends no `exit`).
 
 It must stay stdlib-only and import nothing from argoapp: `shim_argv()` runs it by file path with
 `python -I -S` (no site-packages), and a frozen binary dispatches `sys.argv[1] == SHIM_ARG` to
@@ -61,6 +65,7 @@ _OUTBOX_MAX = 16 << 20  # bytes a kubelet may leave unread before it is dropped
 _IDLE_EXIT = 2.0  # seconds with no kubelet and no container before the daemon ends
 _SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
 _LINE_MAX = 1 << 20  # a request line longer than this ends the connection
+_MESSAGE_LIMIT = 4096  # bytes of a termination log that make its message, as the kubelet's
 
 
 _trace_fd: list[int] = []  # ARGOAPP_TRACE's file, opened at the first stamp
@@ -100,9 +105,16 @@ def socket_name(data_dir: str) -> str:
 
 def rfc3339_nano(ns: int | None = None) -> str:
     """`2006-01-02T15:04:05.999999999Z`, the timestamp of CRI log lines."""
+    global _SECOND
     ns = time.time_ns() if ns is None else ns
     secs, frac = divmod(ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
+    second = _SECOND  # one tuple, replaced whole: threads never see half of it
+    if second[0] != secs:  # formatted once a second, not per stamp (one per log chunk)
+        second = _SECOND = (secs, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)))
+    return f"{second[1]}.{frac:09d}Z"
+
+
+_SECOND: tuple[int, str] = (-1, "")  # the last second `rfc3339_nano` formatted, and its text
 
 
 def write_json_atomic(
@@ -338,8 +350,9 @@ class Container:
             return False
         return not self.streams or time.monotonic() - self.exited_at > _DRAIN_AFTER_EXIT
 
-    def finish(self) -> None:
-        """Close the log and write `exit.json`."""
+    def finish(self) -> dict[str, Any]:
+        """Close the log and write `exit.json`; the record, with the termination message the
+        container wrote, for the kubelets (`terminationMessage`: they read no file for it)."""
         assert self.child is not None and self.logs is not None
         for fd in list(self.streams):
             os.close(fd)
@@ -351,10 +364,22 @@ class Container:
         code = self.child.returncode
         code = 128 - code if code < 0 else code
         record: dict[str, Any] = {"exitCode": code, "finishedAt": rfc3339_nano()}
+        if self.record.get("startedAt"):
+            record["startedAt"] = self.record["startedAt"]
         text = self.first_stderr.decode(errors="replace")
         if self.sandboxed and code == _BWRAP_FAILED and text.startswith("bwrap: "):
             record.update(exitCode=128, reason="StartError", message=_start_error(text))
         write_json_atomic(os.path.join(self.state, "exit.json"), record)
+        return {**record, "terminationMessage": _termination_message(self.state)}
+
+
+def _termination_message(state: str) -> str:
+    """What the container wrote to its termination log ("" when nothing)."""
+    try:
+        with open(os.path.join(state, "termination-log"), "rb") as f:
+            return f.read(_MESSAGE_LIMIT).decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _filled_pipe(content: bytes) -> int:
@@ -519,8 +544,11 @@ class Daemon:
 
     # -- containers ----------------------------------------------------------------------
 
-    def start(self, state: str, follower: socket.socket | None) -> None:
-        """Start the attempt in `state` (a repeated request only adds a follower)."""
+    def start(
+        self, state: str, follower: socket.socket | None, spec: dict[str, Any] | None = None
+    ) -> None:
+        """Start the attempt in `state` (a repeated request only adds a follower), as `spec`
+        says (written to its spec.json first) or its spec.json."""
         container = self.running.get(state)
         if container is not None:  # asked again (a kubelet that restarted): it runs already
             if follower is not None:
@@ -530,8 +558,13 @@ class Daemon:
             return
         _trace("request", state)
         try:
-            with open(os.path.join(state, "spec.json")) as f:
-                spec = json.load(f)
+            if spec is None:
+                with open(os.path.join(state, "spec.json")) as f:
+                    spec = json.load(f)
+            else:
+                write_json_atomic(os.path.join(state, "spec.json"), spec)
+            if not isinstance(spec, dict):
+                raise ValueError("spec.json holds no object")
             container = Container(state, spec)
             error = container.start()
             _trace("spawned", state)
@@ -575,13 +608,14 @@ class Daemon:
         if container.info_fd is not None:
             self.sel.unregister(container.info_fd)
         self._started(container)
+        message: dict[str, Any] = {"exited": container.state}
         try:
-            container.finish()
+            message["exit"] = container.finish()
         except Exception as e:  # its area was removed under it, or the disk refused
             print(f"shim: {container.state}: exit not recorded: {e}", file=sys.stderr)
         del self.running[container.state]
         _trace("recorded", container.state)
-        self._tell(container.followers, {"exited": container.state})
+        self._tell(container.followers, message)
 
     # -- kubelets ------------------------------------------------------------------------
 
@@ -626,7 +660,8 @@ class Daemon:
                 self._tell({conn}, {"exited": str(request[key])})  # nothing of ours runs there
                 return
         if "start" in request:
-            self.start(str(request["start"]), conn)
+            spec = request.get("spec")
+            self.start(str(request["start"]), conn, spec if isinstance(spec, dict) else None)
         elif "follow" in request:
             container = self.running.get(str(request["follow"]))
             if container is None:

@@ -98,7 +98,17 @@ def check(pod: Obj, container: Obj) -> None:
     """Raise `CommandError` when a field the kubelet reads for `container` is malformed."""
     spec = pod.get("spec") or {}
     _check(spec, _POD, "spec")
+    check_container(pod, container)
+    _check_values(spec)
+
+
+def check_container(pod: Obj, container: Obj) -> None:
+    """`check` of the container's own fields only (the pod's were checked already)."""
+    spec = pod.get("spec") or {}
     _check(container, _CONTAINER, _where(spec, container))
+
+
+def _check_values(spec: Obj) -> None:
     policy = spec.get("restartPolicy")
     if policy is not None and policy not in RESTART_POLICIES:
         raise _invalid("spec.restartPolicy", f"unsupported value {policy!r}, "

@@ -207,6 +207,21 @@ class PodOutcome:
     message: str = ""
 
 
+def pod_phase(
+    pod: Obj,
+    inits: Sequence[ContainerState],
+    mains: Sequence[ContainerState],
+    outcome: PodOutcome | None = None,
+) -> str:
+    """The phase `pod_status` reports: a stored final phase stays, an outcome overrides."""
+    old = _dict(pod.get("status")).get("phase")
+    if old in TERMINAL:
+        return str(old)
+    if outcome is not None:
+        return outcome.phase
+    return phase(str((pod.get("spec") or {}).get("restartPolicy") or "Always"), inits, mains)
+
+
 def pod_status(
     pod: Obj,
     inits: Sequence[ContainerState],
@@ -220,13 +235,8 @@ def pod_status(
     started: bool = True,
 ) -> Obj:
     """The whole `.status` of `pod` (None values clear old keys under a merge patch)."""
-    spec = pod.get("spec") or {}
     old = _dict(pod.get("status"))
-    computed = phase(str(spec.get("restartPolicy") or "Always"), inits, mains)
-    if old.get("phase") in TERMINAL:
-        computed = old["phase"]
-    elif outcome is not None:
-        computed = outcome.phase
+    computed = pod_phase(pod, inits, mains, outcome)
     status: Obj = {
         "phase": computed,
         "conditions": keep_transition_times(

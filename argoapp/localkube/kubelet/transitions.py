@@ -7,8 +7,9 @@ worker publishes after each change.
 Adoption rules (`resume`), per container, from its attempt directories:
 - the latest attempt has an exit record: it ended (while the kubelet was down, perhaps);
 - its shim is alive (same pid, start time and boot): it is running, and is followed again;
-- it is an init or wait the kubelet ran in-process (`inprocess.json`) with no exit record: it
-  runs again in the same attempt;
+- it is a wait the kubelet ran in-process (`inprocess.json`) with no exit record: it runs
+  again in the same attempt (an init cut short left no record: its attempt did not count, and
+  it runs again in the same directory);
 - its shim is gone without an exit record, or the container's status says it started but no
   attempt directory is left: it ends `ContainerStatusUnknown` and the pod fails. Nothing is ever
   re-run on a guess.

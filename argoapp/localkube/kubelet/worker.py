@@ -36,7 +36,15 @@ from argoapp.localkube.kubelet.config import KubeletConfig, PodPaths
 from argoapp.localkube.kubelet.env import CONFIG_ERROR
 from argoapp.localkube.kubelet.inprocess import PodRoles
 from argoapp.localkube.kubelet.runtime import Prepared, Running, Runtime
-from argoapp.localkube.kubelet.status import TERMINAL, ContainerState, PodOutcome, pod_status
+from argoapp.localkube.kubelet.sources import Sources
+from argoapp.localkube.kubelet.status import (
+    TERMINAL,
+    ContainerState,
+    PodOutcome,
+    pod_phase,
+    pod_status,
+)
+from argoapp.localkube.kubelet.volumes import Volume
 from argoapp.localkube.lifecycle import now_rfc3339
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.patching import MERGE
@@ -115,6 +123,9 @@ class PodWorker:
         self.roles = PodRoles(self) if runtime.config.executor_in_process else None
         # Main containers' first attempts, prepared while the init containers run.
         self._early: dict[str, asyncio.Task[Prepared]] = {}
+        # The pod (this very object) whose sources and volumes were read and made for its
+        # containers' first attempts, with them (see `_prepare`).
+        self._setup: tuple[Obj, Sources, dict[str, Volume]] | None = None
 
     @property
     def config(self) -> KubeletConfig:
@@ -171,12 +182,11 @@ class PodWorker:
                     self.roles.observe()
                 if self._terminal() and self.attempts:
                     self.request_stop(self._grace_period())
-                first = asyncio.create_task(self._first_status(), name=f"pod-status-{self.name}")
+                self._defer()  # the pod's first status, even when no container has changed
                 flow = asyncio.create_task(self._flow(), name=f"pod-flow-{self.name}")
                 try:
                     self.idle = await self._supervise(flow)
                 finally:
-                    await _cancelled(first)
                     await _cancelled(self._deferred)
                     await self._drop_early()
                 if self.idle:
@@ -193,12 +203,6 @@ class PodWorker:
         finally:
             await _cancelled(flow)
         await self._finish()
-
-    async def _first_status(self) -> None:
-        """The pod's first status, even when no container has changed yet."""
-        await asyncio.sleep(status_defer(len(self.peers)))
-        if self._published is None:
-            await self.publish(now=True)
 
     async def _internal_error(self) -> None:
         if self._terminal():
@@ -221,6 +225,7 @@ class PodWorker:
         """Until the flow is done and the pod deleted (False), or the pod finished with nothing
         left running (True: the worker may end until the deletion comes): deadlines, stops,
         signals."""
+        watched: asyncio.Task[None] | None = None
         while True:
             self._check_deadline()
             if self.stop is not None:
@@ -237,14 +242,13 @@ class PodWorker:
             timeout = STOP_POLL if self.stop is not None and not flow_done else self._idle()
             if roles_due is not None:
                 timeout = roles_due if timeout is None else min(timeout, roles_due)
-            woken = asyncio.ensure_future(self._wake.wait())
-            waiters: list[asyncio.Future[Any]] = [woken]
-            if flow is not None and not flow_done:
-                waiters.append(flow)
-            try:
-                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                woken.cancel()
+            if flow is not None and not flow_done and flow is not watched:
+                flow.add_done_callback(lambda _: self._wake.set())  # its end wakes us too
+                watched = flow
+            # One event to wait on, no task or future a turn (a turn per pod event).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     def _idle(self) -> float | None:
         deadline = self._deadline()
@@ -255,8 +259,10 @@ class PodWorker:
     def _deadline(self) -> float | None:
         # Not a number: `specs.check` fails the pod at its first container start.
         seconds = specs.number((self.pod.get("spec") or {}).get("activeDeadlineSeconds"))
+        if seconds is None:
+            return None
         start = parse_time(self.start_time)
-        if seconds is None or start is None:
+        if start is None:
             return None
         return start + seconds
 
@@ -400,9 +406,20 @@ class PodWorker:
                 self._early[st.name] = task
 
     async def _prepare(self, container: Obj, restart_count: int) -> Prepared:
-        specs.check(self.pod, container)
-        found = await sources.fetch(self.service, self.pod, self.runtime.accounts)
-        prepared = await self.runtime.prepare(self.pod, container, restart_count, found)
+        pod = self.pod
+        setup = self._setup
+        if setup is None or setup[0] is not pod or restart_count:
+            specs.check(pod, container)
+            found = await sources.fetch(self.service, pod, self.runtime.accounts)
+            volumes = self.runtime.volumes(pod, found)
+            # The pod's other containers prepared next (at its start, before anything about
+            # it changes) share what was read and made: a kubelet syncs a pod's sources and
+            # volumes once, not per container.
+            self._setup = setup = (pod, found, volumes) if restart_count == 0 else None
+        else:
+            specs.check_container(pod, container)
+            _pod, found, volumes = setup
+        prepared = await self.runtime.prepare(pod, container, restart_count, found, volumes)
         if self.roles is None or self.roles.launches(prepared):
             await self.runtime.lay_out(prepared)
         return prepared
@@ -431,10 +448,13 @@ class PodWorker:
                 return await self.roles.start(prepared)
             return await self.runtime.launch(prepared)
         except CommandError as e:
+            self._setup = None  # a retry reads and makes everything again
             return e
         except OSError as e:  # the disk or the host refused: retried, as a kubelet does
+            self._setup = None
             return CommandError("CreateContainerError", str(e))
         except ApiError as e:  # its ConfigMaps and Secrets could not be read: retried
+            self._setup = None
             return CommandError(CONFIG_ERROR, f"cannot read the pod's ConfigMaps and Secrets: {e}")
         except Exception as e:
             # Something no check foresaw (or a bug): the container fails, and the pod with it,
@@ -455,20 +475,26 @@ class PodWorker:
         await asyncio.sleep(status_defer(len(self.peers)))
         await self.publish(now=True)
 
+    def _defer(self) -> None:
+        """Have the status written within `status_defer` (once for any number of changes)."""
+        if self._deferred is None or self._deferred.done():
+            self._deferred = asyncio.create_task(
+                self._publish_deferred(), name=f"pod-status-{self.name}"
+            )
+
     async def _publish(self, now: bool) -> None:
         if self.gone:
+            return
+        if not now and pod_phase(self.pod, self.inits, self.mains, self.outcome) not in TERMINAL:
+            # The deferred write builds the status then, and skips it when nothing changed:
+            # building it now too would only be thrown away.
+            self._defer()
             return
         status = pod_status(
             self.pod, self.inits, self.mains, now=now_rfc3339(), start_time=self.start_time,
             host_ip=self.config.host_ip, pod_ip=self.config.pod_ip, outcome=self.outcome,
         )  # fmt: skip
         if self._published is not None and _same(status, self._published):
-            return
-        if not now and status.get("phase") not in TERMINAL:
-            if self._deferred is None or self._deferred.done():
-                self._deferred = asyncio.create_task(
-                    self._publish_deferred(), name=f"pod-status-{self.name}"
-                )
             return
         try:
             stored = await self.service.patch(
@@ -484,6 +510,9 @@ class PodWorker:
         if stored["metadata"].get("uid") == self.uid:
             self.pod = stored
         self._published = status
+        deferred = self._deferred
+        if deferred is not None and deferred is not asyncio.current_task():
+            deferred.cancel()  # what it was to write is written
 
     async def _finish(self) -> None:
         """The pod's processes are gone: final status, remove its area, delete it for good."""
