@@ -24,11 +24,13 @@ def workflow_key_of(obj: Obj) -> str | None:
 
 
 class ByWorkflow:
-    """Object names of one kind, grouped by the workflow they belong to."""
+    """Objects of one kind, grouped by the workflow they belong to."""
 
     def __init__(self, informer: Informer) -> None:
         self.informer = informer
-        self._names: dict[str, set[str]] = {}
+        # By workflow key, then name: the informer's cached object, as its events hand it over
+        # (after a relist an unchanged object may be the cache's equal, not the very same).
+        self._objects: dict[str, dict[str, Obj]] = {}
 
     def update(self, kind: str, obj: Obj, old: Obj | None) -> str | None:
         """Record an informer event; the workflow key it concerns (None when unlabelled)."""
@@ -38,30 +40,23 @@ class ByWorkflow:
         if before is not None and (before != after or kind == "DELETED"):
             self._discard(before, name)
         if after is not None and kind != "DELETED":
-            self._names.setdefault(after, set()).add(name)
+            self._objects.setdefault(after, {})[name] = obj
         return after or before
 
     def objects(self, workflow_key: str) -> dict[str, Obj]:
-        """This workflow's objects by name, as the informer has them now (every pass asks,
-        for thousands of pods in a big workflow: the engine only looks them up by name)."""
-        namespace = workflow_key.partition("/")[0]
-        found: dict[str, Obj] = {}
-        get = self.informer.get
-        for name in self._names.get(workflow_key, ()):  # kept current by every event
-            obj = get(namespace, name)
-            if obj is not None:
-                found[name] = obj
-        return found
+        """This workflow's objects by name, as the informer has them now (a copy of the
+        index, not of the objects: every pass asks, for thousands of pods in a big one)."""
+        return dict(self._objects.get(workflow_key, {}))
 
     def count(self, workflow_key: str) -> int:
-        return len(self._names.get(workflow_key, ()))
+        return len(self._objects.get(workflow_key, ()))
 
     def _discard(self, workflow_key: str, name: str) -> None:
-        names = self._names.get(workflow_key)
-        if names is not None:
-            names.discard(name)
-            if not names:
-                del self._names[workflow_key]
+        objects = self._objects.get(workflow_key)
+        if objects is not None:
+            objects.pop(name, None)
+            if not objects:
+                del self._objects[workflow_key]
 
 
 class Unfinished:
