@@ -100,6 +100,7 @@ class KubeApi(Protocol):
         resource_version: str = "",
         timeout_seconds: int = 300,
         seen: Callable[[Obj], bool] | None = None,
+        transform: Callable[[Obj], Obj] | None = None,
     ) -> AsyncGenerator[tuple[str, Obj], None]:
         """(type, object) pairs, BOOKMARKs included, until the server ends the watch.
 
@@ -107,7 +108,10 @@ class KubeApi(Protocol):
         `contextlib.aclosing` (or to the end) so the watch is released promptly. `seen`, when
         given, is asked about each ADDED or MODIFIED object first (it must neither change nor
         keep it): True drops the event, as one the caller has already (an informer's own
-        write), before an implementation copies the object for it.
+        write), before an implementation copies the object for it. `transform`, when given,
+        makes what is handed over of each ADDED, MODIFIED or DELETED object (it must not
+        change its argument; its result may share parts of it): an implementation then
+        copies only what it keeps.
         """
         ...
 

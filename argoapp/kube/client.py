@@ -39,6 +39,7 @@ REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 # Response bodies larger than this are parsed off the event loop; request bodies are streamed.
 _BIG_BODY = 256 * 1024
 _CHANGES = ("ADDED", "MODIFIED")  # the watch events a `seen` filter is asked about
+_OBJECT_EVENTS = ("ADDED", "MODIFIED", "DELETED")  # the ones a `transform` makes
 _PATCH_TYPES = {
     "merge": "application/merge-patch+json",
     "json": "application/json-patch+json",
@@ -235,12 +236,13 @@ class Kube:
         resource_version: str = "",
         timeout_seconds: int = 300,
         seen: Callable[[Obj], bool] | None = None,
+        transform: Callable[[Obj], Obj] | None = None,
     ) -> AsyncGenerator[tuple[str, Obj], None]:
         """(type, object) pairs, BOOKMARKs included, until the server ends the watch.
 
         A resourceVersion older than the server keeps raises `Gone` (an HTTP 410 or an ERROR
-        event with code 410); other ERROR events raise their error. `seen` drops events as
-        `api.KubeApi.watch` says.
+        event with code 410); other ERROR events raise their error. `seen` drops events and
+        `transform` makes their objects as `api.KubeApi.watch` says.
         """
         k = self._kind(kind)
         query = _query(
@@ -259,6 +261,8 @@ class Kube:
             async for event in watching.events(resp.content):
                 if seen is not None and event[0] in _CHANGES and seen(event[1]):
                     continue
+                if transform is not None and event[0] in _OBJECT_EVENTS:
+                    event = (event[0], transform(event[1]))
                 yield event
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             raise Unavailable(f"watch of {k.plural} broke: {_describe(e)}") from None

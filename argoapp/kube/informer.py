@@ -169,6 +169,7 @@ class Informer:
             resource_version=self.resource_version,
             timeout_seconds=self.timeout_seconds,
             seen=self._seen,
+            transform=self.transform,  # in process, only what it keeps is copied
         )
         received = 0
         async with contextlib.aclosing(stream):
@@ -188,9 +189,7 @@ class Informer:
         if kind == "BOOKMARK":
             self.resource_version = rv or self.resource_version
             return
-        if self.transform is not None:
-            obj = self.transform(obj)
-        key = object_key(obj)
+        key = object_key(obj)  # (the watch has applied `transform`)
         old = self.cache.get(key)
         if kind == "DELETED":
             self.cache.pop(key, None)

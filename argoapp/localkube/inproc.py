@@ -249,12 +249,14 @@ class InProcessKube:
         resource_version: str = "",
         timeout_seconds: int = 300,
         seen: Callable[[Obj], bool] | None = None,
+        transform: Callable[[Obj], Obj] | None = None,
     ) -> AsyncGenerator[tuple[str, Obj], None]:
         """(type, object) pairs, BOOKMARKs included, until localkube ends the watch.
 
         A resourceVersion older than localkube keeps raises `Gone`; the watch ends after
-        `timeout_seconds` (0: never), as the HTTP server ends it. `seen` drops events as
-        `api.KubeApi.watch` says, before their object is copied.
+        `timeout_seconds` (0: never), as the HTTP server ends it. `seen` drops events and
+        `transform` makes their objects as `api.KubeApi.watch` says, both before the object
+        is copied (so only what `transform` keeps is).
         """
         k = _kind(kind)
         k.path(namespace)
@@ -300,8 +302,11 @@ class InProcessKube:
                     fresh = fresh and _INITIAL_EVENTS_END not in annotations
                 elif seen is not None and kind_ != "DELETED" and seen(obj):
                     continue  # the caller has it: a big workflow is not copied for nothing
-                elif not fresh:
-                    obj = copy_json(obj)
+                else:
+                    if transform is not None:
+                        obj = transform(obj)
+                    if not fresh:
+                        obj = copy_json(obj)
                 yield kind_, obj
         finally:
             w.close()

@@ -257,3 +257,34 @@ async def test_events_the_caller_has_seen_are_dropped_alike(pair: Pair) -> None:
     finally:
         for s in streams:
             await s.aclose()
+
+
+async def test_transformed_events_alike_and_their_own(pair: Pair) -> None:
+    """`transform` makes what is handed over of each event, over HTTP and in process alike;
+    in process only what it keeps is copied, and still nothing is shared with other
+    watchers (the transform keeps `data` by reference)."""
+    rv = (await pair[0].list("ConfigMap", "default"))["metadata"]["resourceVersion"]
+
+    def slim(obj: Obj) -> Obj:
+        return {"metadata": obj["metadata"], "data": obj["data"]}
+
+    plain = pair[1].watch("ConfigMap", "default", resource_version=rv)
+    streams = [c.watch("ConfigMap", "default", resource_version=rv, transform=slim) for c in pair]
+    try:
+        await pair[1].create("ConfigMap", _cm("warm"), "default")
+        for s in [*streams, plain]:  # once each has seen a change, the next come live
+            await _take(s, 1)
+        await pair[1].create("ConfigMap", _cm("t"), "default")
+        await pair[1].patch("ConfigMap", "t", {"data": {"k": "live"}}, "default")
+        await pair[1].delete("ConfigMap", "t", "default")
+        got = [await _take(s, 3) for s in streams]
+        assert got[0] == got[1]
+        assert [t for t, _ in got[0]] == ["ADDED", "MODIFIED", "DELETED"]
+        assert all(set(o) == {"metadata", "data"} for _, o in got[1])
+        got[1][1][1]["data"]["k"] = "changed by the slim watcher"
+        untouched = await _take(plain, 3)
+        assert untouched[1][1]["data"] == {"k": "live"}
+        assert untouched[1][1]["kind"] == "ConfigMap"
+    finally:
+        for s in [*streams, plain]:
+            await s.aclose()
