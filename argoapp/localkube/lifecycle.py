@@ -14,6 +14,7 @@ server's and garbage collector's, done synchronously:
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +29,20 @@ ORPHAN = "orphan"
 _PROTECTED_NAMESPACES = {"default", "kube-system", "kube-public"}
 
 
+# The last second formatted and its text: a second's timestamps are asked for many times (every
+# object created, every pod status), and formatting one costs twenty times reading the clock.
+_formatted: tuple[int, str] = (-1, "")
+
+
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now, as Kubernetes writes timestamps (second precision, UTC, `Z`)."""
+    global _formatted
+    second = int(time.time())
+    known = _formatted  # one read: another thread may replace it meanwhile
+    if known[0] != second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        known = _formatted = (second, text)
+    return known[1]
 
 
 def check_preconditions(res: r.Resource, obj: Obj, preconditions: Obj | None) -> None:
