@@ -98,8 +98,10 @@ def test_the_etc_view_follows_the_host_etc(tmp_path: Path) -> None:
     (tmp_path / "run" / "resolv.conf").write_text("nameserver 127.0.0.53\n")
     (source / "resolv.conf").symlink_to(tmp_path / "run" / "resolv.conf")
     views = tmp_path / "views"
+    (views / ".new-stopped").mkdir(parents=True)  # a build a stopped kubelet left half-done
     etc = EtcView(views, str(source))
     view, entries = etc.current()
+    assert [p.name for p in views.iterdir()] == [view.name]
     assert entries.links == ("passwd", "ssl") and entries.binds == ("resolv.conf",)
     assert os.readlink(view / "passwd") == "/.localkube/etc/passwd"
     assert os.readlink(view / "mtab") == "/proc/self/mounts"

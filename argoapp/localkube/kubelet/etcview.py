@@ -16,6 +16,7 @@ their content, as when resolv.conf is replaced) reuses the one on disk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -30,6 +31,7 @@ POD_HOSTS = "/.localkube/hosts"  # the pod's /etc/hosts and /etc/hostname, in th
 POD_HOSTNAME = "/.localkube/hostname"
 POD_ETC = ("hosts", "hostname")
 _VERSION = "1"  # part of a view's name: a change in what a view holds makes new ones
+_PARTIAL = ".new-"  # a view being built
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ class EtcView:
         if self._directory is None:
             self._directory = Path(tempfile.mkdtemp(prefix="argoapp-etc-"))
             weakref.finalize(self, shutil.rmtree, self._directory, True)
+        elif self._current is None:  # the first build: what a stopped kubelet left half-built
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(self._directory):
+                    if entry.name.startswith(_PARTIAL):
+                        shutil.rmtree(entry.path, ignore_errors=True)
         self._directory.mkdir(parents=True, exist_ok=True)
         return self._directory
 
@@ -106,7 +113,7 @@ class EtcView:
         final = parent / name
         if final.is_dir():
             return final, entries
-        new = Path(tempfile.mkdtemp(prefix=".new-", dir=parent))
+        new = Path(tempfile.mkdtemp(prefix=_PARTIAL, dir=parent))
         try:
             _fill(new, entries, self.source)
             os.chmod(new, 0o755)  # a container's other users read /etc too
