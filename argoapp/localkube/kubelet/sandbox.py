@@ -171,34 +171,53 @@ class SandboxSpec:
 
 def prepare_root(layout: HostLayout, spec: SandboxSpec, home: str, python3: str | None) -> None:
     """Make the container's root ready for bwrap (idempotent: restarts reuse it)."""
-    root = spec.root
-    try:
-        root.mkdir(parents=True)
-    except FileExistsError:
-        _refresh_root(layout, root, python3)
-    else:
+    root = str(spec.root)  # str paths: pathlib's joins cost more than these calls themselves
+    if _make_root(root):
         _new_root(layout, root, python3)
-    os.chmod(root / "tmp", 0o1777)
-    (root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
-    spec.termination_log.touch()
+    else:
+        _refresh_root(layout, spec.root, python3)
+    os.chmod(f"{root}/tmp", 0o1777)
+    _mkdirs(f"{root}/{home.lstrip('/')}")
+    os.close(os.open(spec.termination_log, os.O_WRONLY | os.O_CREAT, 0o666))
     if spec.termination_path == DEFAULT_TERMINATION_PATH:
         _link_termination_log(spec)
-    workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
-    if workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
+    if spec.working_dir.strip("/"):
+        workdir = host_path_of(spec.root, spec.mounts, spec.working_dir)
+        if workdir is not None:
+            workdir.mkdir(parents=True, exist_ok=True)
 
 
-def _new_root(layout: HostLayout, root: Path, python3: str | None) -> None:
+def _make_root(root: str) -> bool:
+    """Whether the root was just made (not there from an earlier attempt)."""
+    try:
+        os.mkdir(root)
+    except FileExistsError:
+        return False
+    except FileNotFoundError:
+        os.makedirs(root)  # the pod's first root: its parent too
+    return True
+
+
+def _mkdirs(path: str) -> None:
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+
+
+def _new_root(layout: HostLayout, root: str, python3: str | None) -> None:
     """A root just made: what it holds is made without first looking whether it exists (a
     pod's start is mostly new roots)."""
     for name in _NEW_ROOT_DIRS:
-        os.mkdir(root / name)
-    os.chmod(root / "var" / "tmp", 0o1777)
+        os.mkdir(f"{root}/{name}")
+    os.chmod(f"{root}/var/tmp", 0o1777)
     for path, target in layout.symlinks.items():
-        os.symlink(target, root / path.lstrip("/"))
+        os.symlink(target, f"{root}{path}")
     if python3:
-        os.mkdir(root / POD_BIN.lstrip("/"))
-        os.symlink(python3, root / POD_BIN.lstrip("/") / "python")
+        os.mkdir(f"{root}{POD_BIN}")
+        os.symlink(python3, f"{root}{POD_BIN}/python")
 
 
 def _refresh_root(layout: HostLayout, root: Path, python3: str | None) -> None:
@@ -220,7 +239,7 @@ def _refresh_root(layout: HostLayout, root: Path, python3: str | None) -> None:
 def _link_termination_log(spec: SandboxSpec) -> None:
     """The attempt's termination-log, in the root where `/dev/termination-log` leads: a link
     in bwrap's /dev costs nothing, a bind of the file a read of the mount table."""
-    link = spec.root / TERMINATION_LINK.lstrip("/")
+    link = f"{spec.root}{TERMINATION_LINK}"
     try:
         os.link(spec.termination_log, link)
     except FileExistsError:  # a restart's root: the link is the earlier attempt's
