@@ -22,13 +22,13 @@ are shared by all watchers, so those (and only those) are copied.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from argoapp.kube.api import Patch, RequestCounts
 from argoapp.kube.errors import BadRequest, KubeError, NotFound, Unavailable, from_status
+from argoapp.kube.jsontext import encoded_size
 from argoapp.kube.resources import KINDS, Kind, kind_of
 from argoapp.localkube import resources
 from argoapp.localkube.apiserver import MAX_BODY_BYTES
@@ -401,7 +401,7 @@ def _scope(k: Kind, namespace: str) -> str | None:
 def _check_size(body: Any) -> None:
     """Refuse what `apiserver` refuses as too large a request body (as `Kube` encodes it)."""
     try:
-        size = len(json.dumps(body, separators=(",", ":"), allow_nan=False))
+        size = encoded_size(body, under=MAX_BODY_BYTES + 1)
     except ValueError as e:  # NaN or Infinity, which the server's JSON parser refuses
         raise ApiBadRequest(f"the request body is not valid JSON: {e}") from None
     if size > MAX_BODY_BYTES:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from argoapp.errors import ConfigError
+from argoapp.kube.jsontext import encode
 from argoapp.localkube import selectors
 
 T = TypeVar("T")
@@ -139,7 +140,7 @@ class Tx:
         namespace, name = meta.get("namespace", ""), meta["name"]
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
-        body = json.dumps(obj, separators=(",", ":"))
+        body = encode(obj)
         self.conn.execute(
             "INSERT OR REPLACE INTO objects (res, namespace, name, uid, rv, body) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -162,7 +163,7 @@ class Tx:
         )
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
-        body = json.dumps(obj, separators=(",", ":"))
+        body = encode(obj)
         self._record(Event(rv, res, namespace, "DELETED", obj, obj), body)
         return obj
 
@@ -181,7 +182,7 @@ class Tx:
         old = None
         if event.old is not None:
             plural = event.res.split(".", 1)[0]
-            old = json.dumps(selectors.projection(event.old, plural), separators=(",", ":"))
+            old = encode(selectors.projection(event.old, plural))
         self.conn.execute(
             "INSERT INTO events (rv, res, namespace, type, body, old, size) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
