@@ -9,7 +9,6 @@ into an Error node.
 
 from __future__ import annotations
 
-import copy
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from argoapp.engine.api import Settings
 from argoapp.errors import ArgoappError
 from argoapp.model import labels as L
-from argoapp.model.types import Obj
+from argoapp.model.types import Obj, copy_json
 
 MAIN = "main"
 WAIT = "wait"
@@ -32,24 +31,25 @@ class PodBuildError(ArgoappError):
 
 
 def main_containers(tmpl: Obj, kind: str, settings: Settings) -> list[Obj]:
-    """The user's container(s) of a container, script or containerSet template, unwrapped."""
+    """The user's container(s) of a container, script or containerSet template, unwrapped
+    (copies: JSON-shaped, so `copy_json`, several times faster than `copy.deepcopy`)."""
     if kind == "containerSet":
         cset = tmpl["containerSet"]
         shared = list(cset.get("volumeMounts") or [])
         ctrs = []
         for c in cset.get("containers") or []:
-            ctr = copy.deepcopy(c)
+            ctr = copy_json(c)
             ctr.pop("dependencies", None)  # the emissary reads them from the template
-            ctr["volumeMounts"] = [*(ctr.get("volumeMounts") or []), *copy.deepcopy(shared)]
+            ctr["volumeMounts"] = [*(ctr.get("volumeMounts") or []), *copy_json(shared)]
             ctrs.append(ctr)
     elif kind == "script":
-        ctr = copy.deepcopy(tmpl["script"])
+        ctr = copy_json(tmpl["script"])
         source = ctr.pop("source", "")
         if source:
             ctr["args"] = [*(ctr.get("args") or []), L.SCRIPT_PATH]
         ctrs = [ctr]
     else:
-        ctrs = [copy.deepcopy(tmpl.get("container") or {})]
+        ctrs = [copy_json(tmpl.get("container") or {})]
     for ctr in ctrs:
         ctr.setdefault("name", MAIN)
         if not ctr["name"]:
@@ -66,7 +66,7 @@ def _main_defaults(ctr: Obj, defaults: Mapping[str, Any]) -> None:
         if key == "resources" and (ctr.get("resources") or {}).get("limits"):
             continue
         if key == "resources" or ctr.get(key) in (None, "", [], {}):
-            ctr[key] = copy.deepcopy(value)
+            ctr[key] = copy_json(value)
 
 
 def template_mounts(tmpl: Obj) -> list[Obj]:
@@ -96,7 +96,7 @@ def add_volume_references(pod_spec: Obj, tmpl: Obj, spec: Obj, claims: Sequence[
         volume = next((v for v in known if v.get("name") == name), None)
         if volume is None:
             raise PodBuildError(f"volume '{name}' not found in workflow spec")
-        pod_spec["volumes"].append(copy.deepcopy(volume))
+        pod_spec["volumes"].append(copy_json(volume))
         have.add(name)
 
 
@@ -113,7 +113,7 @@ def add_input_artifacts(pod_spec: Obj, tmpl: Obj) -> None:
         {"name": INPUT_ARTIFACTS_VOLUME, "mountPath": L.INPUT_ARTIFACTS_DIR},
         *(
             {**m, "mountPath": L.MAIN_CONTAINER_FS + "/" + str(m["mountPath"]).lstrip("/")}
-            for m in copy.deepcopy(user_mounts)
+            for m in copy_json(user_mounts)
         ),
     ]
     for ctr in pod_spec["containers"]:
@@ -157,14 +157,14 @@ def _main_mounts(pod_spec: Obj) -> list[Obj]:
         for m in ctr.get("volumeMounts") or []:
             if m.get("mountPath") not in seen:
                 seen.add(m.get("mountPath"))
-                mounts.append(copy.deepcopy(m))
+                mounts.append(copy_json(m))
     return mounts
 
 
 def _user_container(c: Obj, main_mounts: list[Obj]) -> Obj:
-    ctr = copy.deepcopy(c)
+    ctr = copy_json(c)
     if ctr.pop("mirrorVolumeMounts", False):
-        ctr["volumeMounts"] = [*(ctr.get("volumeMounts") or []), *copy.deepcopy(main_mounts)]
+        ctr["volumeMounts"] = [*(ctr.get("volumeMounts") or []), *copy_json(main_mounts)]
     return ctr
 
 
