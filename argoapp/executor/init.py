@@ -17,6 +17,7 @@ to the termination log and exits 1, as Argo's init does.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -36,8 +37,8 @@ class InitError(ArgoappError):
     """The pod cannot be prepared; the init container fails with this message."""
 
 
-def run_init(env: ExecEnv, access: ArtifactAccess | None = None) -> None:
-    """Do the init container's work for the pod described by `env`."""
+def run_init(env: ExecEnv, access: ArtifactAccess | None = None) -> Obj:
+    """Do the init container's work for the pod described by `env`; the template it wrote."""
     try:
         template = json.loads(env.template_json or "{}")
     except ValueError as e:
@@ -52,6 +53,7 @@ def run_init(env: ExecEnv, access: ArtifactAccess | None = None) -> None:
         from argoapp.executor.artifact_inputs import load_inputs
 
         load_inputs(env, template, access)
+    return template
 
 
 def install_program(target: Path) -> None:
@@ -60,14 +62,19 @@ def install_program(target: Path) -> None:
     if getattr(sys, "frozen", False):
         shutil.copyfile(sys.executable, tmp)
     else:
-        package_parent = Path(argoapp.__file__).resolve().parent.parent
-        tmp.write_text(
-            "#!/bin/sh\n"
-            f"PYTHONPATH={_quote(str(package_parent))}${{PYTHONPATH:+:$PYTHONPATH}} "
-            f'exec {_quote(sys.executable)} -m argoapp exec "$@"\n'
-        )
+        tmp.write_text(_wrapper())
     tmp.chmod(0o755)
     os.replace(tmp, target)
+
+
+@functools.cache  # the same for every pod this process prepares (the kubelet runs init often)
+def _wrapper() -> str:
+    package_parent = Path(argoapp.__file__).resolve().parent.parent
+    return (
+        "#!/bin/sh\n"
+        f"PYTHONPATH={_quote(str(package_parent))}${{PYTHONPATH:+:$PYTHONPATH}} "
+        f'exec {_quote(sys.executable)} -m argoapp exec "$@"\n'
+    )
 
 
 def _quote(text: str) -> str:

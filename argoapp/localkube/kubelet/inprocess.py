@@ -140,6 +140,11 @@ class PodRoles:
                 self._template = found
         return self._template or {}
 
+    def wrote_template(self, template: Obj) -> None:
+        """Init wrote `template` to /var/run/argo/template: no need to read it back."""
+        if self._template is None and template:
+            self._template = template
+
     def _has_dependencies(self, name: str) -> bool:
         for member in (self.template().get("containerSet") or {}).get("containers") or []:
             if member.get("name") == name and member.get("dependencies"):
@@ -474,11 +479,12 @@ class RoleAttempt:
                 template = json.loads(self.env.template_json)
                 access = await self.pod.artifact_access(template, roles.INIT)
             if access is None and not getattr(sys, "frozen", False):
-                run_init(self.env, None)  # a few small files: less than a trip to a thread
+                wrote = run_init(self.env, None)  # a few small files: less than a thread trip
             else:  # downloads, or a frozen build copying its whole program
-                await _on_role_thread(access, run_init, self.env, access)
+                wrote = await _on_role_thread(access, run_init, self.env, access)
         except (ArgoappError, OSError, ValueError) as e:
             return self._failed(str(e))
+        self.pod.wrote_template(wrote)
         return Exit(0, "Completed")
 
     async def _wait(self) -> Exit:

@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -339,7 +340,7 @@ class Runtime:
 
     def _lay_out(self, prepared: Prepared) -> None:
         box, env, home = prepared.box, prepared.env, prepared.home
-        python3 = shutil.which("python3", path=env["PATH"])
+        python3 = _python3(env["PATH"])
         if self.layout is None:
             sandbox.write_pod_bin(box.pod_bin, python3)
             _unsandboxed_root(box, home)
@@ -372,6 +373,22 @@ def _unsandboxed_root(box: sandbox.SandboxSpec, home: str) -> None:
     cwd = sandbox.host_path_of(box.root, box.mounts, box.working_dir) or box.root
     cwd.mkdir(parents=True, exist_ok=True)
     (box.root / home.lstrip("/")).mkdir(parents=True, exist_ok=True)
+
+
+PYTHON3_TTL = 30.0  # seconds a lookup of python3 on a PATH is reused
+_PYTHON3: dict[str, tuple[float, str | None]] = {}
+
+
+def _python3(path: str) -> str | None:
+    """`python3` on `path` (a search of every directory: reused for a while, as every pod of a
+    kubelet has the same PATH; looked up again later, as the host may install or remove it)."""
+    now = time.monotonic()
+    found = _PYTHON3.get(path)
+    if found is None or now - found[0] > PYTHON3_TTL:
+        if len(_PYTHON3) >= 64:  # pods with PATHs of their own: never a growing table
+            _PYTHON3.clear()
+        found = _PYTHON3[path] = (now, shutil.which("python3", path=path))
+    return found[1]
 
 
 def pod_hostname(pod: Obj) -> str:
