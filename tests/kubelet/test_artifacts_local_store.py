@@ -167,6 +167,36 @@ async def test_a_missing_secret_or_a_wrong_key_fails_the_pod(kube: LocalKube) ->
     assert "access denied (SignatureDoesNotMatch" in message, message
 
 
+async def test_a_changed_or_deleted_secret_is_what_the_next_pod_gets(kube: LocalKube) -> None:
+    """The kubelet keeps the Secrets its roles read (pod after pod of a workflow names the
+    same one), but never past a change: the next pod sees the new keys, or no Secret."""
+
+    def logged(name: str) -> Obj:
+        return {
+            "name": name,
+            "container": {"image": "busybox", "command": ["sh", "-c", "echo hi"]},
+            "archiveLocation": {**location(f"wf/{name}", secret="rotating"), "archiveLogs": True},
+        }
+
+    def wait_message(pod: Obj) -> str:
+        wait = next(c for c in pod["status"]["containerStatuses"] if c["name"] == "wait")
+        return str(wait["state"]["terminated"].get("message") or "")
+
+    await kube.service.create(r.SECRETS, "default", secret("rotating", ACCESS, SECRET_KEY))
+    pod, _ = await run_pod(kube, logged("first"), "wf-first")
+    assert pod["status"]["phase"] == "Succeeded", wait_message(pod)
+    await kube.service.replace(
+        r.SECRETS, "default", "rotating", secret("rotating", ACCESS, "rotated-away")
+    )
+    pod, _ = await run_pod(kube, logged("second"), "wf-second")
+    assert pod["status"]["phase"] == "Failed"
+    assert "access denied (SignatureDoesNotMatch" in wait_message(pod)
+    await kube.service.delete(r.SECRETS, "default", "rotating")
+    pod, _ = await run_pod(kube, logged("third"), "wf-third")
+    assert pod["status"]["phase"] == "Failed"
+    assert 'secrets "rotating" not found' in wait_message(pod)
+
+
 def directory_round_trip(target: LocalTarget, tmp: Path) -> list[str]:
     """Upload a directory, list it, download it, then delete it (a role thread's calls)."""
     secrets = MappingSecrets({(SECRET, "accesskey"): ACCESS, (SECRET, "secretkey"): SECRET_KEY})

@@ -50,11 +50,12 @@ from argoapp.executor.artifact_access import ArtifactAccess
 from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
 from argoapp.executor.init import run_init
 from argoapp.localkube import resources as r
-from argoapp.localkube.errors import AlreadyExists, ApiError, NotFound
+from argoapp.localkube.errors import AlreadyExists, ApiError
 from argoapp.localkube.kubelet import roles
 from argoapp.localkube.kubelet.commands import host_program
 from argoapp.localkube.kubelet.procs import read_json
 from argoapp.localkube.kubelet.runtime import Attempt, Exit, Prepared, Running
+from argoapp.localkube.kubelet.secretreads import secret_reads
 from argoapp.localkube.kubelet.shim import rfc3339_nano, write_json_atomic
 from argoapp.localkube.patching import MERGE, merge_patch
 
@@ -268,13 +269,11 @@ class PodRoles:
         if not _has_artifacts(template):
             return None
         found: dict[str, dict[str, str] | None] = {}
+        reads = secret_reads(self.worker.service)
         for name, _key in artifact_access.secret_refs_for(template, role):
             if name not in found:
-                try:
-                    secret = await self.worker.service.get(r.SECRETS, self.worker.namespace, name)
-                    found[name] = artifact_access.secret_data(secret)
-                except NotFound:
-                    found[name] = None  # the driver's read of it fails, naming the Secret
+                # None (missing): the driver's read of it fails, naming the Secret
+                found[name] = await reads.data(self.worker.namespace, name)
         local = self.worker.config.artifact_store
         access = ArtifactAccess(artifact_access.SecretData(found), DRIVERS, local)
         access.direct_only = access.serves_all(artifact_access.locations_for(template, role))

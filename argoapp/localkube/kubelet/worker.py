@@ -135,8 +135,8 @@ class PodWorker:
 
     def update(self, pod: Obj) -> None:
         """A newer version of the pod from the API."""
-        if resource_version(pod) < resource_version(self.pod):
-            return
+        if pod is not self.pod and resource_version(pod) <= resource_version(self.pod):
+            return  # older, or the version this worker has (its own status write, seen again)
         self.pod = pod
         meta = pod["metadata"]
         if meta.get("deletionTimestamp"):
