@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
 import logging
 import sys
@@ -58,6 +57,7 @@ from argoapp.localkube.kubelet.runtime import Attempt, Exit, Prepared, Running
 from argoapp.localkube.kubelet.secretreads import secret_reads
 from argoapp.localkube.kubelet.shim import rfc3339_nano, write_json_atomic
 from argoapp.localkube.patching import MERGE, merge_patch
+from argoapp.model.types import copy_json
 
 if TYPE_CHECKING:
     from argoapp.localkube.kubelet.worker import PodWorker
@@ -298,7 +298,7 @@ class PodRoles:
 
     async def report(self, env: ExecEnv, patch: Obj) -> None:
         """Create the WorkflowTaskResult with its outputs, or patch the one that exists."""
-        body = merge_patch(executor_wait.task_result(env), copy.deepcopy(patch))
+        body = merge_patch(executor_wait.task_result(env), copy_json(patch))
         namespace = self.worker.namespace
         try:
             await self.worker.service.create(r.WORKFLOWTASKRESULTS, namespace, body)
@@ -444,16 +444,11 @@ class RoleAttempt:
 
     async def wait(self) -> Exit:
         """Run the role; how it ended. Cancelled (kubelet stop), it leaves no exit record."""
-        # The role runs as a task of its own, which `kill` cancels: awaiting it directly costs
-        # no second task for the kill nor an `asyncio.wait` (and a cancelled `wait`, the
-        # kubelet stopping, cancels it too).
-        self._work = work = asyncio.ensure_future(
-            self._init() if self.role == roles.INIT else self._wait()
-        )
-        if self._killed:
-            work.cancel()
         try:
-            ended = await work
+            if self.role == roles.INIT and not self._killed and self._init_inline():
+                ended = self._init_now()  # a few small files: done before anything could kill it
+            else:
+                ended = await self._run()
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not self._killed or (task is not None and task.cancelling()):
@@ -471,14 +466,38 @@ class RoleAttempt:
         write_json_atomic(self.state / "exit.json", record)
         return ended
 
+    def _run(self) -> asyncio.Future[Exit]:
+        """The role as a task of its own, which `kill` cancels (and a cancelled `wait`, the
+        kubelet stopping, cancels too)."""
+        self._work = work = asyncio.ensure_future(
+            self._init() if self.role == roles.INIT else self._wait()
+        )
+        if self._killed:
+            work.cancel()
+        return work
+
+    def _init_inline(self) -> bool:
+        """Whether init has nothing to wait for: no artifacts to fetch, no binary to copy."""
+        return '"artifacts"' not in self.env.template_json and not getattr(sys, "frozen", False)
+
+    def _init_now(self) -> Exit:
+        try:
+            wrote = run_init(self.env, None)  # a few small files: less than a thread trip
+        except (ArgoappError, OSError, ValueError) as e:
+            return self._failed(str(e))
+        self.pod.wrote_template(wrote)
+        return Exit(0, "Completed")
+
     async def _init(self) -> Exit:
+        if self._init_inline():
+            return self._init_now()
         try:
             access = None
             if '"artifacts"' in self.env.template_json:
                 template = json.loads(self.env.template_json)
                 access = await self.pod.artifact_access(template, roles.INIT)
             if access is None and not getattr(sys, "frozen", False):
-                wrote = run_init(self.env, None)  # a few small files: less than a thread trip
+                wrote = run_init(self.env, None)
             else:  # downloads, or a frozen build copying its whole program
                 wrote = await _on_role_thread(access, run_init, self.env, access)
         except (ArgoappError, OSError, ValueError) as e:

@@ -304,7 +304,7 @@ class PodWorker:
     async def _flow(self) -> None:
         spec = self.pod.get("spec") or {}
         inits = spec.get("initContainers") or []
-        if inits:
+        if inits and not self._inits_in_process(inits):
             self._prepare_early(spec.get("containers") or [])
         for container, st in zip(inits, self.inits, strict=True):
             if not await self._run_container(container, st, init=True):
@@ -396,6 +396,12 @@ class PodWorker:
         if self.roles is None or not self.roles.quiet_start(attempt):
             await self.publish()
         return attempt
+
+    def _inits_in_process(self, inits: list[Obj]) -> bool:
+        """Whether the only init container is Argo's, which the kubelet runs itself on this
+        loop: preparing the mains "meanwhile" would overlap with nothing (and cost a task
+        each); the mains are prepared when they start."""
+        return self.roles is not None and all(c.get("name") == "init" for c in inits)
 
     def _prepare_early(self, containers: list[Obj]) -> None:
         """Prepare the main containers' first attempts now, while the init containers run: a
