@@ -146,16 +146,14 @@ def expand(text: str, mapping: Callable[[str], str]) -> str:
     """Kubernetes' `$(VAR)` expansion of `text`."""
     out: list[str] = []
     checkpoint = 0
-    cursor = 0
-    while cursor < len(text):
-        if text[cursor] == "$" and cursor + 1 < len(text):
-            out.append(text[checkpoint:cursor])
-            read, is_var, advance = _read_variable(text[cursor + 1 :])
-            out.append(mapping(read) if is_var else read)
-            cursor += advance
-            checkpoint = cursor + 1
-        cursor += 1
-    return "".join(out) + text[checkpoint:]
+    cursor = text.find("$")  # from one `$` to the next: no walk over every character
+    while 0 <= cursor < len(text) - 1:
+        out.append(text[checkpoint:cursor])
+        read, is_var, advance = _read_variable(text[cursor + 1 :])
+        out.append(mapping(read) if is_var else read)
+        checkpoint = cursor + advance + 1
+        cursor = text.find("$", checkpoint)
+    return "".join(out) + text[checkpoint:] if out else text
 
 
 def _read_variable(rest: str) -> tuple[str, bool, int]:

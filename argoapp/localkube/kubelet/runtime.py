@@ -1,14 +1,16 @@
 """The container runtime: turn a pod's container into a running attempt, and find attempts again.
 
 Called by the pod worker. `Runtime.start` resolves the command and environment, lays out the
-volumes and the sandbox root, writes the attempt's `spec.json` and starts a shim; `inspect`
-reads an attempt directory back after a kubelet restart. An `Attempt` is one run of one
-container (restartCount N lives in `containers/<name>/N`): wait for it, ask it to stop, kill it.
-What an exit means for the pod is the worker's business, not this module's.
+volumes and the sandbox root, and hands the attempt's spec to the supervisor, which writes it
+to `spec.json` and starts it; `inspect` reads an attempt directory back after a kubelet
+restart. An `Attempt` is one run of one container (restartCount N lives in
+`containers/<name>/N`): wait for it, ask it to stop, kill it. Its exit comes with the
+supervisor's news of it (exit.json is read back only after a restart or when the supervisor
+sent none). What an exit means for the pod is the worker's business, not this module's.
 
-The files a start and an exit read and write (volumes, the root's directories, spec.json,
-exit.json) are small and local, so they are done on the event loop: a hop to a thread and back
-cost more CPU than the write itself (GIL hand-offs and wake-ups), several times per pod.
+The files a start reads and writes (volumes, the root's directories) are small and local, so
+they are done on the event loop: a hop to a thread and back cost more CPU than the write
+itself (GIL hand-offs and wake-ups), several times per pod.
 """
 
 from __future__ import annotations
