@@ -16,7 +16,8 @@ Every request is counted in `request_counts` as `Kube._count` counts it.
 
 Objects handed out never alias localkube's or each other: reads come fresh from SQLite, but
 a write returns the very dict its commit event carries to every watcher, and live watch events
-are shared by all watchers, so those (and only those) are copied.
+are shared by all watchers, so those (and only those) are copied, as their JSON text reads back
+(`jsontext.copy`): what a client over HTTP would hold.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 
+from argoapp.kube import jsontext
 from argoapp.kube.api import Patch, RequestCounts
 from argoapp.kube.errors import BadRequest, KubeError, NotFound, Unavailable, from_status
 from argoapp.kube.jsontext import encoded_size
@@ -38,7 +40,7 @@ from argoapp.localkube.errors import NotFound as ApiNotFound
 from argoapp.localkube.objects import ObjectService
 from argoapp.localkube.resources import Resource
 from argoapp.localkube.watches import Watch
-from argoapp.model.types import Obj, copy_json
+from argoapp.model.types import Obj
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -147,7 +149,7 @@ class InProcessKube:
         async def create() -> Obj:
             res = self._res(k, namespace, method="POST")
             _check_size(body)
-            return copy_json(await self._service.create(res, _scope(k, namespace), body))
+            return jsontext.copy(await self._service.create(res, _scope(k, namespace), body))
 
         return await self._call(k, "create", 201, create)
 
@@ -162,7 +164,7 @@ class InProcessKube:
         async def replace() -> Obj:
             res = self._res(k, namespace, name, method="PUT")
             _check_size(body)
-            return copy_json(await self._service.replace(res, _scope(k, namespace), name, body))
+            return jsontext.copy(await self._service.replace(res, _scope(k, namespace), name, body))
 
         return await self._call(k, "update", 200, replace)
 
@@ -187,7 +189,7 @@ class InProcessKube:
             _check_size(patch)
             ctype = PATCH_TYPES[patch_type]
             scope = _scope(k, namespace)
-            return copy_json(
+            return jsontext.copy(
                 await self._service.patch(res, scope, name, ctype, patch, subresource=subresource)
             )
 
@@ -306,7 +308,7 @@ class InProcessKube:
                     if transform is not None:
                         obj = transform(obj)
                     if not fresh:
-                        obj = copy_json(obj)
+                        obj = jsontext.copy(obj)
                 yield kind_, obj
         finally:
             w.close()

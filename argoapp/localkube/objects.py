@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from argoapp.kube import jsontext
 from argoapp.localkube import lifecycle, patching, selectors, validation
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import (
@@ -34,7 +35,6 @@ from argoapp.localkube.errors import (
 from argoapp.localkube.resources import Resource
 from argoapp.localkube.storage import Event, Storage, Tx
 from argoapp.localkube.watches import Watch, WatchBus
-from argoapp.model.types import copy_json
 
 Obj = dict[str, Any]
 
@@ -219,7 +219,7 @@ class ObjectService:
             raise BadRequest("the request body must be a JSON object")
         return await self.storage.run(
             lambda tx: self._update_tx(
-                tx, res, namespace, name, lambda _old: copy_json(body), subresource, dry_run
+                tx, res, namespace, name, lambda _old: jsontext.copy(body), subresource, dry_run
             )
         )
 
@@ -241,7 +241,7 @@ class ObjectService:
             if is_apply and tx.get(res.key, _ns(res, namespace), name) is None:
                 if not isinstance(patch, dict) or not isinstance(patch.get("metadata", {}), dict):
                     raise BadRequest("an apply patch must be an object with object metadata")
-                body = copy_json(patch)
+                body = jsontext.copy(patch)
                 body.setdefault("metadata", {})["name"] = name
                 return self._create_tx(tx, res, namespace, body, dry_run)
             return self._update_tx(
@@ -392,7 +392,7 @@ def _prepare(res: Resource, namespace: str | None, body: Any, *, copy: bool = Tr
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     if copy:
-        obj = copy_json(body)
+        obj = jsontext.copy(body)
     else:  # the parts changed below, so that nothing shared with the stored object changes
         obj = dict(body)
         if isinstance(obj.get("metadata"), dict):

@@ -1,5 +1,6 @@
-"""`kube.jsontext`: orjson's text reads back as `json.dumps`' would, and the size check is
-exact wherever it can decide (pure functions: no server needed)."""
+"""`kube.jsontext`: orjson's text reads back as `json.dumps`' would, the size check is exact
+wherever it can decide, and a copy is equal and shares nothing (pure functions: no server
+needed)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from argoapp.kube.jsontext import encode, encoded_size
+from argoapp.kube.jsontext import copy, encode, encoded_size
 
 VALUES: list[Any] = [
     {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"a": "b"}}},
@@ -40,3 +41,19 @@ def test_encoded_size_is_exact_where_it_matters(value: Any) -> None:
 def test_encoded_size_refuses_nan_and_infinity(bad: Any) -> None:
     with pytest.raises(ValueError):
         encoded_size(bad, under=10**9)
+
+
+def _containers(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if isinstance(value, list):
+        return [value, *(c for v in value for c in _containers(v))]
+    return []
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_copy_is_equal_and_shares_no_container(value: Any) -> None:
+    copied = copy(value)
+    assert copied == value
+    assert json.dumps(copied, sort_keys=True) == json.dumps(value, sort_keys=True)
+    assert not {id(c) for c in _containers(copied)} & {id(c) for c in _containers(value)}
