@@ -117,7 +117,8 @@ class PodWorker:
         self._wake = asyncio.Event()
         self._publishing = asyncio.Lock()
         self._published: Obj | None = None
-        self._deferred: asyncio.Task[None] | None = None
+        self._deferred: asyncio.Task[None] | None = None  # a deferred write under way
+        self._deferred_at: asyncio.TimerHandle | None = None  # a deferred write to come
         self._killed_at: dict[str, float] = {}
         # Argo's executor roles done by the kubelet itself (see `inprocess`).
         self.roles = PodRoles(self) if runtime.config.executor_in_process else None
@@ -187,6 +188,7 @@ class PodWorker:
                 try:
                     self.idle = await self._supervise(flow)
                 finally:
+                    self._cancel_deferred()
                     await _cancelled(self._deferred)
                     await self._drop_early()
                 if self.idle:
@@ -477,16 +479,21 @@ class PodWorker:
         async with self._publishing:
             await self._publish(now)
 
-    async def _publish_deferred(self) -> None:
-        await asyncio.sleep(status_defer(len(self.peers)))
-        await self.publish(now=True)
-
     def _defer(self) -> None:
-        """Have the status written within `status_defer` (once for any number of changes)."""
-        if self._deferred is None or self._deferred.done():
-            self._deferred = asyncio.create_task(
-                self._publish_deferred(), name=f"pod-status-{self.name}"
-            )
+        """Have the status written within `status_defer` (once for any number of changes): a
+        timer, which a write meanwhile cancels, and a task only once it is due."""
+        if self._deferred_at is None and (self._deferred is None or self._deferred.done()):
+            delay = status_defer(len(self.peers))
+            self._deferred_at = asyncio.get_running_loop().call_later(delay, self._deferred_due)
+
+    def _deferred_due(self) -> None:
+        self._deferred_at = None
+        self._deferred = asyncio.create_task(self.publish(now=True), name=f"pod-status-{self.name}")
+
+    def _cancel_deferred(self) -> None:
+        if self._deferred_at is not None:
+            self._deferred_at.cancel()
+            self._deferred_at = None
 
     async def _publish(self, now: bool) -> None:
         if self.gone:
@@ -516,9 +523,10 @@ class PodWorker:
         if stored["metadata"].get("uid") == self.uid:
             self.pod = stored
         self._published = status
+        self._cancel_deferred()  # what it was to write is written
         deferred = self._deferred
         if deferred is not None and deferred is not asyncio.current_task():
-            deferred.cancel()  # what it was to write is written
+            deferred.cancel()
 
     async def _finish(self) -> None:
         """The pod's processes are gone: final status, remove its area, delete it for good."""
