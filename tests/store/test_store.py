@@ -67,6 +67,18 @@ async def test_ten_thousand_nodes_round_trip(store: Store) -> None:
     assert await store.save_nodes("big", again, (version, nodes)) == (version, [])
 
 
+async def test_nodes_of_any_json_read_back_as_saved(store: Store) -> None:
+    nodes = {
+        "text": {"message": 'héllo ✓ \n\t\x01\x7f "quoted" \\'},
+        "numbers": {"x": [0.1, 1e-7, -0.0, 2**63 - 1, 2**70, True, None]},
+        "surrogate": {"message": "\ud800"},  # what orjson refuses is written by json
+    }
+    version, _ = await store.save_nodes("odd", nodes)
+    loaded = await store.load_nodes("odd", version)
+    assert loaded is not None and loaded == nodes
+    assert all(repr(loaded[k]) == repr(v) for k, v in nodes.items())  # -0.0, 1e-07, True
+
+
 async def test_a_save_on_a_base_writes_what_changed_and_every_version_reads_whole(
     store: Store,
 ) -> None:
