@@ -15,10 +15,18 @@ def copy_json(value: T) -> T:
     return cast(T, _copy(value))
 
 
+# The containers JSON has; anything else (scalars, and subclasses) is shared, not copied.
+_NESTED = frozenset((dict, list))
+
+
 def _copy(value: Any) -> Any:
+    # The check of each value is inline (a call per scalar leaf was most of the cost), and a
+    # list of scalars (a step group's thousands of children) is copied whole, in C.
     kind = type(value)
     if kind is dict:
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _copy(v) if type(v) in _NESTED else v for k, v in value.items()}
     if kind is list:
-        return [_copy(v) for v in value]
+        if _NESTED.isdisjoint(map(type, value)):
+            return value.copy()
+        return [_copy(v) if type(v) in _NESTED else v for v in value]
     return value
