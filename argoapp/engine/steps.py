@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import partial
+from itertools import repeat
 from typing import Any
 
 from argoapp.engine import hooks, loops, quiet
@@ -133,7 +134,7 @@ def _execute_group(
         elif not items:
             _skip(p, frame, sg, f"{sg_name}.{step['name']}", step["name"], "Skipped, empty params")
         else:
-            expanded.extend((item_step, step) for item_step in items)
+            expanded.extend(zip(items, repeat(step)))  # thousands of items: no genexpr
     limit = as_int(frame.tmpl.get("parallelism"))
     running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
