@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from argoapp.localkube import resources as r
 from argoapp.localkube.kubelet import Kubelet
+from argoapp.localkube.kubelet.commands import CommandError
+from argoapp.localkube.kubelet.volumes import Volume, container_mounts
 from argoapp.localkube.objects import ObjectService
 
 from .harness import finished, logs, pod, sh, status_of, wait_for
@@ -154,3 +159,30 @@ async def test_unsupported_volume_type_is_reported(
 
     p = await wait_for(service, "nfs", reported)
     assert status_of(p, "main")["state"]["waiting"]["reason"] == "ContainerCreating"
+
+
+def test_a_sub_path_through_a_link_in_the_volume_is_followed_and_kept_inside(
+    tmp_path: Path,
+) -> None:
+    """A subPath is resolved as the kernel would bind it: plain directories as they are, a
+    link a pod left in its volume followed, and refused when it leads out of the volume."""
+    source = tmp_path / "volume"
+    (source / "real" / "deeper").mkdir(parents=True)
+    (source / "inside").symlink_to(source / "real")
+    (source / "outside").symlink_to(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    volumes = {"v": Volume(source), ".kube-api-access": Volume(tmp_path / "api", True)}
+
+    def mounted(sub: str) -> Path:
+        container = {"volumeMounts": [{"name": "v", "mountPath": "/m", "subPath": sub}]}
+        pod_spec: dict[str, Any] = {"spec": {"automountServiceAccountToken": False}}
+        return container_mounts(pod_spec, container, volumes, {})[0].source
+
+    real = source.resolve()
+    assert mounted("real/deeper") == real / "real" / "deeper"
+    assert mounted("inside/deeper") == real / "real" / "deeper"
+    assert mounted("fresh/dir") == real / "fresh" / "dir" and (source / "fresh" / "dir").is_dir()
+    assert mounted("outside/volume/real") == real / "real"  # out and back in: inside
+    for escaping in ("outside", "outside/elsewhere"):
+        with pytest.raises(CommandError, match="points outside the volume"):
+            mounted(escaping)

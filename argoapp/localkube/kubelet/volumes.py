@@ -34,6 +34,7 @@ import contextlib
 import itertools
 import os
 import posixpath
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,15 +325,34 @@ def container_mounts(
 
 
 def _sub_path(source: Path, sub: str, read_only: bool) -> Path:
-    path = source / _safe_relative(sub)
+    rel = _safe_relative(sub)
+    path = source / rel
     if not path.exists() and not path.is_symlink():
         if read_only:
             raise CommandError(MOUNT_ERROR, f"subPath {sub!r} does not exist in the volume")
         path.mkdir(parents=True, exist_ok=True)
-    resolved, base = path.resolve(), source.resolve()
+    base = source.resolve()
+    resolved = _plainly_under(base, rel) or path.resolve()
     if resolved != base and base not in resolved.parents:
         raise CommandError(MOUNT_ERROR, f"subPath {sub!r} points outside the volume")
     return resolved
+
+
+def _plainly_under(base: Path, rel: str) -> Path | None:
+    """`base/rel` when no part of `rel` is a symbolic link (then it is already resolved, as
+    `base` is, and `rel` has no `..`): an lstat a part instead of resolving the volume's whole
+    path again. None when a part is a link (or unreadable): the caller resolves it all."""
+    current = base
+    for part in rel.split("/"):
+        if part in ("", "."):
+            continue
+        current = current / part
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return None
+        except OSError:
+            return None
+    return current
 
 
 def _automount(pod: Obj) -> bool:
