@@ -84,8 +84,50 @@ def progress(p: Pass) -> None:
 
 
 def _node_progress(p: Pass) -> None:
+    """Every node's progress and the workflow's, in one loop when no node has two parents
+    (steps, loops and DAGs without joins: most workflows); otherwise `_node_progress_walked`.
+    Walking each node's descendants instead costs the square of a chain's length on every
+    pass. Nodes are made after their parents, so in the engine's own order one loop from the
+    last node back sees every child before its parent; a status in another order (one
+    restored from the store, or written by someone else) takes the walk."""
+    nodes = p.nodes
     done = total = 0
-    for node in p.nodes.values():  # every node, every pass that made or ended one: kept tight
+    sums: dict[str, tuple[int, int]] = {}
+    claimed: set[str] = set()
+    # every node, every pass that made or ended one: one loop, kept tight
+    for nid, node in reversed(nodes.items()):
+        n = m = 0
+        for cid in node.get("children") or ():
+            child = nodes.get(cid)
+            if child is None:
+                continue
+            below = sums.get(cid)
+            if cid in claimed or below is None:  # a join, or nodes not in the engine's order
+                _node_progress_walked(p)
+                return
+            claimed.add(cid)
+            n, m = n + below[0], m + below[1]
+            if child.get("type") in _COUNTED:  # `_own_progress`, inline
+                n, m = n + (child.get("phase") in _COMPLETE), m + 1
+        sums[nid] = (n, m)
+        if node.get("type") in _COUNTED:
+            total += 1
+            complete = node.get("phase") in _COMPLETE
+            done += complete
+            value = "1/1" if complete else "0/1"
+        elif m > 0:
+            value = f"{n}/{m}"
+        else:
+            continue
+        if node.get("progress") != value:
+            p.own(node)["progress"] = value
+    p.status["progress"] = f"{done}/{total}"
+
+
+def _node_progress_walked(p: Pass) -> None:
+    """`_node_progress` for nodes with a join or in another order than the engine's."""
+    done = total = 0
+    for node in p.nodes.values():
         if node.get("type") in _COUNTED:
             total += 1
             if node.get("phase") in _COMPLETE:
@@ -95,7 +137,7 @@ def _node_progress(p: Pass) -> None:
             elif node.get("progress") != "0/1":
                 p.own(node)["progress"] = "0/1"
     p.status["progress"] = f"{done}/{total}"
-    sums = _tree_sums(p)
+    sums = _walked_sums(p)
     for nid, node in p.nodes.items():
         if node.get("type") not in _COUNTED:
             n, m = sums[nid] if sums is not None else _sum_progress(p, node)
@@ -115,38 +157,9 @@ def _own_progress(node: Obj) -> tuple[int, int]:
     return (1, 1) if node.get("phase") in _COMPLETE else (0, 1)
 
 
-def _tree_sums(p: Pass) -> dict[str, tuple[int, int]] | None:
-    """Every node's sum at once, bottom up, when no node has two parents (steps, loops and
-    DAGs without joins: most workflows); None otherwise. Walking each node's descendants
-    instead costs the square of a chain's length on every pass.
-
-    Nodes are made after their parents, so in the engine's own order one loop from the last
-    node back sees every child before its parent; a status in another order (one restored
-    from the store, or written by someone else) takes the walk."""
-    nodes = p.nodes
-    sums: dict[str, tuple[int, int]] = {}
-    claimed: set[str] = set()
-    for nid in reversed(nodes):
-        n = m = 0
-        for cid in nodes[nid].get("children") or ():
-            child = nodes.get(cid)
-            if child is None:
-                continue
-            if cid in claimed:
-                return None  # a join
-            claimed.add(cid)
-            below = sums.get(cid)
-            if below is None:
-                return _walked_sums(p)
-            n, m = n + below[0], m + below[1]
-            if child.get("type") in _COUNTED:  # `_own_progress`, inline: thousands a pass
-                n, m = n + (child.get("phase") in _COMPLETE), m + 1
-        sums[nid] = (n, m)
-    return sums
-
-
 def _walked_sums(p: Pass) -> dict[str, tuple[int, int]] | None:
-    """`_tree_sums` for nodes in any order: a depth-first walk from each node."""
+    """Every node's sums for nodes in any order: a depth-first walk from each node; None when
+    a node has two parents."""
     nodes = p.nodes
     parents: set[str] = set()
     for node in nodes.values():
