@@ -178,3 +178,56 @@ async def test_pod_etc_files_are_the_pods_own_and_writable(
     lines = (await logs(kubelet, done)).splitlines()
     assert lines[0].split() == [lines[0].split()[0], "box"] and lines[1] == "box"
     assert lines[2] == "10.1.1.1 extra" and lines[3] == "writable"
+
+
+_DEV_SCRIPT = (
+    "echo x > /dev/null && echo null-ok; head -c 4 /dev/urandom | wc -c; "
+    "head -c 3 /dev/zero | wc -c; test -L /dev/fd && echo fd-link; test -e /dev/ptmx && echo ptmx; "
+    "echo s > /dev/shm/f && cat /dev/shm/f; stat -c %a /dev/shm; "
+    "echo gone > /dev/termination-log; ls /dev/pts >/dev/null && echo pts"
+)
+
+
+async def test_a_sandbox_dev_is_bwraps(service: ObjectService, kubelet: Kubelet) -> None:
+    """The sandbox's /dev is what `--dev` gives (the supervisor's template, as root): device
+    nodes that work, the fd links, ptmx and pts, a writable /dev/shm for everyone, and the
+    termination message read from /dev/termination-log."""
+    await service.create(r.PODS, "default", pod("devs", sh("main", _DEV_SCRIPT)))
+    done = await finished(service, "devs")
+    lines = (await logs(kubelet, done)).split()
+    assert lines == ["null-ok", "4", "3", "fd-link", "ptmx", "s", "1777", "pts"]
+    state = done["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert state["message"] == "gone\n"
+
+
+async def test_a_volume_under_dev_keeps_a_dev_of_its_own(
+    service: ObjectService, kubelet: Kubelet
+) -> None:
+    """A mount under /dev (but /dev/shm) needs its mount point made: such a sandbox gets
+    bwrap's writable --dev, and the volume is there."""
+    spec = {"volumes": [{"name": "v", "emptyDir": {}}]}
+    main = sh("main", "echo in > /dev/data/f && cat /dev/data/f",
+              volumeMounts=[{"name": "v", "mountPath": "/dev/data"}])  # fmt: skip
+    await service.create(r.PODS, "default", pod("devvol", main, **spec))
+    done = await finished(service, "devvol")
+    assert (await logs(kubelet, done)).split() == ["in"]
+
+
+def test_only_a_plain_dev_is_left_to_the_template(tmp_path: Path) -> None:
+    layout = host_layout(etc_dir=tmp_path / "etc")
+
+    def box(path: str, *mounts: Mount) -> SandboxSpec:
+        return SandboxSpec(
+            root=tmp_path / "root", hostname="h", pod_ip="10.0.0.9", pod_bin=tmp_path / "bin",
+            termination_log=tmp_path / "t", termination_path=path, mounts=list(mounts),
+            working_dir="/",
+        )  # fmt: skip
+
+    plain = box("/dev/termination-log", Mount(tmp_path / "s", "/dev/shm", False))
+    argv, _ = bwrap_command("/usr/bin/bwrap", layout, plain, ["true"])
+    start, end = sandbox.dev_template_slice(argv, plain) or (0, 0)
+    assert argv[start:end] == ["--dev", "/dev", "--symlink", sandbox.TERMINATION_LINK,
+                               "/dev/termination-log"]  # fmt: skip
+    for other in (box("/tmp/msg"), box("/dev/termination-log", Mount(tmp_path, "/dev/x", True))):
+        argv, _ = bwrap_command("/usr/bin/bwrap", layout, other, ["true"])
+        assert sandbox.dev_template_slice(argv, other) is None

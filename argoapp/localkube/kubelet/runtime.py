@@ -354,7 +354,11 @@ class Runtime:
         if self.layout is None:
             return _unsandboxed_spec(box, argv, env, home)
         full, files = sandbox.bwrap_command(self.bwrap, self.layout, box, argv)
-        return {"sandboxed": True, "argv": full, "env": env, "files": files}
+        spec: Obj = {"sandboxed": True, "argv": full, "env": env, "files": files}
+        dev = sandbox.dev_template_slice(full, box)
+        if dev is not None:
+            spec["devTemplate"] = dev
+        return spec
 
 
 def _unsandboxed_spec(

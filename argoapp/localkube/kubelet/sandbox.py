@@ -26,8 +26,11 @@ container's root (`etcview.POD_HOSTS`), which bwrap writes afresh at every start
 supervisor fills (`FILE_SLOT`, `spec.json`'s `files`). The pod's `python` (a link to the host's
 `python3`) is in the root at `/.localkube/bin`. The default termination-message file
 `/dev/termination-log` is a link to `/.localkube/termination-log` in the root, a hard link of
-the attempt's own file (another path is bound). `/proc` and `/dev` are the sandbox's;
-`/tmp`, the empty directories an image's root has (`/mnt`, `/srv`, …) and everything else not
+the attempt's own file (another path is bound). `/proc` is the sandbox's. `/dev` is bwrap's
+`--dev`, or, when the supervisor runs as root and nothing but /dev/shm is mounted under /dev,
+the same /dev bound read-only from the supervisor's template (`dev_template_slice`,
+`shim.own_mounts`: `--dev` binds six device nodes, each a read of the mount table), with a
+tmpfs /dev/shm of the sandbox's own. `/tmp`, the empty directories an image's root has (`/mnt`, `/srv`, …) and everything else not
 bound is the container's private root. The PID and UTS namespaces are new (the hostname is the
 pod's); the network is the host's so pods reach localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
@@ -47,6 +50,7 @@ from pathlib import Path
 
 from argoapp.errors import ConfigError
 from argoapp.localkube.kubelet.etcview import HOST_ETC, POD_HOSTNAME, POD_HOSTS, EtcView
+from argoapp.localkube.kubelet.shim import TERMINATION_LINK
 from argoapp.localkube.kubelet.volumes import Mount
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
@@ -65,7 +69,6 @@ _LOCALKUBE = ".localkube"  # in the container's root: what the kubelet puts ther
 POD_BIN = "/.localkube/bin"
 FILE_SLOT = "-1"  # in a bwrap argv: the fd of a file's content, put there by the supervisor
 DEFAULT_TERMINATION_PATH = "/dev/termination-log"
-TERMINATION_LINK = "/.localkube/termination-log"  # the attempt's termination-log, hard-linked
 # Docker's default capability set; everything else is dropped when bwrap runs as root.
 _DOCKER_CAPS = (
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
@@ -308,6 +311,25 @@ def bwrap_command(
     out += _masks(layout, spec)
     out += ["--chdir", spec.working_dir, "--", *argv]
     return out, files
+
+
+def dev_template_slice(argv: Sequence[str], spec: SandboxSpec) -> list[int] | None:
+    """Where in `argv` the supervisor may put its /dev template (`shim.own_mounts`) in place of
+    `--dev` and the termination-log link: [start, end], or None when something is mounted
+    under /dev (but /dev/shm) or the termination message has a path of its own."""
+    if spec.termination_path != DEFAULT_TERMINATION_PATH:
+        return None
+    for mount in spec.mounts:
+        target = posixpath.normpath(mount.target)
+        if target == "/dev" or (target.startswith("/dev/") and target != "/dev/shm"):
+            return None
+    for start in range(len(argv) - 4):
+        if argv[start] == "--dev" and argv[start + 1] == "/dev":
+            if list(argv[start + 2 : start + 5]) == ["--symlink", TERMINATION_LINK,
+                                                     DEFAULT_TERMINATION_PATH]:  # fmt: skip
+                return [start, start + 5]
+            return None
+    return None
 
 
 def _etc(out: list[str], layout: HostLayout, spec: SandboxSpec) -> dict[str, str]:
