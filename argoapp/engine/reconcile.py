@@ -24,7 +24,14 @@ from argoapp.engine.state import Pass, parse_time
 from argoapp.engine.templates import Source, by_name, merge_defaults
 from argoapp.engine.validate import ValidationError, validate_workflow
 from argoapp.model import labels
-from argoapp.model.phases import NodePhase, NodeType, WorkflowPhase, node_done, workflow_done
+from argoapp.model.phases import (
+    NODE_DONE,
+    NodePhase,
+    NodeType,
+    WorkflowPhase,
+    node_done,
+    workflow_done,
+)
 from argoapp.model.types import Obj, copy_json
 from argoapp.template import TemplateError, evaluate
 
@@ -74,16 +81,14 @@ def _copy_status(status: Obj) -> tuple[Obj, set[str]]:
     (see `Pass.own`), and their ids returned. Copying thousands of ended nodes was most of a
     pass over a big workflow."""
     copied = {k: copy_json(v) for k, v in status.items() if k != "nodes"}
-    shared: set[str] = set()
-    if "nodes" in status:
-        nodes = copied["nodes"] = {}
-        for nid, node in status["nodes"].items():
-            if node_done(node.get("phase")):
-                nodes[nid] = node
-                shared.add(nid)
-            else:
-                nodes[nid] = copy_json(node)
-    return copied, shared
+    if "nodes" not in status:
+        return copied, set()
+    given = status["nodes"]
+    nodes = copied["nodes"] = dict(given)  # in C, then the few live nodes replaced by copies
+    live = [nid for nid, node in given.items() if node.get("phase") not in NODE_DONE]
+    for nid in live:
+        nodes[nid] = copy_json(given[nid])
+    return copied, set(given).difference(live)
 
 
 def _result(p: Pass) -> Result:
