@@ -10,6 +10,9 @@ Kubernetes Events Argo emits for node transitions, by comparing with the workflo
 
 from __future__ import annotations
 
+import operator
+from itertools import compress
+
 from argoapp.engine.api import DeleteObject, DeletePod, DeleteWorkflow, Event
 from argoapp.engine.state import Pass, parse_time
 from argoapp.model.durations import parse_duration
@@ -211,7 +214,10 @@ def _sum_progress(p: Pass, node: Obj) -> tuple[int, int]:
 def node_events(p: Pass, before: Obj) -> None:
     """Events for nodes whose phase changed in this pass."""
     old_nodes = (before.get("status") or {}).get("nodes") or {}
-    for nid, node in p.nodes.items():
+    nodes = p.nodes
+    # The nodes the pass shares with `before` (most of a big workflow) are passed over in C.
+    replaced = map(operator.is_not, nodes.values(), map(old_nodes.get, nodes))
+    for nid, node in compress(nodes.items(), replaced):
         phase = node.get("phase")
         old = old_nodes.get(nid)
         if old is not None and old.get("phase") == phase:
