@@ -68,10 +68,40 @@ def _check_string_map(kind: str, name: str, field: str, value: Any) -> None:
         )
 
 
+# Keys and label values found valid: every pod of a workflow carries the same few, and each
+# create checked them with regular expressions again. Bounded: cleared when full.
+_VALID_KEYS: set[str] = set()
+_VALID_VALUES: set[str] = set()
+_VALID_MAX = 10_000
+
+
 def _check_qualified_key(kind: str, name: str, field: str, key: str) -> None:
+    if key in _VALID_KEYS:
+        return
     prefix, _, local = key.rpartition("/")
     if (prefix and not _SUBDOMAIN.match(prefix)) or not _QUALIFIED.match(local) or len(local) > 63:
         raise invalid(kind, name, field, f'Invalid value: "{key}": not a valid qualified name')
+    _remember(_VALID_KEYS, key)
+
+
+def _check_label_value(kind: str, name: str, value: str) -> None:
+    if value in _VALID_VALUES:
+        return
+    if len(value) > 63 or not _LABEL_VALUE.match(value):
+        raise invalid(
+            kind,
+            name,
+            "metadata.labels",
+            f'Invalid value: "{value}": a valid label value must be 63 '
+            f"characters or less, alphanumeric, '-', '_' or '.'",
+        )
+    _remember(_VALID_VALUES, value)
+
+
+def _remember(valid: set[str], text: str) -> None:
+    if len(valid) >= _VALID_MAX:
+        valid.clear()
+    valid.add(text)
 
 
 def check_metadata(res: Resource, obj: Obj) -> None:
@@ -82,14 +112,7 @@ def check_metadata(res: Resource, obj: Obj) -> None:
     _check_string_map(res.kind, name, "metadata.annotations", meta.get("annotations"))
     for key, value in (meta.get("labels") or {}).items():
         _check_qualified_key(res.kind, name, "metadata.labels", key)
-        if len(value) > 63 or not _LABEL_VALUE.match(value):
-            raise invalid(
-                res.kind,
-                name,
-                "metadata.labels",
-                f'Invalid value: "{value}": a valid label value must be 63 '
-                f"characters or less, alphanumeric, '-', '_' or '.'",
-            )
+        _check_label_value(res.kind, name, value)
     for key in meta.get("annotations") or {}:
         _check_qualified_key(res.kind, name, "metadata.annotations", key)
     for field in ("finalizers", "ownerReferences"):

@@ -254,3 +254,24 @@ async def test_history_is_bounded_by_size(tmp_path: Path) -> None:
         assert [e["type"] for e in events] == ["ERROR"]
     finally:
         await svc.close()
+
+
+@pytest.mark.parametrize(
+    ("labels", "annotations"),
+    [
+        ({"ok.example/key": "Bad Value"}, {}),
+        ({"ok.example/key": "v" * 64}, {}),
+        ({"Bad_Prefix/key": "v"}, {}),
+        ({}, {"ok.example/-bad": "anything"}),
+    ],
+)
+async def test_invalid_labels_and_annotations_are_refused_after_valid_ones(
+    service: ObjectService, labels: dict[str, str], annotations: dict[str, str]
+) -> None:
+    good = {"ok.example/key": "good-value"}
+    meta = {"name": "fine", "labels": good, "annotations": good}
+    await service.create(r.CONFIGMAPS, "default", {"metadata": meta})  # valid ones remembered
+    bad = {"name": "bad", "labels": {**good, **labels}, "annotations": {**good, **annotations}}
+    with pytest.raises(ApiError) as e:
+        await service.create(r.CONFIGMAPS, "default", {"metadata": bad})
+    assert e.value.code == 422
