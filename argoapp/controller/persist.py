@@ -21,6 +21,7 @@ from collections import OrderedDict
 from typing import Any, Protocol
 
 from argoapp.kube.api import KubeApi
+from argoapp.kube.jsontext import encoded_size
 from argoapp.model.types import Obj
 
 OFFLOAD_THRESHOLD = 64 * 1024
@@ -105,7 +106,7 @@ class Persister:
         version, written_ids = "", list[str]()
         # Once offloaded, a workflow stays offloaded: its size is not measured again (that
         # took an encoding of every node, every write).
-        big = bool(before) or (nodes is not None and _size(nodes) > self.threshold)
+        big = bool(before) or (nodes is not None and _size(nodes, self.threshold) > self.threshold)
         if self.store is not None and nodes and big:
             uid = wf["metadata"].get("uid", "")
             known = self._cache.get((uid, before)) if before else None
@@ -130,5 +131,10 @@ class Persister:
             self._cache.popitem(last=False)
 
 
-def _size(nodes: Any) -> int:
-    return len(json.dumps(nodes, separators=(",", ":")))
+def _size(nodes: Any, threshold: int) -> int:
+    """The size of the nodes' compact JSON, exact whenever it is over `threshold` (orjson
+    measures it: every write of a workflow not yet offloaded measured every node)."""
+    try:
+        return encoded_size(nodes, under=threshold + 1)
+    except ValueError:  # NaN or an infinity, which json writes (the API would refuse them)
+        return len(json.dumps(nodes, separators=(",", ":")))
