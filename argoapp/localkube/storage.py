@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS events (
     rv INTEGER PRIMARY KEY, res TEXT NOT NULL, namespace TEXT NOT NULL,
     type TEXT NOT NULL, body TEXT NOT NULL, old TEXT, size INTEGER NOT NULL DEFAULT 0
 );
+-- What compaction sums and walks, apart from the bodies: summing `size` in the table read
+-- every body (pods span overflow pages), 25 ms at 20,000 events, every 500 writes.
+CREATE INDEX IF NOT EXISTS events_size ON events (rv, size);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
