@@ -9,6 +9,7 @@ have; it fails when a step failed that `continueOn` does not cover. Each pass re
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import partial
@@ -26,8 +27,9 @@ from argoapp.model.phases import NODE_DONE, NodePhase, NodeType, node_done
 from argoapp.model.types import Obj
 from argoapp.template import TemplateError, evaluate_when, substitute
 
-# node ids of big groups' items by (workflow name, group node name); see `_child_ids`
-_CHILD_IDS: OrderedDict[tuple[str, str], tuple[list[str], list[str]]] = OrderedDict()
+# node ids of big groups' items by (workflow name, group node name), with their names and
+# what they were expanded from; see `_child_ids`
+_CHILD_IDS: OrderedDict[tuple[str, str], tuple[list[str], list[str], list[object]]] = OrderedDict()
 _CHILD_IDS_MAX = 50_000  # ids kept in all
 _BIG_GROUP = 100
 
@@ -124,6 +126,7 @@ def _execute_group(
         return sg
     sg_name = sg["name"]
     expanded: list[tuple[Obj, Obj]] = []  # (expanded step, original step)
+    sources: list[object] = []  # what each step's part of `expanded` came from
     for step in group:
         try:
             items = loops.expand(step, scope)
@@ -131,10 +134,12 @@ def _execute_group(
             return p.finish(sg, NodePhase.ERROR, str(e))
         if items is None:
             expanded.append((step, step))
+            sources.append(step)
         elif not items:
             _skip(p, frame, sg, f"{sg_name}.{step['name']}", step["name"], "Skipped, empty params")
         else:
             expanded.extend(zip(items, repeat(step)))  # thousands of items: no genexpr
+            sources.append(items)
     limit = as_int(frame.tmpl.get("parallelism"))
     running = _running_children(p, sg) if limit else 0  # counted once: a pass stays linear
     hooks_done = True
@@ -143,7 +148,7 @@ def _execute_group(
     # item); it stays so until something runs in this pass (a step ending frees a slot).
     held_plain: Obj | None = None
     for (item_step, step), child_id in zip(
-        expanded, _child_ids(p.name, sg_name, expanded), strict=True
+        expanded, _child_ids(p.name, sg_name, expanded, sources), strict=True
     ):
         child = nodes.get(child_id)
         done = child is not None and child.get("phase") in NODE_DONE
@@ -181,18 +186,30 @@ def _execute_group(
     return _group_outcome(p, frame, sg, group, expanded, scope)
 
 
-def _child_ids(wf_name: str, sg_name: str, expanded: list[tuple[Obj, Obj]]) -> list[str]:
+def _child_ids(
+    wf_name: str, sg_name: str, expanded: list[tuple[Obj, Obj]], sources: list[object]
+) -> list[str]:
     """The node ids of a group's items, in order; remembered for big groups (they are a pure
-    function of the names, and a pass over a fan-out looks up every item's node)."""
-    names = [item["name"] for item, _ in expanded]
+    function of the names, and a pass over a fan-out looks up every item's node). The same
+    item lists as last time (`loops.expand` hands out its cached list, which nobody changes,
+    and the entry keeps it alive) are the same names, not compared one by one."""
     key = (wf_name, sg_name)
     known = _CHILD_IDS.get(key)
+    if (
+        known is not None
+        and len(known[2]) == len(sources)
+        and all(map(operator.is_, known[2], sources))
+    ):
+        _CHILD_IDS.move_to_end(key)
+        return known[1]
+    names = [item["name"] for item, _ in expanded]
     if known is not None and known[0] == names:
+        _CHILD_IDS[key] = (names, known[1], sources)
         _CHILD_IDS.move_to_end(key)
         return known[1]
     ids = [node_id(wf_name, f"{sg_name}.{name}") for name in names]
     if _BIG_GROUP <= len(ids) <= _CHILD_IDS_MAX:
-        _CHILD_IDS[key] = (names, ids)
+        _CHILD_IDS[key] = (names, ids, sources)
         while sum(len(v[1]) for v in _CHILD_IDS.values()) > _CHILD_IDS_MAX:
             _CHILD_IDS.popitem(last=False)
     return ids
