@@ -95,33 +95,31 @@ def _node_progress(p: Pass) -> None:
     restored from the store, or written by someone else) takes the walk."""
     nodes = p.nodes
     done = total = 0
-    sums: dict[str, tuple[int, int]] = {}
+    sums: dict[str, tuple[int, int]] = {}  # each node's counted nodes, itself included
     claimed: set[str] = set()
     # every node, every pass that made or ended one: one loop, kept tight
     for nid, node in reversed(nodes.items()):
         n = m = 0
         for cid in node.get("children") or ():
-            child = nodes.get(cid)
-            if child is None:
-                continue
             below = sums.get(cid)
-            if cid in claimed or below is None:  # a join, or nodes not in the engine's order
+            if below is None and cid not in nodes:
+                continue
+            if below is None or cid in claimed:  # nodes not in the engine's order, or a join
                 _node_progress_walked(p)
                 return
             claimed.add(cid)
             n, m = n + below[0], m + below[1]
-            if child.get("type") in _COUNTED:  # `_own_progress`, inline
-                n, m = n + (child.get("phase") in _COMPLETE), m + 1
-        sums[nid] = (n, m)
         if node.get("type") in _COUNTED:
             total += 1
             complete = node.get("phase") in _COMPLETE
             done += complete
+            sums[nid] = (n + complete, m + 1)
             value = "1/1" if complete else "0/1"
-        elif m > 0:
-            value = f"{n}/{m}"
         else:
-            continue
+            sums[nid] = (n, m)
+            if m == 0:
+                continue
+            value = f"{n}/{m}"
         if node.get("progress") != value:
             p.own(node)["progress"] = value
     p.status["progress"] = f"{done}/{total}"
