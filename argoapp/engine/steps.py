@@ -147,12 +147,19 @@ def _execute_group(
     # A loop step whose fresh items are held back as a whole (plain: nothing to resolve per
     # item); it stays so until something runs in this pass (a step ending frees a slot).
     held_plain: Obj | None = None
-    for (item_step, step), child_id in zip(
-        expanded, _child_ids(p.name, sg_name, expanded, sources), strict=True
-    ):
+    ids = _child_ids(p.name, sg_name, expanded, sources)
+    left = iter(ids)  # its length hint is how many items come after the current one
+    tail_checked = False  # whether the items after the first one held were looked at
+    for (item_step, step), child_id in zip(expanded, left, strict=True):
         child = nodes.get(child_id)
         done = child is not None and child.get("phase") in NODE_DONE
         if child is None and ((limit and running >= limit) or step is held_plain):
+            if not tail_checked:
+                tail_checked = True
+                rest = ids[len(ids) - operator.length_hint(left) :]
+                if _all_held(bool(limit) and running >= limit, len(sources), rest, nodes):
+                    p.held_back += 1 + len(rest)
+                    break
             p.held_back += 1
             continue
         if done and not item_step.get("hooks"):
@@ -184,6 +191,14 @@ def _execute_group(
     if not hooks_done:
         return sg
     return _group_outcome(p, frame, sg, group, expanded, scope)
+
+
+def _all_held(at_limit: bool, steps: int, rest: list[str], nodes: Obj) -> bool:
+    """Whether every item after one held back is held back too: none of them is made yet
+    (only an item that exists can end and free a slot), and they are held by the limit or
+    are items of the same loop (one step: `held_plain` holds them all). A fan-out's thousands
+    waiting are then counted, not walked, every pass."""
+    return (at_limit or steps == 1) and not any(map(nodes.__contains__, rest))
 
 
 def _child_ids(
