@@ -30,9 +30,10 @@ the attempt's own file (another path is bound). `/proc` is the sandbox's. `/dev`
 `--dev`, or, when the supervisor runs as root and nothing but /dev/shm is mounted under /dev,
 the same /dev bound read-only from the supervisor's template (`dev_template_slice`,
 `shim.own_mounts`: `--dev` binds six device nodes, each a read of the mount table), with a
-tmpfs /dev/shm of the sandbox's own. `/tmp`, the empty directories an image's root has (`/mnt`, `/srv`, …) and everything else not
-bound is the container's private root. The PID and UTS namespaces are new (the hostname is the
-pod's); the network is the host's so pods reach localkube on loopback.
+tmpfs /dev/shm of the sandbox's own. `/tmp`, the empty directories an image's root has
+(`/mnt`, `/srv`, …) and everything else not bound is the container's private root. The PID
+and UTS namespaces are new (the hostname is the pod's); the network is the host's so pods reach
+localkube on loopback.
 As root, the capabilities are cut to Docker's default set so a container cannot remount what it
 was given. Unprivileged, bwrap makes a user namespace and the same layout works.
 """
