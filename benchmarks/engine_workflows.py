@@ -10,13 +10,15 @@ Targets from the issue are printed next to the figures; nothing asserts them. Si
 changed with env vars for a quick run: BENCH_CHAIN, BENCH_FANOUT, BENCH_HUGE (0 skips one);
 BENCH_TRACE=1 (or =FILE, kept) prints the fan-out's per-pod stage timeline
 (`engine_timeline.print_fanout`);
-BENCH_CHAIN_MODES=true runs the chain with the in-process executor only.
+BENCH_CHAIN_MODES=true runs the chain with the in-process executor only; BENCH_FANOUT_RUNS
+(default 3) is how many fan-outs are run, each in a fresh `argoapp up`, for the median wall time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -74,6 +76,12 @@ async def _run(up: Up, wf: dict[str, Any], limit: float) -> tuple[str, float, di
     name = await up.submit(wf)
     status = await up.wait_done(name, poll=0.05, limit=limit)
     return name, time.perf_counter() - start, status
+
+
+def _own_cpu() -> float:
+    """CPU-seconds this benchmark process has used (its sampling competes with argoapp)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _machine_busy() -> float:
@@ -158,16 +166,27 @@ async def bench_fanout(count: int) -> None:
         trace.unlink(missing_ok=True)  # argoapp appends to it
         async with argoapp_up(env) as up:
             await _run(up, chain(1), 60)
-            await _fanout_in(up, count)
+            walls = [await _fanout_in(up, count)]
         if env:
             print_fanout(trace, 50)
+    # The wall time of one run moves by ±0.5 s with the machine; the target is read off the
+    # median of several, each in an `argoapp up` of its own
+    for _ in range(_size("BENCH_FANOUT_RUNS", 3) - 1):
+        async with argoapp_up() as up:
+            await _run(up, chain(1), 60)
+            _name, wall, _status = await _run(up, fanout(count, 50), 900)
+            walls.append(wall)
+    if len(walls) > 1:
+        runs = " / ".join(f"{w:.2f}" for w in walls)
+        _line(f"wall time, median of {len(walls)} runs", f"{statistics.median(walls):.2f} s",
+              f"≤ 10 s (2,000 items); runs {runs} s")  # fmt: skip
 
 
-async def _fanout_in(up: Up, count: int) -> None:
+async def _fanout_in(up: Up, count: int) -> float:
     before = await PodTimeline(up).resource_version()
-    busy, cpu = _machine_busy(), _tree_cpu(up.proc.pid)
+    busy, cpu, own = _machine_busy(), _tree_cpu(up.proc.pid), _own_cpu()
     _name, wall, status = await _run(up, fanout(count, 50), 900)
-    busy, after = _machine_busy() - busy, _tree_cpu(up.proc.pid)
+    busy, after, own = _machine_busy() - busy, _tree_cpu(up.proc.pid), _own_cpu() - own
     writes = await PodTimeline(up).resource_version() - before
     print(f"-- engine: withSequence {count} items at parallelism 50")
     _line("phase", str(status.get("phase")))
@@ -178,8 +197,10 @@ async def _fanout_in(up: Up, count: int) -> None:
     _line("machine CPU busy (all processes)", f"{busy:.1f} CPU-s", f"of {wall * cores:.1f}")
     for who, seconds in after.items():
         _line(f"  CPU: {who}", f"{seconds - cpu.get(who, 0.0):.1f} CPU-s")
+    _line("  CPU: this benchmark (RSS sampling, polls)", f"{own:.1f} CPU-s")
     _line("peak RSS, argoapp process tree", f"{up.rss.peak_mib:.0f} MiB", "≤ 300 MB")
     print(f"    {up.rss.describe()}")
+    return wall
 
 
 async def bench_huge(count: int) -> None:
