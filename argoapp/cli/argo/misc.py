@@ -1,29 +1,19 @@
 """`argo version` and `argo auth token`.
 
-`version` prints the client's version at once and the server's when one answers within a second
-(a missing server is not an error here: the client's version is still worth printing).
+`version` prints the client's version, commit, build date, Python and platform at once
+(argoapp.buildinfo), and the server's when one answers within a second (a missing server is not
+an error here: the client's version is still worth printing).
 `auth token` prints the Authorization value the other verbs send, ready for ARGO_TOKEN.
 """
 
 from __future__ import annotations
 
-import platform
-import sys
-
 import click
 
-import argoapp
+from argoapp.buildinfo import version_lines
 from argoapp.cli.argo.client import ArgoClient
 from argoapp.cli.argo.options import connection
 from argoapp.errors import ArgoappError
-
-
-def _client_lines() -> list[str]:
-    return [
-        f"argoapp: v{argoapp.__version__}",
-        f"  Python: {platform.python_version()}",
-        f"  Platform: {sys.platform}/{platform.machine()}",
-    ]
 
 
 @click.command()
@@ -31,7 +21,7 @@ def _client_lines() -> list[str]:
 @click.option("-s", "--argo-server", default=None, help="host:port of the Argo server.")
 def version(short: bool, argo_server: str | None) -> None:
     """Print the client's version, and the server's when one answers."""
-    lines = _client_lines()
+    lines = version_lines()
     click.echo(lines[0] if short else "\n".join(lines))
     try:
         client = ArgoClient(connection(argo_server=argo_server), timeout=1.0)
