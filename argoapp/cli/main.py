@@ -44,9 +44,10 @@ class _Group(click.Group):
         from argoapp.cli.argo import register
         from argoapp.cli.controller import controller
         from argoapp.cli.db import db
+        from argoapp.cli.install import install
         from argoapp.cli.server import server
 
-        for command in (controller, server, db):
+        for command in (controller, server, db, install):
             self.add_command(command)
         register(self)
 
