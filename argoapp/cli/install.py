@@ -36,6 +36,7 @@ def install(
 ) -> None:
     """Install argoapp (CRDs, RBAC, config, storage, server Deployment, Service) on a cluster."""
     import asyncio
+    import logging
 
     from argoapp.errors import ConfigError
     from argoapp.install.apply import apply_all, to_yaml
@@ -45,10 +46,14 @@ def install(
         raise ConfigError(f"--namespace must be a DNS label (a-z, 0-9, -), not {namespace!r}")
     if image is not None and (not image or any(c.isspace() for c in image)):
         raise ConfigError(f"--image must be an image reference, not {image!r}")
+    if kubeconfig is not None and not kubeconfig.expanduser().is_file():
+        raise ConfigError(f"--kubeconfig {kubeconfig}: no such file")
     objects = manifests(namespace, image)
     if dry_run:
         sys.stdout.write(to_yaml(objects))
         return
+    # The kubeconfig loader logs its complaints as warnings; ours is the one line the user sees.
+    logging.basicConfig(level=logging.ERROR)
     asyncio.run(
         apply_all(
             objects,
