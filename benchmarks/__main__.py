@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from benchmarks import (
     archive_query,
     artifact_stream,
+    binary,
     engine_reconcile,
     engine_workflows,
     localkube_api,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[None]]] = {
     "archive_query": archive_query.run,
     "artifact_stream": artifact_stream.run,
     "ui_render": ui_render.run,
+    "binary": binary.run,
 }
 
 

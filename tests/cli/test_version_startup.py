@@ -90,3 +90,11 @@ def test_startup_leaves_heavy_libraries_unloaded(tmp_path: Path, args: list[str]
     loaded = [line for line in done.stderr.splitlines() if line.startswith("LOADED")]
     assert loaded == ["LOADED"], done.stderr
     assert "Usage: argoapp" in done.stdout
+
+
+def test_binary_entry_dispatches_the_shim_by_its_argument() -> None:
+    # packaging/entry.py spells SHIM_ARG out: importing shim.py's package would load the kubelet.
+    from argoapp.localkube.kubelet.shim import SHIM_ARG
+
+    entry = Path(__file__).resolve().parents[2] / "packaging" / "entry.py"
+    assert f'SHIM_ARG = "{SHIM_ARG}"' in entry.read_text()

@@ -1,0 +1,28 @@
+"""The frozen binary's entry point (`make binary`, packaging/argoapp.spec).
+
+The kubelet starts its pod supervisor as `argoapp __localkube-shim__ …` (shim.py's SHIM_ARG):
+that path runs the stdlib-only shim, bundled as the top-level module `_argoapp_shim`, before
+anything of argoapp or click is imported. Everything else is the `argoapp` command.
+
+Under staticx, `sys.executable` is the unpacked inner program in a temp dir that goes away when
+this process ends; the program re-runs itself (executor in pods, shim daemon), so it is pointed
+back at the file the user ran, which staticx names in STATICX_PROG_PATH.
+"""
+
+import os
+import sys
+
+SHIM_ARG = "__localkube-shim__"  # argoapp.localkube.kubelet.shim.SHIM_ARG; a test keeps them equal
+
+_outer = os.environ.pop("STATICX_PROG_PATH", "")
+if _outer:
+    sys.executable = _outer
+
+if len(sys.argv) > 1 and sys.argv[1] == SHIM_ARG:
+    import _argoapp_shim
+
+    sys.exit(_argoapp_shim.main(sys.argv[2:]))
+
+from argoapp.cli.main import main  # noqa: E402  (only after the shim's early exit)
+
+main()
