@@ -181,3 +181,35 @@ async def test_kubectl_server_dry_run_accepts_install_yaml(
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     assert "deployment.apps/argoapp created (server dry run)" in out.decode()
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl makes the token")
+async def test_forbidden_is_one_line(
+    run_argoapp: RunArgoapp, localkube: LocalKube, kube: Kube, tmp_path: Path
+) -> None:
+    await kube.create(
+        "ServiceAccount", {"metadata": {"name": "nobody", "namespace": "argo"}}, "argo"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(localkube.kubeconfig)}
+    proc = await asyncio.create_subprocess_exec(
+        "kubectl",
+        f"--cache-dir={tmp_path / 'cache'}",
+        "create",
+        "token",
+        "nobody",
+        "-n",
+        "argo",
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    token, _ = await proc.communicate()
+    config = yaml.safe_load(localkube.kubeconfig.read_text())
+    for user in config["users"]:
+        user["user"] = {"token": token.decode().strip()}
+    kubeconfig = tmp_path / "nobody.kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+
+    result = await run_argoapp("install", "--kubeconfig", str(kubeconfig))
+    assert result.code == 1
+    assert result.err.startswith("argoapp: not allowed to apply namespace/argo: "), result.err
+    assert len(result.err.strip().splitlines()) == 1
