@@ -64,6 +64,7 @@ binary: $(BSTAMP)
 	mkdir -p dist
 	PATH="$(CURDIR)/$(BVENV)/bin:$$PATH" $(BVENV)/bin/staticx --no-compress \
 		build/pyinstaller/argoapp dist/argoapp
+	chmod 755 dist/argoapp  # staticx writes 0700; pods may run it as another user
 	@ls -l dist/argoapp
 
 # The README's pictures of the web UI (a temporary argoapp up, Debian's chromium).
