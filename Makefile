@@ -67,6 +67,10 @@ binary: $(BSTAMP)
 	chmod 755 dist/argoapp  # staticx writes 0700; pods may run it as another user
 	@ls -l dist/argoapp
 
+# An OCI image archive of dist/argoapp (no Docker): `podman load -i dist/argoapp-image.tar`.
+image: binary
+	$(BIN)/python -m scripts.oci_image --binary dist/argoapp --out dist/argoapp-image.tar
+
 # The README's pictures of the web UI (a temporary argoapp up, Debian's chromium).
 screenshots: $(STAMP)
 	$(BIN)/python -m scripts.screenshots docs/screenshots
