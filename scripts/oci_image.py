@@ -6,8 +6,10 @@ loads with `podman load` / `skopeo copy oci-archive:…`. Its one gzip'd layer h
 
 - `/usr/local/bin/argoapp`, the static one-file binary (the install Deployment runs
   `command: ["argoapp"]`, so it is on the image's PATH);
-- `/usr/local/bin/argoexec`, a symlink to it: the engine's executor containers run
-  `argoexec init|wait|resource|data` (argoapp/engine/pods.py);
+- `/usr/local/bin/argoexec`, a hard link to it: the engine's executor containers run
+  `argoexec init|wait|resource|data` (argoapp/engine/pods.py). A hard link, not a symlink,
+  because staticx replaces argv[0] and names the program by /proc/self/exe's realpath
+  (STATICX_PROG_PATH): only a hard link keeps the name `argoexec` visible to the program;
 - an empty `/tmp` (mode 1777), where the one-file binary unpacks itself.
 
 The output is reproducible: fixed mtimes (SOURCE_DATE_EPOCH, else 0), uid/gid 0, sorted
@@ -74,7 +76,7 @@ def _tarinfo(name: str, kind: bytes, mode: int, mtime: int, size: int = 0) -> ta
 
 
 def build_layer(binary: bytes, mtime: int) -> bytes:
-    """The uncompressed layer tar: the binary, its argoexec symlink, the dirs and /tmp."""
+    """The uncompressed layer tar: the binary, its argoexec hard link, the dirs and /tmp."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         entries: list[tuple[str, bytes, int]] = [
@@ -83,15 +85,15 @@ def build_layer(binary: bytes, mtime: int) -> bytes:
             ("usr/local/", tarfile.DIRTYPE, 0o755),
             (f"{BIN_DIR}/", tarfile.DIRTYPE, 0o755),
             (f"{BIN_DIR}/{PROGRAM}", tarfile.REGTYPE, 0o755),
-            (f"{BIN_DIR}/{EXECUTOR_ALIAS}", tarfile.SYMTYPE, 0o777),
+            (f"{BIN_DIR}/{EXECUTOR_ALIAS}", tarfile.LNKTYPE, 0o755),
         ]
         for name, kind, mode in sorted(entries):
             if kind == tarfile.REGTYPE:
                 tar.addfile(_tarinfo(name, kind, mode, mtime, len(binary)), io.BytesIO(binary))
             else:
                 info = _tarinfo(name, kind, mode, mtime)
-                if kind == tarfile.SYMTYPE:
-                    info.linkname = PROGRAM
+                if kind == tarfile.LNKTYPE:
+                    info.linkname = f"{BIN_DIR}/{PROGRAM}"
                 tar.addfile(info)
     return buf.getvalue()
 

@@ -94,7 +94,7 @@ def test_layer_holds_only_the_binary_and_tmp(archive: Path) -> None:
             ("usr/local", tarfile.DIRTYPE, 0o755, ""),
             ("usr/local/bin", tarfile.DIRTYPE, 0o755, ""),
             ("usr/local/bin/argoapp", tarfile.REGTYPE, 0o755, ""),
-            ("usr/local/bin/argoexec", tarfile.SYMTYPE, 0o777, "argoapp"),
+            ("usr/local/bin/argoexec", tarfile.LNKTYPE, 0o755, "usr/local/bin/argoapp"),
         }
         assert [m.name for m in members] == sorted(m.name for m in members)
         assert {(m.uid, m.gid, m.mtime) for m in members} == {(0, 0, 0)}
