@@ -67,7 +67,8 @@ def _truthy(value: str | None) -> bool | None:
 
 def data_dir(env: Mapping[str, str]) -> Path:
     """The data dir of the local appliance (`ARGOAPP_DATA_DIR`, default ~/.argoapp)."""
-    return Path(env.get("ARGOAPP_DATA_DIR") or Path.home() / ".argoapp").expanduser()
+    # os.path leaves "~" as is where no home is known (a pod without /etc/passwd or $HOME)
+    return Path(os.path.expanduser(env.get("ARGOAPP_DATA_DIR") or "~/.argoapp"))
 
 
 @dataclass(frozen=True)
