@@ -98,3 +98,18 @@ def test_binary_entry_dispatches_the_shim_by_its_argument() -> None:
 
     entry = Path(__file__).resolve().parents[2] / "packaging" / "entry.py"
     assert f'SHIM_ARG = "{SHIM_ARG}"' in entry.read_text()
+
+
+@pytest.mark.parametrize("argv", [["init", "--help"], ["exec", "init", "--help"]])
+def test_binary_entry_run_as_argoexec_is_argoapp_exec(tmp_path: Path, argv: list[str]) -> None:
+    """Pods run the executor as `argoexec …` (the image's hard link, the copy init places):
+    the entry script makes that `argoapp exec …`, and leaves an explicit `exec` alone."""
+    entry = Path(__file__).resolve().parents[2] / "packaging" / "entry.py"
+    argoexec = tmp_path / "argoexec"
+    argoexec.write_text(entry.read_text())
+    env = {k: v for k, v in os.environ.items() if k != "STATICX_PROG_PATH"}
+    done = subprocess.run(
+        [sys.executable, str(argoexec), *argv], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage: argoapp exec init" in done.stdout
