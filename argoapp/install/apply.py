@@ -26,9 +26,22 @@ class InstallError(ArgoappError):
     """An install that could not be applied (no cluster, not allowed, refused)."""
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper with a string style of its own: a library imported alongside (Hera
+    registers one on the shared SafeDumper) must not change what `to_yaml` writes."""
+
+
+def _str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None  # a ConfigMap's config reads as the file it is
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def to_yaml(objects: list[Obj]) -> str:
     """One multi-document YAML stream, keys in the order they were built."""
-    return yaml.safe_dump_all(objects, sort_keys=False, default_flow_style=False)
+    return yaml.dump_all(objects, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
 
 
 def describe(obj: Obj) -> str:

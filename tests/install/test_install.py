@@ -213,3 +213,13 @@ async def test_forbidden_is_one_line(
     assert result.code == 1
     assert result.err.startswith("argoapp: not allowed to apply namespace/argo: "), result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_install_yaml_does_not_follow_other_libraries_string_style() -> None:
+    """Hera registers its own str style on PyYAML's shared SafeDumper when it is imported (as
+    the suite's Hera tests do, in any order): the generated file must come out the same."""
+    import hera.workflows  # noqa: F401  (imported for its side effect on PyYAML)
+
+    from scripts.install_yaml import TARGET, render
+
+    assert TARGET.read_text() == render()
