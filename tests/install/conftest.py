@@ -1,19 +1,16 @@
-"""A real localkube (HTTPS, bearer token, no kubelet) for `argoapp install` to apply to, a
-`Kube` client to look at what it made, and `run_argoapp` running the real CLI in a process."""
+"""`run_argoapp`: the real CLI in a process, for `argoapp install` to apply to the suite's
+localkube (tests/conftest.py's `localkube` and `kube` fixtures: HTTPS, no kubelet)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from argoapp.kube.client import Kube
-from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 
 
 @dataclass
@@ -24,21 +21,6 @@ class Run:
 
 
 RunArgoapp = Callable[..., Awaitable[Run]]
-
-
-@pytest.fixture
-async def localkube(tmp_path: Path) -> AsyncIterator[LocalKube]:
-    cluster = LocalKube(LocalKubeSettings(data_dir=tmp_path / "lk", port=0, run_kubelet=False))
-    await cluster.start()
-    yield cluster
-    await cluster.stop()
-
-
-@pytest.fixture
-async def kube(localkube: LocalKube) -> AsyncIterator[Kube]:
-    client = await Kube.connect(localkube.kubeconfig)
-    yield client
-    await client.close()
 
 
 @pytest.fixture
