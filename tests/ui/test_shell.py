@@ -301,34 +301,57 @@ def test_core_modules_in_the_page(page: Page) -> None:
     assert got["targets"] == ["/x?y=1", "/workflows", "/workflows", "/workflows", "/workflows"]
 
 
-STREAM_JS = """async (name) => {
-  const api = await import('/static/js/api.js');
-  const seen = [];
-  await new Promise((resolve, reject) => {
+STREAM_JS = """(name) => {
+  window.seen = [];
+  let opened;
+  window.opened = new Promise((resolve) => { opened = resolve; });
+  window.streamed = import('/static/js/api.js').then((api) => new Promise((resolve, reject) => {
     const close = api.stream('/api/v1/workflow-events/argo',
       {'listOptions.fieldSelector': `metadata.name=${name}`},
       (result) => {
-        seen.push(result.type);
+        window.seen.push([result.type, (result.object.status || {}).phase || '']);
         if (result.object.status && result.object.status.phase === 'Succeeded') {
           close();
-          resolve();
+          resolve(window.seen);
         }
       },
-      {onError: (e) => reject(new Error(e.message))});
-  });
-  return seen;
+      {onOpen: opened, onError: (e) => reject(new Error(e.message))});
+  }));
 }"""
+
+WAITING = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: NAME}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: hold, template: hold}
+  - name: hold
+    suspend: {}
+"""
 
 
 def test_a_stream_reads_workflow_events_until_closed(page: Page, live: Live) -> None:
     page.goto("/userinfo")
     expect(page.locator("h1")).to_have_text("User")
     name = _unique("shell-stream")
-    # started without waiting: the workflow is made after the stream is open
-    page.evaluate(f"() => {{ window.streamed = ({STREAM_JS})({json.dumps(name)}); }}")
-    live.submit(HELLO.replace("generateName: shell-hello-", f"name: {name}"))
+    page.evaluate(STREAM_JS, name)
+    page.evaluate("() => window.opened")
+    live.submit(WAITING.replace("NAME", name))
+    # The workflow cannot finish before it is resumed, so whenever the server's watch began,
+    # the stream's first event shows it unfinished; the resume then arrives as changes.
+    page.wait_for_function("() => window.seen.length > 0")
+    live.api("PUT", f"/api/v1/workflows/argo/{name}/resume", {"name": name, "namespace": "argo"})
     seen = page.evaluate("() => window.streamed")
-    assert seen[0] == "ADDED" and "MODIFIED" in seen
+    assert seen[0][0] == "ADDED" and seen[0][1] != "Succeeded"
+    assert "MODIFIED" in [kind for kind, _ in seen[1:]]
+    assert seen[-1][1] == "Succeeded"
+    # closed: nothing more arrives after the close
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.seen.length") == len(seen)
 
 
 def test_the_nav_takes_info_nav_color(page: Page) -> None:
