@@ -226,6 +226,14 @@ def exec_data(data_json: str, **_: str) -> None:
     sys.exit(executor.data(data_json))
 
 
+@exec_.command(name="version")
+def exec_version() -> None:
+    """Print the executor's version, commit, build date, Python and platform."""
+    from argoapp.buildinfo import version_lines
+
+    click.echo("\n".join(version_lines()))
+
+
 @exec_.command(name="kill")
 @click.argument("signum", type=int)
 @click.argument("pid", type=int)

@@ -21,6 +21,7 @@ from aiohttp.typedefs import Middleware
 
 import argoapp
 from argoapp.artifacts.builtin import BuiltinStore
+from argoapp.buildinfo import UNKNOWN, build
 from argoapp.errors import ConfigError
 from argoapp.kube.client import Kube
 from argoapp.server import (
@@ -49,10 +50,11 @@ AUTH_MODES = ("server", "client")
 
 def version_body() -> dict[str, str]:
     """Argo's `Version` message; Hera requires all eight fields."""
+    commit, build_date = (value if value != UNKNOWN else "" for value in build())
     return {
         "version": f"{ARGO_VERSION}+argoapp.{argoapp.__version__}",
-        "buildDate": "",
-        "gitCommit": "",
+        "buildDate": build_date,
+        "gitCommit": commit,
         "gitTag": ARGO_VERSION,
         "gitTreeState": "clean",
         "goVersion": f"python{platform.python_version()}",

@@ -72,6 +72,17 @@ def test_version_prints_what_the_build_baked_in(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "  GitCommit: abc123" in done.stdout.splitlines()
     assert "  BuildDate: 2026-01-02T03:04:05Z" in done.stdout.splitlines()
+    # the executor's own `version` (Argo's `argoexec version`) says the same
+    executor = subprocess.run(
+        [sys.executable, "-m", "argoapp", "exec", "version"],
+        env=_env(tmp_path, PYTHONPATH=str(baked)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert executor.returncode == 0, executor.stderr
+    assert executor.stdout == done.stdout
 
 
 @pytest.mark.parametrize(

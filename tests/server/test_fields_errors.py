@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
+import argoapp
 from argoapp.kube.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from argoapp.server.app import build_app
 from argoapp.server.errors import Code, from_kube
@@ -55,6 +58,18 @@ def test_kube_errors_map_to_argos_codes() -> None:
     assert from_kube(Unavailable("x")).code == Code.UNAVAILABLE
 
 
+def _checkout_head() -> str:
+    """git's HEAD when argoapp runs from a checkout (the commit the server reports), else ""."""
+    checkout = Path(argoapp.__file__).resolve().parents[1]
+    if not (checkout / ".git").exists():
+        return ""
+    done = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "HEAD"],
+        capture_output=True, text=True, check=True, timeout=30,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
 async def test_without_kube_only_version_and_healthz_answer() -> None:
     client: TestClient[Any, Any] = TestClient(TestServer(build_app()))
     await client.start_server()
@@ -62,6 +77,8 @@ async def test_without_kube_only_version_and_healthz_answer() -> None:
         assert (await client.get("/healthz")).status == 200
         version = await (await client.get("/api/v1/version")).json()
         assert len(version) == 8 and version["version"].startswith("v3.")
+        assert version["gitCommit"] == _checkout_head()
+        assert version["buildDate"] == "" or version["buildDate"].endswith("Z")
         resp = await client.get("/api/v1/workflows/argo")
         assert resp.status == 404 and (await resp.json())["code"] == 5
     finally:
