@@ -155,7 +155,7 @@ async def test_install_applies_to_localkube(
 
     again = await run_argoapp("install", "--kubeconfig", str(localkube.kubeconfig))
     assert again.code == 0, again.err
-    assert all(line.endswith(" configured") for line in again.out.splitlines()), again.out
+    assert all(line.endswith(" unchanged") for line in again.out.splitlines()), again.out
     assert len(again.out.splitlines()) == len(docs)
     after = await kube.get(deployments, "argoapp", "argo")
     assert after["spec"] == dep["spec"]
