@@ -157,7 +157,7 @@ def _same(new: Any, live: Any, previous: Any) -> bool:
             for i, (item, have) in enumerate(zip(new, live, strict=True))
         )
     # bool is an int to Python, not to JSON: `true` is not `1`
-    return type(new) is type(live) and new == live
+    return isinstance(new, bool) == isinstance(live, bool) and new == live
 
 
 def _counterpart(item: Any, befores: list[Any], index: int) -> Any:
