@@ -210,7 +210,8 @@ def _patched(pod_spec: Obj, req: PodRequest) -> Obj:
 
 
 def _wrap_and_mount(pod_spec: Obj, s: Settings) -> None:
-    """Emissary-wrap every non-wait container; mount var-run-argo and the executor's /tmp."""
+    """Emissary-wrap every non-wait container; mount var-run-argo and the executor's /tmp (a
+    wrapped container of another image gets TMPDIR in var-run-argo instead)."""
     grace = pod_spec.get("terminationGracePeriodSeconds")
     for ctr in pod_spec.get("initContainers") or []:
         ctr["volumeMounts"] = [*(ctr.get("volumeMounts") or []), _var_run_argo()]
@@ -220,6 +221,10 @@ def _wrap_and_mount(pod_spec: Obj, s: Settings) -> None:
         mounts = list(ctr.get("volumeMounts") or [])
         if ctr.get("image") == s.executor_image:
             mounts.append({"name": "tmp-dir-argo", "mountPath": "/tmp", "subPath": str(index)})
+        elif ctr["name"] != WAIT and not any(
+            e.get("name") == "TMPDIR" for e in ctr.get("env") or []
+        ):
+            ctr["env"] = [*(ctr.get("env") or []), {"name": "TMPDIR", "value": L.EXECUTOR_TMPDIR}]
         ctr["volumeMounts"] = [*mounts, _var_run_argo()]
         if grace is not None:
             env = [{"name": "ARGO_TERMINATION_GRACE_PERIOD_SECONDS", "value": str(grace)}]

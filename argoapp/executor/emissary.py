@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from argoapp.executor import outputs
-from argoapp.executor.env import ExecEnv, Obj, main_names
+from argoapp.executor.env import ExecEnv, Obj, command_environ, main_names
 
 EMISSARY_FAILED = 64
 SIGNALLED = 137
@@ -133,7 +133,7 @@ def _run(env: ExecEnv, template: Obj, ctr: Path, argv: list[str]) -> int:
     capture = wants_capture(env, template)
     pipe = subprocess.PIPE if capture else None
     try:
-        child = subprocess.Popen(argv, stdout=pipe, stderr=pipe)
+        child = subprocess.Popen(argv, stdout=pipe, stderr=pipe, env=command_environ(os.environ))
     except OSError as e:
         raise EmissaryError(f"cannot start {argv[0]}: {e.strerror}") from None
     for signum in _FORWARDED:

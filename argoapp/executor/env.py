@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from argoapp.model.labels import EXECUTOR_TMPDIR
 
 Obj = dict[str, Any]
 NO_DEADLINE = "0001-01-01T00:00:00Z"
@@ -95,6 +98,29 @@ class ExecEnv:
         except (OSError, ValueError):
             return {}
         return value if isinstance(value, dict) else {}
+
+
+def command_environ(environ: Mapping[str, str], *, frozen: bool | None = None) -> dict[str, str]:
+    """The environment a wrapped container's command gets: the container's own, without what
+    the executor needed to start. The one-file executor (`frozen`) unpacks itself and points
+    LD_LIBRARY_PATH at its own libraries, which a user's program (musl, another glibc) must
+    not load; the TMPDIR the controller gave it is not the command's either."""
+    if frozen is None:
+        frozen = bool(getattr(sys, "frozen", False))
+    env = {k: v for k, v in environ.items() if not k.startswith(_BOOTLOADER_PREFIXES)}
+    if env.get("TMPDIR") == EXECUTOR_TMPDIR:
+        del env["TMPDIR"]
+    if frozen:
+        original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+        if original is None:
+            env.pop("LD_LIBRARY_PATH", None)
+        else:
+            env["LD_LIBRARY_PATH"] = original
+    return env
+
+
+# What PyInstaller's and staticx's boot loaders tell the program they started.
+_BOOTLOADER_PREFIXES = ("_PYI_", "_MEIPASS", "STATICX_")
 
 
 def main_names(template: Obj) -> list[str]:

@@ -34,6 +34,10 @@ FINALIZER_ARTIFACT_GC = f"{PREFIX}/artifact-gc"
 # The shared executor volume and the files the emissary contract places in it.
 VAR_RUN_ARGO = "/var/run/argo"
 EXECUTOR_BINARY = f"{VAR_RUN_ARGO}/argoexec"
+# The executor is one file that unpacks itself into TMPDIR (or /tmp) before it runs. A user's
+# image may have no writable /tmp (scratch, a read-only root), so a wrapped container is given
+# this TMPDIR; the emissary takes it out of its command's environment again.
+EXECUTOR_TMPDIR = VAR_RUN_ARGO
 SCRIPT_PATH = "/argo/staging/script"
 INPUT_ARTIFACTS_DIR = "/argo/inputs/artifacts"
 MAIN_CONTAINER_FS = "/mainctrfs"

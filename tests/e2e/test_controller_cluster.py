@@ -56,6 +56,8 @@ spec:
       command: [sh]
       source: |
         printf bird > /tmp/word.txt
+        # what the one-file executor needed to start (its TMPDIR) is not the step's
+        test -z "${TMPDIR+set}" || exit 7
         echo the word is bird
   - name: consume
     inputs:
@@ -159,6 +161,8 @@ async def test_controller_runs_a_workflow_over_the_kubernetes_api(
         assert exits == {"wait": 0, "main": 0}
         main = next(c for c in pod["spec"]["containers"] if c["name"] == "main")
         assert main["command"][:2] == ["/var/run/argo/argoexec", "emissary"]
+        # the user's image may have no writable /tmp: the executor unpacks in var-run-argo
+        assert {"name": "TMPDIR", "value": "/var/run/argo"} in main["env"]
         results = json.loads(
             await kubectl(cluster, "get", "workflowtaskresults", "-n", "default", "-o", "json")
         )

@@ -92,8 +92,11 @@ async def wait_phase(up: UpProcess, home: Path, name: str, phase: str) -> dict[s
 
 
 async def test_hello_world_succeeds(up: UpProcess, tmp_path: Path) -> None:
-    manifest = json.dumps(hello_world("hello"))
-    code, _, err = await kubectl(up, tmp_path, "apply", "-f", "-", stdin=manifest)
+    wf = hello_world("hello")
+    # the kubelet runs the step without its emissary here: the step's environment must still
+    # be what the emissary gives (no TMPDIR the controller set for the executor)
+    wf["spec"]["templates"][0]["container"]["command"][2] += "; echo tmpdir=${TMPDIR-unset}"
+    code, _, err = await kubectl(up, tmp_path, "apply", "-f", "-", stdin=json.dumps(wf))
     assert code == 0, err
     wf = await wait_phase(up, tmp_path, "hello", "Succeeded")
     nodes = wf["status"]["nodes"]
@@ -107,7 +110,7 @@ async def test_hello_world_succeeds(up: UpProcess, tmp_path: Path) -> None:
         up, tmp_path, "logs", pods["items"][0]["metadata"]["name"], "-c", "main"
     )
     assert code == 0, err
-    assert "hello world" in out
+    assert "hello world" in out and "tmpdir=unset" in out
 
 
 async def test_kill_9_mid_workflow_finishes_after_restart_with_no_step_run_twice(

@@ -282,3 +282,20 @@ def test_resource_template_has_no_wait() -> None:
     main = ctr(pod, "main")
     assert main["command"][-4:] == ["--", "argoexec", "resource", "create"]
     assert main["image"] == SETTINGS.executor_image
+
+
+def test_a_wrapped_container_of_another_image_unpacks_the_executor_in_var_run_argo() -> None:
+    # The executor is one self-unpacking file, and a user's image (scratch, a read-only root)
+    # may have no writable /tmp: its containers get TMPDIR in var-run-argo, the executor's own
+    # containers their /tmp volume.
+    pod = build_pod(request(CONTAINER), SETTINGS)
+    main, init, wait = ctr(pod, "main"), ctr(pod, "init"), ctr(pod, "wait")
+    assert env(main)["TMPDIR"] == "/var/run/argo"
+    assert "/var/run/argo" in mounts(main)
+    for own in (init, wait):
+        assert "TMPDIR" not in env(own)
+    assert mounts(wait)["/tmp"] == "tmp-dir-argo"
+    own_tmp = [{"name": "TMPDIR", "value": "/scratch"}]
+    mine = {"name": "step", "container": {"image": "alpine:3", "command": ["true"], "env": own_tmp}}
+    main = ctr(build_pod(request(mine), SETTINGS), "main")
+    assert [e for e in main["env"] if e["name"] == "TMPDIR"] == own_tmp

@@ -6,6 +6,7 @@ import signal
 import time
 from pathlib import Path
 
+from argoapp.executor.env import command_environ
 from tests.executor.helpers import argoapp, init, start
 
 TEMPLATE = {
@@ -119,3 +120,33 @@ def test_container_set_waits_for_dependencies(tmp_path: Path) -> None:
     assert b.wait(timeout=30) == 64  # its dependency failed
     _, err = b.communicate()
     assert "dependency 'a' exited with code 2" in err
+
+
+def test_the_command_gets_the_containers_environment_not_the_executors(tmp_path: Path) -> None:
+    # TMPDIR=/var/run/argo is the controller's for the one-file executor; _PYI_*/STATICX_* are
+    # what its boot loaders tell it. None of it is the wrapped command's.
+    env = init(tmp_path, TEMPLATE)
+    env |= {
+        "TMPDIR": "/var/run/argo",
+        "_PYI_APPLICATION_HOME_DIR": "/x",
+        "STATICX_BUNDLE_DIR": "/y",
+    }
+    show = 'echo "${TMPDIR-unset} ${_PYI_APPLICATION_HOME_DIR-unset} ${STATICX_BUNDLE_DIR-unset}"'
+    done = argoapp("exec", "emissary", "--", "sh", "-c", show, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "unset unset unset\n"
+    env["TMPDIR"] = str(tmp_path)  # one the container set itself stays
+    done = argoapp("exec", "emissary", "--", "sh", "-c", "echo $TMPDIR", env=env)
+    assert done.stdout == f"{tmp_path}\n"
+
+
+def test_a_frozen_executor_gives_back_the_library_path() -> None:
+    # PyInstaller's boot loader points LD_LIBRARY_PATH at the libraries it unpacked and keeps
+    # the container's own in LD_LIBRARY_PATH_ORIG.
+    unpacked = {"LD_LIBRARY_PATH": "/tmp/_MEI1:/opt/lib", "LD_LIBRARY_PATH_ORIG": "/opt/lib"}
+    assert command_environ(unpacked, frozen=True) == {"LD_LIBRARY_PATH": "/opt/lib"}
+    assert command_environ({"LD_LIBRARY_PATH": "/tmp/_MEI1", "A": "1"}, frozen=True) == {"A": "1"}
+    # run from source, the library path is the container's own
+    assert command_environ({"LD_LIBRARY_PATH": "/opt/lib"}, frozen=False) == {
+        "LD_LIBRARY_PATH": "/opt/lib"
+    }

@@ -46,7 +46,7 @@ from argoapp.errors import ArgoappError
 from argoapp.executor import artifact_access
 from argoapp.executor import wait as executor_wait
 from argoapp.executor.artifact_access import ArtifactAccess
-from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, main_names
+from argoapp.executor.env import NO_DEADLINE, ExecEnv, Obj, command_environ, main_names
 from argoapp.executor.init import run_init
 from argoapp.localkube import resources as r
 from argoapp.localkube.errors import AlreadyExists, ApiError
@@ -107,6 +107,8 @@ class PodRoles:
         env = roles.exec_env(prepared.env, mounts, prepared.state)
         if role == roles.EMISSARY:
             record = {EMISSARY_KEY: _role_record(role, env)}
+            # the command gets the environment the emissary would have given it
+            prepared = replace(prepared, env=command_environ(prepared.env, frozen=False))
             inner = await self.worker.runtime.launch(prepared, argv, record)
             return EmissaryAttempt(inner, self, name, env)
         if role == roles.WAIT:

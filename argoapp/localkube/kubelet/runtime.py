@@ -36,6 +36,7 @@ from argoapp.localkube.kubelet.volumes import (
     materialise,
     private_dir,
 )
+from argoapp.model.labels import EXECUTOR_TMPDIR
 
 Obj = dict[str, Any]
 UNKNOWN_REASON = "ContainerStatusUnknown"
@@ -367,6 +368,8 @@ def _unsandboxed_spec(
     """Run as a plain host process: mounts only reported, working dir under the pod's area."""
     cwd = sandbox.host_path_of(box.root, box.mounts, box.working_dir) or box.root
     env = dict(env)
+    if env.get("TMPDIR") == EXECUTOR_TMPDIR:
+        del env["TMPDIR"]  # a pod path, not the host's; the host's /tmp serves the executor
     env["HOME"] = str(box.root / home.lstrip("/"))
     env["LOCALKUBE_MOUNTS"] = json.dumps({m.target: str(m.source) for m in box.mounts})
     env["LOCALKUBE_TERMINATION_LOG"] = str(box.termination_log)
