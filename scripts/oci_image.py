@@ -2,7 +2,10 @@
 
 `make image` runs `python -m scripts.oci_image` after `make binary`; tests/packaging builds
 images from a stand-in executable. The archive (`oci-layout`, `index.json`, `blobs/sha256/…`)
-loads with `podman load` / `skopeo copy oci-archive:…`. Its one gzip'd layer holds only:
+loads with `podman load`, `ctr images import` (k3s, k3d) and `skopeo copy oci-archive:…`, named
+by the tag as a cluster's runtime qualifies it (`argoapp:0.1.0` is
+`docker.io/library/argoapp:0.1.0`, what a pod's `image: argoapp:0.1.0` is looked up as). Its one
+gzip'd layer holds only:
 
 - `/usr/local/bin/argoapp`, the static one-file binary (the install Deployment runs
   `command: ["argoapp"]`, so it is on the image's PATH);
@@ -38,6 +41,9 @@ MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.oci.image.config.v1+json"
 MT_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 REF_NAME = "org.opencontainers.image.ref.name"
+# The name `ctr images import` (k3s, k3d) gives the image; without it ctr drops a ref name that
+# is a whole reference. The CRI looks images up by the fully qualified name.
+CONTAINERD_NAME = "io.containerd.image.name"
 
 BIN_DIR = "usr/local/bin"
 PROGRAM = "argoapp"
@@ -137,9 +143,21 @@ def build_blobs(binary: bytes, tag: str, version: str, mtime: int, arch: str) ->
     index = {
         "schemaVersion": 2,
         "mediaType": MT_LAYOUT_INDEX,
-        "manifests": [{**manifest.descriptor(), "annotations": {REF_NAME: tag}}],
+        "manifests": [
+            {**manifest.descriptor(), "annotations": {REF_NAME: tag, CONTAINERD_NAME: tag}}
+        ],
     }
     return [layer, config, manifest, Blob(MT_LAYOUT_INDEX, _canonical(index))]
+
+
+def qualified(name: str) -> str:
+    """`name` as Kubernetes' container runtimes look it up: `argoapp:1` is
+    `docker.io/library/argoapp:1`, `me/argoapp:1` is `docker.io/me/argoapp:1`; a name whose
+    first part is a registry (a dot, a port or `localhost`) stays as it is."""
+    first, slash, _ = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        return name
+    return f"docker.io/{name}" if slash else f"docker.io/library/{name}"
 
 
 def write_archive(out: Path, binary: bytes, tag: str, version: str, mtime: int, arch: str) -> None:
@@ -173,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", type=Path, default=Path("dist/argoapp"))
     parser.add_argument("--out", type=Path, default=Path("dist/argoapp-image.tar"))
-    parser.add_argument("--tag", default=f"argoapp:{version}")
+    parser.add_argument("--tag", default=f"argoapp:{version}", help="qualified as docker does")
     parser.add_argument("--arch", default=ARCHES.get(platform.machine(), platform.machine()))
     args = parser.parse_args(argv)
     try:
@@ -183,8 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_archive(args.out, binary, args.tag, version, mtime, args.arch)
-    print(f"{args.out}: {args.tag}, {args.out.stat().st_size} bytes")
+    tag = qualified(args.tag)
+    write_archive(args.out, binary, tag, version, mtime, args.arch)
+    print(f"{args.out}: {tag}, {args.out.stat().st_size} bytes")
     return 0
 
 

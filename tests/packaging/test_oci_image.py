@@ -59,7 +59,11 @@ def test_layout_descriptors_match_blobs(archive: Path) -> None:
     assert index["schemaVersion"] == 2
     [entry] = index["manifests"]
     assert entry["mediaType"] == oci_image.MT_MANIFEST
-    assert entry["annotations"] == {"org.opencontainers.image.ref.name": "x/argoapp:t1"}
+    # named as a cluster's runtime looks `x/argoapp:t1` up, for podman and for containerd
+    assert entry["annotations"] == {
+        "org.opencontainers.image.ref.name": "docker.io/x/argoapp:t1",
+        "io.containerd.image.name": "docker.io/x/argoapp:t1",
+    }
     manifest = json.loads(_blob(files, entry))
     assert manifest["config"]["mediaType"] == "application/vnd.oci.image.config.v1+json"
     [layer_desc] = manifest["layers"]
@@ -110,3 +114,17 @@ def test_missing_binary_is_a_one_line_error(
 ) -> None:
     assert oci_image.main(["--binary", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
     assert capsys.readouterr().err.startswith("oci_image: cannot read the binary")
+
+
+@pytest.mark.parametrize(
+    ("tag", "name"),
+    [
+        ("argoapp:0.1.0", "docker.io/library/argoapp:0.1.0"),
+        ("me/argoapp:1", "docker.io/me/argoapp:1"),
+        ("registry.local/argoapp:1", "registry.local/argoapp:1"),
+        ("registry:5000/team/argoapp:1", "registry:5000/team/argoapp:1"),
+        ("localhost/argoapp:1", "localhost/argoapp:1"),
+    ],
+)
+def test_the_tag_is_qualified_as_kubernetes_runtimes_do(tag: str, name: str) -> None:
+    assert oci_image.qualified(tag) == name

@@ -1,13 +1,16 @@
-"""The image `make image` writes, run by podman as a cluster's container runtime would run it.
+"""The image `make image` writes, run by the container runtimes a cluster would run it with.
 
-A pod on Kubernetes runs the executor from this image (`argoexec init` copies the program into
-the shared `/var/run/argo` volume) and then runs that copy as the emissary in front of the
-user's command, in the user's image, whatever it holds. Here the user's image is a root with
-nothing but a static busybox, read-only, with no /tmp, run as a user that is not root: the
+podman: a pod on Kubernetes runs the executor from this image (`argoexec init` copies the
+program into the shared `/var/run/argo` volume) and then runs that copy as the emissary in front
+of the user's command, in the user's image, whatever it holds. Here the user's image is a root
+with nothing but a static busybox, read-only, with no /tmp, run as a user that is not root: the
 hardest case of "scratch". podman needs runc and these limits on these machines (see
 ../shared/reference/probes-on-these-machines.md, section 4).
 
-The tests need podman, runc and dist/argoapp (`make binary`); the scratch step also needs a
+containerd: the runtime inside k3s and k3d. The archive is imported as `k3s ctr images import`
+does, must come in under the name a pod's image is looked up by, and runs.
+
+The tests need dist/argoapp (`make binary`), podman and runc, containerd (as root), and a
 static busybox (Debian's busybox-static). Without them they are skipped, unless
 ARGOAPP_REQUIRE_IMAGE_SMOKE=1 (as CI sets after building the binary), when a missing part fails.
 """
@@ -18,6 +21,8 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +120,53 @@ def test_a_step_in_a_scratch_image_runs_behind_the_executor_init_placed(
     done = _run(*scratch, *step)
     assert done.returncode != 0
     assert "temporary directory" in done.stderr
+
+
+@pytest.fixture
+def containerd(tmp_path: Path) -> Iterator[list[str]]:
+    """A containerd of the test's own (root, state and socket under a temporary directory): the
+    runtime inside k3s and k3d. Yields the `ctr` command line for Kubernetes' namespace."""
+    _need("containerd and ctr", bool(shutil.which("containerd") and shutil.which("ctr")))
+    _need("root (containerd)", os.geteuid() == 0)
+    run_dir = Path(tempfile.mkdtemp(prefix="ctrd-", dir="/tmp"))  # a socket path must be short
+    sock = run_dir / "sock"
+    log = tmp_path / "containerd.log"
+    with log.open("wb") as err:
+        daemon = subprocess.Popen(
+            ["containerd", "--root", str(tmp_path / "root"), "--state", str(run_dir / "state"),
+             "--address", str(sock)],
+            stdout=subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
+    ctr = ["ctr", "--address", str(sock), "-n", "k8s.io"]
+    try:
+        deadline = time.monotonic() + 60
+        while subprocess.run([*ctr, "version"], capture_output=True, check=False).returncode:
+            assert daemon.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "containerd did not answer"
+            time.sleep(0.2)
+        yield ctr
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_containerd_imports_the_archive_as_k3s_does(containerd: list[str], tmp_path: Path) -> None:
+    # `k3s ctr images import` / `k3d image import`: the image must come in under the name a
+    # pod's `image: argoapp:VERSION` is looked up by, and run.
+    _need("dist/argoapp (make binary)", BINARY.is_file())
+    archive = tmp_path / "argoapp-image.tar"
+    version = f"argoapp:{argoapp.__version__}"
+    assert oci_image.main(["--binary", str(BINARY), "--out", str(archive), "--tag", version]) == 0
+    done = subprocess.run([*containerd, "images", "import", str(archive)], capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    names = subprocess.run([*containerd, "images", "ls", "-q"], capture_output=True, text=True,
+                           timeout=60, check=True).stdout.split()  # fmt: skip
+    assert f"docker.io/library/{version}" in names
+    done = subprocess.run(
+        [*containerd, "run", "--rm", f"docker.io/library/{version}", "smoke", "argoapp", "version"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"argoapp: v{argoapp.__version__}\n")
