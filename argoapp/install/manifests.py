@@ -123,14 +123,11 @@ def rbac(namespace: str) -> list[Obj]:
     ]
 
 
-def controller_configmap(namespace: str, image: str) -> Obj:
-    """workflow-controller-configmap, in Argo's `config: <yaml>` form."""
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": _meta(CONFIGMAP, namespace),
-        "data": {"config": f"executor:\n  image: {image}\n"},
-    }
+def controller_configmap(namespace: str) -> Obj:
+    """workflow-controller-configmap, empty as Argo ships it: the controller's settings are the
+    user's, so an upgrade (which re-applies this) never touches them. The executor image is the
+    Deployment's `--executor-image` instead, and follows the server's image."""
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONFIGMAP, namespace)}
 
 
 def data_pvc(namespace: str, size: str = DATA_SIZE) -> Obj:
@@ -167,6 +164,7 @@ def deployment(namespace: str, image: str) -> Obj:
         "--data-dir=/data",
         f"--port={PORT}",
         f"--configmap={CONFIGMAP}",
+        f"--executor-image={image}",
         f"--artifact-endpoint={NAME}.{namespace}.svc:{PORT}",
     ]
     probe: Obj = {"httpGet": {"path": "/healthz", "port": PORT, "scheme": "HTTPS"}}
@@ -229,7 +227,7 @@ def manifests(namespace: str = DEFAULT_NAMESPACE, image: str | None = None) -> l
         ns,
         *crds(),
         *rbac(namespace),
-        controller_configmap(namespace, image),
+        controller_configmap(namespace),
         data_pvc(namespace),
         deployment(namespace, image),
         service(namespace),

@@ -54,10 +54,12 @@ async def test_dry_run_prints_every_kind_as_yaml(run_argoapp: RunArgoapp) -> Non
     assert {d["kind"] for d in docs} == KINDS
     crds = {d["spec"]["names"]["plural"] for d in docs if d["kind"] == "CustomResourceDefinition"}
     assert crds == ARGO_CRDS
+    # the controller's settings are left to the user; the executor image is the server's
     cm = next(d for d in docs if d["kind"] == "ConfigMap")
-    assert yaml.safe_load(cm["data"]["config"]) == {
-        "executor": {"image": f"argoapp:{argoapp.__version__}"}
-    }
+    assert "data" not in cm
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    (ctr,) = dep["spec"]["template"]["spec"]["containers"]
+    assert f"--executor-image=argoapp:{argoapp.__version__}" in ctr["args"]
 
 
 async def test_dry_run_namespace_and_image(run_argoapp: RunArgoapp) -> None:
@@ -66,6 +68,10 @@ async def test_dry_run_namespace_and_image(run_argoapp: RunArgoapp) -> None:
     assert spaced and all(m["namespace"] == "wf" for m in spaced)
     dep = next(d for d in docs if d["kind"] == "Deployment")
     assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == "reg.local/argoapp:9"
+    assert (
+        "--executor-image=reg.local/argoapp:9"
+        in dep["spec"]["template"]["spec"]["containers"][0]["args"]
+    )
     binding = next(d for d in docs if d["kind"] == "ClusterRoleBinding")
     assert binding["subjects"][0]["namespace"] == "wf"
 

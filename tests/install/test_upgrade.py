@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from argoapp.install.apply import LAST_APPLIED, last_applied, three_way_patch, with_last_applied
 from argoapp.install.manifests import default_image, deployment, manifests
@@ -58,26 +57,30 @@ async def test_install_twice_changes_nothing(
     assert await _versions(kube) == before
 
 
-async def test_new_image_configures_deployment_and_configmap(
+async def test_new_image_configures_only_the_deployment(
     run_argoapp: RunArgoapp, localkube: LocalKube, kube: Kube
 ) -> None:
     await _install(run_argoapp, localkube, "--image", "reg.local/a:1")
+    # the user's controller settings, which no install touches
+    config = "parallelism: 3\n"
+    cm = {"data": {"config": config}}
+    await kube.patch("ConfigMap", "workflow-controller-configmap", cm, "argo")
     before = await _versions(kube)
     lines = await _install(run_argoapp, localkube, "--image", "reg.local/b:2")
-    assert _changed(lines) == [
-        "configmap/workflow-controller-configmap configured",
-        "deployment.apps/argoapp configured",
-    ]
+    assert _changed(lines) == ["deployment.apps/argoapp configured"]
     after = await _versions(kube)
     moved = {key for key in before if before[key] != after[key]}
-    assert moved == {"ConfigMap/workflow-controller-configmap", "Deployment/argoapp"}
+    assert moved == {"Deployment/argoapp"}
 
     dep = await kube.get(await kube.resolve("apps/v1", "Deployment"), "argoapp", "argo")
     assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == "reg.local/b:2"
     expected = with_last_applied(deployment("argo", "reg.local/b:2"))
     assert dep["metadata"]["annotations"] == expected["metadata"]["annotations"]
+    assert (
+        "--executor-image=reg.local/b:2" in dep["spec"]["template"]["spec"]["containers"][0]["args"]
+    )
     cm = await kube.get("ConfigMap", "workflow-controller-configmap", "argo")
-    assert yaml.safe_load(cm["data"]["config"]) == {"executor": {"image": "reg.local/b:2"}}
+    assert cm["data"] == {"config": config}
 
 
 def _older_deployment() -> dict[str, Any]:
@@ -130,8 +133,7 @@ async def test_upgrade_drops_what_the_old_install_set_and_keeps_what_a_user_adde
     assert ctr["env"] == want["env"]
 
     cm = await kube.get("ConfigMap", "workflow-controller-configmap", "argo")
-    assert cm["data"]["extra"] == "kept"
-    assert "image: argoapp:" in cm["data"]["config"]
+    assert cm["data"] == {"config": "executor:\n  image: old\n", "extra": "kept"}
     assert LAST_APPLIED in cm["metadata"]["annotations"]
 
     assert _changed(await _install(run_argoapp, localkube)) == []
@@ -213,12 +215,9 @@ async def test_argoapp_install_after_kubectl_apply_changes_nothing(
     # An upgrade by argoapp, then kubectl going back to the file's image: each sees the other's
     # last-applied configuration and changes just the two objects.
     changed = _changed(await _install(run_argoapp, localkube, "--image", "reg.local/b:2"))
-    assert len(changed) == 2
+    assert changed == ["deployment.apps/argoapp configured"]
     back = await _kubectl_apply(localkube, tmp_path, await _dry_run_file(run_argoapp, tmp_path))
-    assert _changed(back) == [
-        "configmap/workflow-controller-configmap configured",
-        "deployment.apps/argoapp configured",
-    ]
+    assert _changed(back) == ["deployment.apps/argoapp configured"]
     dep = await kube.get(await kube.resolve("apps/v1", "Deployment"), "argoapp", "argo")
     assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == default_image()
 
