@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ import pytest
 from argoapp.artifacts import MappingSecrets, driver_for
 from argoapp.artifacts.builtin import SECRET_NAME
 from argoapp.kube.client import Kube
+from argoapp.kube.errors import Forbidden
 from argoapp.localkube.cluster import LocalKube, LocalKubeSettings
 from argoapp.localkube.kubelet.config import pvc_dir
 from argoapp.localkube.kubelet.procs import read_handle
@@ -182,7 +184,24 @@ async def _run_server_pod(kube: Kube, lk: LocalKube) -> None:
         # binds no user role; the server's controller acts with the pod's ServiceAccount.
         token = (lk.settings.data_dir / "kube-token").read_text().strip()
         await _workflows(http, (url, {"Authorization": f"Bearer {token}"}), kube, port)
+    # The database is on the claim's volume.
     assert (data / "argoapp.db").is_file()
+    # localkube's kubelet does not make the root read-only (readOnlyRootFilesystem is not
+    # enforced), but what a container writes outside its volumes lands in the writable root
+    # the kubelet gives it: the server wrote nothing there (only the kubelet's own files).
+    root = lk.settings.data_dir / "pods" / running["metadata"]["uid"] / "roots" / "argoapp"
+    written = [
+        str(f.relative_to(root))
+        for f in root.rglob("*")
+        if f.is_file() and not f.is_symlink() and f.relative_to(root).parts[0] != ".localkube"
+    ]
+    assert written == []
+    await _install_rbac(kube, lk)
+    # No --kubeconfig in the args: the server found the in-cluster credentials the kubelet
+    # mounted, and with them localkube's API (KUBERNETES_SERVICE_HOST/PORT).
+    log = b"".join([c async for c in kube.pod_log(name, NS, container="argoapp")]).decode()
+    serving = f"argoapp server: Argo API and UI on https://0.0.0.0:{port} (auth mode client)"
+    assert f"{serving}, against {lk.url}" in log, log
     await _delete_and_check_gone(kube, lk, running, port)
 
 
@@ -254,6 +273,53 @@ async def _workflows(http: aiohttp.ClientSession, api: Api, kube: Kube, port: in
     assert wf_pod["spec"].get("serviceAccountName", "default") == "default"
 
 
+async def account_token(lk: LocalKube, account: str) -> str:
+    """A TokenRequest token of `account` in NS, as `kubectl create token` makes: unlike the
+    tokens localkube's kubelet mounts, it has no built-in workload role, only what RBAC binds."""
+    ca = ssl.create_default_context(cafile=str(lk.settings.data_dir / "pki" / "ca.crt"))
+    admin = (lk.settings.data_dir / "kube-token").read_text().strip()
+    url = f"{lk.url}/api/v1/namespaces/{NS}/serviceaccounts/{account}/token"
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
+    headers = {"Authorization": f"Bearer {admin}"}
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ca)) as http,
+        http.post(url, json=body, headers=headers) as resp,
+    ):
+        assert resp.status == 201, await resp.text()
+        token: str = (await resp.json())["status"]["token"]
+        return token
+
+
+async def _install_rbac(kube: Kube, lk: LocalKube) -> None:
+    """What the install's bindings grant, with tokens that hold nothing else."""
+    # localkube's kubelet mounts tokens carrying its built-in `argoapp-workload` role (edit-like
+    # rights in the pod's own namespace), so the workflow above would run even without the
+    # install's executor Role: the Role is checked here with plain account tokens instead.
+    for account in ("default", "argoapp-executor"):
+        executor = kube.with_token(await account_token(lk, account))
+        result: Obj = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "WorkflowTaskResult",
+            "metadata": {"name": f"rbac-check-{account}"},
+        }
+        await executor.create("WorkflowTaskResult", result, NS)
+        patch = {"metadata": {"labels": {"checked": "yes"}}}
+        await executor.patch("WorkflowTaskResult", f"rbac-check-{account}", patch, NS)
+        await executor.get("Secret", SECRET_NAME, NS)
+        with pytest.raises(Forbidden):
+            await executor.list("Pod", NS)
+        with pytest.raises(Forbidden):
+            await executor.create("WorkflowTaskResult", result, "default")
+    # The server's ClusterRole: workflows and their pods in any namespace, and the store's
+    # Secret written into a workflow's namespace.
+    server = kube.with_token(await account_token(lk, "argoapp"))
+    await server.list("Workflow")
+    await server.list("Pod", "default")
+    await server.create("Secret", {"metadata": {"name": "rbac-check"}}, "default")
+    with pytest.raises(Forbidden):
+        await server.list(await kube.resolve("rbac.authorization.k8s.io/v1", "ClusterRole"))
+
+
 async def _store_secrets(kube: Kube) -> MappingSecrets:
     """The built-in store's credentials, from the Secret the controller wrote."""
     data = (await kube.get("Secret", SECRET_NAME, NS))["data"]
@@ -272,9 +338,24 @@ async def _delete_and_check_gone(kube: Kube, lk: LocalKube, pod: Obj, port: int)
     handle = read_handle(state)
     assert handle is not None and handle.alive()
     assert processes_with(f"--port={port}")
+    current = await kube.get("Pod", name, NS)
     await kube.delete("Pod", name, NS)
-    async with asyncio.timeout(60):
-        while any(p["metadata"]["name"] == name for p in (await kube.list("Pod", NS))["items"]):
-            await asyncio.sleep(0.2)
+    last = current
+    watch = kube.watch(
+        "Pod",
+        NS,
+        field_selector=f"metadata.name={name}",
+        resource_version=current["metadata"]["resourceVersion"],
+    )
+    async with asyncio.timeout(60), contextlib.aclosing(watch) as events:
+        async for kind, obj in events:
+            if kind in ("MODIFIED", "DELETED"):
+                last = obj
+            if kind == "DELETED":
+                break
+    # SIGTERM (the kubelet's graceful stop) ends the server with 0, not by the SIGKILL after
+    # the grace period.
+    (status,) = last["status"]["containerStatuses"]
+    assert status["state"]["terminated"]["exitCode"] == 0, status
     assert not handle.alive()
     assert processes_with(f"--port={port}") == []
