@@ -38,7 +38,13 @@ pytestmark = pytest.mark.timeout(120)
 Obj = dict[str, Any]
 Api = tuple[str, dict[str, str]]  # the server's URL and the headers to call it with
 NS = "argo"
-IMAGE = "registry.example/argoapp:pod-test"  # not the default: the server must read it
+IMAGE = "registry.example/argoapp:pod-test"  # not the default, so its use is seen
+LINK = {"name": "docs", "scope": "workflow", "url": "https://example.com/${metadata.name}"}
+# A user's controller settings: one the API serves (info's links), one the controller applies.
+USER_CONFIG: Obj = {
+    "links": [LINK],
+    "workflowDefaults": {"spec": {"podMetadata": {"labels": {"set-by": "configmap"}}}},
+}
 WORKFLOW: Obj = {
     "apiVersion": "argoproj.io/v1alpha1",
     "kind": "Workflow",
@@ -159,6 +165,9 @@ async def test_deployment_pod_serves_and_runs_a_workflow(
     assert installed.code == 0, installed.err
     kube = await Kube.connect(cluster.kubeconfig)
     try:
+        # The install ships the ConfigMap empty; a user's settings go in before the server runs.
+        patch = {"data": {"config": json.dumps(USER_CONFIG)}}
+        await kube.patch("ConfigMap", "workflow-controller-configmap", patch, NS)
         await _run_server_pod(kube, cluster)
     finally:
         await kube.close()
@@ -183,7 +192,10 @@ async def _run_server_pod(kube: Kube, lk: LocalKube) -> None:
         # localkube's admin token, as a cluster admin logs in (client auth mode): the install
         # binds no user role; the server's controller acts with the pod's ServiceAccount.
         token = (lk.settings.data_dir / "kube-token").read_text().strip()
-        await _workflows(http, (url, {"Authorization": f"Bearer {token}"}), kube, port)
+        api = (url, {"Authorization": f"Bearer {token}"})
+        async with http.get(f"{url}/api/v1/info", headers=api[1]) as resp:
+            assert (await resp.json())["links"] == [LINK]
+        await _workflows(http, api, kube, port)
     # The database is on the claim's volume.
     assert (data / "argoapp.db").is_file()
     # localkube's kubelet does not make the root read-only (readOnlyRootFilesystem is not
@@ -266,10 +278,12 @@ async def _workflows(http: aiohttp.ClientSession, api: Api, kube: Kube, port: in
     async with http.get(logs, headers=headers) as resp:
         assert resp.status == 500
         assert f"cannot reach S3 endpoint argoapp.{NS}.svc:2746" in await resp.text()
-    # The executor image came from the install's ConfigMap (the engine's default is Argo's).
+    # The executor image is the install's (--executor-image; the engine's default is Argo's),
+    # and the ConfigMap's workflowDefaults reached the pod.
     pods = await kube.list("Pod", NS, label_selector=f"workflows.argoproj.io/workflow={name}")
     (wf_pod,) = pods["items"]
     assert [c["image"] for c in wf_pod["spec"]["initContainers"]] == [IMAGE]
+    assert wf_pod["metadata"]["labels"]["set-by"] == "configmap"
     assert wf_pod["spec"].get("serviceAccountName", "default") == "default"
 
 
