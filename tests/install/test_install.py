@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import argoapp
 from argoapp.kube.client import Kube
 from argoapp.localkube.cluster import LocalKube
 
-from .conftest import RunArgoapp
+from .conftest import RunArgoapp, kubectl
 
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = {
@@ -172,21 +170,9 @@ async def test_install_applies_to_localkube(
 async def test_kubectl_server_dry_run_accepts_install_yaml(
     localkube: LocalKube, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(localkube.kubeconfig)}
-    proc = await asyncio.create_subprocess_exec(
-        "kubectl",
-        f"--cache-dir={tmp_path / 'cache'}",
-        "apply",
-        "--dry-run=server",
-        "-f",
-        str(ROOT / "packaging" / "install.yaml"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    assert "deployment.apps/argoapp created (server dry run)" in out.decode()
+    install_yaml = str(ROOT / "packaging" / "install.yaml")
+    out = await kubectl(localkube, tmp_path, "apply", "--dry-run=server", "-f", install_yaml)
+    assert "deployment.apps/argoapp created (server dry run)" in out
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl makes the token")
@@ -196,22 +182,10 @@ async def test_forbidden_is_one_line(
     await kube.create(
         "ServiceAccount", {"metadata": {"name": "nobody", "namespace": "argo"}}, "argo"
     )
-    env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(localkube.kubeconfig)}
-    proc = await asyncio.create_subprocess_exec(
-        "kubectl",
-        f"--cache-dir={tmp_path / 'cache'}",
-        "create",
-        "token",
-        "nobody",
-        "-n",
-        "argo",
-        stdout=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    token, _ = await proc.communicate()
+    token = await kubectl(localkube, tmp_path, "create", "token", "nobody", "-n", "argo")
     config = yaml.safe_load(localkube.kubeconfig.read_text())
     for user in config["users"]:
-        user["user"] = {"token": token.decode().strip()}
+        user["user"] = {"token": token.strip()}
     kubeconfig = tmp_path / "nobody.kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(config))
 

@@ -6,9 +6,7 @@ conftest.py); kubectl, where a test needs it, is the real kubectl 1.32 against t
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from argoapp.install.manifests import default_image, deployment, manifests
 from argoapp.kube.client import Kube
 from argoapp.localkube.cluster import LocalKube
 
-from .conftest import RunArgoapp
+from .conftest import RunArgoapp, kubectl
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -161,20 +159,7 @@ async def test_grown_pvc_is_not_shrunk(
 
 
 async def _kubectl_apply(localkube: LocalKube, tmp_path: Path, manifest: Path) -> list[str]:
-    env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(localkube.kubeconfig)}
-    proc = await asyncio.create_subprocess_exec(
-        "kubectl",
-        f"--cache-dir={tmp_path / 'cache'}",
-        "apply",
-        "-f",
-        str(manifest),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    return out.decode().splitlines()
+    return (await kubectl(localkube, tmp_path, "apply", "-f", str(manifest))).splitlines()
 
 
 async def _dry_run_file(run_argoapp: RunArgoapp, tmp_path: Path) -> Path:
