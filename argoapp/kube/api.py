@@ -90,6 +90,19 @@ class KubeApi(Protocol):
         """Delete one object; `NotFound` when it is already gone."""
         ...
 
+    async def delete_collection(
+        self,
+        kind: str | Kind,
+        namespace: str,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        propagation: str | None = None,
+    ) -> int:
+        """Delete the objects of `kind` in `namespace` the selectors match (every one when
+        none is given); how many went."""
+        ...
+
     def watch(
         self,
         kind: str | Kind,

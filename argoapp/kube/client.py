@@ -226,6 +226,28 @@ class Kube:
         path = k.path(namespace, name)
         await self._json("DELETE", k, "delete", path, query=query, body=options)
 
+    async def delete_collection(
+        self,
+        kind: str | Kind,
+        namespace: str,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        propagation: str | None = None,
+    ) -> int:
+        """Delete every object of `kind` in `namespace` the selectors match (all of them when
+        none is given, as the API does); how many the API says it deleted."""
+        k = self._kind(kind)
+        options: Obj = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if propagation is not None:
+            options["propagationPolicy"] = propagation
+        query = _query(labelSelector=label_selector, fieldSelector=field_selector)
+        path = k.path(namespace)
+        answer = await self._json(
+            "DELETE", k, "deletecollection", path, query=query or None, body=options
+        )
+        return len(answer.get("items") or [])
+
     async def watch(
         self,
         kind: str | Kind,

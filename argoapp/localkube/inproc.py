@@ -223,11 +223,42 @@ class InProcessKube:
 
         await self._call(k, "delete", 200, delete)
 
+    async def delete_collection(
+        self,
+        kind: str | Kind,
+        namespace: str,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        propagation: str | None = None,
+    ) -> int:
+        """Delete the objects of `kind` in `namespace` the selectors match (every one when
+        none is given); how many went."""
+        k = _kind(kind)
+        k.path(namespace)
+
+        async def delete() -> int:
+            res = self._res(k, namespace, method="DELETE")
+            selectors = (label_selector, field_selector)
+            return await self._delete_all(res, namespace, None, propagation, *selectors)
+
+        return await self._call(k, "deletecollection", 200, delete)
+
     async def _delete_all(
-        self, res: Resource, namespace: str, grace: int | None, propagation: str | None
-    ) -> None:
-        """What `handlers.delete_collection` does: delete every object listed, gone or not."""
-        listed = await self._service.list(res, namespace or None)
+        self,
+        res: Resource,
+        namespace: str,
+        grace: int | None,
+        propagation: str | None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> int:
+        """What `handlers.delete_collection` does: delete every object listed that the
+        selectors match, gone or not; how many this call deleted."""
+        listed = await self._service.list(
+            res, namespace or None, label_selector=label_selector, field_selector=field_selector
+        )
+        deleted = 0
         for obj in listed["items"]:
             meta = obj["metadata"]
             try:
@@ -238,8 +269,10 @@ class InProcessKube:
                     propagation_policy=propagation,
                     grace_period_seconds=grace,
                 )
+                deleted += 1
             except ApiNotFound:
                 pass  # gone meanwhile: that is what was asked
+        return deleted
 
     async def watch(
         self,
