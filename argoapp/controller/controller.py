@@ -48,6 +48,7 @@ from argoapp.controller.metrics import ControllerMetrics
 from argoapp.controller.observe import ByWorkflow, CacheLookup, Unfinished
 from argoapp.controller.persist import NodeStore, OffloadError, Persister
 from argoapp.controller.queue import Rank, WorkQueue
+from argoapp.controller.task_results import completes, delete_task_results
 from argoapp.controller.throttle import Throttle
 from argoapp.engine import api
 from argoapp.engine.podstatus import observed_pod
@@ -284,6 +285,10 @@ class Controller:
                 self.throttle.occupy(_key(wf))
         for wf in workflows:
             self.queue.add(_key(wf))
+            if self.task_results.count(_key(wf)) and _done(wf):
+                # Done before a restart, or its deletion failed: Argo would leave these to
+                # the workflow's deletion; here one sweep at start-up costs one request each.
+                self._delete_task_results(_key(wf))
 
     async def _resync(self) -> None:
         """Every `resync_seconds`, queue every workflow that has not completed."""
@@ -425,6 +430,8 @@ class Controller:
                 self.queue.add(key)
         self.metrics.writes += 1
         self._cache_written(key, cached, written)
+        if completes(cached, written):
+            self._delete_task_results(key)
         return True
 
     def _cache_written(self, key: str, cached: Obj, written: Obj) -> None:
@@ -511,6 +518,8 @@ class Controller:
         key = self.task_results.update(kind, obj, old)
         if kind == "DELETED":
             self.http.result_deleted(obj)
+            if key is not None and _done(self.workflows.cache.get(key)):
+                return  # our clean-up after completion: a done workflow reads no results
         if key is not None:
             self.queue.add_after(key, COALESCE_SECONDS)
 
@@ -612,6 +621,11 @@ class Controller:
         except asyncio.QueueFull:
             self.actions.events_dropped += 1
 
+    def _delete_task_results(self, key: str) -> None:
+        """Delete the workflow's task results beside the passes (see `task_results`)."""
+        namespace, _, name = key.partition("/")
+        self._spawn(delete_task_results(self.kube, namespace, name), f"task-results-{key}")
+
     def _requeue_in(self, key: str, delay: float) -> None:
         if delay > 0:
             self.queue.add_after(key, delay)
@@ -667,6 +681,10 @@ def _engine_reconcile() -> Reconcile:
 def _key(wf: Obj) -> str:
     meta = wf.get("metadata") or {}
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _done(wf: Obj | None) -> bool:
+    return wf is not None and workflow_done((wf.get("status") or {}).get("phase"))
 
 
 def _rv(obj: Obj) -> str:
