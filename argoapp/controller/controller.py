@@ -17,7 +17,9 @@ namespace before its first pod (`artifact_secrets.py`); artifact GC runs beside 
 its outcome and finalizer go into the pass's one write (`artifact_gc.py`).
 
 Completed workflows are fed to the engine too (TTL and pod GC are its decisions), but cheaply:
-once at start-up and on their own events, never on the periodic resync.
+once at start-up and on their own events, never on the periodic resync. The write that makes a
+workflow done is followed by the deletion of its WorkflowTaskResults beside the passes
+(`task_results.py`); a done workflow that still has some at start-up is swept then.
 
 Lifetime: `run()` owns every task (informers, workers, resync, http requests) in one TaskGroup
 and returns after `stop()`: stop taking work, let in-flight passes finish (bounded by
